@@ -1,0 +1,167 @@
+namespace FunctionalAD
+
+open System
+open FunctionalAD.Transforms
+
+/// How `jacobian` computes: one forward sweep per input element, one reverse sweep per output
+/// element, or whichever needs fewer sweeps.
+type JacobianMode =
+    | Auto
+    | Forward
+    | Reverse
+
+/// The differentiation combinators. Each takes a function and returns a function (or applies
+/// it at a point); they compose and nest to any order. Inputs and outputs may be tensors or
+/// structures of tensors (tuples, records, arrays, lists).
+module AD =
+    let private release (t: Tensor) = Tensor.Of(Graph.release t.Node)
+
+    /// Runs `f` on fresh variables standing for the leaves of `x`, one nesting level deeper.
+    let private trace (f: 'T -> 'Y) (x: 'T) =
+        Graph.withNewLevel (fun tag ->
+            let variables = Tree.leaves x |> Array.map (fun leaf -> Graph.variable tag leaf.Node)
+            let y = f (Tree.unflatten x (variables |> Array.map Tensor.Of))
+            tag, variables, y)
+
+    let private checkSameShapes operation (expected: Tensor[]) (given: Tensor[]) (argument: string) =
+        if expected.Length <> given.Length then
+            raise (ArgumentException(sprintf "%s: the structure has %d tensors but %d were given" operation expected.Length given.Length, argument))
+        Array.iter2 (fun (e: Tensor) (g: Tensor) ->
+            if e.Shape <> g.Shape then Shape.fail operation [| e.Shape; g.Shape |] argument "a tangent or cotangent must have its primal's shape") expected given
+
+    let private orZeros (shape: int[]) (found: Node voption) =
+        match found with
+        | ValueSome n -> Tensor.Of n
+        | ValueNone -> Tensor.zeros shape
+
+    /// Reverse mode: the value of `f` at `x` and its pullback u ↦ Jᵀu. The pullback can be called
+    /// many times; each call walks the recorded graph once.
+    let vjp (f: 'T -> 'Y) (x: 'T) : 'Y * ('Y -> 'T) =
+        let tag, variables, y = trace f x
+        let outputs = Tree.leaves y
+        let pullback (u: 'Y) =
+            let cotangents = Tree.leaves u
+            checkSameShapes "vjp" outputs cotangents "cotangent"
+            let adjoint = Sweeps.backward tag.Level (Array.map2 (fun (o: Tensor) (c: Tensor) -> o.Node, c.Node) outputs cotangents) variables
+            let grads = variables |> Array.map (fun v -> orZeros v.Shape (match adjoint.TryGetValue v with | true, g -> ValueSome g | _ -> ValueNone) |> release)
+            Tree.unflatten x grads
+        Tree.map release y, pullback
+
+    /// Forward mode: the value of `f` at `x` and the directional derivative J·v.
+    let jvp (f: 'T -> 'Y) (x: 'T) (v: 'T) : 'Y * 'Y =
+        let tag, variables, y = trace f x
+        let tangentsIn = Tree.leaves v
+        checkSameShapes "jvp" (Tree.leaves x) tangentsIn "tangent"
+        let outputs = Tree.leaves y
+        let tangent = Sweeps.forward tag.Level (Array.map2 (fun (var: Node) (t: Tensor) -> var, t.Node) variables tangentsIn) (outputs |> Array.map (fun o -> o.Node))
+        let tangentsOut = outputs |> Array.map (fun o -> orZeros o.Shape (match tangent.TryGetValue o.Node with | true, t -> ValueSome t | _ -> ValueNone) |> release)
+        Tree.map release y, Tree.unflatten y tangentsOut
+
+    /// The value of `f` at `x` and the linear map v ↦ J·v, reusing one recorded graph for every v.
+    let linearize (f: 'T -> 'Y) (x: 'T) : 'Y * ('T -> 'Y) =
+        let tag, variables, y = trace f x
+        let inputs = Tree.leaves x
+        let outputs = Tree.leaves y
+        let pushforward (v: 'T) =
+            let tangentsIn = Tree.leaves v
+            checkSameShapes "linearize" inputs tangentsIn "tangent"
+            let tangent = Sweeps.forward tag.Level (Array.map2 (fun (var: Node) (t: Tensor) -> var, t.Node) variables tangentsIn) (outputs |> Array.map (fun o -> o.Node))
+            Tree.unflatten y (outputs |> Array.map (fun o -> orZeros o.Shape (match tangent.TryGetValue o.Node with | true, t -> ValueSome t | _ -> ValueNone) |> release))
+        Tree.map release y, pushforward
+
+    let private requireScalar operation (y: Tensor) =
+        if y.Size <> 1 then
+            raise (ArgumentException(sprintf "%s: the function must return a scalar (one element), but returned shape %s; use jacobian or vjp for other outputs" operation (Shape.format y.Shape), "f"))
+
+    /// The value of a scalar function of a structure and its gradient (same structure as `x`).
+    let valueAndGrad (f: 'T -> Tensor) (x: 'T) : Tensor * 'T =
+        let y, pullback = vjp f x
+        requireScalar "grad" y
+        y, pullback (Tensor.ones y.Shape)
+
+    /// The gradient of a scalar function: `grad f` is again a function and can be differentiated.
+    let grad (f: 'T -> Tensor) : 'T -> 'T = fun x -> snd (valueAndGrad f x)
+
+    /// Like `valueAndGrad` for a function that also returns auxiliary data (not differentiated).
+    let valueAndGradAux (f: 'T -> Tensor * 'A) (x: 'T) : (Tensor * 'A) * 'T =
+        let aux = ref Unchecked.defaultof<'A>
+        let y, g = valueAndGrad (fun x -> let y, a = f x in aux.Value <- a; y) x
+        (y, aux.Value), g
+
+    /// Gradients with respect to the chosen arguments of a function of several tensors.
+    let gradArgs (argnums: int[]) (f: Tensor[] -> Tensor) (args: Tensor[]) : Tensor[] =
+        argnums |> Array.iter (fun i ->
+            if i < 0 || i >= args.Length then raise (ArgumentOutOfRangeException("argnums", sprintf "grad: argument %d does not exist; the function takes %d" i args.Length)))
+        let chosen = argnums |> Array.map (fun i -> args[i])
+        grad (fun (picked: Tensor[]) ->
+            let full = Array.copy args
+            Array.iteri (fun k i -> full[i] <- picked[k]) argnums
+            f full) chosen
+
+    /// The derivative of a function of a scalar (applied elementwise to an elementwise function):
+    /// forward mode with tangent 1.
+    let derivative (f: Tensor -> Tensor) : Tensor -> Tensor = fun x -> snd (jvp f x (Tensor.onesLike x))
+
+    /// The n-th derivative, by nesting `derivative` n times.
+    let nthDerivative (n: int) (f: Tensor -> Tensor) : Tensor -> Tensor =
+        if n < 0 then raise (ArgumentOutOfRangeException("n", "nthDerivative: the order must be at least 0"))
+        Seq.fold (fun g _ -> derivative g) f (seq { 1 .. n })
+
+    let private basis (shape: int[]) (i: int) =
+        let data = Array.zeroCreate (Shape.size shape)
+        data[i] <- 1.0
+        Tensor.create shape data
+
+    /// Jacobian by forward mode: one forward sweep of a single recorded graph per input element.
+    /// Each output leaf gets a Jacobian of shape (output shape @ input shape).
+    let jacfwd (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+        let y, pushforward = linearize f x
+        let columns = Array.init x.Size (fun i -> Tree.leaves (pushforward (basis x.Shape i)))
+        Tree.leaves y
+        |> Array.mapi (fun k out ->
+            let stacked = Tensor.stack -1 (columns |> Array.map (fun c -> Tensor.reshape [| out.Size |] c[k]))
+            Tensor.reshape (Array.append out.Shape x.Shape) stacked)
+        |> Tree.unflatten y
+
+    /// Jacobian by reverse mode: one reverse sweep of a single recorded graph per output element.
+    let jacrev (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+        let y, pullback = vjp f x
+        let outputs = Tree.leaves y
+        outputs
+        |> Array.mapi (fun k out ->
+            let rows =
+                Array.init out.Size (fun i ->
+                    let seeds = outputs |> Array.mapi (fun j o -> if j = k then basis o.Shape i else Tensor.zeros o.Shape)
+                    Tensor.reshape [| x.Size |] (pullback (Tree.unflatten y seeds)))
+            Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.stack 0 rows))
+        |> Tree.unflatten y
+
+    /// The Jacobian (output shape @ input shape). `Auto` uses forward mode when there are fewer
+    /// inputs than outputs, reverse mode otherwise. Sweeps run one basis vector at a time, so
+    /// memory stays that of one sweep plus the result, however large the Jacobian.
+    let jacobianWith (mode: JacobianMode) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+        match mode with
+        | Forward -> jacfwd f x
+        | Reverse -> jacrev f x
+        | Auto ->
+            // The output size is known only after one evaluation; `vjp` records the graph once
+            // and `jacrev` would record it again, so pick by evaluating on constants first.
+            let outputs = Tree.leaves (f x) |> Array.sumBy (fun t -> t.Size)
+            if x.Size < outputs then jacfwd f x else jacrev f x
+
+    /// The Jacobian, choosing the mode from the shapes.
+    let jacobian (f: Tensor -> 'Y) (x: Tensor) : 'Y = jacobianWith Auto f x
+
+    /// The Hessian of a scalar function (input shape @ input shape), forward-over-reverse: the
+    /// gradient's graph is recorded once and pushed forward along each basis vector.
+    let hessian (f: Tensor -> Tensor) (x: Tensor) : Tensor = jacfwd (grad f) x
+
+    /// Hessian-vector product H·v, forward-over-reverse (one gradient graph, one forward sweep).
+    let hvp (f: 'T -> Tensor) (x: 'T) (v: 'T) : 'T = snd (jvp (grad f) x v)
+
+    /// Hessian-vector product H·v, reverse-over-reverse: the gradient of ⟨∇f(x), v⟩.
+    let hvpReverse (f: 'T -> Tensor) (x: 'T) (v: 'T) : 'T =
+        grad (fun x' -> Array.fold2 (fun (acc: Tensor) (g: Tensor) (d: Tensor) -> acc + Tensor.sum (g * d)) (Tensor.scalar 0.0) (Tree.leaves (grad f x')) (Tree.leaves v)) x
+
+    /// The value with its derivative blocked (a constant to every transform).
+    let stopGradient (x: Tensor) = Tensor.stopGradient x

@@ -1,0 +1,87 @@
+namespace FunctionalAD
+
+open System
+
+/// User-defined derivative rules for a user function (JAX's custom_jvp / custom_vjp). The
+/// function runs on plain values; the rules are written with tensor operations, so they are
+/// differentiable in turn. A function given only one rule still works in both modes:
+/// - only a VJP: its JVP is J·t = ∇ᵤ Σᵢ⟨vjp(u)ᵢ, tᵢ⟩, the gradient of a function linear in u,
+///   so forward mode, `hessian` (forward-over-reverse) and `jvp` all work — where JAX refuses;
+/// - only a JVP: its VJP is assembled from one JVP per input element (exact, costs n JVPs).
+module Custom =
+    /// A function of several tensors with user rules. `jvpRule inputs output tangents` returns
+    /// the output tangent (absent tangents are zeros); `vjpRule inputs output cotangent` returns
+    /// one cotangent per input.
+    type Rules =
+        { Jvp: (Tensor[] -> Tensor -> Tensor[] -> Tensor) option
+          Vjp: (Tensor[] -> Tensor -> Tensor -> Tensor[]) option }
+
+    let private jvpFromVjp (vjpRule: Tensor[] -> Tensor -> Tensor -> Tensor[]) (xs: Tensor[]) (y: Tensor) (ts: Tensor[]) =
+        let pairing (u: Tensor) =
+            Array.fold2 (fun (acc: Tensor) (c: Tensor) (t: Tensor) -> acc + Tensor.sum (c * t)) (Tensor.scalar 0.0) (vjpRule xs y u) ts
+        AD.grad pairing (Tensor.zerosLike y)
+
+    let private vjpFromJvp (jvpRule: Tensor[] -> Tensor -> Tensor[] -> Tensor) (xs: Tensor[]) (y: Tensor) (g: Tensor) =
+        xs |> Array.mapi (fun i x ->
+            let entries =
+                Array.init x.Size (fun k ->
+                    let unit = Array.zeroCreate x.Size
+                    unit[k] <- 1.0
+                    let ts = xs |> Array.mapi (fun j xj -> if j = i then Tensor.create x.Shape unit else Tensor.zerosLike xj)
+                    Tensor.sum (jvpRule xs y ts * g))
+            if entries.Length = 0 then Tensor.zerosLike x else Tensor.reshape x.Shape (Tensor.stack 0 entries))
+
+    let private checkCotangents name (xs: Tensor[]) (cs: Tensor[]) =
+        if cs.Length <> xs.Length then
+            raise (InvalidOperationException(sprintf "%s: the VJP rule returned %d cotangents for %d inputs" name cs.Length xs.Length))
+        Array.iteri2 (fun i (x: Tensor) (c: Tensor) ->
+            if c.Shape <> x.Shape then Shape.fail name [| x.Shape; c.Shape |] (sprintf "cotangent %d" i) "the VJP rule returned a cotangent whose shape differs from its input's") xs cs
+
+    /// `f` with the given rules, as a function of several tensors.
+    let define (name: string) (f: Tensor[] -> Tensor) (rules: Rules) : Tensor[] -> Tensor =
+        let jvpRule =
+            match rules.Jvp, rules.Vjp with
+            | Some j, _ -> j
+            | None, Some v -> jvpFromVjp v
+            | None, None -> raise (ArgumentException(sprintf "%s: give at least one derivative rule" name, "rules"))
+        let vjpRule =
+            match rules.Vjp, rules.Jvp with
+            | Some v, _ -> v
+            | None, Some j -> vjpFromJvp j
+            | None, None -> raise (ArgumentException(sprintf "%s: give at least one derivative rule" name, "rules"))
+        let wrapAll (nodes: Node[]) = nodes |> Array.map Tensor.Of
+        let evaluate (values: NdArray[]) = (f (values |> Array.map Tensor.ofNdArray)).Value
+        let op: Op =
+            { Name = name
+              Params = "custom"
+              Eval = evaluate
+              Jvp =
+                fun args out t ->
+                    if t |> Array.forall ValueOption.isNone then ValueNone
+                    else
+                        let ts = Array.init args.Length (fun i -> match t[i] with ValueSome n -> Tensor.Of n | ValueNone -> Tensor.zeros args[i].Shape)
+                        ValueSome (jvpRule (wrapAll args) (Tensor.Of out) ts).Node
+              Vjp =
+                fun args out g ->
+                    let xs = wrapAll args
+                    let cs = vjpRule xs (Tensor.Of out) (Tensor.Of g)
+                    checkCotangents name xs cs
+                    cs |> Array.map (fun c -> ValueSome c.Node) }
+        fun (inputs: Tensor[]) ->
+            let nodes = inputs |> Array.map (fun t -> t.Node)
+            if nodes |> Array.forall (fun n -> not (isNull n.ValueOrNull)) then
+                let value = evaluate (nodes |> Array.map (fun n -> n.Value))
+                Tensor.Of(Graph.applyWithValue op value.Shape nodes value)
+            else
+                // Tracing with abstract inputs: the shape comes from tracing the function itself.
+                Tensor.Of(Graph.applyWithValue op (f inputs).Shape nodes null)
+
+    /// A function of one tensor with a custom VJP: `vjpRule x y g` returns the cotangent of x.
+    let withVjp (name: string) (f: Tensor -> Tensor) (vjpRule: Tensor -> Tensor -> Tensor -> Tensor) : Tensor -> Tensor =
+        let g = define name (fun xs -> f xs[0]) { Jvp = None; Vjp = Some(fun xs y c -> [| vjpRule xs[0] y c |]) }
+        fun x -> g [| x |]
+
+    /// A function of one tensor with a custom JVP: `jvpRule x y t` returns the tangent of y.
+    let withJvp (name: string) (f: Tensor -> Tensor) (jvpRule: Tensor -> Tensor -> Tensor -> Tensor) : Tensor -> Tensor =
+        let g = define name (fun xs -> f xs[0]) { Jvp = Some(fun xs y ts -> jvpRule xs[0] y ts[0]); Vjp = None }
+        fun x -> g [| x |]

@@ -1,0 +1,106 @@
+namespace FunctionalAD
+
+open System
+open MathNet.Numerics.LinearAlgebra
+open FunctionalAD.Primitives
+
+/// A dense float64 tensor of any rank — a plain value, or a node of an expression graph when it
+/// depends on a differentiation variable. Immutable. Arithmetic broadcasts like NumPy.
+[<Struct; NoEquality; NoComparison>]
+type Tensor internal (node: Node) =
+    /// The graph node behind the tensor (checked: a default-constructed tensor is an error).
+    member internal _.Node =
+        if isNull node then raise (ArgumentNullException("tensor", "The tensor is uninitialised (a default value)."))
+        node
+
+    /// The dimensions, outermost first ([||] for a scalar).
+    member t.Shape = Array.copy t.Node.Shape
+    /// The number of dimensions.
+    member t.Rank = t.Node.Shape.Length
+    /// The number of elements.
+    member t.Size = Shape.size t.Node.Shape
+    /// The value (an immutable NdArray).
+    member t.Value = t.Node.Value
+    /// The elements in row-major order (a copy).
+    member t.ToArray() = t.Node.Value.ToArray()
+    /// The single element of a one-element tensor.
+    member t.ToScalar() = t.Node.Value.Scalar
+    /// True when the tensor carries no derivative history.
+    member t.IsConstant = t.Node.IsConstant
+
+    override t.ToString() =
+        if isNull node then "Tensor(uninitialised)"
+        elif isNull node.ValueOrNull then sprintf "Tensor(abstract, shape %s)" (Shape.format node.Shape)
+        elif node.Shape.Length = 0 then sprintf "Tensor(%s)" (node.Value.ToString())
+        else sprintf "Tensor(shape %s,\n%s)" (Shape.format node.Shape) (node.Value.ToString())
+
+    static member internal Of(n: Node) = Tensor n
+    static member internal Const(v: NdArray) = Tensor(Graph.constant v)
+    static member private Lift(v: float) = Tensor(Arithmetic.scalar v)
+
+    static member (+)(a: Tensor, b: Tensor) = Tensor(Arithmetic.add a.Node b.Node)
+    static member (+)(a: Tensor, b: float) = Tensor(Arithmetic.add a.Node (Arithmetic.scalar b))
+    static member (+)(a: float, b: Tensor) = Tensor(Arithmetic.add (Arithmetic.scalar a) b.Node)
+    static member (-)(a: Tensor, b: Tensor) = Tensor(Arithmetic.sub a.Node b.Node)
+    static member (-)(a: Tensor, b: float) = Tensor(Arithmetic.sub a.Node (Arithmetic.scalar b))
+    static member (-)(a: float, b: Tensor) = Tensor(Arithmetic.sub (Arithmetic.scalar a) b.Node)
+    static member (*)(a: Tensor, b: Tensor) = Tensor(Arithmetic.mul a.Node b.Node)
+    static member (*)(a: Tensor, b: float) = Tensor(Arithmetic.mul a.Node (Arithmetic.scalar b))
+    static member (*)(a: float, b: Tensor) = Tensor(Arithmetic.mul (Arithmetic.scalar a) b.Node)
+    static member (/)(a: Tensor, b: Tensor) = Tensor(Arithmetic.div a.Node b.Node)
+    static member (/)(a: Tensor, b: float) = Tensor(Arithmetic.div a.Node (Arithmetic.scalar b))
+    static member (/)(a: float, b: Tensor) = Tensor(Arithmetic.div (Arithmetic.scalar a) b.Node)
+    static member (~-)(a: Tensor) = Tensor(Arithmetic.neg a.Node)
+    /// x ** y elementwise (F#'s `**`).
+    static member Pow(a: Tensor, b: Tensor) = Tensor(Elementwise.pow a.Node b.Node)
+    /// x ** c for a real constant c (F#'s `**`).
+    static member Pow(a: Tensor, c: float) = Tensor(Elementwise.powConst c a.Node)
+    /// c ** y elementwise (F#'s `**`).
+    static member Pow(c: float, b: Tensor) = Tensor(Elementwise.pow (Arithmetic.scalar c) b.Node)
+    /// Elementwise eˣ (F#'s `exp`).
+    static member Exp(a: Tensor) = Tensor(Elementwise.exp a.Node)
+    /// Elementwise natural logarithm (F#'s `log`).
+    static member Log(a: Tensor) = Tensor(Elementwise.log a.Node)
+    /// Elementwise square root (F#'s `sqrt`).
+    static member Sqrt(a: Tensor) = Tensor(Elementwise.sqrt a.Node)
+    /// Elementwise sine (F#'s `sin`).
+    static member Sin(a: Tensor) = Tensor(Elementwise.sin a.Node)
+    /// Elementwise cosine (F#'s `cos`).
+    static member Cos(a: Tensor) = Tensor(Elementwise.cos a.Node)
+    /// Elementwise tangent (F#'s `tan`).
+    static member Tan(a: Tensor) = Tensor(Elementwise.tan a.Node)
+    /// Elementwise hyperbolic tangent (F#'s `tanh`).
+    static member Tanh(a: Tensor) = Tensor(Elementwise.tanh a.Node)
+    /// Elementwise absolute value (F#'s `abs`); abs'(0) = 0.
+    static member Abs(a: Tensor) = Tensor(Elementwise.abs a.Node)
+
+    /// Mask (1/0) of a < b, for C#'s `<`.
+    static member op_LessThan(a: Tensor, b: Tensor) = Tensor(Elementwise.less a.Node b.Node)
+    /// Mask (1/0) of a > b, for C#'s `>`.
+    static member op_GreaterThan(a: Tensor, b: Tensor) = Tensor(Elementwise.greater a.Node b.Node)
+    /// Mask (1/0) of a ≤ b, for C#'s `<=`.
+    static member op_LessThanOrEqual(a: Tensor, b: Tensor) = Tensor(Elementwise.lessEqual a.Node b.Node)
+    /// Mask (1/0) of a ≥ b, for C#'s `>=`.
+    static member op_GreaterThanOrEqual(a: Tensor, b: Tensor) = Tensor(Elementwise.greaterEqual a.Node b.Node)
+
+    /// A scalar tensor.
+    static member op_Implicit(v: float) : Tensor = Tensor.Lift v
+    /// A vector holding a copy of the array.
+    static member op_Implicit(values: float[]) : Tensor = Tensor.Const(NdArray.ofArray values)
+    /// A matrix holding a copy of the 2-D array.
+    static member op_Implicit(values: float[,]) : Tensor = Tensor.Const(NdArray.ofArray2D values)
+    /// A vector from a MathNet vector.
+    static member op_Implicit(v: Vector<float>) : Tensor = Tensor.Const(NdArray.ofVector v)
+    /// A matrix from a MathNet matrix.
+    static member op_Implicit(m: Matrix<float>) : Tensor = Tensor.Const(NdArray.ofMatrix m)
+
+    /// Row `i` along the first axis (negative counts from the end).
+    member t.Item
+        with get (i: int) =
+            let n = t.Node.Shape
+            if n.Length = 0 then Shape.fail "index" [| n |] "i" "a scalar cannot be indexed"
+            let i' = if i < 0 then i + n[0] else i
+            if i' < 0 || i' >= n[0] then Shape.fail "index" [| n |] "i" (sprintf "index %d is outside a first axis of %d" i n[0])
+            let starts = Array.init n.Length (fun k -> if k = 0 then i' else 0)
+            let counts = Array.init n.Length (fun k -> if k = 0 then 1 else n[k])
+            Tensor(Arithmetic.reshape n[1..] (Layout.slice starts counts (Array.create n.Length 1) t.Node))

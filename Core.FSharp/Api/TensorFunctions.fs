@@ -1,0 +1,297 @@
+namespace FunctionalAD
+
+open System
+open MathNet.Numerics.LinearAlgebra
+open FunctionalAD.Primitives
+
+/// Functions on tensors: construction, conversion, elementwise math, reductions, layout and
+/// linear algebra. Every function is differentiable to any order unless it says otherwise.
+[<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
+module Tensor =
+    let private node (t: Tensor) = t.Node
+    let private wrap (n: Node) = Tensor.Of n
+    let private unary f (x: Tensor) = wrap (f x.Node)
+    let private binary f (x: Tensor) (y: Tensor) = wrap (f x.Node y.Node)
+
+    // ---- construction and conversion -------------------------------------------------------
+
+    /// A rank-0 tensor.
+    let scalar (v: float) = Tensor.Const(NdArray.scalar v)
+    /// A tensor of the given shape from row-major data (copied).
+    let create (shape: int[]) (data: float[]) = Tensor.Const(NdArray.create shape data)
+    /// A vector holding a copy of the array.
+    let ofArray (values: float[]) = Tensor.Const(NdArray.ofArray values)
+    /// A vector from a sequence.
+    let ofSeq (values: seq<float>) = Tensor.Const(NdArray.ofSeq values)
+    /// A matrix from a 2-D array.
+    let ofArray2D (values: float[,]) = Tensor.Const(NdArray.ofArray2D values)
+    /// A vector from a MathNet vector.
+    let ofVector (v: Vector<float>) = Tensor.Const(NdArray.ofVector v)
+    /// A matrix from a MathNet matrix.
+    let ofMatrix (m: Matrix<float>) = Tensor.Const(NdArray.ofMatrix m)
+    /// A tensor from an NdArray value.
+    let ofNdArray (v: NdArray) = Tensor.Const v
+    /// A tensor filled with one value.
+    let full (shape: int[]) (v: float) = Tensor.Const(NdArray.full shape v)
+    /// Zeros.
+    let zeros (shape: int[]) = full shape 0.0
+    /// Ones.
+    let ones (shape: int[]) = full shape 1.0
+    /// Zeros shaped like `t`.
+    let zerosLike (t: Tensor) = zeros t.Shape
+    /// Ones shaped like `t`.
+    let onesLike (t: Tensor) = ones t.Shape
+    /// The n×n identity matrix.
+    let eye (n: int) = Tensor.Const(NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n = k % n then 1.0 else 0.0)))
+    /// 0, 1, …, n−1.
+    let arange (n: int) = Tensor.Const(NdArray([| n |], Array.init n float))
+    /// n evenly spaced values from `start` to `stop` inclusive.
+    let linspace (start: float) (stop: float) (n: int) =
+        Tensor.Const(NdArray([| n |], Array.init n (fun i -> if n = 1 then start else start + (stop - start) * float i / float (n - 1))))
+    /// Standard normal samples from a seeded generator (Box–Muller), reproducible across runs.
+    let randomNormal (seed: int) (shape: int[]) =
+        let rng = Random(seed)
+        let sample _ =
+            let u1 = 1.0 - rng.NextDouble()
+            let u2 = rng.NextDouble()
+            Math.Sqrt(-2.0 * Math.Log u1) * Math.Cos(2.0 * Math.PI * u2)
+        Tensor.Const(NdArray(Array.copy shape, Array.init (Shape.size shape) sample))
+    /// Uniform samples in [lo, hi) from a seeded generator.
+    let randomUniform (seed: int) (lo: float) (hi: float) (shape: int[]) =
+        let rng = Random(seed)
+        Tensor.Const(NdArray(Array.copy shape, Array.init (Shape.size shape) (fun _ -> lo + (hi - lo) * rng.NextDouble())))
+
+    /// The elements in row-major order.
+    let toArray (t: Tensor) = t.ToArray()
+    /// The single element of a one-element tensor.
+    let toScalar (t: Tensor) = t.ToScalar()
+    /// A 2-D array of a matrix's elements.
+    let toArray2D (t: Tensor) = NdArray.toArray2D t.Value
+    /// A MathNet matrix (a copy).
+    let toMatrix (t: Tensor) = NdArray.toMatrix t.Value
+    /// A MathNet vector of the elements (a copy).
+    let toVector (t: Tensor) = NdArray.toVector t.Value
+    /// The value as an NdArray.
+    let value (t: Tensor) = t.Value
+    /// The shape.
+    let shape (t: Tensor) = t.Shape
+
+    // ---- elementwise -------------------------------------------------------------------------
+
+    /// Elementwise sum (broadcasting).
+    let add x y = binary Arithmetic.add x y
+    /// Elementwise difference (broadcasting).
+    let sub x y = binary Arithmetic.sub x y
+    /// Elementwise product (broadcasting).
+    let mul x y = binary Arithmetic.mul x y
+    /// Elementwise quotient (broadcasting).
+    let div x y = binary Arithmetic.div x y
+    /// −x.
+    let neg x = unary Arithmetic.neg x
+    /// eˣ.
+    let exp x = unary Elementwise.exp x
+    /// Natural logarithm.
+    let log x = unary Elementwise.log x
+    /// log(1 + x), accurate near 0.
+    let log1p x = unary Elementwise.log1p x
+    /// eˣ − 1, accurate near 0.
+    let expm1 x = unary Elementwise.expm1 x
+    /// Square root.
+    let sqrt x = unary Elementwise.sqrt x
+    /// x².
+    let square (x: Tensor) = x * x
+    /// Sine.
+    let sin x = unary Elementwise.sin x
+    /// Cosine.
+    let cos x = unary Elementwise.cos x
+    /// Tangent.
+    let tan x = unary Elementwise.tan x
+    /// Hyperbolic tangent.
+    let tanh x = unary Elementwise.tanh x
+    /// The logistic function.
+    let sigmoid x = unary Elementwise.sigmoid x
+    /// log(1 + eˣ).
+    let softplus x = unary Elementwise.softplus x
+    /// max(x, 0), with relu'(0) = 0.
+    let relu x = unary Elementwise.relu x
+    /// |x|, with abs'(0) = 0.
+    let abs x = unary Elementwise.abs x
+    /// −1, 0 or 1 (derivative 0).
+    let sign x = unary Elementwise.sign x
+    /// xʸ elementwise.
+    let pow x y = binary Elementwise.pow x y
+    /// xᶜ for a real constant c.
+    let powConst (c: float) (x: Tensor) = wrap (Elementwise.powConst c x.Node)
+    /// Elementwise maximum; ties split the gradient evenly between non-constant arguments.
+    let maximum x y = binary Elementwise.maximum x y
+    /// Elementwise minimum; ties split the gradient evenly between non-constant arguments.
+    let minimum x y = binary Elementwise.minimum x y
+    /// Clamps into [lo, hi]; derivative 1 strictly inside, 0 at and beyond the bounds.
+    let clamp (lo: float) (hi: float) (x: Tensor) = wrap (Elementwise.clamp lo hi x.Node)
+    /// a where cond ≠ 0, else b (broadcasting). No NaN leaks from the branch not taken.
+    let where (cond: Tensor) (a: Tensor) (b: Tensor) = wrap (Elementwise.where cond.Node a.Node b.Node)
+    /// Mask of x > y.
+    let greater x y = binary Elementwise.greater x y
+    /// Mask of x ≥ y.
+    let greaterEqual x y = binary Elementwise.greaterEqual x y
+    /// Mask of x < y.
+    let less x y = binary Elementwise.less x y
+    /// Mask of x ≤ y.
+    let lessEqual x y = binary Elementwise.lessEqual x y
+    /// Mask of x = y.
+    let equal x y = binary Elementwise.equal x y
+    /// Mask of x ≠ y.
+    let notEqual x y = binary Elementwise.notEqual x y
+    /// The same value, with derivatives blocked.
+    let stopGradient x = unary Elementwise.stopGradient x
+
+    // ---- reductions --------------------------------------------------------------------------
+
+    let private axesOf operation (x: Tensor) (axes: int[]) = Shape.normalizeAxes operation x.Node.Shape axes
+    let private allAxes (x: Tensor) = Array.init x.Rank id
+
+    /// Σ over the given axes (negative axes count from the end).
+    let sumAxes (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Reductions.sum (axesOf "sum" x axes) keepDims x.Node)
+    /// Σ of all elements.
+    let sum (x: Tensor) = sumAxes (allAxes x) false x
+    /// Mean over the given axes.
+    let meanAxes (axes: int[]) (keepDims: bool) (x: Tensor) =
+        let axes = axesOf "mean" x axes
+        let count = axes |> Array.fold (fun acc a -> acc * x.Node.Shape[a]) 1
+        if count = 0 then Shape.fail "mean" [| x.Node.Shape |] "x" "cannot average over an empty dimension"
+        sumAxes axes keepDims x / float count
+    /// Mean of all elements.
+    let mean (x: Tensor) = meanAxes (allAxes x) false x
+    /// Product over the given axes.
+    let prodAxes (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Reductions.prod (axesOf "prod" x axes) keepDims x.Node)
+    /// Product of all elements.
+    let prod (x: Tensor) = prodAxes (allAxes x) false x
+    /// Maximum over the given axes; tied elements share the gradient evenly.
+    let maxAxes (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Reductions.max (axesOf "max" x axes) keepDims x.Node)
+    /// Maximum of all elements.
+    let max (x: Tensor) = maxAxes (allAxes x) false x
+    /// Minimum over the given axes; tied elements share the gradient evenly.
+    let minAxes (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Reductions.min (axesOf "min" x axes) keepDims x.Node)
+    /// Minimum of all elements.
+    let min (x: Tensor) = minAxes (allAxes x) false x
+    /// log Σ exp over axes, computed stably (the shift by the maximum carries no gradient).
+    let logsumexpAxes (axes: int[]) (keepDims: bool) (x: Tensor) =
+        let axes = axesOf "logsumexp" x axes
+        let shift = stopGradient (maxAxes axes true x)
+        let kept = log (sumAxes axes true (exp (x - shift))) + shift
+        if keepDims then kept else wrap (Arithmetic.reshape (Shape.reduced x.Node.Shape axes false) kept.Node)
+    /// log Σ exp of all elements.
+    let logsumexp (x: Tensor) = logsumexpAxes (allAxes x) false x
+    /// log softmax along an axis: x − logsumexp(x).
+    let logSoftmax (axis: int) (x: Tensor) = x - logsumexpAxes [| axis |] true x
+    /// Softmax along an axis.
+    let softmax (axis: int) (x: Tensor) = exp (logSoftmax axis x)
+
+    // ---- layout ------------------------------------------------------------------------------
+
+    /// The same elements under a new shape; one dimension may be −1 (inferred).
+    let reshape (shape: int[]) (x: Tensor) =
+        let known = shape |> Array.filter (fun d -> d <> -1) |> Shape.size
+        let resolved =
+            match shape |> Array.filter (fun d -> d = -1) |> Array.length with
+            | 0 -> shape
+            | 1 when known > 0 && x.Size % known = 0 -> shape |> Array.map (fun d -> if d = -1 then x.Size / known else d)
+            | _ -> Shape.fail "reshape" [| x.Node.Shape; shape |] "shape" "at most one −1 is allowed, and it must divide the size"
+        wrap (Arithmetic.reshape resolved x.Node)
+    /// A vector of all elements.
+    let flatten (x: Tensor) = reshape [| x.Size |] x
+    /// Permutes dimensions: output dimension i is input dimension perm[i].
+    let permute (perm: int[]) (x: Tensor) = wrap (Layout.permute perm x.Node)
+    /// Reverses the dimensions (the matrix transpose for rank 2).
+    let transpose (x: Tensor) = permute (Array.init x.Rank (fun i -> x.Rank - 1 - i)) x
+    /// Broadcasts to a larger shape (NumPy rules).
+    let broadcastTo (shape: int[]) (x: Tensor) = wrap (Arithmetic.broadcastTo shape x.Node)
+    /// Inserts a dimension of size 1 at `axis`.
+    let expandDims (axis: int) (x: Tensor) =
+        let a = if axis < 0 then axis + x.Rank + 1 else axis
+        if a < 0 || a > x.Rank then Shape.fail "expandDims" [| x.Node.Shape |] "axis" (sprintf "axis %d is out of range" axis)
+        reshape (Array.insertAt a 1 x.Shape) x
+    /// Elements along each axis from start (inclusive) to stop (exclusive) with a step;
+    /// one (start, stop, step) triple per axis, in the manner of Python slices (negative start
+    /// and stop count from the end).
+    let slice (ranges: (int * int * int)[]) (x: Tensor) =
+        let shape = x.Node.Shape
+        if ranges.Length <> shape.Length then Shape.fail "slice" [| shape |] "ranges" (sprintf "%d ranges for %d axes" ranges.Length shape.Length)
+        let resolve i (start, stop, step) =
+            let n = shape[i]
+            let clampIndex v = Math.Clamp((if v < 0 then v + n else v), 0, n)
+            let s, e = clampIndex start, clampIndex stop
+            if step <= 0 then Shape.fail "slice" [| shape |] "ranges" (sprintf "axis %d: the step must be positive" i)
+            s, (if e > s then (e - s + step - 1) / step else 0), step
+        let resolved = ranges |> Array.mapi resolve
+        wrap (Layout.slice (resolved |> Array.map (fun (s, _, _) -> s)) (resolved |> Array.map (fun (_, c, _) -> c)) (resolved |> Array.map (fun (_, _, st) -> st)) x.Node)
+    /// The sub-tensor at index i of an axis (the axis is removed).
+    let index (axis: int) (i: int) (x: Tensor) =
+        let a = (Shape.normalizeAxes "index" x.Node.Shape [| axis |])[0]
+        let n = x.Node.Shape[a]
+        let i' = if i < 0 then i + n else i
+        if i' < 0 || i' >= n then Shape.fail "index" [| x.Node.Shape |] "i" (sprintf "index %d is outside axis %d of length %d" i a n)
+        let ranges = x.Node.Shape |> Array.mapi (fun k d -> if k = a then (i', i' + 1, 1) else (0, d, 1))
+        reshape (x.Shape |> Array.removeAt a) (slice ranges x)
+    /// Entries at integer indices along an axis (repeats allowed); `take` in NumPy.
+    let gather (axis: int) (indices: int[]) (x: Tensor) =
+        let a = (Shape.normalizeAxes "gather" x.Node.Shape [| axis |])[0]
+        wrap (Layout.gather a indices x.Node)
+    /// Joins tensors along an existing axis.
+    let concat (axis: int) (parts: Tensor seq) =
+        let parts = Seq.toArray parts
+        if parts.Length = 0 then raise (ArgumentException("concat: at least one tensor is needed", "parts"))
+        let a = if axis < 0 then axis + parts[0].Rank else axis
+        wrap (Layout.concat a (parts |> Array.map node))
+    /// Stacks tensors of one shape along a new axis.
+    let stack (axis: int) (parts: Tensor seq) =
+        let parts = Seq.toArray parts
+        if parts.Length = 0 then raise (ArgumentException("stack: at least one tensor is needed", "parts"))
+        concat axis (parts |> Array.map (expandDims axis))
+
+    // ---- linear algebra ----------------------------------------------------------------------
+
+    /// NumPy's matmul: matrix products over the last two axes with broadcast batch axes; a
+    /// vector argument is a row (first) or a column (second) and its axis is dropped afterwards.
+    let matmul (a: Tensor) (b: Tensor) =
+        if a.Rank = 0 || b.Rank = 0 then Shape.fail "matmul" [| a.Node.Shape; b.Node.Shape |] "a" "scalars cannot be matrix-multiplied; use *"
+        let a2 = if a.Rank = 1 then reshape [| 1; a.Size |] a else a
+        let b2 = if b.Rank = 1 then reshape [| b.Size; 1 |] b else b
+        let product = wrap (LinearAlgebra.matmul a2.Node b2.Node)
+        let s = product.Shape
+        let dropped =
+            [| for i in 0 .. s.Length - 1 do
+                   let isRowAxis = a.Rank = 1 && i = s.Length - 2
+                   let isColAxis = b.Rank = 1 && i = s.Length - 1
+                   if not (isRowAxis || isColAxis) then yield s[i] |]
+        if dropped.Length = s.Length then product else reshape dropped product
+    /// The inner product of two vectors, or matmul for higher ranks.
+    let dot (a: Tensor) (b: Tensor) =
+        if a.Rank = 1 && b.Rank = 1 then
+            if a.Size <> b.Size then Shape.fail "dot" [| a.Node.Shape; b.Node.Shape |] "b" "vectors differ in length"
+            sum (a * b)
+        else matmul a b
+    /// The outer product of two vectors.
+    let outer (a: Tensor) (b: Tensor) =
+        if a.Rank <> 1 || b.Rank <> 1 then Shape.fail "outer" [| a.Node.Shape; b.Node.Shape |] "a" "two vectors are needed"
+        reshape [| a.Size; 1 |] a * reshape [| 1; b.Size |] b
+    /// Einstein summation, e.g. einsum "ij,jk->ik" [a; b].
+    let einsum (spec: string) (operands: Tensor seq) = wrap (Einsum.einsum spec (operands |> Seq.map node |> Seq.toArray))
+    /// A vector's diagonal matrix, or a square matrix's diagonal.
+    let diag (x: Tensor) =
+        match x.Rank with
+        | 1 -> wrap (LinearAlgebra.diagEmbed x.Node)
+        | 2 -> wrap (LinearAlgebra.diagPart x.Node)
+        | _ -> Shape.fail "diag" [| x.Node.Shape |] "x" "a vector or a square matrix is needed"
+    /// The trace of a square matrix.
+    let trace (x: Tensor) = sum (wrap (LinearAlgebra.diagPart x.Node))
+    /// X with A X = B (B a vector or a matrix).
+    let solve (a: Tensor) (b: Tensor) = binary LinearAlgebra.solve a b
+    /// A⁻¹.
+    let inverse (a: Tensor) = unary LinearAlgebra.inverse a
+    /// det A.
+    let det (a: Tensor) = unary LinearAlgebra.det a
+    /// log |det A|.
+    let logDet (a: Tensor) = unary LinearAlgebra.logDet a
+    /// The lower Cholesky factor of a symmetric positive-definite matrix.
+    let cholesky (a: Tensor) = unary LinearAlgebra.cholesky a

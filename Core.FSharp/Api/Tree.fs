@@ -1,0 +1,75 @@
+namespace FunctionalAD
+
+open System
+open System.Collections.Generic
+open Microsoft.FSharp.Reflection
+
+/// Structures of tensors (JAX's pytrees): a tensor, or tuples (reference or struct), records,
+/// arrays and F# lists of structures. `grad` of a function of a structure returns gradients of
+/// the same structure. Other values inside a structure are an error naming their type.
+module Tree =
+    let private isList (t: Type) = t.IsGenericType && t.GetGenericTypeDefinition() = typedefof<list<int>>
+
+    let rec private collect (t: Type) (x: obj) (acc: List<Tensor>) =
+        if t = typeof<Tensor> then acc.Add(unbox<Tensor> x)
+        elif isNull x then raise (ArgumentNullException("structure", sprintf "A structure of tensors contains null where a %s was expected." t.Name))
+        elif FSharpType.IsTuple t then
+            Array.iter2 (fun (ft: Type) v -> collect ft v acc) (FSharpType.GetTupleElements t) (FSharpValue.GetTupleFields x)
+        elif FSharpType.IsRecord(t, true) then
+            Array.iter2 (fun (p: Reflection.PropertyInfo) v -> collect p.PropertyType v acc) (FSharpType.GetRecordFields(t, true)) (FSharpValue.GetRecordFields(x, true))
+        elif t.IsArray then
+            for v in (x :?> Array) do collect (t.GetElementType()) v acc
+        elif isList t then
+            for v in (x :?> Collections.IEnumerable) do collect (t.GetGenericArguments()[0]) v acc
+        else
+            raise (ArgumentException(sprintf "A structure of tensors may hold tensors, tuples, records, arrays and lists, not %s." t.FullName, "structure"))
+
+    let rec private rebuild (t: Type) (template: obj) (next: unit -> Tensor) : obj =
+        if t = typeof<Tensor> then box (next ())
+        elif FSharpType.IsTuple t then
+            let parts = Array.map2 (fun ft v -> rebuild ft v next) (FSharpType.GetTupleElements t) (FSharpValue.GetTupleFields template)
+            FSharpValue.MakeTuple(parts, t)
+        elif FSharpType.IsRecord(t, true) then
+            let parts = Array.map2 (fun (p: Reflection.PropertyInfo) v -> rebuild p.PropertyType v next) (FSharpType.GetRecordFields(t, true)) (FSharpValue.GetRecordFields(template, true))
+            FSharpValue.MakeRecord(t, parts, true)
+        elif t.IsArray then
+            let source = template :?> Array
+            let element = t.GetElementType()
+            let result = Array.CreateInstance(element, source.Length)
+            for i in 0 .. source.Length - 1 do result.SetValue(rebuild element (source.GetValue i) next, i)
+            box result
+        else
+            let element = t.GetGenericArguments()[0]
+            let items = [ for v in (template :?> Collections.IEnumerable) -> rebuild element v next ]
+            let empty = t.GetProperty("Empty").GetValue(null)
+            let cons = t.GetMethod("Cons")
+            List.foldBack (fun item acc -> cons.Invoke(null, [| item; acc |])) items empty
+
+    /// The tensors of a structure, in a fixed depth-first order.
+    let leaves (structure: 'T) : Tensor[] =
+        match box structure with
+        | :? Tensor as t -> [| t |]
+        | _ ->
+            let acc = List<Tensor>()
+            collect typeof<'T> (box structure) acc
+            acc.ToArray()
+
+    /// A structure shaped like `template` with its tensors replaced, in `leaves` order.
+    let unflatten (template: 'T) (replacements: Tensor[]) : 'T =
+        let mutable i = 0
+        let next () =
+            if i >= replacements.Length then raise (ArgumentException("The structure has more tensors than were supplied.", "replacements"))
+            i <- i + 1
+            replacements[i - 1]
+        let result = if typeof<'T> = typeof<Tensor> then box (next ()) else rebuild typeof<'T> (box template) next
+        if i <> replacements.Length then raise (ArgumentException(sprintf "The structure has %d tensors but %d were supplied." i replacements.Length, "replacements"))
+        unbox<'T> result
+
+    /// Applies a function to every tensor of a structure.
+    let map (f: Tensor -> Tensor) (structure: 'T) : 'T = unflatten structure (leaves structure |> Array.map f)
+
+    /// Combines two structures of the same form tensor by tensor.
+    let map2 (f: Tensor -> Tensor -> Tensor) (a: 'T) (b: 'T) : 'T =
+        let la, lb = leaves a, leaves b
+        if la.Length <> lb.Length then raise (ArgumentException(sprintf "The structures differ: %d and %d tensors." la.Length lb.Length, "b"))
+        unflatten a (Array.map2 f la lb)

@@ -1,0 +1,146 @@
+namespace FunctionalAD
+
+open System
+open System.Collections.Generic
+open System.Threading
+
+/// The identity of one differentiation variable. `Level` is the nesting depth of the transform
+/// that made it (1 for an outermost `grad`), which is what keeps nested derivatives apart.
+[<Sealed; AllowNullLiteral>]
+type VarTag internal (level: int) =
+    /// Nesting depth of the transform that owns the variable.
+    member _.Level = level
+
+/// What a node is: a constant, a differentiation variable, or a primitive applied to arguments.
+type NodeKind =
+    /// A value with no history.
+    | Constant
+    /// A differentiation variable. With an argument it is the identity of that argument for
+    /// every other transform, so an inner derivative stays differentiable by outer ones.
+    | Variable of VarTag
+    /// A primitive operation applied to the node's arguments.
+    | Apply of Op
+
+/// One vertex of an immutable expression DAG: what it is, its arguments, its shape and, when its
+/// inputs have values, its value (define-by-run: user code may branch on it).
+and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args: Node[], shape: int[], value: NdArray, deps: uint64) =
+    /// A number unique to this node, increasing in creation order.
+    member _.Id = id
+    /// Constant, variable or primitive application.
+    member _.Kind = kind
+    /// The argument nodes.
+    member _.Args = args
+    /// The shape, known even when the value is not (while compiling).
+    member _.Shape = shape
+    /// The value, or null for an abstract node built while tracing a function for compilation.
+    member _.ValueOrNull = value
+    /// The value; asking for it on an abstract node is an error that says what to do instead.
+    member _.Value =
+        if isNull value then
+            raise (InvalidOperationException(
+                "The value of a tensor is not known while a function is being compiled, so code cannot branch on it or read it. "
+                + "Use Tensor.where for data-dependent choices, or leave this function uncompiled."))
+        value
+    /// Bit L is set when the node depends on a variable of nesting level L.
+    member _.Deps = deps
+    /// True for a node with no history.
+    member _.IsConstant = deps = 0UL
+
+/// A primitive operation: its evaluation and its forward (JVP) and reverse (VJP) derivative
+/// rules. Rules are written with graph operations, so derivatives can be differentiated again.
+/// Zero tangents and cotangents are `ValueNone` and cost nothing.
+and Op =
+    { /// The primitive's name as listings show it (`exp`, `add`, `matmul`).
+      Name: string
+      /// Parameters that distinguish instances (axes, exponents), shown in listings.
+      Params: string
+      /// Computes the value from argument values.
+      Eval: NdArray[] -> NdArray
+      /// Tangent of the output from the arguments, the output and the arguments' tangents.
+      Jvp: Node[] -> Node -> Node voption[] -> Node voption
+      /// Cotangents of the arguments from the arguments, the output and the output's cotangent.
+      Vjp: Node[] -> Node -> Node -> Node voption[] }
+
+/// Building nodes, and the nesting levels of transforms.
+module Graph =
+    let mutable private nextId = 0L
+    let private freshId () = Interlocked.Increment &nextId
+
+    /// A constant node holding a value.
+    let constant (value: NdArray) = Node(freshId (), Constant, [||], value.Shape, value, 0UL)
+
+    /// Builds a primitive node. On constants it computes at once and keeps no history; when some
+    /// argument depends on a variable the node records the operation and, where the arguments
+    /// have values, the value too.
+    let apply (op: Op) (shape: int[]) (args: Node[]) =
+        let mutable deps = 0UL
+        let mutable known = true
+        for a in args do
+            deps <- deps ||| a.Deps
+            known <- known && not (isNull a.ValueOrNull)
+        let value = if known then op.Eval(args |> Array.map (fun a -> a.ValueOrNull)) else null
+        if deps = 0UL && known then constant value
+        else Node(freshId (), Apply op, args, shape, value, deps)
+
+    /// Builds a primitive node whose value was computed elsewhere (a user function with custom
+    /// rules evaluates itself); on constants it is a constant.
+    let applyWithValue (op: Op) (shape: int[]) (args: Node[]) (value: NdArray) =
+        let deps = args |> Array.fold (fun d a -> d ||| a.Deps) 0UL
+        if deps = 0UL && not (isNull value) then constant value
+        else Node(freshId (), Apply op, args, shape, value, deps)
+
+    /// Builds an operation with no derivative (a comparison, `sign`, `stopGradient`): when the
+    /// arguments have values the result is a plain constant, so no history is kept.
+    let applyConstant (op: Op) (shape: int[]) (args: Node[]) =
+        if args |> Array.forall (fun a -> not (isNull a.ValueOrNull)) then constant (op.Eval(args |> Array.map (fun a -> a.Value)))
+        else Node(freshId (), Apply op, args, shape, null, args |> Array.fold (fun d a -> d ||| a.Deps) 0UL)
+
+    /// A new differentiation variable at `tag`'s level standing for `x`.
+    let variable (tag: VarTag) (x: Node) =
+        let bit = 1UL <<< tag.Level
+        if x.IsConstant then Node(freshId (), Variable tag, [||], x.Shape, x.ValueOrNull, bit)
+        else Node(freshId (), Variable tag, [| x |], x.Shape, x.ValueOrNull, x.Deps ||| bit)
+
+    /// An abstract input for tracing: a shape, no value.
+    let abstractVariable (tag: VarTag) (shape: int[]) = Node(freshId (), Variable tag, [||], Array.copy shape, null, 1UL <<< tag.Level)
+
+    type private LevelState() =
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private depth: int
+        static member Depth
+            with get () = LevelState.depth
+            and set v = LevelState.depth <- v
+
+    /// Runs `body` with a fresh variable tag one level deeper than the current transform, then
+    /// returns to the outer level. Levels are per thread.
+    let withNewLevel (body: VarTag -> 'T) : 'T =
+        let level = LevelState.Depth + 1
+        if level > 62 then raise (InvalidOperationException "Derivatives are nested more than 62 levels deep.")
+        LevelState.Depth <- level
+        try body (VarTag level)
+        finally LevelState.Depth <- level - 1
+
+    /// Lets go of history nobody can use: a result that depends on no variable of a transform
+    /// still open on this thread becomes a plain constant, so loops of ordinary code keep no
+    /// history. Transforms call it on what they return, after their own level has closed.
+    let release (node: Node) =
+        let openLevels = (1UL <<< (LevelState.Depth + 1)) - 2UL
+        if node.Deps <> 0UL && node.Deps &&& openLevels = 0UL && not (isNull node.ValueOrNull) then constant node.ValueOrNull else node
+
+    /// The nodes reachable from `roots` that depend on level `level`, arguments before users.
+    /// Iterative, so a chain of millions of nodes cannot overflow the stack.
+    let topologicalOrder (level: int) (roots: Node seq) =
+        let bit = 1UL <<< level
+        let order = List<Node>()
+        let visited = HashSet<Node>(HashIdentity.Reference)
+        let stack = Stack<struct (Node * bool)>()
+        for r in roots do
+            if r.Deps &&& bit <> 0UL then stack.Push(struct (r, false))
+        while stack.Count > 0 do
+            let struct (node, expanded) = stack.Pop()
+            if expanded then order.Add node
+            elif visited.Add node then
+                stack.Push(struct (node, true))
+                for a in node.Args do
+                    if a.Deps &&& bit <> 0UL && not (visited.Contains a) then stack.Push(struct (a, false))
+        order

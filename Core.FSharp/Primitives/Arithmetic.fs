@@ -1,0 +1,136 @@
+namespace FunctionalAD.Primitives
+
+open System
+open System.Numerics.Tensors
+open FunctionalAD
+
+/// The arithmetic primitives and broadcasting, which every other rule is written with.
+/// Each primitive is one declaration: shape rule, evaluation, JVP rule and VJP rule together.
+///
+/// NaN policy (docs/conventions.md): every rule multiplies the incoming tangent or cotangent g
+/// into a local derivative with `mulNoNan g d`, which is 0 wherever g is 0 even when d is
+/// infinite or NaN. So a branch that `where` did not select, or a zero cotangent, never turns
+/// into NaN, e.g. `where (x > 0) (sqrt x) 0` has derivative 0 at x = 0.
+module internal Arithmetic =
+    /// An operation record from its parts (the form every primitive declaration uses).
+    let op name parameters eval jvp vjp : Op = { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp }
+
+    /// A scalar constant node.
+    let scalar (v: double) = Graph.constant (NdArray.scalar v)
+
+    let private binaryKernel name (kernel: SpanBinary) jvp vjp (x: Node) (y: Node) =
+        let shape = Shape.broadcast name x.Shape y.Shape
+        Graph.apply (op name "" (fun v -> Kernels.binary kernel shape v[0] v[1]) jvp vjp) shape [| x; y |]
+
+    let private addKernel = SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d))
+    let private subKernel = SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d))
+    let private mulKernel = SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d))
+    let private divKernel = SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d))
+    let private mulNoNanKernel =
+        SpanBinary(fun a b d ->
+            TensorPrimitives.Multiply(a, b, d)
+            for i in 0 .. a.Length - 1 do
+                if a[i] = 0.0 then d[i] <- 0.0)
+
+    /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
+    let rec broadcastTo (shape: int[]) (x: Node) : Node =
+        if x.Shape = shape then x
+        else
+            if not (Shape.broadcastsTo x.Shape shape) then
+                Shape.fail "broadcastTo" [| x.Shape; shape |] "shape" "the tensor cannot be broadcast to the target shape"
+            Graph.apply
+                (op "broadcastTo" (Shape.format shape) (fun v -> Kernels.broadcastTo shape v[0])
+                    (fun _ _ t -> t[0] |> ValueOption.map (broadcastTo shape))
+                    (fun args _ g -> [| ValueSome(sumTo args[0].Shape g) |]))
+                (Array.copy shape) [| x |]
+
+    /// Sums `x` down to a shape that broadcasts to `x.Shape`. Its transpose is `broadcastTo`.
+    and sumTo (shape: int[]) (x: Node) : Node =
+        if x.Shape = shape then x
+        else
+            if not (Shape.broadcastsTo shape x.Shape) then
+                Shape.fail "sumTo" [| x.Shape; shape |] "shape" "the target shape does not broadcast to the tensor's shape"
+            Graph.apply
+                (op "sumTo" (Shape.format shape) (fun v -> Kernels.sumTo shape v[0])
+                    (fun _ _ t -> t[0] |> ValueOption.map (sumTo shape))
+                    (fun args _ g -> [| ValueSome(broadcastTo args[0].Shape g) |]))
+                (Array.copy shape) [| x |]
+
+    /// A tangent of an argument, stretched to the output's shape.
+    and private fit (out: Node) (t: Node voption) = t |> ValueOption.map (broadcastTo out.Shape)
+
+    /// A cotangent of the output, summed down to an argument's shape.
+    and private unfit (arg: Node) (g: Node) = ValueSome(sumTo arg.Shape g)
+
+    /// The sum of two optional (possibly zero) tangents.
+    and addTangents (a: Node voption) (b: Node voption) =
+        match a, b with
+        | ValueSome a, ValueSome b -> ValueSome(add a b)
+        | ValueSome _, ValueNone -> a
+        | ValueNone, _ -> b
+
+    /// x + y.
+    and add (x: Node) (y: Node) : Node =
+        binaryKernel "add" addKernel
+            (fun _ out t -> addTangents (fit out t[0]) (fit out t[1]))
+            (fun args _ g -> [| unfit args[0] g; unfit args[1] g |])
+            x y
+
+    /// x − y.
+    and sub (x: Node) (y: Node) : Node =
+        binaryKernel "sub" subKernel
+            (fun _ out t ->
+                match fit out t[0], fit out t[1] with
+                | ValueSome a, ValueSome b -> ValueSome(sub a b)
+                | a, ValueNone -> a
+                | ValueNone, ValueSome b -> ValueSome(neg b))
+            (fun args _ g -> [| unfit args[0] g; unfit args[1] (neg g) |])
+            x y
+
+    /// −x.
+    and neg (x: Node) : Node =
+        Graph.apply
+            (op "neg" "" (fun v -> Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Negate(a, d))) v[0])
+                (fun _ _ t -> t[0] |> ValueOption.map neg)
+                (fun _ _ g -> [| ValueSome(neg g) |]))
+            x.Shape [| x |]
+
+    /// x · y, elementwise.
+    and mul (x: Node) (y: Node) : Node =
+        binaryKernel "mul" mulKernel
+            (fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan t args[0]))))
+            (fun args _ g -> [| unfit args[0] (mulNoNan g args[1]); unfit args[1] (mulNoNan g args[0]) |])
+            x y
+
+    /// x / y, elementwise.
+    and div (x: Node) (y: Node) : Node =
+        binaryKernel "div" divKernel
+            (fun args out t ->
+                let dx = t[0] |> ValueOption.map (fun t -> mulNoNan t (reciprocal args[1]))
+                let dy = t[1] |> ValueOption.map (fun t -> mulNoNan t (neg (div out args[1])))
+                addTangents (fit out dx) (fit out dy))
+            (fun args out g -> [| unfit args[0] (mulNoNan g (reciprocal args[1])); unfit args[1] (mulNoNan g (neg (div out args[1]))) |])
+            x y
+
+    /// 1 / x.
+    and reciprocal (x: Node) = div (scalar 1.0) x
+
+    /// a · b, except 0 wherever a is 0 even if b is infinite or NaN: how rules apply a tangent or
+    /// cotangent `a` to a local derivative `b`.
+    and mulNoNan (a: Node) (b: Node) : Node =
+        binaryKernel "mulNoNan" mulNoNanKernel
+            (fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan args[0] t))))
+            (fun args _ g -> [| unfit args[0] (mulNoNan g args[1]); unfit args[1] (mulNoNan args[0] g) |])
+            a b
+
+    /// The same elements under another shape of equal size (row-major order is kept).
+    let rec reshape (shape: int[]) (x: Node) : Node =
+        if x.Shape = shape then x
+        else
+            if Shape.size shape <> Shape.size x.Shape then
+                Shape.fail "reshape" [| x.Shape; shape |] "shape" (sprintf "cannot reshape %d elements into %d" (Shape.size x.Shape) (Shape.size shape))
+            Graph.apply
+                (op "reshape" (Shape.format shape) (fun v -> NdArray(Array.copy shape, v[0].Data))
+                    (fun _ _ t -> t[0] |> ValueOption.map (reshape shape))
+                    (fun args _ g -> [| ValueSome(reshape args[0].Shape g) |]))
+                (Array.copy shape) [| x |]

@@ -1,0 +1,98 @@
+namespace FunctionalAD.Primitives
+
+open System
+open FunctionalAD
+open FunctionalAD.Primitives.Arithmetic
+
+/// Einstein summation over any number of operands (`"ij,jk->ik"`; without `->` the output is
+/// the letters that occur once, in alphabetical order, as in NumPy). The derivative with respect
+/// to an operand is again an einsum: of the cotangent with the other operands, into that
+/// operand's letters; letters repeated in the output write a diagonal, letters found in no
+/// input broadcast. Evaluation is a direct loop over all letters (no ellipsis support).
+module internal Einsum =
+    type private Spec = { Inputs: char[][]; Output: char[] }
+
+    let private parse (spec: string) (count: int) =
+        let fail detail = raise (ArgumentException(sprintf "einsum: '%s': %s" spec detail, "spec"))
+        let text = spec.Replace(" ", "")
+        let left, right =
+            match text.Split("->") with
+            | [| l |] -> l, None
+            | [| l; r |] -> l, Some r
+            | _ -> fail "more than one '->'"
+        let inputs = left.Split(',') |> Array.map (fun s -> s.ToCharArray())
+        if inputs.Length <> count then fail (sprintf "it names %d operands but %d were given" inputs.Length count)
+        let all = Array.concat inputs
+        if all |> Array.exists (fun c -> not (Char.IsLetter c)) then fail "operands may only use letters"
+        let output =
+            match right with
+            | Some r -> r.ToCharArray()
+            | None -> all |> Array.countBy id |> Array.filter (fun (_, n) -> n = 1) |> Array.map fst |> Array.sort
+        { Inputs = inputs; Output = output }
+
+    let private format (inputs: char[][]) (output: char[]) =
+        String.Join(",", inputs |> Array.map String) + "->" + String output
+
+    /// Sum over all letters of the product of the inputs, into `output` (sizes of every letter given).
+    let private evaluate (inputs: char[][]) (output: char[]) (sizes: Map<char, int>) (values: NdArray[]) =
+        let letters = Array.append (Array.concat inputs) output |> Array.distinct
+        let extent = letters |> Array.map (fun c -> sizes[c])
+        let stridesFor (lettersOf: char[]) =
+            let s = Shape.strides (lettersOf |> Array.map (fun c -> sizes[c]))
+            letters |> Array.map (fun l -> Seq.fold2 (fun acc c st -> if c = l then acc + st else acc) 0 lettersOf s)
+        let inputStrides = inputs |> Array.map stridesFor
+        let outputStrides = stridesFor output
+        let out = Array.zeroCreate (Shape.size (output |> Array.map (fun c -> sizes[c])))
+        let total = Shape.size extent
+        let index = Array.zeroCreate letters.Length
+        let offsets = Array.zeroCreate inputs.Length
+        let mutable outOffset = 0
+        for _ in 1 .. total do
+            let mutable product = 1.0
+            for k in 0 .. inputs.Length - 1 do
+                product <- product * values[k].Data[offsets[k]]
+            out[outOffset] <- out[outOffset] + product
+            let mutable d = letters.Length - 1
+            let mutable carry = true
+            while carry && d >= 0 do
+                index[d] <- index[d] + 1
+                for k in 0 .. inputs.Length - 1 do offsets[k] <- offsets[k] + inputStrides[k][d]
+                outOffset <- outOffset + outputStrides[d]
+                if index[d] = extent[d] then
+                    for k in 0 .. inputs.Length - 1 do offsets[k] <- offsets[k] - inputStrides[k][d] * extent[d]
+                    outOffset <- outOffset - outputStrides[d] * extent[d]
+                    index[d] <- 0
+                    d <- d - 1
+                else carry <- false
+        NdArray(output |> Array.map (fun c -> sizes[c]), out)
+
+    let rec private build (inputs: char[][]) (output: char[]) (sizes: Map<char, int>) (operands: Node[]) : Node =
+        let replaced k (x: Node) = Array.init operands.Length (fun j -> if j = k then x else operands[j])
+        let gradient (g: Node) k =
+            let others = [| for j in 0 .. operands.Length - 1 do if j <> k then yield j |]
+            build (Array.append [| output |] (others |> Array.map (fun j -> inputs[j]))) inputs[k] sizes
+                (Array.append [| g |] (others |> Array.map (fun j -> operands[j])))
+        Graph.apply
+            (op "einsum" (format inputs output) (evaluate inputs output sizes)
+                (fun args _ t ->
+                    Seq.init args.Length (fun k -> t[k] |> ValueOption.map (fun tk -> build inputs output sizes (replaced k tk)))
+                    |> Seq.fold addTangents ValueNone)
+                (fun args _ g -> Array.init args.Length (fun k -> ValueSome(gradient g k))))
+            (output |> Array.map (fun c -> sizes[c])) operands
+
+    /// Einstein summation of `operands` by `spec`.
+    let einsum (spec: string) (operands: Node[]) =
+        let parsed = parse spec operands.Length
+        let mutable sizes = Map.empty
+        for k in 0 .. operands.Length - 1 do
+            let letters, shape = parsed.Inputs[k], operands[k].Shape
+            if letters.Length <> shape.Length then
+                Shape.fail "einsum" (operands |> Array.map (fun o -> o.Shape)) (sprintf "operand %d" k) (sprintf "'%s' names %d axes but the operand has %d" (String letters) letters.Length shape.Length)
+            for i in 0 .. letters.Length - 1 do
+                match sizes.TryFind letters[i] with
+                | Some n when n <> shape[i] ->
+                    Shape.fail "einsum" (operands |> Array.map (fun o -> o.Shape)) (sprintf "operand %d" k) (sprintf "letter '%c' is %d here but %d elsewhere" letters[i] shape[i] n)
+                | _ -> sizes <- sizes.Add(letters[i], shape[i])
+        for c in parsed.Output do
+            if not (sizes.ContainsKey c) then raise (ArgumentException(sprintf "einsum: '%s': output letter '%c' is in no operand" spec c, "spec"))
+        build parsed.Inputs parsed.Output sizes operands

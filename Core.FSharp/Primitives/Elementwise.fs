@@ -1,0 +1,173 @@
+namespace FunctionalAD.Primitives
+
+open System
+open System.Numerics.Tensors
+open FunctionalAD
+open FunctionalAD.Primitives.Arithmetic
+
+/// Elementwise primitives. A smooth unary primitive is declared by its evaluation and its local
+/// derivative d(x, y) (y the output); both rules follow from it: tangent t ↦ t·d, cotangent
+/// g ↦ g·d (as `mulNoNan`, see Arithmetic).
+///
+/// Kinks (docs/conventions.md): the derivative at a kink is the minimum-norm element of the
+/// subdifferential with respect to the non-constant arguments: relu'(0) = 0, abs'(0) = 0,
+/// clamp'(bound) = 0, and a tie in max/min splits the gradient evenly between tied arguments
+/// that are not constants.
+module internal Elementwise =
+
+    /// Declares a smooth unary primitive from its evaluation and local derivative.
+    let private unary name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (x: Node) =
+        Graph.apply
+            (op name parameters (fun v -> eval v[0])
+                (fun args out t -> t[0] |> ValueOption.map (fun t -> mulNoNan t (derivative args[0] out)))
+                (fun args out g -> [| ValueSome(mulNoNan g (derivative args[0] out)) |]))
+            x.Shape [| x |]
+
+    /// Declares an operation whose derivative is zero everywhere it exists (comparisons, sign):
+    /// its result is a constant mask.
+    let private nondifferentiable name parameters eval shape (args: Node[]) =
+        Graph.applyConstant (op name parameters eval (fun _ _ _ -> ValueNone) (fun args _ _ -> Array.create args.Length ValueNone)) shape args
+
+    /// The value with the gradient blocked: a constant for every transform.
+    let stopGradient (x: Node) = nondifferentiable "stopGradient" "" (fun v -> v[0]) x.Shape [| x |]
+
+    /// sign x ∈ {−1, 0, 1}; derivative 0.
+    let sign (x: Node) = nondifferentiable "sign" "" (fun v -> Kernels.mapScalar (fun a -> if Double.IsNaN a then a else float (Math.Sign a)) v[0]) x.Shape [| x |]
+
+    let private comparison name (test: double -> double -> bool) (x: Node) (y: Node) =
+        let shape = Shape.broadcast name x.Shape y.Shape
+        nondifferentiable name "" (fun v -> Kernels.binaryScalar (fun a b -> if test a b then 1.0 else 0.0) shape v[0] v[1]) shape [| x; y |]
+
+    /// 1 where x > y, else 0.
+    let greater x y = comparison "greater" (>) x y
+    /// 1 where x ≥ y, else 0.
+    let greaterEqual x y = comparison "greaterEqual" (>=) x y
+    /// 1 where x < y, else 0.
+    let less x y = comparison "less" (<) x y
+    /// 1 where x ≤ y, else 0.
+    let lessEqual x y = comparison "lessEqual" (<=) x y
+    /// 1 where x = y, else 0.
+    let equal x y = comparison "equal" (=) x y
+    /// 1 where x ≠ y, else 0.
+    let notEqual x y = comparison "notEqual" (<>) x y
+
+    /// where(cond, a, b): a where cond ≠ 0, else b, with broadcasting. The cotangent goes to the
+    /// selected branch alone; the other receives an exact zero.
+    let rec where (cond: Node) (a: Node) (b: Node) : Node =
+        let shape = Shape.broadcast "where" (Shape.broadcast "where" cond.Shape a.Shape) b.Shape
+        let zero = scalar 0.0
+        let pick (t: Node voption) = match t with ValueSome t -> t | ValueNone -> zero
+        Graph.apply
+            (op "where" "" (fun v -> Kernels.select shape v[0] v[1] v[2])
+                (fun args _ t ->
+                    match t[1], t[2] with
+                    | ValueNone, ValueNone -> ValueNone
+                    | ta, tb -> ValueSome(broadcastTo shape (where args[0] (pick ta) (pick tb))))
+                (fun args _ g ->
+                    [| ValueNone
+                       ValueSome(sumTo args[1].Shape (where args[0] g zero))
+                       ValueSome(sumTo args[2].Shape (where args[0] zero g)) |]))
+            shape [| cond; a; b |]
+
+    let rec exp (x: Node) : Node = unary "exp" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) x
+    and log (x: Node) : Node = unary "log" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) x
+    and sqrt (x: Node) : Node = unary "sqrt" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) x
+
+    /// log(1 + x), accurate for small x (Kahan's formulation).
+    let log1p (x: Node) =
+        let f (v: double) = let u = 1.0 + v in if u = 1.0 then v else Math.Log u * v / (u - 1.0)
+        unary "log1p" "" (Kernels.mapScalar f) (fun x _ -> reciprocal (add (scalar 1.0) x)) x
+
+    /// exp(x) − 1, accurate for small x.
+    let expm1 (x: Node) =
+        let f (v: double) =
+            let u = Math.Exp v
+            if u = 1.0 then v elif u - 1.0 = -1.0 then -1.0 elif Double.IsPositiveInfinity u then u else (u - 1.0) * v / Math.Log u
+        unary "expm1" "" (Kernels.mapScalar f) (fun _ y -> add y (scalar 1.0)) x
+
+    let rec sin (x: Node) : Node = unary "sin" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d)))) (fun x _ -> cos x) x
+    and cos (x: Node) : Node = unary "cos" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d)))) (fun x _ -> neg (sin x)) x
+
+    /// tan x; derivative 1 + tan² x.
+    let tan (x: Node) = unary "tan" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) x
+    /// tanh x; derivative 1 − tanh² x.
+    let tanh (x: Node) = unary "tanh" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) x
+
+    let private sigmoidValue (v: double) = if v >= 0.0 then 1.0 / (1.0 + Math.Exp -v) else let e = Math.Exp v in e / (1.0 + e)
+
+    /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
+    let sigmoid (x: Node) = unary "sigmoid" "" (Kernels.mapScalar sigmoidValue) (fun _ y -> mul y (sub (scalar 1.0) y)) x
+
+    /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x.
+    let softplus (x: Node) =
+        let f (v: double) = max v 0.0 + (let e = Math.Exp(-abs v) in let u = 1.0 + e in if u = 1.0 then e else Math.Log u * e / (u - 1.0))
+        unary "softplus" "" (Kernels.mapScalar f) (fun x _ -> sigmoid x) x
+
+    /// max(x, 0); relu'(0) = 0.
+    let relu (x: Node) = unary "relu" "" (Kernels.mapScalar (fun v -> if v > 0.0 then v else if Double.IsNaN v then v else 0.0)) (fun x _ -> greater x (scalar 0.0)) x
+
+    /// |x|; abs'(0) = 0.
+    let abs (x: Node) = unary "abs" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) x
+
+    /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
+    let rec powConst (c: double) (x: Node) : Node =
+        let parameters = c.ToString(Globalization.CultureInfo.InvariantCulture)
+        if c = 0.0 then unary "powConst" parameters (fun v -> NdArray.ones v.Shape) (fun x _ -> Graph.constant (NdArray.zeros x.Shape)) x
+        else unary "powConst" parameters (Kernels.mapScalar (fun v -> Math.Pow(v, c))) (fun x _ -> mul (scalar c) (powConst (c - 1.0) x)) x
+
+    /// x^y for tensors; ∂/∂x = y·x^(y−1), ∂/∂y = x^y·log x (taken as 0 where x = 0, the limit
+    /// for y > 0, instead of 0·(−∞)).
+    let rec pow (x: Node) (y: Node) : Node =
+        let shape = Shape.broadcast "pow" x.Shape y.Shape
+        let dx (args: Node[]) = mul args[1] (pow args[0] (sub args[1] (scalar 1.0)))
+        let dy (args: Node[]) (out: Node) =
+            let zero = scalar 0.0
+            let isZero = equal args[0] zero
+            where isZero zero (mul out (log (where isZero (scalar 1.0) args[0])))
+        Graph.apply
+            (op "pow" "" (fun v -> Kernels.binaryScalar (fun a b -> Math.Pow(a, b)) shape v[0] v[1])
+                (fun args out t ->
+                    let tx = t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) (dx args))
+                    let ty = t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) (dy args out))
+                    addTangents tx ty)
+                (fun args out g ->
+                    [| ValueSome(sumTo args[0].Shape (mulNoNan g (dx args)))
+                       ValueSome(sumTo args[1].Shape (mulNoNan g (dy args out))) |]))
+            shape [| x; y |]
+
+    /// The weight each argument of an elementwise max/min receives: 1 where it wins, 0 where it
+    /// loses, and at a tie ½ if both arguments are non-constant, else 0 for the non-constant one
+    /// (the minimum-norm subgradient).
+    let private extremumWeights (wins: Node -> Node -> Node) (x: Node) (y: Node) =
+        let tieShare = if x.IsConstant || y.IsConstant then 0.0 else 0.5
+        let tie = mul (equal x y) (scalar tieShare)
+        add (wins x y) tie, add (wins y x) tie
+
+    let private extremum name (pick: double -> double -> double) (wins: Node -> Node -> Node) (x: Node) (y: Node) =
+        let shape = Shape.broadcast name x.Shape y.Shape
+        Graph.apply
+            (op name "" (fun v -> Kernels.binaryScalar pick shape v[0] v[1])
+                (fun args _ t ->
+                    let wx, wy = extremumWeights wins args[0] args[1]
+                    addTangents
+                        (t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) wx))
+                        (t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) wy))
+                    |> ValueOption.map (broadcastTo shape))
+                (fun args _ g ->
+                    let wx, wy = extremumWeights wins args[0] args[1]
+                    [| ValueSome(sumTo args[0].Shape (mulNoNan g wx)); ValueSome(sumTo args[1].Shape (mulNoNan g wy)) |]))
+            shape [| x; y |]
+
+    let private nanAware (f: double -> double -> double) a b = if Double.IsNaN a || Double.IsNaN b then Double.NaN else f a b
+
+    /// Elementwise maximum.
+    let maximum x y = extremum "maximum" (nanAware max) greater x y
+    /// Elementwise minimum.
+    let minimum x y = extremum "minimum" (nanAware min) less x y
+
+    /// Clamps into [lo, hi] (constants); the derivative is 1 strictly inside and 0 at and beyond
+    /// the bounds.
+    let clamp (lo: double) (hi: double) (x: Node) =
+        if lo > hi then raise (ArgumentException(sprintf "clamp: the lower bound %g exceeds the upper bound %g" lo hi, "lo"))
+        let inside (x: Node) = mul (greater x (scalar lo)) (less x (scalar hi))
+        unary "clamp" (sprintf "%g,%g" lo hi) (Kernels.mapScalar (fun v -> if Double.IsNaN v then v else Math.Clamp(v, lo, hi))) (fun x _ -> inside x) x

@@ -1,0 +1,90 @@
+namespace FunctionalAD.Primitives
+
+open System
+open FunctionalAD
+open FunctionalAD.Primitives.Arithmetic
+
+/// Layout primitives: permuting, slicing, gathering and joining. All are linear, so each rule
+/// is the primitive itself (JVP) or its transpose (VJP).
+module internal Layout =
+    /// Permutes dimensions: output dimension i is input dimension perm[i].
+    let rec permute (perm: int[]) (x: Node) : Node =
+        if perm.Length <> x.Shape.Length || (Array.sort perm) <> Array.init perm.Length id then
+            Shape.fail "permute" [| x.Shape; perm |] "perm" "the permutation must list every axis exactly once"
+        if perm = Array.init perm.Length id then x
+        else
+            let inverse = Array.zeroCreate perm.Length
+            perm |> Array.iteri (fun i p -> inverse[p] <- i)
+            Graph.apply
+                (op "permute" (Shape.format perm) (fun v -> Kernels.permute perm v[0])
+                    (fun _ _ t -> t[0] |> ValueOption.map (permute perm))
+                    (fun _ _ g -> [| ValueSome(permute inverse g) |]))
+                (perm |> Array.map (fun p -> x.Shape[p])) [| x |]
+
+    /// Takes `counts[i]` elements along each axis i, from `starts[i]` in steps of `steps[i]` (> 0).
+    let rec slice (starts: int[]) (counts: int[]) (steps: int[]) (x: Node) : Node =
+        let rank = x.Shape.Length
+        if starts.Length <> rank || counts.Length <> rank || steps.Length <> rank then
+            Shape.fail "slice" [| x.Shape; starts; counts |] "ranges" (sprintf "a range is needed for each of the %d axes" rank)
+        for i in 0 .. rank - 1 do
+            if steps[i] <= 0 || starts[i] < 0 || counts[i] < 0 || (counts[i] > 0 && starts[i] + (counts[i] - 1) * steps[i] >= x.Shape[i]) then
+                Shape.fail "slice" [| x.Shape |] "ranges" (sprintf "axis %d: start %d, count %d, step %d fall outside a dimension of %d" i starts[i] counts[i] steps[i] x.Shape[i])
+        if counts = x.Shape then x
+        else
+            Graph.apply
+                (op "slice" (sprintf "start=%s,count=%s,step=%s" (Shape.format starts) (Shape.format counts) (Shape.format steps))
+                    (fun v -> Kernels.slice starts counts steps v[0])
+                    (fun _ _ t -> t[0] |> ValueOption.map (slice starts counts steps))
+                    (fun args _ g -> [| ValueSome(unslice args[0].Shape starts steps g) |]))
+                (Array.copy counts) [| x |]
+
+    /// The transpose of `slice`: `g` placed into zeros of `shape`.
+    and unslice (shape: int[]) (starts: int[]) (steps: int[]) (g: Node) : Node =
+        Graph.apply
+            (op "unslice" (sprintf "shape=%s,start=%s,step=%s" (Shape.format shape) (Shape.format starts) (Shape.format steps))
+                (fun v -> Kernels.unslice shape starts steps v[0])
+                (fun _ _ t -> t[0] |> ValueOption.map (unslice shape starts steps))
+                (fun args _ c -> [| ValueSome(slice starts args[0].Shape steps c) |]))
+            (Array.copy shape) [| g |]
+
+    /// Entries along `axis` at `indices` (repeats allowed).
+    let rec gather (axis: int) (indices: int[]) (x: Node) : Node =
+        let n = x.Shape[axis]
+        indices |> Array.iter (fun i ->
+            if i < 0 || i >= n then Shape.fail "gather" [| x.Shape |] "indices" (sprintf "index %d is outside axis %d of length %d" i axis n))
+        Graph.apply
+            (op "gather" (sprintf "axis=%d,indices=%d" axis indices.Length) (fun v -> Kernels.gather axis indices v[0])
+                (fun _ _ t -> t[0] |> ValueOption.map (gather axis indices))
+                (fun args _ g -> [| ValueSome(scatterAdd args[0].Shape axis indices g) |]))
+            (x.Shape |> Array.mapi (fun i d -> if i = axis then indices.Length else d)) [| x |]
+
+    /// The transpose of `gather`: rows of `g` added into zeros of `shape` at `indices`.
+    and scatterAdd (shape: int[]) (axis: int) (indices: int[]) (g: Node) : Node =
+        Graph.apply
+            (op "scatterAdd" (sprintf "axis=%d,indices=%d" axis indices.Length) (fun v -> Kernels.scatterAdd shape axis indices v[0])
+                (fun _ _ t -> t[0] |> ValueOption.map (scatterAdd shape axis indices))
+                (fun _ _ c -> [| ValueSome(gather axis indices c) |]))
+            (Array.copy shape) [| g |]
+
+    /// Joins tensors along `axis`; every other dimension must agree.
+    let rec concat (axis: int) (parts: Node[]) : Node =
+        if parts.Length = 0 then raise (ArgumentException("concat: at least one tensor is needed", "tensors"))
+        let first = parts[0].Shape
+        if axis < 0 || axis >= first.Length then Shape.fail "concat" [| first |] "axis" (sprintf "axis %d is out of range for rank %d" axis first.Length)
+        for p in parts do
+            if p.Shape.Length <> first.Length || (p.Shape |> Array.mapi (fun i d -> i = axis || d = first[i]) |> Array.forall id |> not) then
+                Shape.fail "concat" [| first; p.Shape |] "tensors" (sprintf "shapes must agree except along axis %d" axis)
+        if parts.Length = 1 then parts[0]
+        else
+            let offsets = parts |> Array.scan (fun acc p -> acc + p.Shape[axis]) 0
+            let shape = first |> Array.mapi (fun i d -> if i = axis then offsets[parts.Length] else d)
+            let part (g: Node) k =
+                let starts = Array.init shape.Length (fun i -> if i = axis then offsets[k] else 0)
+                slice starts parts[k].Shape (Array.create shape.Length 1) g
+            Graph.apply
+                (op "concat" (sprintf "axis=%d" axis) (fun v -> Kernels.concat axis v)
+                    (fun args _ t ->
+                        if t |> Array.forall ValueOption.isNone then ValueNone
+                        else ValueSome(concat axis (Array.init args.Length (fun k -> t[k] |> ValueOption.defaultWith (fun () -> Graph.constant (NdArray.zeros args[k].Shape))))))
+                    (fun args _ g -> Array.init args.Length (fun k -> ValueSome(part g k))))
+                shape parts

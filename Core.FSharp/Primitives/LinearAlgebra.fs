@@ -1,0 +1,142 @@
+namespace FunctionalAD.Primitives
+
+open FunctionalAD
+open FunctionalAD.Primitives.Arithmetic
+open FunctionalAD.Primitives.Reductions
+
+/// Matrix primitives. Products run on the active MathNet provider; rules are the standard matrix
+/// calculus identities (Giles 2008, "Collected matrix derivative results"), written with the
+/// same primitives so they differentiate again.
+module internal LinearAlgebra =
+    let private requireSquare name (a: Node) =
+        if a.Shape.Length <> 2 || a.Shape[0] <> a.Shape[1] then
+            Shape.fail name [| a.Shape |] "a" "a square matrix is needed"
+
+    /// op(A) · op(B) over the last two dimensions, batch dimensions broadcast; op transposes when
+    /// the flag is set, without copying.
+    let rec matmulT (transA: bool) (transB: bool) (a: Node) (b: Node) : Node =
+        if a.Shape.Length < 2 || b.Shape.Length < 2 then
+            Shape.fail "matmul" [| a.Shape; b.Shape |] "a" "both arguments need at least two dimensions here (vectors are reshaped by Tensor.matmul)"
+        let ra, ca = a.Shape[a.Shape.Length - 2], a.Shape[a.Shape.Length - 1]
+        let rb, cb = b.Shape[b.Shape.Length - 2], b.Shape[b.Shape.Length - 1]
+        let m, k = (if transA then ca, ra else ra, ca)
+        let k2, n = (if transB then cb, rb else rb, cb)
+        if k <> k2 then
+            Shape.fail "matmul" [| a.Shape; b.Shape |] "b" (sprintf "inner dimensions differ: %d and %d" k k2)
+        let batch = Shape.broadcast "matmul" a.Shape[.. a.Shape.Length - 3] b.Shape[.. b.Shape.Length - 3]
+        let shape = Array.append batch [| m; n |]
+        let gradA (g: Node) (bArg: Node) = if transA then matmulT transB true bArg g else matmulT false (not transB) g bArg
+        let gradB (g: Node) (aArg: Node) = if transB then matmulT true transA g aArg else matmulT (not transA) false aArg g
+        Graph.apply
+            (op "matmul" (match transA, transB with | false, false -> "" | true, false -> "Aᵀ" | false, true -> "Bᵀ" | true, true -> "AᵀBᵀ")
+                (fun v -> LinAlgKernels.matmul transA transB shape v[0] v[1])
+                (fun args _ t ->
+                    addTangents
+                        (t[0] |> ValueOption.map (fun ta -> broadcastTo shape (matmulT transA transB ta args[1])))
+                        (t[1] |> ValueOption.map (fun tb -> broadcastTo shape (matmulT transA transB args[0] tb))))
+                (fun args _ g -> [| ValueSome(sumTo args[0].Shape (gradA g args[1])); ValueSome(sumTo args[1].Shape (gradB g args[0])) |]))
+            shape [| a; b |]
+
+    /// A · B.
+    let matmul a b = matmulT false false a b
+
+    /// The transpose of a matrix.
+    let transpose (a: Node) = Layout.permute [| 1; 0 |] a
+
+    /// As a matrix: a vector becomes a column.
+    let private asColumn (v: Node) = if v.Shape.Length = 1 then reshape [| v.Shape[0]; 1 |] v else v
+    let private like (template: Node) (m: Node) = if template.Shape.Length = 1 then reshape template.Shape m else m
+
+    /// X with A X = B for square A; B a matrix or a vector. Raises for a singular A.
+    let rec solve (a: Node) (b: Node) : Node =
+        requireSquare "solve" a
+        if b.Shape.Length < 1 || b.Shape.Length > 2 || b.Shape[0] <> a.Shape[0] then
+            Shape.fail "solve" [| a.Shape; b.Shape |] "b" "b needs as many rows as A"
+        Graph.apply
+            (op "solve" "" (fun v -> LinAlgKernels.solve v[0] v[1])
+                (fun args x t ->
+                    let rhs =
+                        match t[0], t[1] with
+                        | ValueNone, ValueNone -> ValueNone
+                        | ta, tb ->
+                            let fromA = ta |> ValueOption.map (fun ta -> neg (like x (matmul ta (asColumn x))))
+                            addTangents tb fromA
+                    rhs |> ValueOption.map (solve args[0]))
+                (fun args x g ->
+                    let gb = solve (transpose args[0]) g
+                    [| ValueSome(neg (matmulT false true (asColumn gb) (asColumn x))); ValueSome gb |]))
+            (Array.copy b.Shape) [| a; b |]
+
+    /// A⁻¹. Raises for a singular A.
+    let rec inverse (a: Node) : Node =
+        requireSquare "inverse" a
+        Graph.apply
+            (op "inverse" "" (fun v -> LinAlgKernels.inverse v[0])
+                (fun _ inv t -> t[0] |> ValueOption.map (fun ta -> neg (matmul inv (matmul ta inv))))
+                (fun _ inv g -> [| ValueSome(neg (matmulT true false inv (matmulT false true g inv))) |]))
+            (Array.copy a.Shape) [| a |]
+
+    /// The diagonal of a square matrix as a vector.
+    let rec diagPart (m: Node) : Node =
+        requireSquare "diag" m
+        let n = m.Shape[0]
+        Graph.apply
+            (op "diagPart" "" (fun v -> NdArray([| n |], Array.init n (fun i -> v[0].Data[i * n + i])))
+                (fun _ _ t -> t[0] |> ValueOption.map diagPart)
+                (fun _ _ g -> [| ValueSome(diagEmbed g) |]))
+            [| n |] [| m |]
+
+    /// The square matrix with a vector on its diagonal and zeros elsewhere.
+    and diagEmbed (v: Node) : Node =
+        if v.Shape.Length <> 1 then Shape.fail "diag" [| v.Shape |] "v" "a vector is needed"
+        let n = v.Shape[0]
+        Graph.apply
+            (op "diagEmbed" "" (fun x -> NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n = k % n then x[0].Data[k / n] else 0.0)))
+                (fun _ _ t -> t[0] |> ValueOption.map diagEmbed)
+                (fun _ _ g -> [| ValueSome(diagPart g) |]))
+            [| n; n |] [| v |]
+
+    /// tr(A) for a square matrix, as Σ of the diagonal.
+    let private traceOf (m: Node) = sum [| 0 |] false (diagPart m)
+
+    /// det A; d det = det · tr(A⁻¹ dA).
+    let det (a: Node) =
+        requireSquare "det" a
+        Graph.apply
+            (op "det" "" (fun v -> LinAlgKernels.det v[0])
+                (fun args d t -> t[0] |> ValueOption.map (fun ta -> mul d (traceOf (solve args[0] ta))))
+                (fun args d g -> [| ValueSome(mul (mul g d) (transpose (inverse args[0]))) |]))
+            [||] [| a |]
+
+    /// log |det A| of a non-singular matrix; d = tr(A⁻¹ dA).
+    let logDet (a: Node) =
+        requireSquare "logDet" a
+        Graph.apply
+            (op "logDet" "" (fun v -> LinAlgKernels.logAbsDet v[0])
+                (fun args _ t -> t[0] |> ValueOption.map (fun ta -> traceOf (solve args[0] ta)))
+                (fun args _ g -> [| ValueSome(mul g (transpose (inverse args[0]))) |]))
+            [||] [| a |]
+
+    /// Lower triangle with the diagonal halved: Φ in Murray (2016), "Differentiation of the
+    /// Cholesky decomposition".
+    let private phi (m: Node) =
+        let n = m.Shape[0]
+        mul m (Graph.constant (NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n > k % n then 1.0 elif k / n = k % n then 0.5 else 0.0))))
+
+    let private symmetrize (m: Node) = mul (scalar 0.5) (add m (transpose m))
+
+    /// The lower Cholesky factor L of a symmetric positive-definite A (read as (A + Aᵀ)/2, as JAX
+    /// does, so rounding asymmetry is harmless). dL = L Φ(L⁻¹ dA L⁻ᵀ); the VJP is its adjoint.
+    let rec cholesky (a: Node) : Node =
+        requireSquare "cholesky" a
+        Graph.apply
+            (op "cholesky" "" (fun v -> LinAlgKernels.cholesky (let m = v[0] in NdArray(m.Shape, Array.init m.Size (fun k -> let n = m.Shape[0] in 0.5 * (m.Data[k] + m.Data[(k % n) * n + k / n])))))
+                (fun _ l t ->
+                    t[0] |> ValueOption.map (fun ta ->
+                        let inner = transpose (solve l (transpose (solve l (symmetrize ta))))
+                        matmul l (phi inner)))
+                (fun _ l g ->
+                    let p = phi (matmulT true false l g)
+                    let s = solve (transpose l) (transpose (solve (transpose l) (transpose p)))
+                    [| ValueSome(symmetrize s) |]))
+            (Array.copy a.Shape) [| a |]

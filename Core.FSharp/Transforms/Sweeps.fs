@@ -1,0 +1,65 @@
+namespace FunctionalAD.Transforms
+
+open System.Collections.Generic
+open FunctionalAD
+open FunctionalAD.Primitives
+
+/// The two generic walks over a graph. They know nothing about individual primitives: each
+/// node's rules come from its `Op`. A variable of another transform is the identity of its
+/// argument, which is how an inner derivative stays differentiable by an outer one.
+module internal Sweeps =
+    /// Nodes of `order` that depend on one of `sources`.
+    let private dependents (order: List<Node>) (sources: HashSet<Node>) =
+        let relevant = HashSet<Node>(HashIdentity.Reference)
+        for n in order do
+            if sources.Contains n || n.Args |> Array.exists relevant.Contains then relevant.Add n |> ignore
+        relevant
+
+    /// Reverse mode (the lectures' `node_to_grad` algorithm): seeds each output with its
+    /// cotangent, walks the graph in reverse topological order, and sums the adjoints of a node
+    /// used more than once. Returns every node's adjoint; absent means zero.
+    let backward (level: int) (seeds: (Node * Node) seq) (wrt: Node seq) =
+        let seeds = Seq.toArray seeds
+        let wrt = HashSet<Node>(wrt, HashIdentity.Reference)
+        let order = Graph.topologicalOrder level (seeds |> Array.map fst)
+        let relevant = dependents order wrt
+        let adjoint = Dictionary<Node, Node>(HashIdentity.Reference)
+        let accumulate (node: Node) (g: Node) =
+            match adjoint.TryGetValue node with
+            | true, existing -> adjoint[node] <- Arithmetic.add existing g
+            | _ -> adjoint[node] <- g
+        for node, seed in seeds do
+            if relevant.Contains node then accumulate node seed
+        for i in order.Count - 1 .. -1 .. 0 do
+            let node = order[i]
+            match adjoint.TryGetValue node with
+            | true, g when not (wrt.Contains node) ->
+                match node.Kind with
+                | Variable _ when node.Args.Length = 1 -> accumulate node.Args[0] g
+                | Apply op ->
+                    let cotangents = op.Vjp node.Args node g
+                    for j in 0 .. node.Args.Length - 1 do
+                        match cotangents[j] with
+                        | ValueSome c when relevant.Contains node.Args[j] -> accumulate node.Args[j] c
+                        | _ -> ()
+                | _ -> ()
+            | _ -> ()
+        adjoint
+
+    /// Forward mode: pushes the tangents of `inputs` through the graph in topological order.
+    /// Returns every node's tangent; absent means zero.
+    let forward (level: int) (inputs: (Node * Node) seq) (outputs: Node seq) =
+        let tangent = Dictionary<Node, Node>(HashIdentity.Reference)
+        for node, t in inputs do tangent[node] <- t
+        let order = Graph.topologicalOrder level outputs
+        let known (n: Node) = match tangent.TryGetValue n with | true, t -> ValueSome t | _ -> ValueNone
+        for node in order do
+            if not (tangent.ContainsKey node) then
+                match node.Kind with
+                | Variable _ when node.Args.Length = 1 -> known node.Args[0] |> ValueOption.iter (fun t -> tangent[node] <- t)
+                | Apply op ->
+                    let ts = node.Args |> Array.map known
+                    if ts |> Array.exists ValueOption.isSome then
+                        op.Jvp node.Args node ts |> ValueOption.iter (fun t -> tangent[node] <- t)
+                | _ -> ()
+        tangent

@@ -1,0 +1,230 @@
+namespace FunctionalAD
+
+open System
+open System.Numerics.Tensors
+
+/// An elementwise kernel over spans, vectorised by TensorPrimitives where it can be.
+type internal SpanUnary = delegate of ReadOnlySpan<double> * Span<double> -> unit
+/// A kernel over two spans of equal length.
+type internal SpanBinary = delegate of ReadOnlySpan<double> * ReadOnlySpan<double> * Span<double> -> unit
+
+/// Numerical kernels on NdArrays: elementwise maps, broadcasting, reductions and layout changes.
+/// They allocate their result and never write their inputs.
+module internal Kernels =
+    let private span (a: NdArray) = ReadOnlySpan<double>(a.Data)
+    let private readOnly (s: Span<double>) : ReadOnlySpan<double> = Span<double>.op_Implicit s
+
+    /// Applies a span kernel to every element.
+    let map (op: SpanUnary) (x: NdArray) =
+        let out = Array.zeroCreate x.Size
+        op.Invoke(span x, Span<double> out)
+        NdArray(x.Shape, out)
+
+    /// Applies a scalar function to every element (for functions TensorPrimitives lacks).
+    let mapScalar (f: double -> double) (x: NdArray) = NdArray(x.Shape, Array.map f x.Data)
+
+    /// Row-major odometer over all but the last dimension of `shape`: calls `body` with the row
+    /// number and the offset of that row's first element in a source with the given strides.
+    let private forEachRow (shape: int[]) (strides: int[]) (body: int -> int -> unit) =
+        let rank = shape.Length
+        let outer = if rank = 0 then 1 else Shape.size shape[.. rank - 2]
+        let index = Array.zeroCreate (max 0 (rank - 1))
+        let mutable offset = 0
+        for row in 0 .. outer - 1 do
+            body row offset
+            let mutable d = rank - 2
+            let mutable carry = true
+            while carry && d >= 0 do
+                index[d] <- index[d] + 1
+                offset <- offset + strides[d]
+                if index[d] = shape[d] then
+                    offset <- offset - strides[d] * shape[d]
+                    index[d] <- 0
+                    d <- d - 1
+                else carry <- false
+
+    /// Strides of `source` viewed with the shape `target` it broadcasts to (0 on stretched axes).
+    let private broadcastStrides (source: int[]) (target: int[]) =
+        let padded = Array.append (Array.create (target.Length - source.Length) 1) source
+        Array.map2 (fun (d: int) s -> if d = 1 then 0 else s) padded (Shape.strides padded)
+
+    /// Materialises `x` at a shape it broadcasts to.
+    let broadcastTo (target: int[]) (x: NdArray) =
+        if x.Shape = target then x
+        elif x.Size = 1 then NdArray.full target x.Data[0]
+        else
+            let out = Array.zeroCreate (Shape.size target)
+            let strides = broadcastStrides x.Shape target
+            let inner = if target.Length = 0 then 1 else target[target.Length - 1]
+            let innerStride = if target.Length = 0 then 0 else strides[target.Length - 1]
+            forEachRow target strides (fun row offset ->
+                let dest = Span<double>(out, row * inner, inner)
+                if innerStride = 0 then dest.Fill x.Data[offset]
+                else ReadOnlySpan<double>(x.Data, offset, inner).CopyTo dest)
+            NdArray(Array.copy target, out)
+
+    /// A binary elementwise kernel with NumPy broadcasting.
+    let binary (op: SpanBinary) (shape: int[]) (a: NdArray) (b: NdArray) =
+        let a, b = broadcastTo shape a, broadcastTo shape b
+        let out = Array.zeroCreate (Shape.size shape)
+        op.Invoke(span a, span b, Span<double> out)
+        NdArray(shape, out)
+
+    /// A binary elementwise function of scalars with broadcasting.
+    let binaryScalar (f: double -> double -> double) (shape: int[]) (a: NdArray) (b: NdArray) =
+        let a, b = broadcastTo shape a, broadcastTo shape b
+        NdArray(shape, Array.map2 f a.Data b.Data)
+
+    /// select(cond, a, b) with broadcasting: a where cond is non-zero, else b.
+    let select (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =
+        let c, a, b = broadcastTo shape cond, broadcastTo shape a, broadcastTo shape b
+        NdArray(shape, Array.init (Shape.size shape) (fun i -> if c.Data[i] <> 0.0 then a.Data[i] else b.Data[i]))
+
+    /// The kinds of reduction a primitive can ask for.
+    type Reduction =
+        | Sum
+        | Max
+        | Min
+        | Prod
+
+    let private reduceRow kind (row: ReadOnlySpan<double>) =
+        match kind with
+        | Sum -> TensorPrimitives.Sum row
+        | Max -> TensorPrimitives.Max row
+        | Min -> TensorPrimitives.Min row
+        | Prod -> TensorPrimitives.Product row
+
+    let private combineRows kind (acc: Span<double>) (row: ReadOnlySpan<double>) =
+        match kind with
+        | Sum -> TensorPrimitives.Add(readOnly acc, row, acc)
+        | Max -> TensorPrimitives.Max(readOnly acc, row, acc)
+        | Min -> TensorPrimitives.Min(readOnly acc, row, acc)
+        | Prod -> TensorPrimitives.Multiply(readOnly acc, row, acc)
+
+    let private identity kind =
+        match kind with
+        | Sum -> 0.0
+        | Prod -> 1.0
+        | Max -> Double.NegativeInfinity
+        | Min -> Double.PositiveInfinity
+
+    /// Reduces one axis, keeping it as a dimension of size 1. The array is viewed as
+    /// (outer, n, inner); rows of length `inner` are combined with vectorised kernels.
+    let private reduceAxis kind (axis: int) (x: NdArray) =
+        let shape = x.Shape
+        let outer = Shape.size shape[.. axis - 1]
+        let n = shape[axis]
+        let inner = Shape.size shape[axis + 1 ..]
+        let out = Array.create (outer * inner) (identity kind)
+        if n > 0 then
+            for o in 0 .. outer - 1 do
+                let baseOffset = o * n * inner
+                if inner = 1 then out[o] <- reduceRow kind (ReadOnlySpan<double>(x.Data, baseOffset, n))
+                else
+                    let acc = Span<double>(out, o * inner, inner)
+                    ReadOnlySpan<double>(x.Data, baseOffset, inner).CopyTo acc
+                    for r in 1 .. n - 1 do
+                        combineRows kind acc (ReadOnlySpan<double>(x.Data, baseOffset + r * inner, inner))
+        NdArray(shape |> Array.mapi (fun i d -> if i = axis then 1 else d), out)
+
+    /// Reduces the given (normalised) axes.
+    let reduce kind (axes: int[]) keepDims (x: NdArray) =
+        let result =
+            if axes.Length = x.Rank && x.Rank > 0 then
+                NdArray(Array.create x.Rank 1, [| if x.Size = 0 then identity kind else reduceRow kind (span x) |])
+            else Array.fold (fun acc axis -> reduceAxis kind axis acc) x axes
+        NdArray(Shape.reduced x.Shape axes keepDims, result.Data)
+
+    /// Sums `x` down to a shape that broadcasts to it (the transpose of broadcasting).
+    let sumTo (target: int[]) (x: NdArray) =
+        if x.Shape = target then x
+        else
+            let lead = x.Rank - target.Length
+            let axes =
+                [| for i in 0 .. x.Rank - 1 do
+                       if i < lead || (target[i - lead] = 1 && x.Shape[i] <> 1) then yield i |]
+            NdArray(Array.copy target, (reduce Sum axes true x).Data)
+
+    /// Permutes dimensions: result dimension i is input dimension perm[i].
+    let permute (perm: int[]) (x: NdArray) =
+        let shape = perm |> Array.map (fun p -> x.Shape[p])
+        let inStrides = Shape.strides x.Shape
+        let strides = perm |> Array.map (fun p -> inStrides[p])
+        let out = Array.zeroCreate x.Size
+        let inner = if shape.Length = 0 then 1 else shape[shape.Length - 1]
+        let innerStride = if shape.Length = 0 then 0 else strides[shape.Length - 1]
+        if x.Size > 0 then
+            forEachRow shape strides (fun row offset ->
+                let baseOut = row * inner
+                for k in 0 .. inner - 1 do
+                    out[baseOut + k] <- x.Data[offset + k * innerStride])
+        NdArray(shape, out)
+
+    /// Basic slicing: per axis (start, count, step) with count elements taken.
+    let slice (starts: int[]) (counts: int[]) (steps: int[]) (x: NdArray) =
+        let inStrides = Shape.strides x.Shape
+        let strides = Array.map2 (*) inStrides steps
+        let offset0 = Array.fold2 (fun acc s st -> acc + s * st) 0 starts inStrides
+        let out = Array.zeroCreate (Shape.size counts)
+        let rank = counts.Length
+        let inner = if rank = 0 then 1 else counts[rank - 1]
+        let innerStride = if rank = 0 then 0 else strides[rank - 1]
+        if out.Length > 0 then
+            forEachRow counts strides (fun row offset ->
+                for k in 0 .. inner - 1 do
+                    out[row * inner + k] <- x.Data[offset0 + offset + k * innerStride])
+        NdArray(Array.copy counts, out)
+
+    /// The transpose of `slice`: places `g` into zeros of `shape` at the sliced positions.
+    let unslice (shape: int[]) (starts: int[]) (steps: int[]) (g: NdArray) =
+        let inStrides = Shape.strides shape
+        let strides = Array.map2 (*) inStrides steps
+        let offset0 = Array.fold2 (fun acc s st -> acc + s * st) 0 starts inStrides
+        let out = Array.zeroCreate (Shape.size shape)
+        let rank = g.Rank
+        let inner = if rank = 0 then 1 else g.Shape[rank - 1]
+        let innerStride = if rank = 0 then 0 else strides[rank - 1]
+        if g.Size > 0 then
+            forEachRow g.Shape strides (fun row offset ->
+                for k in 0 .. inner - 1 do
+                    out[offset0 + offset + k * innerStride] <- g.Data[row * inner + k])
+        NdArray(Array.copy shape, out)
+
+    /// Takes entries along `axis` at the given indices (repeats allowed).
+    let gather (axis: int) (indices: int[]) (x: NdArray) =
+        let outer = Shape.size x.Shape[.. axis - 1]
+        let n = x.Shape[axis]
+        let inner = Shape.size x.Shape[axis + 1 ..]
+        let out = Array.zeroCreate (outer * indices.Length * inner)
+        for o in 0 .. outer - 1 do
+            indices |> Array.iteri (fun j idx ->
+                Array.blit x.Data ((o * n + idx) * inner) out ((o * indices.Length + j) * inner) inner)
+        NdArray(x.Shape |> Array.mapi (fun i d -> if i = axis then indices.Length else d), out)
+
+    /// The transpose of `gather`: adds the rows of `g` into zeros of `shape` at the indices.
+    let scatterAdd (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
+        let outer = Shape.size shape[.. axis - 1]
+        let n = shape[axis]
+        let inner = Shape.size shape[axis + 1 ..]
+        let out = Array.zeroCreate (Shape.size shape)
+        for o in 0 .. outer - 1 do
+            indices |> Array.iteri (fun j idx ->
+                let dest = Span<double>(out, (o * n + idx) * inner, inner)
+                TensorPrimitives.Add(readOnly dest, ReadOnlySpan<double>(g.Data, (o * indices.Length + j) * inner, inner), dest))
+        NdArray(Array.copy shape, out)
+
+    /// Joins arrays along `axis`; all other dimensions agree.
+    let concat (axis: int) (parts: NdArray[]) =
+        let first = parts[0].Shape
+        let total = parts |> Array.sumBy (fun p -> p.Shape[axis])
+        let shape = first |> Array.mapi (fun i d -> if i = axis then total else d)
+        let outer = Shape.size first[.. axis - 1]
+        let inner = Shape.size first[axis + 1 ..]
+        let out = Array.zeroCreate (Shape.size shape)
+        let mutable position = 0
+        for o in 0 .. outer - 1 do
+            for p in parts do
+                let block = p.Shape[axis] * inner
+                Array.blit p.Data (o * block) out position block
+                position <- position + block
+        NdArray(shape, out)

@@ -1,0 +1,80 @@
+namespace FunctionalAD
+
+open System
+open MathNet.Numerics.LinearAlgebra
+open MathNet.Numerics.Providers.LinearAlgebra
+
+/// Raised when a linear-algebra operation meets a matrix it cannot handle (singular, not
+/// positive definite); names the operation and the shape.
+type LinearAlgebraException(operation: string, shape: int[], detail: string) =
+    inherit ArithmeticException(sprintf "%s: %s (matrix of shape %s)" operation detail (Shape.format shape))
+    /// The operation that failed.
+    member _.Operation = operation
+
+/// Matrix kernels. Products go straight to the active MathNet linear-algebra provider (managed,
+/// OpenBLAS or CUDA); factorizations go through MathNet's matrices, which use the same provider.
+module internal LinAlgKernels =
+    /// C = op(A) · op(B) for one pair of row-major matrices. A row-major r×c buffer is a
+    /// column-major c×r matrix, so Cᵀ = op(B)ᵀ · op(A)ᵀ is computed in place of C, with no copies.
+    let private gemm (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) =
+        let m = if transA then ca else ra
+        let n = if transB then rb else cb
+        let c = Array.zeroCreate (m * n)
+        let inner = if transA then ra else ca
+        if m > 0 && n > 0 && inner > 0 then
+            let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
+            LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0, b, cb, rb, a, ca, ra, 0.0, c)
+        c
+
+    /// Batched matrix product of arrays of rank ≥ 2 with broadcast batch dimensions; the
+    /// transposes act on the last two dimensions without materialising them.
+    let matmul (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
+        let ra, ca = a.Shape[a.Rank - 2], a.Shape[a.Rank - 1]
+        let rb, cb = b.Shape[b.Rank - 2], b.Shape[b.Rank - 1]
+        if a.Rank = 2 && b.Rank = 2 then NdArray(outShape, gemm transA transB a.Data ra ca b.Data rb cb)
+        else
+            let batch = outShape[.. outShape.Length - 3]
+            let a = Kernels.broadcastTo (Array.append batch [| ra; ca |]) a
+            let b = Kernels.broadcastTo (Array.append batch [| rb; cb |]) b
+            let blockA, blockB = ra * ca, rb * cb
+            let blockC = outShape[outShape.Length - 2] * outShape[outShape.Length - 1]
+            let out = Array.zeroCreate (Shape.size outShape)
+            for i in 0 .. Shape.size batch - 1 do
+                let c = gemm transA transB a.Data[i * blockA .. (i + 1) * blockA - 1] ra ca b.Data[i * blockB .. (i + 1) * blockB - 1] rb cb
+                Array.blit c 0 out (i * blockC) blockC
+            NdArray(outShape, out)
+
+    let private matrix (a: NdArray) = Matrix<double>.Build.DenseOfRowMajor(a.Shape[0], a.Shape[1], a.Data)
+    let private ofMatrix (m: Matrix<double>) = NdArray([| m.RowCount; m.ColumnCount |], m.ToRowMajorArray())
+
+    /// LU factorisation that refuses singular matrices instead of producing infinities.
+    let private lu operation (a: NdArray) =
+        let factor = (matrix a).LU()
+        // LAPACK's convention: a pivot that is exactly zero means singular.
+        if factor.U.Diagonal().Enumerate() |> Seq.exists (fun d -> d = 0.0 || Double.IsNaN d) then
+            raise (LinearAlgebraException(operation, a.Shape, "the matrix is singular"))
+        factor
+
+    /// Solves A X = B for square A; B is a matrix or a vector.
+    let solve (a: NdArray) (b: NdArray) =
+        let factor = lu "solve" a
+        if b.Rank = 1 then NdArray(Array.copy b.Shape, factor.Solve(Vector<double>.Build.DenseOfArray(b.Data)).ToArray())
+        else ofMatrix (factor.Solve(matrix b))
+
+    /// The inverse of a square matrix.
+    let inverse (a: NdArray) = ofMatrix ((lu "inverse" a).Inverse())
+
+    /// The determinant (zero for a singular matrix, as it should be).
+    let det (a: NdArray) = NdArray([||], [| (matrix a).Determinant() |])
+
+    /// log |det A| of a non-singular matrix.
+    let logAbsDet (a: NdArray) =
+        let u = (lu "logDet" a).U
+        NdArray([||], [| u.Diagonal().Enumerate() |> Seq.sumBy (fun d -> log (abs d)) |])
+
+    /// The lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ.
+    let cholesky (a: NdArray) =
+        let m = matrix a
+        if not (m.IsSymmetric()) then raise (LinearAlgebraException("cholesky", a.Shape, "the matrix is not symmetric"))
+        try ofMatrix (m.Cholesky().Factor)
+        with :? ArgumentException -> raise (LinearAlgebraException("cholesky", a.Shape, "the matrix is not positive definite"))

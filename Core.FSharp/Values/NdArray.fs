@@ -1,0 +1,78 @@
+namespace FunctionalAD
+
+open System
+open MathNet.Numerics.LinearAlgebra
+
+/// An immutable dense float64 array of any rank, stored row-major and contiguous. It is the value
+/// a tensor carries; nothing mutates its buffer after construction.
+[<Sealed; AllowNullLiteral>]
+type NdArray internal (shape: int[], data: double[]) =
+    /// The dimensions, outermost first.
+    member _.Shape = shape
+    /// The row-major buffer. Internal: it must never be written after construction.
+    member internal _.Data = data
+    /// Number of dimensions.
+    member _.Rank = shape.Length
+    /// Number of elements.
+    member _.Size = data.Length
+    /// A copy of the elements in row-major order.
+    member _.ToArray() = Array.copy data
+    /// The single element of a one-element array.
+    member _.Scalar =
+        if data.Length <> 1 then
+            raise (ArgumentException(sprintf "item: a tensor of shape %s has %d elements, not one" (Shape.format shape) data.Length))
+        data[0]
+
+    override _.ToString() =
+        let fmt (v: double) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
+        let rec render (dim: int) (offset: int) =
+            if dim = shape.Length then fmt data[offset]
+            else
+                let stride = Shape.size shape[dim + 1 ..]
+                let items = [| for i in 0 .. shape[dim] - 1 -> render (dim + 1) (offset + i * stride) |]
+                "[" + String.Join((if dim = shape.Length - 1 then ", " else ",\n "), items) + "]"
+        if data.Length > 1000 then sprintf "NdArray %s (%d elements)" (Shape.format shape) data.Length
+        else render 0 0
+
+/// Building NdArrays and converting them to and from .NET and MathNet types.
+module NdArray =
+    /// Wraps a buffer without copying; the caller hands over ownership.
+    let internal wrap (shape: int[]) (data: double[]) =
+        if Shape.size shape <> data.Length then
+            raise (ArgumentException(sprintf "tensor: shape %s needs %d elements but %d were given" (Shape.format shape) (Shape.size shape) data.Length, "data"))
+        if shape |> Array.exists (fun d -> d < 0) then
+            raise (ArgumentException(sprintf "tensor: shape %s has a negative dimension" (Shape.format shape), "shape"))
+        NdArray(shape, data)
+
+    /// An array of the given shape holding a copy of `data` (row-major).
+    let create (shape: int[]) (data: double[]) = wrap (Array.copy shape) (Array.copy data)
+    /// A rank-0 array.
+    let scalar (v: double) = NdArray([||], [| v |])
+    /// An array filled with one value.
+    let full (shape: int[]) (v: double) = NdArray(Array.copy shape, Array.create (Shape.size shape) v)
+    /// An array of zeros.
+    let zeros shape = full shape 0.0
+    /// An array of ones.
+    let ones shape = full shape 1.0
+    /// A vector holding a copy of the array.
+    let ofArray (values: double[]) = NdArray([| values.Length |], Array.copy values)
+    /// A vector from a sequence.
+    let ofSeq (values: seq<double>) = let a = Seq.toArray values in NdArray([| a.Length |], a)
+    /// A matrix from a 2-D array.
+    let ofArray2D (values: double[,]) =
+        let rows, cols = Array2D.length1 values, Array2D.length2 values
+        NdArray([| rows; cols |], Array.init (rows * cols) (fun k -> values[k / cols, k % cols]))
+    /// A vector from a MathNet vector (one copy: MathNet vectors are mutable).
+    let ofVector (v: Vector<double>) = NdArray([| v.Count |], v.ToArray())
+    /// A matrix from a MathNet matrix. MathNet stores column-major, so this is one transposing copy.
+    let ofMatrix (m: Matrix<double>) = NdArray([| m.RowCount; m.ColumnCount |], m.ToRowMajorArray())
+    /// A 2-D array with the elements of a matrix.
+    let toArray2D (a: NdArray) =
+        if a.Rank <> 2 then raise (ArgumentException(sprintf "toArray2D: expected a matrix, got shape %s" (Shape.format a.Shape), "tensor"))
+        Array2D.init a.Shape[0] a.Shape[1] (fun i j -> a.Data[i * a.Shape[1] + j])
+    /// A MathNet matrix (a copy; row-major to column-major).
+    let toMatrix (a: NdArray) =
+        if a.Rank <> 2 then raise (ArgumentException(sprintf "toMatrix: expected a matrix, got shape %s" (Shape.format a.Shape), "tensor"))
+        Matrix<double>.Build.DenseOfRowMajor(a.Shape[0], a.Shape[1], a.Data)
+    /// A MathNet vector (a copy) of the elements in row-major order.
+    let toVector (a: NdArray) = Vector<double>.Build.DenseOfArray(Array.copy a.Data)

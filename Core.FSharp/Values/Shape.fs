@@ -1,0 +1,72 @@
+namespace FunctionalAD
+
+open System
+
+/// Raised when an operation receives tensors whose shapes do not fit together. It is raised when
+/// the node is built, before any work, and names the operation, the shapes and the argument.
+type ShapeMismatchException(operation: string, shapes: int[][], argument: string, detail: string) =
+    inherit ArgumentException(
+        sprintf "%s: %s (shapes %s)" operation detail (shapes |> Array.map (fun s -> "[" + String.Join(",", s) + "]") |> String.concat " and "),
+        argument)
+    /// The operation that rejected its arguments.
+    member _.Operation = operation
+    /// The shapes it was given, in argument order.
+    member _.Shapes = shapes
+
+/// Shape arithmetic: row-major strides, NumPy broadcasting, axis normalisation.
+module Shape =
+    /// Formats a shape the way error messages and listings show it: [2,3].
+    let format (shape: int[]) = "[" + String.Join(",", shape) + "]"
+
+    /// Number of elements of a shape (1 for a scalar).
+    let size (shape: int[]) =
+        let mutable n = 1
+        for d in shape do n <- n * d
+        n
+
+    /// Row-major strides, in elements.
+    let strides (shape: int[]) =
+        let s = Array.zeroCreate shape.Length
+        let mutable acc = 1
+        for i in shape.Length - 1 .. -1 .. 0 do
+            s[i] <- acc
+            acc <- acc * shape[i]
+        s
+
+    let fail operation (shapes: int[][]) argument detail =
+        raise (ShapeMismatchException(operation, shapes, argument, detail))
+
+    /// NumPy broadcasting of two shapes: align on the right, a dimension of 1 stretches.
+    let broadcast operation (a: int[]) (b: int[]) =
+        let rank = max a.Length b.Length
+        Array.init rank (fun i ->
+            let da = let j = i - (rank - a.Length) in if j >= 0 then a[j] else 1
+            let db = let j = i - (rank - b.Length) in if j >= 0 then b[j] else 1
+            if da = db || db = 1 then da
+            elif da = 1 then db
+            else fail operation [| a; b |] "y" (sprintf "dimension %d is %d in x and %d in y and cannot be broadcast" i da db))
+
+    /// True when `source` broadcasts to `target` (NumPy rules).
+    let broadcastsTo (source: int[]) (target: int[]) =
+        source.Length <= target.Length
+        && Seq.forall (fun i ->
+               let d = source[source.Length - 1 - i]
+               d = 1 || d = target[target.Length - 1 - i]) (seq { 0 .. source.Length - 1 })
+
+    /// Normalises possibly negative axes against a rank, rejecting out-of-range and repeated ones.
+    let normalizeAxes operation (shape: int[]) (axes: int[]) =
+        let rank = shape.Length
+        let normalized =
+            axes |> Array.map (fun a ->
+                let n = if a < 0 then a + rank else a
+                if n < 0 || n >= rank then
+                    fail operation [| shape |] "axes" (sprintf "axis %d is out of range for rank %d" a rank)
+                n)
+        if (Array.distinct normalized).Length <> normalized.Length then
+            fail operation [| shape |] "axes" (sprintf "axes %s repeat" (format axes))
+        Array.sort normalized
+
+    /// The shape left after reducing `axes` (normalised), keeping them as 1 when `keepDims`.
+    let reduced (shape: int[]) (axes: int[]) keepDims =
+        if keepDims then shape |> Array.mapi (fun i d -> if Array.contains i axes then 1 else d)
+        else shape |> Array.indexed |> Array.filter (fun (i, _) -> not (Array.contains i axes)) |> Array.map snd
