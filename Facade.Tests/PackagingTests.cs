@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Xml.Linq;
+
+namespace FunctionalAD.Facade.Tests;
+
+/// <summary>
+/// The packages install and work: pack FunctionalAD.Core and FunctionalAD into a local folder,
+/// build a fresh console app that references FunctionalAD from that folder (alongside the
+/// machine's usual package sources), run it and check the gradient it prints.
+/// </summary>
+[Collection(DotnetCliCollection.Name)]
+[Trait("Category", "Packaging")]
+public class PackagingTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public void Packed_libraries_install_into_a_fresh_console_app_and_compute_a_gradient()
+    {
+        var work = Directory.CreateTempSubdirectory("functionalad-packaging-");
+        try
+        {
+            // A version no cache has seen, so the app restores exactly these packages.
+            var version = "0.0.0-packaging." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
+            var feed = Directory.CreateDirectory(Path.Combine(work.FullName, "feed")).FullName;
+            // One full build stamps both assemblies with the version (an incremental one could keep a
+            // façade compiled against an older FunctionalAD.Core version); packing then reuses it.
+            DotnetCli.Run(RepositoryPaths.Root, Limit, null, "build", "Facade.CSharp/Facade.CSharp.csproj", "-c", "Release", "--no-incremental", $"-p:Version={version}");
+            foreach (var project in new[] { "Core.FSharp/Core.FSharp.fsproj", "Facade.CSharp/Facade.CSharp.csproj" })
+                DotnetCli.Run(RepositoryPaths.Root, Limit, null, "pack", project, "--no-build", "-c", "Release", "-o", feed,
+                    $"-p:Version={version}", "-p:IncludeSymbols=true", "-p:SymbolPackageFormat=snupkg");
+
+            CheckFacadePackage(Path.Combine(feed, $"FunctionalAD.{version}.nupkg"), version);
+            Assert.True(File.Exists(Path.Combine(feed, $"FunctionalAD.{version}.snupkg")));
+            Assert.True(File.Exists(Path.Combine(feed, $"FunctionalAD.Core.{version}.nupkg")));
+
+            var app = Directory.CreateDirectory(Path.Combine(work.FullName, "app")).FullName;
+            File.WriteAllText(Path.Combine(app, "app.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="FunctionalAD" Version="{version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using System.Globalization;
+                using FunctionalAD;
+
+                var df = AD.Grad((Tensor w) => (1 + (-3.5 * w).Exp()).Log());
+                Console.WriteLine("gradient " + df(0.5).Item().ToString("R", CultureInfo.InvariantCulture));
+                """);
+            // Adds the local folder to the machine's sources (no <clear/>); packages already in the
+            // global folder are read from there, the new ones land in a private folder.
+            var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            new XDocument(new XElement("configuration",
+                new XElement("packageSources", new XElement("add", new XAttribute("key", "functionalad-local"), new XAttribute("value", feed))),
+                new XElement("fallbackPackageFolders", new XElement("add", new XAttribute("key", "machine"), new XAttribute("value", globalPackages)))))
+                .Save(Path.Combine(app, "nuget.config"));
+            var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(work.FullName, "packages") };
+
+            var output = DotnetCli.Run(app, Limit, environment, "run", "-c", "Release");
+            var line = output.Split('\n').Single(l => l.StartsWith("gradient ", StringComparison.Ordinal));
+            var e = Math.Exp(-1.75);
+            Assert.Equal(-3.5 * e / (1 + e), double.Parse(line["gradient ".Length..].Trim(), CultureInfo.InvariantCulture), 12);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    private static void CheckFacadePackage(string path, string version)
+    {
+        using var package = ZipFile.OpenRead(path);
+        var entries = package.Entries.Select(e => e.FullName).ToHashSet();
+        Assert.Contains("lib/net10.0/FunctionalAD.dll", entries);
+        Assert.Contains("lib/net10.0/FunctionalAD.xml", entries);
+        Assert.Contains("README.md", entries);
+        using var nuspecStream = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+        var nuspec = XDocument.Load(nuspecStream);
+        XNamespace ns = nuspec.Root!.Name.Namespace;
+        var metadata = nuspec.Root.Element(ns + "metadata")!;
+        Assert.Equal("MIT", (string?)metadata.Element(ns + "license"));
+        Assert.Equal("README.md", (string?)metadata.Element(ns + "readme"));
+        var dependencies = metadata.Descendants(ns + "dependency").ToDictionary(d => (string)d.Attribute("id")!, d => (string)d.Attribute("version")!);
+        Assert.Equal(version, dependencies["FunctionalAD.Core"]);
+        Assert.Contains("FSharp.Core", dependencies.Keys);
+    }
+}
