@@ -34,3 +34,15 @@ let ``linearize agrees with jvp`` () =
             let v = s.Random k s.X
             let expected = snd (AD.jvp s.F s.X v)
             Approx.tensorsClose (sprintf "linearize along direction %d" k) Approx.exactTolerance s.Scale expected (pushforward v))
+
+[<Fact>]
+let ``the Jacobian of a function with an empty output or input is empty in both modes`` () =
+    // Found by the property above: slicing a length-1 axis from 1 with step 2 leaves nothing.
+    let emptyOutput (x: Tensor) = Tensor.slice [| (1, 1, 1) |] (sin x)
+    let x = Tensor.ofArray [| 0.5; 1.5 |]
+    for jacobian in [ AD.jacfwd emptyOutput; AD.jacrev emptyOutput ] do
+        Assert.Equal<int[]>([| 0; 2 |], (jacobian x).Shape)
+    let ofEmpty (x: Tensor) = Tensor.sum (exp x) + Tensor.scalar 1.0 * Tensor.ofArray [| 1.0; 2.0 |]
+    let empty = Tensor.zeros [| 0 |]
+    for jacobian in [ AD.jacfwd ofEmpty; AD.jacrev ofEmpty ] do
+        Assert.Equal<int[]>([| 2; 0 |], (jacobian empty).Shape)
