@@ -278,6 +278,9 @@ module GradCheck =
     /// Like `checkManyWith`, raising GradCheckException (with the report) when the check fails.
     let assertGradsManyWith (options: GradCheckOptions) (f: Tensor[] -> Tensor) (xs: Tensor[]) = throwIfFailed (checkManyWith options f xs)
 
+    /// Checks several inputs with the default options, raising GradCheckException on failure.
+    let assertGradsMany (f: Tensor[] -> Tensor) (xs: Tensor[]) = throwIfFailed (checkMany f xs)
+
     /// Like `checkWith`, raising GradCheckException (with the report) when the check fails.
     let assertGradsWith (options: GradCheckOptions) (f: Tensor -> Tensor) (x: Tensor) = throwIfFailed (checkWith options f x)
 
