@@ -59,7 +59,7 @@ let ``chain rule in both modes`` () =
         let q' = { q with Input = { Shape = y.Shape; Values = y.ToArray() } }
         Prop.filter q'.Admissible (lazy (
             let composed = p.Run >> q'.Run
-            let scale = snd (p.Audit x) * (1.0 + snd (q'.Audit y))
+            let scale = p.Scale x * (1.0 + q'.Scale y)
             let v = p.DirectionLike 1 x
             let forward = snd (AD.jvp q'.Run y (snd (AD.jvp p.Run x v)))
             close "chain rule, forward" scale forward (snd (AD.jvp composed x v))

@@ -82,3 +82,15 @@ let ``bad options and inputs are rejected before any work`` () =
     reject { GradCheckOptions.Default with RelativeTolerance = -1.0 }
     Assert.Throws<ArgumentException>(fun () -> GradCheck.checkMany (fun xs -> xs[0]) [||] |> ignore) |> ignore
     Assert.Throws<ArgumentException>(fun () -> GradCheck.check f (Tensor.ofArray [| nan |]) |> ignore) |> ignore
+
+[<Fact>]
+let ``locates a wrong rule to the argument it belongs to`` () =
+    // x·y with a VJP whose cotangent for y is wrong (x² instead of x).
+    let product =
+        Custom.define "product" (fun xs -> xs[0] * xs[1])
+            { Jvp = None; Vjp = Some(fun xs _ g -> [| g * xs[1]; g * xs[0] * xs[0] |]) }
+    let report = GradCheck.checkMany product [| Tensor.scalar 1.5; Tensor.scalar -0.5 |]
+    Assert.False(report.Passed)
+    let located = report.Failures |> List.filter (fun f -> f.Where.StartsWith "input")
+    Assert.NotEmpty(located)
+    Assert.All(located, fun f -> Assert.StartsWith("input 1 element 0", f.Where))

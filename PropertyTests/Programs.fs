@@ -188,7 +188,8 @@ let private steps: Map<string, Step> =
         "logDet (spd M)", unary (spd >> Tensor.logDet)
         "cholesky (spd M)", unary (spd >> Tensor.cholesky)
         "diag (spd M)", unary (spd >> Tensor.diag)
-        "diag (vector)", unary (Tensor.flatten >> Tensor.diag)
+        // At most 6 elements go on the diagonal: diag squares the size, and chained it would not fit in memory.
+        "diag (first 6)", unary (fun x -> let v = Tensor.flatten x in Tensor.diag (Tensor.slice [| (0, 6, 1) |] v))
         "trace (spd M)", unary (spd >> Tensor.trace)
     ]
 
@@ -235,22 +236,27 @@ type Program =
                 sprintf "  r%d = %s%s(%s)   : %s" (i + 1) ins.Op parameters args shapes[i + 1])
         sprintf "program (seed %d)\n  r0 = input %s   : %s\n%s\n  return r%d" p.Seed (sprintf "%A" p.Input.Values) shapes[0] (String.Join("\n", lines)) p.Instructions.Length
 
-    /// The distance from the nearest kink or branch switch over all steps, and the largest
-    /// magnitude of any register (the scale that rounding errors are measured against).
+    /// The distance from the nearest kink or branch switch over all steps, the largest
+    /// magnitude of any register (the scale that rounding errors are measured against) and the
+    /// largest register's size.
     member p.Audit(x: Tensor) =
         let registers = p.Registers x
         let margin =
             p.Instructions |> List.mapi (fun i ins -> steps[ins.Op].Margin ins (resolve i ins |> Array.map (fun r -> registers[r])))
             |> List.fold min infinity
-        margin, registers |> Array.fold (fun m r -> max m (Approx.magnitude r)) 0.0
+        margin, registers |> Array.fold (fun m r -> max m (Approx.magnitude r)) 0.0, registers |> Array.map (fun r -> r.Size) |> Array.max
+
+    /// The largest magnitude of any register at x.
+    member p.Scale(x: Tensor) = let _, scale, _ = p.Audit x in scale
 
     /// Usable for comparing with finite differences and for second derivatives: every register
-    /// finite and below 1e4 in magnitude, and every kink or branch switch at least 1e-3 away
-    /// (the finite-difference stencil spans about 1e-5, so it stays on one side).
+    /// finite, below 1e4 in magnitude and of at most 2048 elements (so that laws costing a sweep
+    /// per element stay cheap), and every kink or branch switch at least 1e-3 away (the
+    /// finite-difference stencil spans about 1e-5, so it stays on one side).
     member p.Admissible =
         try
-            let margin, scale = p.Audit(p.Input.Tensor)
-            margin > 1e-3 && scale < 1e4 && not (Double.IsNaN scale)
+            let margin, scale, size = p.Audit(p.Input.Tensor)
+            margin > 1e-3 && scale < 1e4 && not (Double.IsNaN scale) && size <= 2048
         with
         | :? ShapeMismatchException
         | :? LinearAlgebraException -> false

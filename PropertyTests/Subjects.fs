@@ -27,7 +27,7 @@ let ofCase (c: Catalogue.Case) =
 
 let ofProgram (p: Program) =
     let x = p.Input.Tensor
-    { F = p.Run; X = x; Scale = snd (p.Audit x); Random = p.DirectionLike }
+    { F = p.Run; X = x; Scale = p.Scale x; Random = p.DirectionLike }
 
 /// Programs for first-order laws: up to 10 instructions.
 let programs = admissiblePrograms 10
