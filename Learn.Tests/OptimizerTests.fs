@@ -112,7 +112,20 @@ let ``the Armijo search halves until the decrease is sufficient`` () =
     let f (x: Tensor) = Tensor.sum (Tensor.square x)
     let current = Solver.evaluate f (vec [ 1.0 ]) 0
     // along d = −g = −2 from x = 1, t = 1 overshoots to −1 (no decrease); t = 0.5 lands on 0
-    let t, value = LineSearch.backtracking (fun x -> scalarOf (f x)) current (-current.Gradient) 1.0
+    let t, value = LineSearch.backtracking f current (-current.Gradient) 1.0
     assertClose 0.0 0.5 t
     assertClose 0.0 0.0 value
-    Assert.Throws<ArgumentException>(fun () -> LineSearch.backtracking (fun x -> scalarOf (f x)) current current.Gradient 1.0 |> ignore) |> ignore
+    Assert.Throws<ArgumentException>(fun () -> LineSearch.backtracking f current current.Gradient 1.0 |> ignore) |> ignore
+
+[<Fact>]
+let ``below f's rounding noise the search decides by slopes (approximate Armijo)`` () =
+    // f = 1 + 1e-16·(x − 1)² plus a blocked term that makes every point but 0 look 5e-15 worse,
+    // as rounding can: the Armijo test on values always fails, the slopes still tell the truth
+    let f (x: Tensor) =
+        let roundingNoise = Tensor.stopGradient (5e-15 * (1.0 - Tensor.equal x (Tensor.zerosLike x)))
+        Tensor.sum (1.0 + 1e-16 * Tensor.square (x - 1.0) + roundingNoise)
+    let current = Solver.evaluate f (vec [ 0.0 ]) 0
+    // from t = 4 (slope 6e-16 > 0 at x = 4: past the minimum) and t = 2 (slope equal to |φ'(0)|:
+    // too far) back to t = 1, the exact minimiser along d
+    let t, _ = LineSearch.backtracking f current (vec [ 1.0 ]) 4.0
+    assertClose 0.0 1.0 t

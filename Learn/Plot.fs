@@ -49,7 +49,8 @@ module Plot =
             let raw = (hi - lo) / 6.0
             let magnitude = Math.Pow(10.0, Math.Floor(Math.Log10 raw))
             let step = [ 1.0; 2.0; 5.0; 10.0 ] |> List.map (fun m -> m * magnitude) |> List.find (fun s -> s >= raw)
-            [ Math.Ceiling(lo / step) * step .. step .. hi + step * 1e-9 ]
+            // + 0.0 turns a tick at −0 into 0
+            [ Math.Ceiling(lo / step) * step + 0.0 .. step .. hi + step * 1e-9 ]
 
     let private range (values: float[]) =
         let lo, hi = Array.min values, Array.max values
@@ -83,15 +84,21 @@ module Plot =
         add (sprintf "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" fill=\"none\" stroke=\"#333\"/>" (num left) (num top) (num (width - left - right)) (num (height - top - bottom)))
         add (sprintf "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">%s</text>" (num ((left + width - right) / 2.0)) (num (height - 14.0)) (escape plot.XLabel))
         add (sprintf "<text transform=\"translate(18 %s) rotate(-90)\" text-anchor=\"middle\">%s</text>" (num ((top + height - bottom) / 2.0)) (escape plot.YLabel))
-        kept |> List.iteri (fun i (series, points) ->
+        kept |> List.iteri (fun i (_, points) ->
             let colour = palette[i % palette.Length]
             let path = String.Join(" ", points |> Array.map (fun (x, y) -> num (px x) + "," + num (py y)))
             add (sprintf "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"%s\"/>" colour path)
             if points.Length <= 60 then
-                for (x, y) in points do add (sprintf "<circle cx=\"%s\" cy=\"%s\" r=\"2.6\" fill=\"%s\"/>" (num (px x)) (num (py y)) colour)
-            let ly = top + 16.0 + 18.0 * float i
-            add (sprintf "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\" stroke-width=\"2.5\"/>" (num (width - right - 190.0)) (num (ly - 4.0)) (num (width - right - 168.0)) (num (ly - 4.0)) colour)
-            add (sprintf "<text x=\"%s\" y=\"%s\">%s</text>" (num (width - right - 162.0)) (num ly) (escape series.Name)))
+                for (x, y) in points do add (sprintf "<circle cx=\"%s\" cy=\"%s\" r=\"2.6\" fill=\"%s\"/>" (num (px x)) (num (py y)) colour))
+        // The legend: a white box in the top-right corner, sized to its longest name.
+        let legendWidth = 36.0 + 6.6 * float (plot.Series |> List.map (fun s -> s.Name.Length) |> List.max)
+        let x0 = width - right - 8.0 - legendWidth
+        add (sprintf "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>" (num x0) (num (top + 6.0)) (num legendWidth) (num (8.0 + 18.0 * float plot.Series.Length)))
+        plot.Series |> List.iteri (fun i series ->
+            let colour = palette[i % palette.Length]
+            let ly = top + 22.0 + 18.0 * float i
+            add (sprintf "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\" stroke-width=\"2.5\"/>" (num (x0 + 6.0)) (num (ly - 4.0)) (num (x0 + 28.0)) (num (ly - 4.0)) colour)
+            add (sprintf "<text x=\"%s\" y=\"%s\">%s</text>" (num (x0 + 34.0)) (num ly) (escape series.Name)))
         add "</svg>"
         svg.ToString()
 

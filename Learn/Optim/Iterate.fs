@@ -29,16 +29,29 @@ module LineSearch =
     /// The Armijo sufficient-decrease constant c in f(x + t·d) ≤ f(x) + c·t·⟨∇f(x), d⟩.
     let armijo = 1e-4
 
+    /// The relative change of f below which comparing values is rounding noise.
+    let noise = 1e-14
+
     /// The first step t = t₀, t₀/2, t₀/4, … (at most 60 halvings) that satisfies Armijo's
-    /// condition along a descent direction d, with the objective's value there; the smallest step
-    /// tried if none does (rounding then dominates the decrease).
-    let backtracking (f: Tensor -> float) (current: Iterate) (direction: Tensor) (initialStep: float) =
+    /// condition f(x + t·d) ≤ f(x) + c·t·⟨∇f(x), d⟩ along a descent direction d, with the
+    /// objective's value there (the smallest step tried if none does). Near a minimum the
+    /// required decrease falls below what float64 resolves in f; there the test switches to
+    /// Hager and Zhang's approximate Armijo condition on slopes, ⟨∇f(x + t·d), d⟩ ≤ (1 − 2c)·|⟨∇f(x), d⟩|
+    /// (for a quadratic: t at most about twice the exact minimiser along d).
+    let backtracking (f: Tensor -> Tensor) (current: Iterate) (direction: Tensor) (initialStep: float) =
         let slope = Tensor.toScalar (Tensor.sum (current.Gradient * direction))
         if not (slope < 0.0) then
             raise (ArgumentException(sprintf "LineSearch.backtracking: the direction is not a descent direction (slope %g)" slope, "direction"))
+        let tolerance = noise * Math.Abs current.Value
+        let accepts (t: float) (value: float) =
+            if value <= current.Value + armijo * t * slope then true
+            elif Math.Abs(value - current.Value) > tolerance then false
+            else
+                let slopeThere = Tensor.toScalar (Tensor.sum (AD.grad f (current.X + t * direction) * direction))
+                slopeThere <= (1.0 - 2.0 * armijo) * Math.Abs slope
         let rec search (t: float) (halvings: int) =
-            let value = f (current.X + t * direction)
-            if value <= current.Value + armijo * t * slope || halvings = 60 then t, value
+            let value = Tensor.toScalar (f (current.X + t * direction))
+            if accepts t value || halvings = 60 then t, value
             else search (0.5 * t) (halvings + 1)
         search initialStep 0
 

@@ -15,7 +15,7 @@ module Newton =
     /// One damped Newton iteration.
     let step (f: Tensor -> Tensor) (current: Iterate) =
         let d = direction f current
-        let t, _ = LineSearch.backtracking (fun x -> Tensor.toScalar (f x)) current d 1.0
+        let t, _ = LineSearch.backtracking f current d 1.0
         Solver.evaluate f (current.X + t * d) (current.Iteration + 1)
 
     /// Minimises a twice-differentiable f over a parameter structure from x0.
@@ -57,7 +57,7 @@ module NewtonCg =
     /// One Newton-CG iteration with at most `maxCgSteps` conjugate-gradient steps.
     let step (maxCgSteps: int) (f: Tensor -> Tensor) (current: Iterate) =
         let d = direction maxCgSteps f current
-        let t, _ = LineSearch.backtracking (fun x -> Tensor.toScalar (f x)) current d 1.0
+        let t, _ = LineSearch.backtracking f current d 1.0
         Solver.evaluate f (current.X + t * d) (current.Iteration + 1)
 
     /// Minimises f over a parameter structure from x0.
