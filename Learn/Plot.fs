@@ -90,13 +90,19 @@ module Plot =
             add (sprintf "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"%s\"/>" colour path)
             if points.Length <= 60 then
                 for (x, y) in points do add (sprintf "<circle cx=\"%s\" cy=\"%s\" r=\"2.6\" fill=\"%s\"/>" (num (px x)) (num (py y)) colour))
-        // The legend: a white box in the top-right corner, sized to its longest name.
+        // The legend: a white box sized to its longest name.
         let legendWidth = 36.0 + 6.6 * float (plot.Series |> List.map (fun s -> s.Name.Length) |> List.max)
-        let x0 = width - right - 8.0 - legendWidth
-        add (sprintf "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>" (num x0) (num (top + 6.0)) (num legendWidth) (num (8.0 + 18.0 * float plot.Series.Length)))
+        let legendHeight = 8.0 + 18.0 * float plot.Series.Length
+        // The corner of the plot area that hides the fewest points.
+        let x0, y0 =
+            let hidden (x0, y0) = all |> Array.filter (fun (x, y) -> let u, v = px x, py y in u >= x0 && u <= x0 + legendWidth && v >= y0 && v <= y0 + legendHeight) |> Array.length
+            [ width - right - 8.0 - legendWidth, top + 6.0; left + 8.0, top + 6.0
+              width - right - 8.0 - legendWidth, height - bottom - 6.0 - legendHeight; left + 8.0, height - bottom - 6.0 - legendHeight ]
+            |> List.minBy hidden
+        add (sprintf "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>" (num x0) (num y0) (num legendWidth) (num legendHeight))
         plot.Series |> List.iteri (fun i series ->
             let colour = palette[i % palette.Length]
-            let ly = top + 22.0 + 18.0 * float i
+            let ly = y0 + 16.0 + 18.0 * float i
             add (sprintf "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\" stroke-width=\"2.5\"/>" (num (x0 + 6.0)) (num (ly - 4.0)) (num (x0 + 28.0)) (num (ly - 4.0)) colour)
             add (sprintf "<text x=\"%s\" y=\"%s\">%s</text>" (num (x0 + 34.0)) (num ly) (escape series.Name)))
         add "</svg>"

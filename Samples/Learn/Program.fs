@@ -103,10 +103,10 @@ let figures () =
     table [ "n"; "∇f reverse (s)"; "∇f forward (s)"; "Jg forward (s)"; "Jg reverse (s)" ]
         (costs |> Array.map (fun (n, a, b, c, d) -> [ string n; g3 a; g3 b; g3 c; g3 d ]) |> Array.toList)
     heading "The lecture's one-hidden-layer example: graph (DOT) and backward table"
-    let f (w0: Tensor, w1: Tensor) = Tensor.square (1.0 - w1 * tanh (3.5 * w0))
-    let point = Tensor.scalar 0.3, Tensor.scalar 0.8
+    let listing, dot, explain, path = Figures.hiddenLayerGraph ()
     // Plain console output: these are texts to copy (DOT for Graphviz), not to be wrapped.
-    printfn "%s\n\n%s\n\n%O" (Inspect.listing f point) (Inspect.dot f point) (Explain.table f point)
+    printfn "%s\n\n%s\n\n%O" listing dot explain
+    saved [ path ]
 
 [<EntryPoint>]
 let main argv =
