@@ -137,24 +137,25 @@ module internal Elementwise =
 
     /// The weight each argument of an elementwise max/min receives: 1 where it wins, 0 where it
     /// loses, and at a tie ½ if both arguments are non-constant, else 0 for the non-constant one
-    /// (the minimum-norm subgradient).
-    let private extremumWeights (wins: Node -> Node -> Node) (x: Node) (y: Node) =
-        let tieShare = if x.IsConstant || y.IsConstant then 0.0 else 0.5
+    /// (the minimum-norm subgradient). Which arguments are constants is fixed when the node is
+    /// built: rules may later see arguments as constants (see Sweeps).
+    let private extremumWeights (wins: Node -> Node -> Node) (tieShare: float) (x: Node) (y: Node) =
         let tie = mul (equal x y) (scalar tieShare)
         add (wins x y) tie, add (wins y x) tie
 
     let private extremum name (pick: double -> double -> double) (wins: Node -> Node -> Node) (x: Node) (y: Node) =
         let shape = Shape.broadcast name x.Shape y.Shape
+        let tieShare = if x.IsConstant || y.IsConstant then 0.0 else 0.5
         Graph.apply
             (op name "" (fun v -> Kernels.binaryScalar pick shape v[0] v[1])
                 (fun args _ t ->
-                    let wx, wy = extremumWeights wins args[0] args[1]
+                    let wx, wy = extremumWeights wins tieShare args[0] args[1]
                     addTangents
                         (t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) wx))
                         (t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) wy))
                     |> ValueOption.map (broadcastTo shape))
                 (fun args _ g ->
-                    let wx, wy = extremumWeights wins args[0] args[1]
+                    let wx, wy = extremumWeights wins tieShare args[0] args[1]
                     [| ValueSome(sumTo args[0].Shape (mulNoNan g wx)); ValueSome(sumTo args[1].Shape (mulNoNan g wy)) |]))
             shape [| x; y |]
 
