@@ -88,7 +88,9 @@ module internal FromExpression =
                     match u.NodeType with
                     | ExpressionType.Negate | ExpressionType.NegateChecked -> -(value env u.Operand)
                     | ExpressionType.UnaryPlus -> value env u.Operand
-                    | ExpressionType.Convert | ExpressionType.ConvertChecked when u.Type = typeof<float> && u.Operand.Type = typeof<float> -> value env u.Operand
+                    // A conversion to double keeps the value; one away from double (a truncation
+                    // to int) is reported, however deep inside a conversion back it sits.
+                    | ExpressionType.Convert | ExpressionType.ConvertChecked when u.Type = typeof<float> -> value env u.Operand
                     | ExpressionType.Convert | ExpressionType.ConvertChecked -> unsupported e (sprintf "converting a value that depends on a parameter from %s to %s loses its derivative" u.Operand.Type.Name u.Type.Name)
                     | _ -> unsupported e "no derivative rule for this operator"
                 | :? ConditionalExpression as c -> Tensor.where (mask env c.Test) (value env c.IfTrue) (value env c.IfFalse)

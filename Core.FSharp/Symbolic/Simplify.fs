@@ -49,6 +49,8 @@ module internal Simplify =
         | Const x, Const y -> constant table (x + y)
         | Const 0.0, _ -> b
         | _, Const 0.0 -> a
+        | Const c, _ when c < 0.0 -> sub table b (constant table -c)
+        | _, Const c when c < 0.0 -> sub table a (constant table -c)
         | Selection(c, x, y), Selection(d, u, v) when obj.ReferenceEquals(c, d) -> select table c (add table x u) (add table y v)
         | Selection(c, x, y), Const _ -> select table c (add table x b) (add table y b)
         | Const _, Selection(c, x, y) -> select table c (add table a x) (add table a y)
@@ -70,7 +72,7 @@ module internal Simplify =
         | _ -> table.Intern(Subtract, [| a; b |])
 
     /// Products keep a constant factor on the left and merge nested constant factors, so
-    /// 2·(3·x) is 6·x and −(x)·c is (−c)·x; a reciprocal factor becomes a quotient, so
+    /// 2·(3·x) is 6·x, x·(2·y) is 2·(x·y) and −(x)·c is (−c)·x; a reciprocal factor becomes a quotient, so
     /// (1/y)·x is x/y and c·(x/y) is (c·x)/y; a constant scales both branches of a conditional.
     and mul (table: TermTable) (a: Term) (b: Term) =
         match a, b with
@@ -84,6 +86,8 @@ module internal Simplify =
         | Const _, Selection(c, x, y) -> select table c (mul table a x) (mul table a y)
         | Const c, _ when b.Operation = Negate -> mul table (constant table -c) b.Args[0]
         | Const c, _ when b.Operation = Multiply && b.Args[0].ConstantValue.IsSome -> mul table (constant table (c * b.Args[0].ConstantValue.Value)) b.Args[1]
+        | _, _ when b.Operation = Multiply && b.Args[0].ConstantValue.IsSome -> mul table b.Args[0] (mul table a b.Args[1])
+        | _, _ when a.Operation = Multiply && a.Args[0].ConstantValue.IsSome -> mul table a.Args[0] (mul table a.Args[1] b)
         | _ when a.Operation = Negate && b.Operation = Negate -> mul table a.Args[0] b.Args[0]
         | _ when a.Operation = Negate -> neg table (mul table a.Args[0] b)
         | _ when b.Operation = Negate -> neg table (mul table a b.Args[0])
