@@ -98,7 +98,7 @@ public class CommandTests
     {
         var (code, output, _) = Fad("diff", "log(1 + exp(-3.5*w))");
         Assert.Equal(0, code);
-        Assert.Equal("t0 = exp(-3.5 * w)\n∂/∂w = -3.5 * t0 / (1 + t0)", output);
+        Assert.Equal("t0 = exp(-3.5 * w)\n∂f/∂w = -3.5 * t0 / (1 + t0)", output);
     }
 
     [Fact]
@@ -106,10 +106,10 @@ public class CommandTests
     {
         var (code, output, _) = Fad("diff", "x * (x + y)^2", "--wrt", "x");
         Assert.Equal(0, code);
-        Assert.Equal("t0 = x + y\n∂/∂x = 2 * (x * t0) + t0 * t0", output);
+        Assert.Equal("t0 = x + y\n∂f/∂x = 2 * (x * t0) + t0 * t0", output);
         var (codeY, outputY, _) = Fad("diff", "x * (x + y)^2", "--wrt", "y");
         Assert.Equal(0, codeY);
-        Assert.Equal("∂/∂y = 2 * (x * (x + y))", outputY);
+        Assert.Equal("∂f/∂y = 2 * (x * (x + y))", outputY);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public class CommandTests
     [Fact]
     public void DiffOfAVectorExpressionFailsWithTheOperation()
     {
-        Assert.Equal((0, "∂/∂x = 3", ""), Fad("diff", "sum([x, 2*x])"));   // a constant derivative needs no vector
+        Assert.Equal((0, "∂f/∂x = 3", ""), Fad("diff", "sum([x, 2*x])"));   // a constant derivative needs no vector
         var (code, _, error) = Fad("diff", "sum([x, 2*x]^2)");
         Assert.Equal(1, code);
         Assert.Contains("'concat' (shape [2]) cannot be written as a scalar expression", error);

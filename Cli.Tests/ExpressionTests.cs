@@ -143,6 +143,18 @@ public class ExpressionTests
     }
 
     [Fact]
+    public void MaskFromAKinkSelectsTheBranch()
+    {
+        // max(x, 0)' is the mask x > 0 (0 at the kink, the core's minimum-norm subgradient).
+        var derivative = Expressions.Derivative(x => Math.Pow(Math.Max(x, 0), 2));
+        Assert.Equal("x => x > 0 ? 2 * Math.Max(x, 0) : 0", Expressions.Format(derivative));
+        var d = derivative.Compile();
+        Assert.Equal(3.0, d(1.5));
+        Assert.Equal(0.0, d(0));
+        Assert.Equal(0.0, d(-2));
+    }
+
+    [Fact]
     public void ConditionsCombineWithLogicalOperators()
     {
         var d = Expressions.Derivative(x => x > 0 && x < 1 ? x * x * x : (x <= 0 || !(x < 2) ? 0 : x)).Compile();

@@ -142,7 +142,7 @@ Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
         let derivative = Expressions.Partial(Evaluate.asFunction variables syntax, Array.ofList variables, wrt)
         let lines = Expressions.FormatMath(derivative).Split('\n')
         for line in lines[.. lines.Length - 2] do out.WriteLine line
-        out.WriteLine(sprintf "∂/∂%s = %s" wrt lines[lines.Length - 1])
+        out.WriteLine(sprintf "∂f/∂%s = %s" wrt lines[lines.Length - 1])
 
     let private explainCommand (out: TextWriter) (request: Request) syntax variables =
         requireVariables variables

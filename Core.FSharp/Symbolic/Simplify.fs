@@ -84,6 +84,9 @@ module internal Simplify =
         | _, Const -1.0 -> neg table a
         | _, Const _ -> mul table b a
         | Const _, Selection(c, x, y) -> select table c (mul table a x) (mul table a y)
+        // A mask from a derivative rule (relu', the winner of a max) selects rather than scales.
+        | _ when isMask a && not (isMask b) -> select table a b (constant table 0.0)
+        | _ when isMask b && not (isMask a) -> select table b a (constant table 0.0)
         | Const c, _ when b.Operation = Negate -> mul table (constant table -c) b.Args[0]
         | Const c, _ when b.Operation = Multiply && b.Args[0].ConstantValue.IsSome -> mul table (constant table (c * b.Args[0].ConstantValue.Value)) b.Args[1]
         | _, _ when b.Operation = Multiply && b.Args[0].ConstantValue.IsSome -> mul table b.Args[0] (mul table a b.Args[1])

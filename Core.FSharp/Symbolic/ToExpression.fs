@@ -5,8 +5,9 @@ open System.Collections.Generic
 open System.Linq.Expressions
 
 /// Writes terms as a LINQ expression body. A term used more than once becomes a block variable
-/// computed once (common-subexpression sharing); a term used once is written inline; so the
-/// compiled delegate does the work a hand-written derivative would.
+/// computed once (common-subexpression sharing); a term used once, a constant, a parameter or a
+/// comparison is written inline; so the compiled delegate does the work a hand-written
+/// derivative would.
 module internal ToExpression =
     let private mathMethod name arity = typeof<Math>.GetMethod(name, Array.create arity typeof<float>)
     let private math name (args: Expression[]) = Expression.Call(mathMethod name args.Length, args) :> Expression
@@ -102,11 +103,12 @@ module internal ToExpression =
                     let cond = t.Args[0]
                     let test =
                         match cond.Operation with
-                        | Compare c when uses[cond] = 1 -> comparison c written[cond.Args[0]] written[cond.Args[1]]
+                        | Compare c -> comparison c written[cond.Args[0]] written[cond.Args[1]]
                         | _ -> Expression.NotEqual(args[0], number 0.0)
                     ifElse test args[1] args[2]
             match t.Operation with
-            | Constant _ | Parameter _ -> written[t] <- expression
+            // A comparison is as cheap as reading a variable, and inline it reads as a test.
+            | Constant _ | Parameter _ | Compare _ -> written[t] <- expression
             | _ when uses[t] > 1 ->
                 let v = Expression.Variable(typeof<float>, nextName ())
                 variables.Add v
