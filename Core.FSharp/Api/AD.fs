@@ -13,6 +13,7 @@ type JacobianMode =
 /// The differentiation combinators. Each takes a function and returns a function (or applies
 /// it at a point); they compose and nest to any order. Inputs and outputs may be tensors or
 /// structures of tensors (tuples, records, arrays, lists).
+[<CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module AD =
     let private release (t: Tensor) = Tensor.Of(Graph.release t.Node)
 
