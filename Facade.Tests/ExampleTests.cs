@@ -5,6 +5,7 @@ namespace FunctionalAD.Facade.Tests;
 
 /// <summary>The file-based programs in docs/examples run with <c>dotnet run</c> and print what they promise.</summary>
 [Collection(DotnetCliCollection.Name)]
+[Trait("Category", "Examples")]
 public class ExampleTests
 {
     private static string RunExample(string file) =>

@@ -24,16 +24,20 @@ public class PackagingTests
             // A version no cache has seen, so the app restores exactly these packages.
             var version = "0.0.0-packaging." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
             var feed = Directory.CreateDirectory(Path.Combine(work.FullName, "feed")).FullName;
-            // One full build stamps both assemblies with the version (an incremental one could keep a
-            // façade compiled against an older FunctionalAD.Core version); packing then reuses it.
-            DotnetCli.Run(RepositoryPaths.Root, Limit, null, "build", "Facade.CSharp/Facade.CSharp.csproj", "-c", "Release", "--no-incremental", $"-p:Version={version}");
+            // A private artifacts folder: one fresh build stamps both assemblies with the version and
+            // leaves the repository's bin/obj folders (and any concurrent build) alone; pack reuses it.
+            string[] properties = ["-c", "Release", "-p:UseArtifactsOutput=true", $"-p:ArtifactsPath={Path.Combine(work.FullName, "artifacts")}", $"-p:Version={version}"];
+            DotnetCli.Run(RepositoryPaths.Root, Limit, null, ["build", "Facade.CSharp/Facade.CSharp.csproj", .. properties]);
             foreach (var project in new[] { "Core.FSharp/Core.FSharp.fsproj", "Facade.CSharp/Facade.CSharp.csproj" })
-                DotnetCli.Run(RepositoryPaths.Root, Limit, null, "pack", project, "--no-build", "-c", "Release", "-o", feed,
-                    $"-p:Version={version}", "-p:IncludeSymbols=true", "-p:SymbolPackageFormat=snupkg");
+                DotnetCli.Run(RepositoryPaths.Root, Limit, null, ["pack", project, "--no-build", "-o", feed, "-p:IncludeSymbols=true", "-p:SymbolPackageFormat=snupkg", .. properties]);
 
-            CheckFacadePackage(Path.Combine(feed, $"FunctionalAD.{version}.nupkg"), version);
+            var facade = CheckPackage(Path.Combine(feed, $"FunctionalAD.{version}.nupkg"), "FunctionalAD");
+            Assert.Equal(version, facade["FunctionalAD.Core"]);
+            var core = CheckPackage(Path.Combine(feed, $"FunctionalAD.Core.{version}.nupkg"), "FunctionalAD.Core");
+            Assert.Contains("FSharp.Core", core.Keys);
+            Assert.Contains("MathNet.Numerics", core.Keys);
             Assert.True(File.Exists(Path.Combine(feed, $"FunctionalAD.{version}.snupkg")));
-            Assert.True(File.Exists(Path.Combine(feed, $"FunctionalAD.Core.{version}.nupkg")));
+            Assert.True(File.Exists(Path.Combine(feed, $"FunctionalAD.Core.{version}.snupkg")));
 
             var app = Directory.CreateDirectory(Path.Combine(work.FullName, "app")).FullName;
             File.WriteAllText(Path.Combine(app, "app.csproj"), $"""
@@ -77,21 +81,23 @@ public class PackagingTests
         }
     }
 
-    private static void CheckFacadePackage(string path, string version)
+    /// <summary>Checks a package's assembly, XML docs and licence; returns its dependencies (id → version).</summary>
+    private static Dictionary<string, string> CheckPackage(string path, string assembly)
     {
         using var package = ZipFile.OpenRead(path);
         var entries = package.Entries.Select(e => e.FullName).ToHashSet();
-        Assert.Contains("lib/net10.0/FunctionalAD.dll", entries);
-        Assert.Contains("lib/net10.0/FunctionalAD.xml", entries);
-        Assert.Contains("README.md", entries);
+        Assert.Contains($"lib/net10.0/{assembly}.dll", entries);
+        Assert.Contains($"lib/net10.0/{assembly}.xml", entries);
         using var nuspecStream = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
         var nuspec = XDocument.Load(nuspecStream);
         XNamespace ns = nuspec.Root!.Name.Namespace;
         var metadata = nuspec.Root.Element(ns + "metadata")!;
         Assert.Equal("MIT", (string?)metadata.Element(ns + "license"));
-        Assert.Equal("README.md", (string?)metadata.Element(ns + "readme"));
-        var dependencies = metadata.Descendants(ns + "dependency").ToDictionary(d => (string)d.Attribute("id")!, d => (string)d.Attribute("version")!);
-        Assert.Equal(version, dependencies["FunctionalAD.Core"]);
-        Assert.Contains("FSharp.Core", dependencies.Keys);
+        if (assembly == "FunctionalAD")
+        {
+            Assert.Contains("README.md", entries);
+            Assert.Equal("README.md", (string?)metadata.Element(ns + "readme"));
+        }
+        return metadata.Descendants(ns + "dependency").ToDictionary(d => (string)d.Attribute("id")!, d => (string)d.Attribute("version")!);
     }
 }
