@@ -28,11 +28,8 @@ public static partial class AD
     /// <param name="y">The second argument (v1).</param>
     /// <param name="z">The third argument (v2).</param>
     /// <returns>The graph.</returns>
-    public static ComputationGraph Trace(Func<Tensor, Tensor, Tensor, Tensor> f, Tensor x, Tensor y, Tensor z)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        return new ComputationGraph(Inspect.trace(Fs<(Tensor, Tensor, Tensor), Tensor>(p => f(p.Item1, p.Item2, p.Item3)), (x, y, z)));
-    }
+    public static ComputationGraph Trace(Func<Tensor, Tensor, Tensor, Tensor> f, Tensor x, Tensor y, Tensor z) =>
+        new(Inspect.trace(OfTriple(f), (x, y, z)));
 
     /// <summary>The numbered listing of <paramref name="f"/> at <paramref name="x"/>, e.g. <c>v1 = -3.5 * v0</c>.</summary>
     /// <param name="f">The function.</param>
@@ -76,9 +73,6 @@ public static partial class AD
     /// <param name="y">The second argument (v1).</param>
     /// <param name="z">The third argument (v2).</param>
     /// <returns>Values, local derivatives and adjoints of every node.</returns>
-    public static Explanation Explain(Func<Tensor, Tensor, Tensor, Tensor> f, Tensor x, Tensor y, Tensor z)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        return new Explanation(FunctionalAD.Explain.table(Fs<(Tensor, Tensor, Tensor), Tensor>(p => f(p.Item1, p.Item2, p.Item3)), (x, y, z)));
-    }
+    public static Explanation Explain(Func<Tensor, Tensor, Tensor, Tensor> f, Tensor x, Tensor y, Tensor z) =>
+        new(FunctionalAD.Explain.table(OfTriple(f), (x, y, z)));
 }

@@ -4,12 +4,18 @@ namespace FunctionalAD;
 
 public static partial class AD
 {
-    // Functions of two tensors reach the core as functions of one (x, y) value tuple: the core's
+    // Functions of two or three tensors reach the core as functions of one (x, y) value tuple: the core's
     // structures (Tree) accept C# tuples, so tangents and cotangents come back as tuples too.
     private static Microsoft.FSharp.Core.FSharpFunc<(Tensor, Tensor), Tensor> OfPair(Func<Tensor, Tensor, Tensor> f)
     {
         ArgumentNullException.ThrowIfNull(f);
         return Fs<(Tensor, Tensor), Tensor>(p => f(p.Item1, p.Item2));
+    }
+
+    private static Microsoft.FSharp.Core.FSharpFunc<(Tensor, Tensor, Tensor), Tensor> OfTriple(Func<Tensor, Tensor, Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Fs<(Tensor, Tensor, Tensor), Tensor>(p => f(p.Item1, p.Item2, p.Item3));
     }
 
     /// <summary>Forward mode: the value of <paramref name="f"/> at <paramref name="x"/> and the directional derivative J·v.</summary>
