@@ -31,17 +31,26 @@ internal static class NotebookRunner
         return cells;
     }
 
-    /// <summary>A cell with its <c>#r</c> lines removed; they must name the FunctionalAD build.</summary>
-    private static string WithoutReferences(string source)
+    private static readonly string FacadeReleaseBuild =
+        RepositoryPaths.Combine("Facade.CSharp", "bin", "Release", "net10.0", "FunctionalAD.dll");
+
+    /// <summary>
+    /// A cell with its <c>#r</c> lines removed; each must be a relative path from the notebook's
+    /// folder to the façade's Release build, so the notebook works in a fresh clone.
+    /// </summary>
+    private static string WithoutReferences(string source, string notebookFolder)
     {
         var lines = source.Split('\n');
-        foreach (var line in lines.Where(l => l.TrimStart().StartsWith("#r ", StringComparison.Ordinal)))
+        foreach (var line in lines.Where(IsReference))
         {
-            if (!line.Contains("/bin/Release/net10.0/FunctionalAD.dll\"", StringComparison.Ordinal))
-                throw new InvalidDataException($"Unexpected reference in a notebook: {line}");
+            var path = line.Trim()["#r ".Length..].Trim().Trim('"');
+            if (Path.IsPathRooted(path) || Path.GetFullPath(Path.Combine(notebookFolder, path)) != FacadeReleaseBuild)
+                throw new InvalidDataException($"A notebook reference must lead from {notebookFolder} to {FacadeReleaseBuild}: {line}");
         }
-        return string.Join('\n', lines.Select(l => l.TrimStart().StartsWith("#r ", StringComparison.Ordinal) ? "" : l));
+        return string.Join('\n', lines.Select(l => IsReference(l) ? "" : l));
     }
+
+    private static bool IsReference(string line) => line.TrimStart().StartsWith("#r ", StringComparison.Ordinal);
 
     /// <summary>Runs every code cell in order with the notebook's folder as the current directory; returns each cell's value and the final state.</summary>
     internal static async Task<(IReadOnlyList<Cell> Cells, ScriptState<object> State)> RunAsync(string notebookPath)
@@ -58,7 +67,7 @@ internal static class NotebookRunner
             var sources = CodeCells(notebookPath);
             for (var i = 0; i < sources.Count; i++)
             {
-                var code = WithoutReferences(sources[i]);
+                var code = WithoutReferences(sources[i], Path.GetDirectoryName(notebookPath)!);
                 try
                 {
                     state = state is null
@@ -69,7 +78,7 @@ internal static class NotebookRunner
                 {
                     throw new InvalidOperationException($"{Path.GetFileName(notebookPath)}, code cell {i}: {string.Join("\n", e.Diagnostics)}\n---\n{sources[i]}", e);
                 }
-                catch (Exception e) when (e is not InvalidOperationException)
+                catch (Exception e)
                 {
                     throw new InvalidOperationException($"{Path.GetFileName(notebookPath)}, code cell {i} threw: {e}\n---\n{sources[i]}", e);
                 }
