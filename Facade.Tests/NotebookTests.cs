@@ -59,4 +59,26 @@ public class NotebookTests
         var losses = Variable<List<double>>(state, "losses");
         Assert.True(losses[^1] < losses[0] / 3);
     }
+
+    [Theory]
+    [InlineData("a.NoSuchMethod()", "CS1061")]
+    [InlineData("throw new FormatException(\"boom\");", "boom")]
+    public async Task A_failing_cell_fails_the_run_and_names_the_cell(string failingCell, string expected)
+    {
+        var folder = Directory.CreateTempSubdirectory("functionalad-notebook-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "failing.ipynb");
+            var code = new Dictionary<string, object> { ["dotnet_interactive"] = new Dictionary<string, string> { ["language"] = "csharp" } };
+            object Cell(string source) => new Dictionary<string, object> { ["cell_type"] = "code", ["metadata"] = code, ["source"] = new[] { source } };
+            File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["cells"] = new[] { Cell("var a = 1;"), Cell(failingCell) } }));
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NotebookRunner.RunAsync(path));
+            Assert.Contains("code cell 1", error.Message);
+            Assert.Contains(expected, error.Message);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }
