@@ -188,3 +188,15 @@ let ``several-argument custom rules`` () =
     let gx, gy = AD.grad (fun (x: Tensor, y: Tensor) -> hypot [| x; y |]) (s 3.0, s 4.0)
     assertClose 1e-15 0.6 (scalarOf gx)
     assertClose 1e-15 0.8 (scalarOf gy)
+
+[<Fact>]
+let ``jacobian chunks assemble the full Jacobian in both modes`` () =
+    let g (x: Tensor) = Tensor.concat 0 [ sin x; x * x[0]; exp x ]
+    let full = AD.jacobian g x3
+    let reverseBlocks = AD.jacobianChunks Reverse 4 g x3 |> Seq.toArray
+    Assert.Equal<int list>([ 0; 4; 8 ], reverseBlocks |> Array.map fst |> Array.toList)
+    assertTensorClose 1e-15 full (Tensor.concat 0 (reverseBlocks |> Array.map snd))
+    let forwardBlocks = AD.jacobianChunks Forward 2 g x3 |> Seq.toArray
+    Assert.Equal<int[]>([| 9; 2 |], (snd forwardBlocks[0]).Shape)
+    assertTensorClose 1e-15 full (Tensor.concat 1 (forwardBlocks |> Array.map snd))
+    Assert.Throws<System.ArgumentOutOfRangeException>(fun () -> AD.jacobianChunks Auto 0 g x3 |> Seq.toArray |> ignore) |> ignore
