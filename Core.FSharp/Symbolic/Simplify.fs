@@ -30,6 +30,11 @@ module internal Simplify =
         | Negate -> -1.0, t.Args[0]
         | _ -> 1.0, t
 
+    /// True when two non-constant terms are multiples of one base, so their sum is one product.
+    let private alike (a: Term) (b: Term) =
+        let (Scaled(_, x)), (Scaled(_, y)) = a, b
+        obj.ReferenceEquals(x, y) && x.ConstantValue.IsNone
+
     let private (|Selection|_|) (t: Term) = if t.Operation = Select then Some(t.Args[0], t.Args[1], t.Args[2]) else None
 
     /// True for a term whose value is a 1/0 mask.
@@ -57,6 +62,10 @@ module internal Simplify =
         | _ when b.Operation = Negate -> sub table a b.Args[0]
         | _ when a.Operation = Negate -> sub table b a.Args[0]
         | Scaled(p, x), Scaled(q, y) when obj.ReferenceEquals(x, y) -> mul table (constant table (p + q)) x
+        | _ when b.Operation = Add && alike a b.Args[0] -> add table (add table a b.Args[0]) b.Args[1]
+        | _ when b.Operation = Add && alike a b.Args[1] -> add table (add table a b.Args[1]) b.Args[0]
+        | _ when a.Operation = Add && alike b a.Args[0] -> add table (add table b a.Args[0]) a.Args[1]
+        | _ when a.Operation = Add && alike b a.Args[1] -> add table (add table b a.Args[1]) a.Args[0]
         | _ -> commutative table Add a b
 
     and sub (table: TermTable) (a: Term) (b: Term) =
