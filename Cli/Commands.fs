@@ -154,7 +154,11 @@ Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
         requireVariables variables
         let f = Evaluate.asFunction variables syntax
         let x = point request variables
-        let dot = if request.OfGradient then Inspect.dot (AD.grad f) x else Inspect.dot f x
+        let traced = if request.OfGradient then Inspect.dot (AD.grad f) x else Inspect.dot f x
+        // The listing calls the inputs v0, v1, …; the picture also says which variable each is.
+        let dot =
+            variables |> List.indexed |> List.fold (fun (d: string) (i, name) ->
+                d.Replace(sprintf "  v%d [shape=box, label=\"v%d\\n" i i, sprintf "  v%d [shape=box, label=\"%s = v%d\\n" i name i)) traced
         match request.Format with
         | "dot" -> out.WriteLine dot
         | "svg" -> out.WriteLine(Svg.ofDot dot)
