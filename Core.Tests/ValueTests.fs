@@ -70,3 +70,13 @@ let ``log1p and expm1 are accurate near zero`` () =
     assertClose 1e-15 (System.Math.Log 1.5) (scalarOf (Tensor.log1p (s 0.5)))
     Assert.Equal(0.0, scalarOf (Tensor.sigmoid (s -800.0)))
     Assert.Equal(800.0, scalarOf (Tensor.softplus (s 800.0)))
+
+[<Fact>]
+let ``F# range slicing`` () =
+    let v = Tensor.arange 6
+    Assert.Equal<float[]>([| 1.0; 2.0; 3.0 |], v[1..3].ToArray())
+    Assert.Equal<float[]>([| 4.0; 5.0 |], v[4..].ToArray())
+    let m = Tensor.reshape [| 3; 4 |] (Tensor.arange 12)
+    Assert.Equal<float[]>([| 6.0; 7.0; 10.0; 11.0 |], m[1.., 2..].ToArray())
+    assertTensorClose 0.0 (vec [ 0.0; 1.0; 1.0; 0.0; 0.0; 0.0 ]) (AD.grad (fun (x: Tensor) -> Tensor.sum x[1..2]) v)
+    Assert.Throws<ShapeMismatchException>(fun () -> v[2..9] |> ignore) |> ignore

@@ -13,6 +13,7 @@ type JacobianMode =
 /// The differentiation combinators. Each takes a function and returns a function (or applies
 /// it at a point); they compose and nest to any order. Inputs and outputs may be tensors or
 /// structures of tensors (tuples, records, arrays, lists).
+[<CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module AD =
     let private release (t: Tensor) = Tensor.Of(Graph.release t.Node)
 
@@ -119,8 +120,11 @@ module AD =
         let columns = Array.init x.Size (fun i -> Tree.leaves (pushforward (basis x.Shape i)))
         Tree.leaves y
         |> Array.mapi (fun k out ->
-            let stacked = Tensor.stack -1 (columns |> Array.map (fun c -> Tensor.reshape [| out.Size |] c[k]))
-            Tensor.reshape (Array.append out.Shape x.Shape) stacked)
+            // An empty input has no columns to stack: its Jacobian is empty.
+            if columns.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
+            else
+                let stacked = Tensor.stack -1 (columns |> Array.map (fun c -> Tensor.reshape [| out.Size |] c[k]))
+                Tensor.reshape (Array.append out.Shape x.Shape) stacked)
         |> Tree.unflatten y
 
     /// Jacobian by reverse mode: one reverse sweep of a single recorded graph per output element.
@@ -133,7 +137,9 @@ module AD =
                 Array.init out.Size (fun i ->
                     let seeds = outputs |> Array.mapi (fun j o -> if j = k then basis o.Shape i else Tensor.zeros o.Shape)
                     Tensor.reshape [| x.Size |] (pullback (Tree.unflatten y seeds)))
-            Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.stack 0 rows))
+            // An empty output has no rows to stack: its Jacobian is empty.
+            if rows.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
+            else Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.stack 0 rows))
         |> Tree.unflatten y
 
     /// The Jacobian of a tensor-valued function in blocks, computed lazily: each element of the

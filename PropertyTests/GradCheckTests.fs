@@ -1,0 +1,96 @@
+/// The public derivative checker: it passes correct derivatives (every primitive, random
+/// programs), catches wrong custom rules at the order where they go wrong, and says where.
+module FunctionalAD.PropertyTests.GradCheckTests
+
+open System
+open Xunit
+open FsCheck.FSharp
+open FunctionalAD
+open FunctionalAD.PropertyTests.Subjects
+
+let private x0 = Tensor.ofArray [| 0.3; -1.2; 2.0 |]
+
+/// sin with a wrong derivative: 2·cos instead of cos.
+let private wrongSin = Custom.withVjp "sin" sin (fun x _ g -> g * 2.0 * cos x)
+
+/// sin whose VJP is right at first order but blocks its own derivative (cos of a stopped x),
+/// so its second derivative is wrong.
+let private firstOrderOnlySin = Custom.withVjp "sin" sin (fun x _ g -> g * cos (AD.stopGradient x))
+
+[<Fact>]
+let ``passes every primitive and random programs at order 1`` () =
+    onPrimitivesAndPrograms "GradCheck passes correct derivatives" (fun s ->
+        let report = GradCheck.checkWith { GradCheckOptions.Default with Seed = 7 } s.F s.X
+        if not report.Passed then failwithf "%O" report)
+
+[<Fact>]
+let ``passes second order on smooth functions of several inputs`` () =
+    let f (xs: Tensor[]) = Tensor.sum (tanh (Tensor.matmul xs[0] xs[1]) * exp (-xs[1].[0]))
+    let xs = [| Tensor.randomNormal 1 [| 2; 3 |]; Tensor.randomNormal 2 [| 3; 2 |] |]
+    let report = GradCheck.checkManyWith { GradCheckOptions.Default with Order = 2 } f xs
+    Assert.True(report.Passed, report.ToString())
+    Assert.True(report.Checks > 100, sprintf "%d comparisons" report.Checks)
+
+[<Fact>]
+let ``catches a wrong custom VJP in both modes and says where`` () =
+    let report = GradCheck.check wrongSin x0
+    Assert.False(report.Passed)
+    // Reverse mode runs the wrong rule; forward mode is derived from it, so it is wrong too.
+    let laws = report.Failures |> List.map (fun f -> f.Law) |> set
+    Assert.Contains("jvp = finite differences", laws)
+    Assert.Contains("vjp = finite differences", laws)
+    // The element checks locate the error to each input element; the worst is at the largest |cos x|.
+    Assert.Contains("input 0 element 0", report.Failures |> List.map (fun f -> f.Where) |> String.concat "; ")
+    let worst = report.Worst
+    Assert.InRange(worst.RelativeError, 0.49, 1.01)
+    Assert.Contains("FAILED", report.ToString())
+    let e = Assert.Throws<GradCheckException>(fun () -> GradCheck.assertGrads wrongSin x0)
+    Assert.False(e.Report.Passed)
+
+[<Fact>]
+let ``catches a rule that is right at first order only at order 2`` () =
+    Assert.True((GradCheck.check firstOrderOnlySin x0).Passed)
+    let report = GradCheck.checkWith { GradCheckOptions.Default with Order = 2 } firstOrderOnlySin x0
+    Assert.False(report.Passed)
+    Assert.StartsWith("order 2", report.Worst.Where)
+
+[<Fact>]
+let ``checks one mode at a time`` () =
+    // A JVP-only rule that is wrong: the reverse check sees it too (the VJP is built from JVPs).
+    let wrongJvp = Custom.withJvp "sin" sin (fun x _ t -> t * 2.0 * cos x)
+    for mode in [ ForwardMode; ReverseMode ] do
+        let report = GradCheck.checkWith { GradCheckOptions.Default with Modes = [ mode ] } wrongJvp x0
+        Assert.False(report.Passed, sprintf "%A" mode)
+        Assert.True(report.Failures |> List.forall (fun f -> f.Law <> "<u, J v> = <J^T u, v>"))
+
+[<Fact>]
+let ``the same seed gives the same report`` () =
+    let f x = Tensor.sum (exp (sin x))
+    let a, b = GradCheck.check f x0, GradCheck.check f x0
+    Assert.Equal(a.ToString(), b.ToString())
+    let c = GradCheck.checkWith { GradCheckOptions.Default with Seed = 5 } f x0
+    Assert.NotEqual<string>(a.ToString(), c.ToString())
+
+[<Fact>]
+let ``bad options and inputs are rejected before any work`` () =
+    let f (x: Tensor) = x
+    let reject options = Assert.Throws<ArgumentException>(fun () -> GradCheck.checkWith options f x0 |> ignore) |> ignore
+    reject { GradCheckOptions.Default with Order = 0 }
+    reject { GradCheckOptions.Default with Modes = [] }
+    reject { GradCheckOptions.Default with Directions = 0 }
+    reject { GradCheckOptions.Default with Step = 0.0 }
+    reject { GradCheckOptions.Default with RelativeTolerance = -1.0 }
+    Assert.Throws<ArgumentException>(fun () -> GradCheck.checkMany (fun xs -> xs[0]) [||] |> ignore) |> ignore
+    Assert.Throws<ArgumentException>(fun () -> GradCheck.check f (Tensor.ofArray [| nan |]) |> ignore) |> ignore
+
+[<Fact>]
+let ``locates a wrong rule to the argument it belongs to`` () =
+    // x·y with a VJP whose cotangent for y is wrong (x² instead of x).
+    let product =
+        Custom.define "product" (fun xs -> xs[0] * xs[1])
+            { Jvp = None; Vjp = Some(fun xs _ g -> [| g * xs[1]; g * xs[0] * xs[0] |]) }
+    let report = GradCheck.checkMany product [| Tensor.scalar 1.5; Tensor.scalar -0.5 |]
+    Assert.False(report.Passed)
+    let located = report.Failures |> List.filter (fun f -> f.Where.StartsWith "input")
+    Assert.NotEmpty(located)
+    Assert.All(located, fun f -> Assert.StartsWith("input 1 element 0", f.Where))

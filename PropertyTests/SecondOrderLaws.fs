@@ -1,0 +1,48 @@
+/// Second derivatives: the Hessian is symmetric, forward-over-reverse and reverse-over-reverse
+/// give the same matrix, and both Hessian-vector products equal H·v.
+module FunctionalAD.PropertyTests.SecondOrderLaws
+
+open Xunit
+open FunctionalAD
+open FunctionalAD.PropertyTests.Subjects
+
+/// The Hessian as an n×n matrix.
+let private hessianMatrix (s: Subject) = Tensor.reshape [| s.X.Size; s.X.Size |] (AD.hessian s.Scalar s.X)
+
+/// Second derivatives of the scalarized subject scale like its values times the weights.
+let private scaleOf (s: Subject) (h: Tensor) = s.Scale + Approx.magnitude h
+
+[<Fact>]
+let ``the Hessian is symmetric`` () =
+    onPrimitivesAndShortPrograms "H = H^T" (fun s ->
+        let h = hessianMatrix s
+        Approx.tensorsClose "symmetry" Approx.exactTolerance (scaleOf s h) h (Tensor.transpose h))
+
+[<Fact>]
+let ``the Hessian is the Jacobian of the gradient in both modes`` () =
+    onPrimitivesAndShortPrograms "hessian = jacfwd (grad f) = jacrev (grad f)" (fun s ->
+        let h = AD.hessian s.Scalar s.X
+        let forward = AD.jacfwd (AD.grad s.Scalar) s.X
+        let reverse = AD.jacrev (AD.grad s.Scalar) s.X
+        Approx.tensorsClose "jacfwd (grad f) vs hessian" Approx.exactTolerance (scaleOf s h) h forward
+        Approx.tensorsClose "jacrev (grad f) vs jacfwd (grad f)" Approx.exactTolerance (scaleOf s h) forward reverse)
+
+[<Fact>]
+let ``Hessian-vector products equal H v`` () =
+    onPrimitivesAndShortPrograms "hvp = hvpReverse = H v" (fun s ->
+        let h = hessianMatrix s
+        let v = s.Random 1 s.X
+        let expected = Tensor.reshape s.X.Shape (Tensor.matmul h (Tensor.flatten v))
+        let scale = scaleOf s h * (1.0 + Approx.magnitude v)
+        Approx.tensorsClose "hvp (forward over reverse)" Approx.exactTolerance scale expected (AD.hvp s.Scalar s.X v)
+        Approx.tensorsClose "hvpReverse (reverse over reverse)" Approx.exactTolerance scale expected (AD.hvpReverse s.Scalar s.X v))
+
+// Core bug, reported to the lead: Reductions.prod's derivative rule (productOfOthers) takes
+// its own derivative in quotient form, t/x, so every second derivative of prod is NaN when a
+// product group holds a zero. The random programs treat zeros in a product as a kink until
+// this is fixed; remove the Skip with the fix.
+[<Fact(Skip = "core bug: second derivatives of prod are NaN when a factor is zero (reported)")>]
+let ``the Hessian of a product with a zero factor is exact`` () =
+    // f(x) = x0·x1·x2 at (0, 2, 3): ∂²f/∂xi∂xj is the third factor, so H = [[0,3,2],[3,0,0],[2,0,0]].
+    let h = AD.hessian Tensor.prod (Tensor.ofArray [| 0.0; 2.0; 3.0 |])
+    Assert.Equal<float[]>([| 0.0; 3.0; 2.0; 3.0; 0.0; 0.0; 2.0; 0.0; 0.0 |], h.ToArray())
