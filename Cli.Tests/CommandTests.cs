@@ -150,6 +150,7 @@ public class CommandTests
         Assert.Equal(0, code);
         Assert.StartsWith("digraph program {", output);
         Assert.Contains("v1 [shape=ellipse, label=\"v1 = -3.5 * v0\"];", output);
+        Assert.Contains("v0 [shape=box, label=\"w = v0\\n[]\"];", output);
         Assert.Contains("v0 -> v1;", output);
         Assert.Contains("v4 [shape=doublecircle", output);
     }

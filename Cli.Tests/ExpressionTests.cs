@@ -175,6 +175,26 @@ public class ExpressionTests
     }
 
     [Fact]
+    public void GuardOfTheCoreIsKeptWhereAZeroCanMeetAnInfinity()
+    {
+        // |√x|' = sign(√x) · 1/(2√x): at 0 the sign is 0 and the local derivative infinite; the
+        // core's mulNoNan gives 0, and so does the written expression.
+        var derivative = Expressions.Derivative(x => Math.Abs(Math.Sqrt(x)));
+        Assert.Contains("== 0 ? 0 :", Expressions.Format(derivative));
+        var d = derivative.Compile();
+        Assert.Equal(0.0, d(0));
+        Assert.Equal(0.25, d(4), 15);
+    }
+
+    [Fact]
+    public void ConstantFactorInsideABranchStaysInTheBranch()
+    {
+        var derivative = Expressions.Derivative(x => x > 0 ? 3 * Math.Sqrt(x) : 0);
+        Assert.Equal("x => x > 0 ? 1.5 / Math.Sqrt(x) : 0", Expressions.Format(derivative));
+        Assert.Equal(0.0, derivative.Compile()(0));
+    }
+
+    [Fact]
     public void CapturedVariablesAreConstantsReadWhenDifferentiating()
     {
         var k = 2.5;

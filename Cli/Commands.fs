@@ -10,11 +10,15 @@ exception UsageError of string
 
 /// What the command line asks for.
 type Request =
-    { Command: string
+    { /// The expression as typed.
       Text: string
+      /// The values of `--at`, each `NAME=VALUE[,NAME=VALUE…]`.
       Bindings: string list
+      /// The variable of `--wrt`.
       WithRespectTo: string option
+      /// `dot` or `svg` (`--format`).
       Format: string
+      /// `--grad`: draw the gradient's graph instead of the function's.
       OfGradient: bool }
 
 /// The `fad` subcommands. `run` is the whole tool as a function of its arguments and two
@@ -154,7 +158,11 @@ Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
         requireVariables variables
         let f = Evaluate.asFunction variables syntax
         let x = point request variables
-        let dot = if request.OfGradient then Inspect.dot (AD.grad f) x else Inspect.dot f x
+        let traced = if request.OfGradient then Inspect.dot (AD.grad f) x else Inspect.dot f x
+        // The listing calls the inputs v0, v1, …; the picture also says which variable each is.
+        let dot =
+            variables |> List.indexed |> List.fold (fun (d: string) (i, name) ->
+                d.Replace(sprintf "  v%d [shape=box, label=\"v%d\\n" i i, sprintf "  v%d [shape=box, label=\"%s = v%d\\n" i name i)) traced
         match request.Format with
         | "dot" -> out.WriteLine dot
         | "svg" -> out.WriteLine(Svg.ofDot dot)
@@ -176,7 +184,7 @@ Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
             | option :: _ when option.StartsWith "--" -> raise (UsageError(sprintf "unknown option or missing value: %s" option))
             | text :: rest when r.Text = "" -> read { r with Text = text } rest
             | extra :: _ -> raise (UsageError(sprintf "unexpected argument '%s' (quote the expression if it contains spaces)" extra))
-        let r = read { Command = command; Text = ""; Bindings = []; WithRespectTo = None; Format = "dot"; OfGradient = false } args
+        let r = read { Text = ""; Bindings = []; WithRespectTo = None; Format = "dot"; OfGradient = false } args
         if r.Text = "" then raise (UsageError(sprintf "%s needs an expression" command))
         r
 

@@ -27,7 +27,6 @@ module Evaluate =
         | "mean", [ x ] -> Tensor.mean x
         | "max", [ x; y ] -> Tensor.maximum x y
         | "min", [ x; y ] -> Tensor.minimum x y
-        | "pow", [ x; y ] -> Tensor.pow x y
         | "dot", [ x; y ] -> Tensor.dot x y
         | _ -> invalidArg "name" (sprintf "%s with %d arguments is not a function" name args.Length)
 
@@ -45,6 +44,7 @@ module Evaluate =
         | Binary('^', x, y) when List.isEmpty (Syntax.variables y) -> Tensor.powConst ((tensor env y).ToScalar()) (tensor env x)
         | Binary('^', x, y) -> Tensor.pow (tensor env x) (tensor env y)
         | Binary(op, _, _) -> invalidArg "e" (sprintf "'%c' is not an operator" op)
+        | Call("pow", [ x; y ], _) -> tensor env (Binary('^', x, y))
         | Call(name, args, _) -> call name (args |> List.map (tensor env))
         | Vector items ->
             let parts = items |> List.map (tensor env)

@@ -11,6 +11,8 @@ let ``flatten and unflatten are inverse and differentiable`` () =
     let flat = Params.flatten p
     assertTensorClose 0.0 (Tensor.arange 9 + 1.0) flat
     Assert.Equal(9, Params.count p)
+    assertClose 1e-15 (Seq.sumBy (fun k -> float (k * k)) (seq { 1 .. 9 })) (Params.dot p p)
+    assertClose 1e-15 (sqrt 285.0) (Params.norm p)
     let back = Params.unflatten p flat
     assertTensorClose 0.0 p[1].W back[1].W
     // the gradient through unflatten is the flattened gradient of the structure

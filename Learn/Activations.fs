@@ -14,5 +14,3 @@ module Activation =
     let sigmoid (x: Tensor) = Tensor.sigmoid x
     /// log(1 + eˣ), a smooth relu.
     let softplus (x: Tensor) = Tensor.softplus x
-    /// The identity (a linear output layer).
-    let identity (x: Tensor) = x

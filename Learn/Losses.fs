@@ -53,4 +53,4 @@ module Loss =
 
     /// The L2 penalty ½·λ·Σ‖p‖² over every tensor of a parameter structure.
     let l2 (lambda: float) (parameters: 'P) =
-        0.5 * lambda * (Tree.leaves parameters |> Array.map (fun p -> Tensor.sum (Tensor.square p)) |> Array.reduce (+))
+        0.5 * lambda * (Tree.leaves parameters |> Array.fold (fun (acc: Tensor) p -> acc + Tensor.sum (Tensor.square p)) (Tensor.scalar 0.0))

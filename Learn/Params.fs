@@ -39,8 +39,5 @@ module Params =
     /// a + c·b, tensor by tensor.
     let addScaled (a: 'P) (c: float) (b: 'P) : 'P = Tree.map2 (fun x y -> x + c * y) a b
 
-    /// c·a, tensor by tensor.
-    let scale (c: float) (a: 'P) : 'P = Tree.map (fun x -> c * x) a
-
     /// Zeros shaped like the structure.
     let zerosLike (parameters: 'P) : 'P = Tree.map Tensor.zerosLike parameters

@@ -18,7 +18,7 @@ module internal Lowering =
             [ "add"; "sub"; "mul"; "div"; "mulNoNan"; "neg"; "exp"; "log"; "sqrt"; "log1p"; "expm1"; "sin"; "cos"; "tan"; "tanh"
               "sigmoid"; "softplus"; "relu"; "abs"; "sign"; "pow"; "powConst"; "maximum"; "minimum"; "where"
               "greater"; "greaterEqual"; "less"; "lessEqual"; "equal"; "notEqual"
-              "sum"; "sumTo"; "max"; "min"; "prod"; "productOfOthers"; "matmul"; "permute"; "slice"; "unslice"; "concat"
+              "sum"; "sumTo"; "max"; "min"; "matmul"; "permute"; "slice"; "unslice"; "concat"
               "diagPart"; "diagEmbed"; "det"; "logDet"; "inverse"; "solve"; "cholesky" ])
 
     /// The `mul` primitive for arguments of the given shapes (taken from the primitive itself, so

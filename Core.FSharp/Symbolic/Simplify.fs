@@ -30,6 +30,11 @@ module internal Simplify =
         | Negate -> -1.0, t.Args[0]
         | _ -> 1.0, t
 
+    /// True when two non-constant terms are multiples of one base, so their sum is one product.
+    let private alike (a: Term) (b: Term) =
+        let (Scaled(_, x)), (Scaled(_, y)) = a, b
+        obj.ReferenceEquals(x, y) && x.ConstantValue.IsNone
+
     let private (|Selection|_|) (t: Term) = if t.Operation = Select then Some(t.Args[0], t.Args[1], t.Args[2]) else None
 
     /// True for a term whose value is a 1/0 mask.
@@ -57,6 +62,10 @@ module internal Simplify =
         | _ when b.Operation = Negate -> sub table a b.Args[0]
         | _ when a.Operation = Negate -> sub table b a.Args[0]
         | Scaled(p, x), Scaled(q, y) when obj.ReferenceEquals(x, y) -> mul table (constant table (p + q)) x
+        | _ when b.Operation = Add && alike a b.Args[0] -> add table (add table a b.Args[0]) b.Args[1]
+        | _ when b.Operation = Add && alike a b.Args[1] -> add table (add table a b.Args[1]) b.Args[0]
+        | _ when a.Operation = Add && alike b a.Args[0] -> add table (add table b a.Args[0]) a.Args[1]
+        | _ when a.Operation = Add && alike b a.Args[1] -> add table (add table b a.Args[1]) a.Args[0]
         | _ -> commutative table Add a b
 
     and sub (table: TermTable) (a: Term) (b: Term) =
@@ -115,32 +124,21 @@ module internal Simplify =
         | _, Const 1.0, Const 0.0 when isMask cond -> cond
         | _ -> table.Intern(Select, [| cond; a; b |])
 
-    /// True when `t` can be an exact zero chosen by a branch: a comparison mask, a sign, or a
-    /// conditional with such a zero on one side (and products, quotients and sums of those).
-    /// Those zeros are what the core's NaN policy guards: a tangent through the branch that a
-    /// conditional did not select must not meet an infinite local derivative.
-    let rec private maySelectZero (t: Term) =
-        match t.Operation with
-        | Constant v -> v = 0.0
-        | Compare _ | Apply Sign -> true
-        | Select -> maySelectZero t.Args[1] || maySelectZero t.Args[2]
-        | Multiply | MultiplyNoNan -> maySelectZero t.Args[0] || maySelectZero t.Args[1]
-        | Divide | Negate | Apply Relu | Apply Abs -> maySelectZero t.Args[0]
-        | Add | Subtract | Maximum | Minimum -> maySelectZero t.Args[0] && maySelectZero t.Args[1]
-        | _ -> false
-
     /// a·b with the core's guard (0 where a = 0, even if b is infinite or NaN) kept only where a
-    /// can be a zero selected by a branch; elsewhere it is a plain product. So a derivative
+    /// can be a zero selected by a branch (`Term.MaySelectZero`): those zeros are what the
+    /// core's NaN policy guards, a tangent through the branch that a conditional did not select
+    /// meeting an infinite local derivative. Elsewhere it is a plain product. So a derivative
     /// through `c ? x : 1/x` stays finite where the core's is, and ordinary chain-rule products
     /// read as products. (At points where a derivative is 0·∞ for another reason, such as
     /// d/dy x·log y at x = y = 0, the plain product gives NaN where the core gives 0.)
-    let mulNoNan (table: TermTable) (a: Term) (b: Term) =
+    let rec mulNoNan (table: TermTable) (a: Term) (b: Term) =
         match a, b with
         | Const 0.0, _ -> constant table 0.0
         | Const _, _ -> mul table a b
         | _, Const v when Double.IsFinite v -> mul table a b
         | _ when isMask a -> select table a b (constant table 0.0)
-        | _ when maySelectZero a -> table.Intern(MultiplyNoNan, [| a; b |])
+        | Selection(c, p, q), _ -> select table c (mulNoNan table p b) (mulNoNan table q b)
+        | _ when a.MaySelectZero -> table.Intern(MultiplyNoNan, [| a; b |])
         | _ -> mul table a b
 
     let power (table: TermTable) (a: Term) (b: Term) =

@@ -54,14 +54,29 @@ type internal Operation =
 /// shared by construction, and equality is reference equality.
 [<Sealed; AllowNullLiteral>]
 type internal Term(id: int, operation: Operation, args: Term[]) =
+    let maySelectZero =
+        let arg (i: int) = args[i].MaySelectZero
+        match operation with
+        | Constant v -> v = 0.0
+        | Compare _ | Apply Sign -> true
+        | Select -> arg 1 || arg 2
+        | Multiply | MultiplyNoNan -> arg 0 || arg 1
+        | Divide | Negate | Apply Relu | Apply Abs -> arg 0
+        | Add | Subtract | Maximum | Minimum -> arg 0 && arg 1
+        | _ -> false
+
     /// Creation order within its table: arguments have smaller ids than their users.
     member _.Id = id
     member _.Operation = operation
     member _.Args = args
     /// The value of a constant term.
     member _.ConstantValue = match operation with Constant v -> ValueSome v | _ -> ValueNone
+    /// True when the term can be an exact zero chosen by a branch: a comparison mask, a sign, or
+    /// a conditional with such a zero on one side (and products, quotients and sums of those).
+    /// Known when the term is built, from its arguments', so asking costs nothing.
+    member _.MaySelectZero : bool = maySelectZero
 
-/// Scalar semantics of the operations, shared by constant folding and by the tests' reference.
+/// Scalar semantics of the functions and comparisons, for constant folding.
 module internal Semantics =
     let private sigmoid (v: float) = if v >= 0.0 then 1.0 / (1.0 + Math.Exp -v) else let e = Math.Exp v in e / (1.0 + e)
     let private log1p (v: float) = let u = 1.0 + v in if u = 1.0 then v else Math.Log u * v / (u - 1.0)

@@ -4,6 +4,7 @@ module FunctionalAD.Demo.Program
 
 open System
 open FunctionalAD
+open FunctionalAD.Learn
 
 let section (title: string) =
     printfn ""
@@ -96,6 +97,19 @@ let forwardMode () =
     let inner (x: Tensor) = x * AD.grad (fun y -> x + y) (Tensor.scalar 1.0)
     printfn "d/dx [x * d/dy (x + y)] at x = 2 (no perturbation confusion): %g" ((AD.grad inner (Tensor.scalar 2.0)).ToScalar())
 
+let machineLearning () =
+    section "Machine learning on real data (data/, UCI via scikit-learn)"
+    printfn "Logistic regression on breast cancer (the lectures' binary classifier), ||grad|| <= 1e-8:"
+    printfn "  %-26s %10s %12s %12s %9s" "method" "iterations" "loss" "test acc." "seconds"
+    for run in Demos.logisticBreastCancer 1e-8 do
+        printfn "  %-26s %10d %12.8f %11.1f%% %9.2f" run.Method run.Iterations run.FinalLoss (100.0 * run.TestAccuracy) run.Seconds
+    let quiet _ _ = ()
+    let digits = Demos.mlpDigits Demos.mlpDigitsDefaults quiet
+    printfn "%s, %d epochs of Adam: test accuracy %.1f%% in %.1f s" digits.Name digits.Epochs.Length (100.0 * digits.TestAccuracy) digits.Seconds
+    let wine = Demos.softmaxWine 60 quiet
+    printfn "%s, 60 epochs: test accuracy %.1f%% in %.1f s" wine.Name (100.0 * wine.TestAccuracy) wine.Seconds
+    printfn "(Progress bars, curves and the lectures' advanced derivatives: dotnet run --project Samples/Learn -c Release)"
+
 [<EntryPoint>]
 let main _ =
     let choice = Providers.UseBest()
@@ -108,4 +122,5 @@ let main _ =
     chainRuleExamples ()
     expressionSwell ()
     forwardMode ()
+    machineLearning ()
     0
