@@ -150,6 +150,3 @@ let cases: Arbitrary<Case> =
         return { Name = entry.Name; Args = args; F = entry.F; Seed = seed }
     }
     |> Arb.fromGen
-
-/// The names of all primitives in the catalogue.
-let names = entries |> List.map (fun e -> e.Name)
