@@ -4,6 +4,7 @@ module FunctionalAD.PropertyTests.GradCheckTests
 
 open System
 open Xunit
+open FsCheck
 open FsCheck.FSharp
 open FunctionalAD
 open FunctionalAD.PropertyTests.Subjects
@@ -22,6 +23,15 @@ let ``passes every primitive and random programs at order 1`` () =
     onPrimitivesAndPrograms "GradCheck passes correct derivatives" (fun s ->
         let report = GradCheck.checkWith { GradCheckOptions.Default with Seed = 7 } s.F s.X
         if not report.Passed then failwithf "%O" report)
+
+[<Fact>]
+let ``passes every primitive at order 2`` () =
+    // One point per primitive (fixed seed), first and second derivatives against finite
+    // differences: this covers every primitive's rule and the derivative of its rule.
+    let cases = (Gen.sampleWithSeed (Rnd 20261123UL) 5 1 Catalogue.everyPrimitive)[0]
+    for case in cases do
+        let report = GradCheck.checkWith { GradCheckOptions.Default with Order = 2; Directions = 2 } case.OfPacked case.Packed
+        Assert.True(report.Passed, sprintf "%s at %A:\n%O" case.Name case.Args report)
 
 [<Fact>]
 let ``passes second order on smooth functions of several inputs`` () =
