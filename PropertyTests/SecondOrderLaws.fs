@@ -37,11 +37,8 @@ let ``Hessian-vector products equal H v`` () =
         Approx.tensorsClose "hvp (forward over reverse)" Approx.exactTolerance scale expected (AD.hvp s.Scalar s.X v)
         Approx.tensorsClose "hvpReverse (reverse over reverse)" Approx.exactTolerance scale expected (AD.hvpReverse s.Scalar s.X v))
 
-// Core bug, reported to the lead: Reductions.prod's derivative rule (productOfOthers) takes
-// its own derivative in quotient form, t/x, so every second derivative of prod is NaN when a
-// product group holds a zero. The random programs treat zeros in a product as a kink until
-// this is fixed; remove the Skip with the fix.
-[<Fact(Skip = "core bug: second derivatives of prod are NaN when a factor is zero (reported)")>]
+// Regression: prod once took its second derivative in quotient form, NaN at a zero factor.
+[<Fact>]
 let ``the Hessian of a product with a zero factor is exact`` () =
     // f(x) = x0·x1·x2 at (0, 2, 3): ∂²f/∂xi∂xj is the third factor, so H = [[0,3,2],[3,0,0],[2,0,0]].
     let h = AD.hessian Tensor.prod (Tensor.ofArray [| 0.0; 2.0; 3.0 |])

@@ -13,6 +13,7 @@ type JacobianMode =
 /// The differentiation combinators. Each takes a function and returns a function (or applies
 /// it at a point); they compose and nest to any order. Inputs and outputs may be tensors or
 /// structures of tensors (tuples, records, arrays, lists).
+[<CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module AD =
     let private release (t: Tensor) = Tensor.Of(Graph.release t.Node)
 
@@ -140,6 +141,27 @@ module AD =
             if rows.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
             else Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.stack 0 rows))
         |> Tree.unflatten y
+
+    /// The Jacobian of a tensor-valued function in blocks, computed lazily: each element of the
+    /// sequence is (first index, block). With reverse mode a block holds `chunkSize` rows (output
+    /// elements, shape chunk @ input shape); with forward mode `chunkSize` columns (input
+    /// elements, shape output shape @ chunk). Only one block is alive at a time, so a Jacobian too
+    /// large for memory can be streamed to disk or reduced on the fly.
+    let jacobianChunks (mode: JacobianMode) (chunkSize: int) (f: Tensor -> Tensor) (x: Tensor) : seq<int * Tensor> =
+        if chunkSize < 1 then raise (ArgumentOutOfRangeException("chunkSize", chunkSize, "jacobian: the chunk size must be at least 1"))
+        let blocks count (make: int -> Tensor) =
+            seq { for start in 0 .. chunkSize .. count - 1 -> start, Tensor.stack 0 (Array.init (min chunkSize (count - start)) (fun i -> make (start + i))) }
+        let forwardMode () =
+            let y, pushforward = linearize f x
+            blocks x.Size (fun i -> Tensor.reshape [| y.Size |] (pushforward (basis x.Shape i)))
+            |> Seq.map (fun (start, block) -> start, Tensor.reshape (Array.append y.Shape [| block.Shape[0] |]) (Tensor.transpose block))
+        let reverseMode () =
+            let y, pullback = vjp f x
+            blocks y.Size (fun i -> pullback (basis y.Shape i))
+        match mode with
+        | Forward -> forwardMode ()
+        | Reverse -> reverseMode ()
+        | Auto -> if x.Size < (f x).Size then forwardMode () else reverseMode ()
 
     /// The Jacobian (output shape @ input shape). `Auto` uses forward mode when there are fewer
     /// inputs than outputs, reverse mode otherwise. Sweeps run one basis vector at a time, so

@@ -104,3 +104,20 @@ type Tensor internal (node: Node) =
             let starts = Array.init n.Length (fun k -> if k = 0 then i' else 0)
             let counts = Array.init n.Length (fun k -> if k = 0 then 1 else n[k])
             Tensor(Arithmetic.reshape n[1..] (Layout.slice starts counts (Array.create n.Length 1) t.Node))
+
+    /// The elements in each axis from `start` to `finish` inclusive (F# slicing, `t[1..3]`).
+    member private t.Slice(bounds: (int option * int option)[]) =
+        let shape = t.Node.Shape
+        if bounds.Length <> shape.Length then
+            Shape.fail "slice" [| shape |] "ranges" (sprintf "%d ranges for %d axes" bounds.Length shape.Length)
+        let starts = bounds |> Array.mapi (fun i (s, _) -> defaultArg s 0 |> fun v -> if v < 0 then v + shape[i] else v)
+        let stops = bounds |> Array.mapi (fun i (_, f) -> defaultArg f (shape[i] - 1) |> fun v -> if v < 0 then v + shape[i] else v)
+        let counts = Array.map2 (fun a b -> max 0 (b - a + 1)) starts stops
+        Tensor(Layout.slice starts counts (Array.create shape.Length 1) t.Node)
+
+    /// F# range slicing of a vector: `v[2..]`, `v[..3]`, `v[1..4]` (ends inclusive).
+    member t.GetSlice(start: int option, finish: int option) = t.Slice [| start, finish |]
+
+    /// F# range slicing of a matrix: `m[0..1, 2..]` (ends inclusive).
+    member t.GetSlice(start0: int option, finish0: int option, start1: int option, finish1: int option) =
+        t.Slice [| start0, finish0; start1, finish1 |]

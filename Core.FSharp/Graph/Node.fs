@@ -37,8 +37,13 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
     /// The value; asking for it on an abstract node is an error that says what to do instead.
     member _.Value =
         if isNull value then
+            let origin =
+                match kind with
+                | Apply op -> sprintf "the result of `%s`" op.Name
+                | Variable _ -> "an input"
+                | Constant -> "a constant"
             raise (InvalidOperationException(
-                "The value of a tensor is not known while a function is being compiled, so code cannot branch on it or read it. "
+                sprintf "The value of a tensor (%s, shape %s) is not known while a function is being compiled, so code cannot branch on it or read it. " origin (Shape.format shape)
                 + "Use Tensor.where for data-dependent choices, or leave this function uncompiled."))
         value
     /// Bit L is set when the node depends on a variable of nesting level L.

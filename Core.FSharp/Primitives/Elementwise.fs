@@ -31,8 +31,31 @@ module internal Elementwise =
     /// The value with the gradient blocked: a constant for every transform.
     let stopGradient (x: Node) = nondifferentiable "stopGradient" "" (fun v -> v[0]) x.Shape [| x |]
 
+    // Scalar formulas of the primitives TensorPrimitives lacks. They are named so that the
+    // compiler (Compile/) evaluates exactly the same formulas in its fused loops.
+
+    /// sign of one number (NaN stays NaN).
+    let signValue (a: double) = if Double.IsNaN a then a else float (Math.Sign a)
+    /// log(1 + v), accurate for small v (Kahan's formulation).
+    let log1pValue (v: double) = let u = 1.0 + v in if u = 1.0 then v else Math.Log u * v / (u - 1.0)
+    /// exp(v) − 1, accurate for small v.
+    let expm1Value (v: double) =
+        let u = Math.Exp v
+        if u = 1.0 then v elif u - 1.0 = -1.0 then -1.0 elif Double.IsPositiveInfinity u then u else (u - 1.0) * v / Math.Log u
+    /// The logistic function of one number, without overflow.
+    let sigmoidValue (v: double) = if v >= 0.0 then 1.0 / (1.0 + Math.Exp -v) else let e = Math.Exp v in e / (1.0 + e)
+    /// log(1 + eᵛ) of one number, without overflow.
+    let softplusValue (v: double) = max v 0.0 + (let e = Math.Exp(-abs v) in let u = 1.0 + e in if u = 1.0 then e else Math.Log u * e / (u - 1.0))
+    /// max(v, 0) of one number (NaN stays NaN).
+    let reluValue (v: double) = if v > 0.0 then v else if Double.IsNaN v then v else 0.0
+    let private nanAware (f: double -> double -> double) a b = if Double.IsNaN a || Double.IsNaN b then Double.NaN else f a b
+    /// The larger of two numbers, NaN if either is.
+    let maximumValue (a: double) (b: double) = nanAware max a b
+    /// The smaller of two numbers, NaN if either is.
+    let minimumValue (a: double) (b: double) = nanAware min a b
+
     /// sign x ∈ {−1, 0, 1}; derivative 0.
-    let sign (x: Node) = nondifferentiable "sign" "" (fun v -> Kernels.mapScalar (fun a -> if Double.IsNaN a then a else float (Math.Sign a)) v[0]) x.Shape [| x |]
+    let sign (x: Node) = nondifferentiable "sign" "" (fun v -> Kernels.mapScalar signValue v[0]) x.Shape [| x |]
 
     let private comparison name (test: double -> double -> bool) (x: Node) (y: Node) =
         let shape = Shape.broadcast name x.Shape y.Shape
@@ -74,16 +97,10 @@ module internal Elementwise =
     and sqrt (x: Node) : Node = unary "sqrt" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) x
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
-    let log1p (x: Node) =
-        let f (v: double) = let u = 1.0 + v in if u = 1.0 then v else Math.Log u * v / (u - 1.0)
-        unary "log1p" "" (Kernels.mapScalar f) (fun x _ -> reciprocal (add (scalar 1.0) x)) x
+    let log1p (x: Node) = unary "log1p" "" (Kernels.mapScalar log1pValue) (fun x _ -> reciprocal (add (scalar 1.0) x)) x
 
     /// exp(x) − 1, accurate for small x.
-    let expm1 (x: Node) =
-        let f (v: double) =
-            let u = Math.Exp v
-            if u = 1.0 then v elif u - 1.0 = -1.0 then -1.0 elif Double.IsPositiveInfinity u then u else (u - 1.0) * v / Math.Log u
-        unary "expm1" "" (Kernels.mapScalar f) (fun _ y -> add y (scalar 1.0)) x
+    let expm1 (x: Node) = unary "expm1" "" (Kernels.mapScalar expm1Value) (fun _ y -> add y (scalar 1.0)) x
 
     let rec sin (x: Node) : Node = unary "sin" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d)))) (fun x _ -> cos x) x
     and cos (x: Node) : Node = unary "cos" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d)))) (fun x _ -> neg (sin x)) x
@@ -93,18 +110,14 @@ module internal Elementwise =
     /// tanh x; derivative 1 − tanh² x.
     let tanh (x: Node) = unary "tanh" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) x
 
-    let private sigmoidValue (v: double) = if v >= 0.0 then 1.0 / (1.0 + Math.Exp -v) else let e = Math.Exp v in e / (1.0 + e)
-
     /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
     let sigmoid (x: Node) = unary "sigmoid" "" (Kernels.mapScalar sigmoidValue) (fun _ y -> mul y (sub (scalar 1.0) y)) x
 
     /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x.
-    let softplus (x: Node) =
-        let f (v: double) = max v 0.0 + (let e = Math.Exp(-abs v) in let u = 1.0 + e in if u = 1.0 then e else Math.Log u * e / (u - 1.0))
-        unary "softplus" "" (Kernels.mapScalar f) (fun x _ -> sigmoid x) x
+    let softplus (x: Node) = unary "softplus" "" (Kernels.mapScalar softplusValue) (fun x _ -> sigmoid x) x
 
     /// max(x, 0); relu'(0) = 0.
-    let relu (x: Node) = unary "relu" "" (Kernels.mapScalar (fun v -> if v > 0.0 then v else if Double.IsNaN v then v else 0.0)) (fun x _ -> greater x (scalar 0.0)) x
+    let relu (x: Node) = unary "relu" "" (Kernels.mapScalar reluValue) (fun x _ -> greater x (scalar 0.0)) x
 
     /// |x|; abs'(0) = 0.
     let abs (x: Node) = unary "abs" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) x
@@ -137,33 +150,32 @@ module internal Elementwise =
 
     /// The weight each argument of an elementwise max/min receives: 1 where it wins, 0 where it
     /// loses, and at a tie ½ if both arguments are non-constant, else 0 for the non-constant one
-    /// (the minimum-norm subgradient).
-    let private extremumWeights (wins: Node -> Node -> Node) (x: Node) (y: Node) =
-        let tieShare = if x.IsConstant || y.IsConstant then 0.0 else 0.5
+    /// (the minimum-norm subgradient). Which arguments are constants is fixed when the node is
+    /// built: rules may later see arguments as constants (see Sweeps).
+    let private extremumWeights (wins: Node -> Node -> Node) (tieShare: float) (x: Node) (y: Node) =
         let tie = mul (equal x y) (scalar tieShare)
         add (wins x y) tie, add (wins y x) tie
 
     let private extremum name (pick: double -> double -> double) (wins: Node -> Node -> Node) (x: Node) (y: Node) =
         let shape = Shape.broadcast name x.Shape y.Shape
+        let tieShare = if x.IsConstant || y.IsConstant then 0.0 else 0.5
         Graph.apply
             (op name "" (fun v -> Kernels.binaryScalar pick shape v[0] v[1])
                 (fun args _ t ->
-                    let wx, wy = extremumWeights wins args[0] args[1]
+                    let wx, wy = extremumWeights wins tieShare args[0] args[1]
                     addTangents
                         (t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) wx))
                         (t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) wy))
                     |> ValueOption.map (broadcastTo shape))
                 (fun args _ g ->
-                    let wx, wy = extremumWeights wins args[0] args[1]
+                    let wx, wy = extremumWeights wins tieShare args[0] args[1]
                     [| ValueSome(sumTo args[0].Shape (mulNoNan g wx)); ValueSome(sumTo args[1].Shape (mulNoNan g wy)) |]))
             shape [| x; y |]
 
-    let private nanAware (f: double -> double -> double) a b = if Double.IsNaN a || Double.IsNaN b then Double.NaN else f a b
-
     /// Elementwise maximum.
-    let maximum x y = extremum "maximum" (nanAware max) greater x y
+    let maximum x y = extremum "maximum" maximumValue greater x y
     /// Elementwise minimum.
-    let minimum x y = extremum "minimum" (nanAware min) less x y
+    let minimum x y = extremum "minimum" minimumValue less x y
 
     /// Clamps into [lo, hi] (constants); the derivative is 1 strictly inside and 0 at and beyond
     /// the bounds.

@@ -44,48 +44,27 @@ module internal Reductions =
     /// Minimum over axes.
     let min axes keepDims x = extremum "min" Kernels.Min axes keepDims x
 
-    /// For each element, the product of the other elements of its reduction group, computed with
-    /// prefix and suffix products so zeros are handled exactly. Its own derivative uses the
-    /// quotient form, exact wherever the group holds no zero.
-    let rec private productOfOthers (axes: int[]) (x: Node) : Node =
-        let eval (v: NdArray[]) =
-            let a = v[0]
-            let rest = [| 0 .. a.Rank - 1 |] |> Array.filter (fun i -> not (Array.contains i axes))
-            let perm = Array.append rest axes
-            let moved = Kernels.permute perm a
-            let n = Shape.size (axes |> Array.map (fun i -> a.Shape[i]))
-            let data = moved.Data
-            let out = Array.zeroCreate data.Length
-            for g in 0 .. (if n = 0 then -1 else data.Length / n - 1) do
-                let start = g * n
-                let mutable prefix = 1.0
-                for i in 0 .. n - 1 do
-                    out[start + i] <- prefix
-                    prefix <- prefix * data[start + i]
-                let mutable suffix = 1.0
-                for i in n - 1 .. -1 .. 0 do
-                    out[start + i] <- out[start + i] * suffix
-                    suffix <- suffix * data[start + i]
-            let inverse = Array.zeroCreate perm.Length
-            perm |> Array.iteri (fun i p -> inverse[p] <- i)
-            Kernels.permute inverse (NdArray(moved.Shape, out))
-        let tangent (args: Node[]) (out: Node) (t: Node) =
-            let ratio = div t args[0]
-            mul out (sub (expand args[0] axes (sum axes true ratio)) ratio)
-        Graph.apply
-            (op "productOfOthers" (describe axes false) eval
-                (fun args out t -> t[0] |> ValueOption.map (tangent args out))
-                (fun args out g ->
-                    let weighted = mul g out
-                    [| ValueSome(div (sub (expand args[0] axes (sum axes true weighted)) weighted) args[0]) |]))
-            x.Shape [| x |]
-
-    /// Product over axes; exact first derivatives even where elements are zero.
+    /// Product over axes, as a balanced tree of elementwise multiplications along the reduced
+    /// elements: the rules of `mul` then give exact derivatives of every order, also where
+    /// elements are zero (a quotient form such as prod/x would divide by zero there).
     let prod (axes: int[]) keepDims (x: Node) =
         if axes.Length = 0 then x
         else
-            Graph.apply
-                (op "prod" (describe axes keepDims) (fun v -> Kernels.reduce Kernels.Prod axes keepDims v[0])
-                    (fun args _ t -> t[0] |> ValueOption.map (fun t -> sum axes keepDims (mulNoNan t (productOfOthers axes args[0]))))
-                    (fun args _ g -> [| ValueSome(mulNoNan (expand args[0] axes g) (productOfOthers axes args[0])) |]))
-                (Shape.reduced x.Shape axes keepDims) [| x |]
+            let rank = x.Shape.Length
+            let rest = [| 0 .. rank - 1 |] |> Array.filter (fun i -> not (Array.contains i axes))
+            let restShape = rest |> Array.map (fun i -> x.Shape[i])
+            let n = Shape.size (axes |> Array.map (fun i -> x.Shape[i]))
+            let resultShape = Shape.reduced x.Shape axes keepDims
+            if n = 0 then Graph.constant (NdArray.ones resultShape)
+            else
+                let along (start: int) (count: int) (v: Node) =
+                    Layout.slice (Array.append (Array.zeroCreate rest.Length) [| start |]) (Array.append restShape [| count |]) (Array.create (rest.Length + 1) 1) v
+                let rec halve (v: Node) (m: int) =
+                    if m = 1 then v
+                    else
+                        let half = m / 2
+                        let paired = mul (along 0 half v) (along half half v)
+                        if m % 2 = 0 then halve paired half
+                        else halve (Layout.concat rest.Length [| paired; along (2 * half) 1 v |]) (half + 1)
+                let grouped = reshape (Array.append restShape [| n |]) (Layout.permute (Array.append rest axes) x)
+                reshape resultShape (halve grouped n)

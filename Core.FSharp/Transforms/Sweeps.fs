@@ -8,6 +8,11 @@ open FunctionalAD.Primitives
 /// node's rules come from its `Op`. A variable of another transform is the identity of its
 /// argument, which is how an inner derivative stays differentiable by an outer one.
 module internal Sweeps =
+    /// A rule sees its node and arguments as constants wherever they depend on no open level:
+    /// at the outermost level every rule then computes on plain values, building no graph,
+    /// while inside an enclosing transform the derivative stays a differentiable graph.
+    let private liveArgs (node: Node) = node.Args |> Array.map Graph.release
+
     /// Nodes of `order` that depend on one of `sources`.
     let private dependents (order: List<Node>) (sources: HashSet<Node>) =
         let relevant = HashSet<Node>(HashIdentity.Reference)
@@ -37,7 +42,7 @@ module internal Sweeps =
                 match node.Kind with
                 | Variable _ when node.Args.Length = 1 -> accumulate node.Args[0] g
                 | Apply op ->
-                    let cotangents = op.Vjp node.Args node g
+                    let cotangents = op.Vjp (liveArgs node) (Graph.release node) g
                     for j in 0 .. node.Args.Length - 1 do
                         match cotangents[j] with
                         | ValueSome c when relevant.Contains node.Args[j] -> accumulate node.Args[j] c
@@ -60,6 +65,6 @@ module internal Sweeps =
                 | Apply op ->
                     let ts = node.Args |> Array.map known
                     if ts |> Array.exists ValueOption.isSome then
-                        op.Jvp node.Args node ts |> ValueOption.iter (fun t -> tangent[node] <- t)
+                        op.Jvp (liveArgs node) (Graph.release node) ts |> ValueOption.iter (fun t -> tangent[node] <- t)
                 | _ -> ()
         tangent

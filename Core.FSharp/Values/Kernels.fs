@@ -85,26 +85,22 @@ module internal Kernels =
         | Sum
         | Max
         | Min
-        | Prod
 
     let private reduceRow kind (row: ReadOnlySpan<double>) =
         match kind with
         | Sum -> TensorPrimitives.Sum row
         | Max -> TensorPrimitives.Max row
         | Min -> TensorPrimitives.Min row
-        | Prod -> TensorPrimitives.Product row
 
     let private combineRows kind (acc: Span<double>) (row: ReadOnlySpan<double>) =
         match kind with
         | Sum -> TensorPrimitives.Add(readOnly acc, row, acc)
         | Max -> TensorPrimitives.Max(readOnly acc, row, acc)
         | Min -> TensorPrimitives.Min(readOnly acc, row, acc)
-        | Prod -> TensorPrimitives.Multiply(readOnly acc, row, acc)
 
     let private identity kind =
         match kind with
         | Sum -> 0.0
-        | Prod -> 1.0
         | Max -> Double.NegativeInfinity
         | Min -> Double.PositiveInfinity
 

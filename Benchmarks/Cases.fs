@@ -1,0 +1,207 @@
+/// The benchmark cases. Each measures the library next to its reference in the same process
+/// and reports ratios; `quick` shrinks sizes and repetitions to a smoke test.
+module FunctionalAD.Benchmarks.Cases
+
+open System
+open System.IO
+open FunctionalAD
+open FunctionalAD.Benchmarks.Harness
+
+/// Sizes and repetitions of one run.
+type Settings =
+    { Quick: bool
+      /// Where figures (SVG) are written.
+      Figures: string }
+    member s.Repetitions(full: int) = if s.Quick then 1 else full
+
+let private force (t: Tensor) = t.ToArray() |> ignore
+let private forceAll (ts: Tensor[]) = for t in ts do force t
+let private maxDifference (a: double[]) (b: double[]) = Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 a b
+
+/// Mean logistic loss log(1 + exp(−y·Xw)).
+let logisticLoss (x: Tensor) (y: Tensor) (w: Tensor) = Tensor.mean (Tensor.softplus (-(y * Tensor.matmul x w)))
+
+let private logisticData (s: Settings) =
+    let rows, cols = if s.Quick then 200, 50 else 10_000, 1_000
+    let x = Tensor.randomNormal 1 [| rows; cols |]
+    let y = Tensor.create [| rows |] (Array.init rows (fun i -> if (i * 7919) % 3 = 0 then 1.0 else -1.0))
+    let w = Tensor.randomNormal 2 [| cols |] * 0.01
+    rows, cols, x, y, w
+
+/// Logistic regression: compiled AD loss + gradient vs the analytic gradient; T(value and
+/// gradient)/T(value); Hessian-vector product vs the loss.
+let logistic (s: Settings) =
+    let rows, cols, x, y, w = logisticData s
+    let name = sprintf "logistic %d×%d" rows cols
+    let loss = logisticLoss x y
+    let lossCompiled = Compile.compile loss
+    let valueAndGrad = Compile.compile (AD.valueAndGrad loss)
+    let hvp = Compile.compile (fun (w: Tensor, v: Tensor) -> AD.hvp loss w v)
+    let reference = HandWritten.Logistic(x.ToArray(), rows, cols, y.ToArray())
+    let wData, gradient = w.ToArray(), Array.zeroCreate cols
+    let v = Tensor.randomNormal 3 [| cols |]
+    // sanity: the same numbers
+    let value, g = valueAndGrad w
+    let handValue = reference.LossAndGradient(wData, gradient)
+    let agreement = max (abs (value.ToScalar() - handValue)) (maxDifference (g.ToArray()) gradient)
+    let reps = s.Repetitions 11
+    let tValue = medianMs reps (fun () -> force (lossCompiled w))
+    let tGrad = medianMs reps (fun () -> let l, g = valueAndGrad w in force l; force g)
+    let tHand = medianMs reps (fun () -> reference.LossAndGradient(wData, gradient) |> ignore)
+    let tHandValue = medianMs reps (fun () -> reference.Loss wData |> ignore)
+    let tHvp = medianMs reps (fun () -> force (hvp (w, v)))
+    [ info name "AD value+gradient (compiled)" tGrad "ms"
+      info name "hand-written value+gradient" tHand "ms"
+      info name "hand-written value" tHandValue "ms"
+      info name "max |AD − hand-written|" agreement ""
+      atMost name "T(AD grad) / T(hand-written grad)" (tGrad / tHand) "×" 1.15
+      atMost name "T(value and gradient) / T(value)" (tGrad / tValue) "×" 2.5
+      atMost name "T(Hessian-vector product) / T(loss)" (tHvp / tValue) "×" 5.0 ]
+
+/// Softmax cross-entropy of a ReLU MLP over parameters [W1; b1; W2; b2; …].
+let mlpLoss (x: Tensor) (labels: Tensor) (p: Tensor[]) =
+    let layers = p.Length / 2
+    let mutable h = x
+    for l in 0 .. layers - 1 do
+        let z = Tensor.matmul h p[2 * l] + p[2 * l + 1]
+        h <- if l < layers - 1 then Tensor.relu z else z
+    -(Tensor.sum (labels * Tensor.logSoftmax 1 h)) / float x.Shape[0]
+
+/// MLP training step: compiled AD (value, gradient and SGD update in one plan) vs hand-written
+/// backprop; T(grad)/T(loss); memory.
+let mlp (s: Settings) =
+    let sizes = if s.Quick then [| 32; 16; 16; 4 |] else [| 784; 256; 256; 10 |]
+    let batch = if s.Quick then 8 else 256
+    let name = sprintf "MLP %s, batch %d" (String.Join("-", sizes)) batch
+    let x = Tensor.randomNormal 4 [| batch; sizes[0] |]
+    let classes = sizes[sizes.Length - 1]
+    let labels = Tensor.create [| batch; classes |] (Array.init (batch * classes) (fun k -> if (k / classes * 31) % classes = k % classes then 1.0 else 0.0))
+    let parameters =
+        Array.init (sizes.Length - 1) (fun l ->
+            [| Tensor.randomNormal (10 + l) [| sizes[l]; sizes[l + 1] |] * Math.Sqrt(2.0 / float sizes[l]); Tensor.zeros [| sizes[l + 1] |] |])
+        |> Array.concat
+    let rate = 0.1
+    let loss = mlpLoss x labels
+    let lossCompiled = Compile.compile loss
+    let gradCompiled = Compile.compile (AD.valueAndGrad loss)
+    let step = Compile.compile (fun (p: Tensor[]) -> let l, g = AD.valueAndGrad loss p in l, Array.map2 (fun (p: Tensor) g -> p - rate * g) p g)
+    let reference = HandWritten.Mlp(batch, sizes)
+    let xData, labelData = x.ToArray(), labels.ToArray()
+    let handParameters = parameters |> Array.map (fun p -> p.ToArray())
+    // sanity: one step of each from the same parameters agrees
+    let adLoss, adNext = step parameters
+    let handLoss = reference.Step(xData, labelData, handParameters, rate)
+    let agreement = Array.fold2 (fun m (a: Tensor) b -> max m (maxDifference (a.ToArray()) b)) (abs (adLoss.ToScalar() - handLoss)) adNext handParameters
+    let reps = s.Repetitions 7
+    let tStep = medianMs reps (fun () -> let l, p = step parameters in force l; forceAll p)
+    let tHand = medianMs reps (fun () -> reference.Step(xData, labelData, handParameters, 0.0) |> ignore)
+    let tLoss = medianMs reps (fun () -> force (lossCompiled parameters))
+    let tGrad = medianMs reps (fun () -> let l, g = gradCompiled parameters in force l; forceAll g)
+    let planBytes = (Compile.summarize (fun (p: Tensor[]) -> let l, g = AD.valueAndGrad loss p in l, Array.map2 (fun (p: Tensor) g -> p - rate * g) p g) parameters).BufferElements * 8L
+    let adAllocated = allocatedBytes (fun () -> step parameters |> ignore)
+    let handAllocated = allocatedBytes (fun () -> reference.Step(xData, labelData, handParameters, 0.0) |> ignore)
+    let parameterBytes = parameters |> Array.sumBy (fun p -> int64 p.Size * 8L)
+    // Memory a step needs beyond the data: working buffers plus what it allocates; the AD step
+    // returns new parameters (the functional style), the hand-written one updates in place.
+    let adMemory, handMemory = planBytes + adAllocated, reference.Bytes + handAllocated
+    [ info name "AD training step (compiled)" tStep "ms"
+      info name "hand-written training step" tHand "ms"
+      info name "max |AD − hand-written| after one step" agreement ""
+      atMost name "T(AD step) / T(hand-written step)" (tStep / tHand) "×" 1.25
+      atMost name "T(loss and gradient) / T(loss)" (tGrad / tLoss) "×" 3.0
+      info name "AD plan buffers" (float planBytes / 1e6) "MB"
+      info name "AD allocated per step (new parameters)" (float adAllocated / 1e6) "MB"
+      info name "hand-written buffers + allocated per step" (float handMemory / 1e6) "MB"
+      info name "parameters" (float parameterBytes / 1e6) "MB"
+      atMost name "AD memory / hand-written memory" (float adMemory / float handMemory) "×" 1.5 ]
+
+/// The lectures' scalar chain f_k(…f_1(x)): cycles of sin, square, negate, exp, ·a, +b.
+let scalarChain (k: int) (x: Tensor) =
+    let mutable v = x
+    for i in 0 .. k - 1 do
+        v <-
+            match i % 6 with
+            | 0 -> sin v
+            | 1 -> v * v
+            | 2 -> -v
+            | 3 -> exp v
+            | 4 -> v * 0.9
+            | _ -> v + 0.3
+    v
+
+/// Scalar chain of k elementary operations: compiled and eager gradient cost per operation and
+/// the size of the derivative graph.
+let chain (s: Settings) =
+    let k = if s.Quick then 1_200 else 100_000
+    let name = sprintf "scalar chain, k = %d" k
+    let f = scalarChain k
+    let x = Tensor.scalar 0.4
+    let operations = Inspect.count f x
+    let derivativeNodes = Inspect.count (AD.grad f) x
+    let compiled = Compile.compile (AD.grad f)
+    let tCompile = onceMs (fun () -> force (compiled x))
+    let eager = AD.grad f x
+    let agreement = abs (eager.ToScalar() - (compiled x).ToScalar())
+    let reps = s.Repetitions 9
+    let tCompiled = medianMs (s.Repetitions 101) (fun () -> force (compiled x))
+    let tEager = medianMs reps (fun () -> force (AD.grad f x))
+    let perOp t = t * 1e6 / float operations
+    [ info name "operations traced" (float operations) ""
+      info name "trace + compile (once)" tCompile "ms"
+      info name "|compiled − eager| gradient" agreement ""
+      atMost name "compiled gradient per operation" (perOp tCompiled) "ns" 30.0
+      atMost name "eager gradient per operation" (perOp tEager) "ns" 1000.0
+      atMost name "derivative graph nodes / k" (float derivativeNodes / float operations) "" 3.0 ]
+
+/// Σ exp(x_i·x_{i+1}).
+let coupled (x: Tensor) =
+    Tensor.sum (exp (Tensor.slice [| (0, -1, 1) |] x * Tensor.slice [| (1, Int32.MaxValue, 1) |] x))
+
+/// Full Hessian of Σ exp(x_i·x_{i+1}): compiled and eager cost as n grows.
+let hessian (s: Settings) =
+    let sizes = if s.Quick then [ 10; 30 ] else [ 100; 300; 1000 ]
+    let rows =
+        sizes |> List.collect (fun n ->
+            let x = Tensor.randomUniform 5 -0.5 0.5 [| n |]
+            let compiled = Compile.compile (AD.hessian coupled)
+            let tCompile = onceMs (fun () -> force (compiled x))
+            let reps = s.Repetitions(if n >= 1000 then 3 else 7)
+            let tCompiled = medianMs reps (fun () -> force (compiled x))
+            let tEager = medianMs (s.Repetitions 3) (fun () -> force (AD.hessian coupled x))
+            let name = sprintf "Hessian Σexp(x_i x_i+1), n = %d" n
+            [ info name "compiled (after trace)" tCompiled "ms"
+              info name "trace + compile (once)" tCompile "ms"
+              info name "eager" tEager "ms"
+              info name "compiled / n² " (tCompiled * 1e6 / float (n * n)) "ns" ])
+    rows
+
+/// Finite differences vs reverse mode for gradients of n inputs, with an SVG of the growth.
+let finiteDifferences (s: Settings) =
+    let sizes = if s.Quick then [ 10; 100 ] else [ 10; 100; 1_000; 10_000; 100_000 ]
+    // FD costs 2n evaluations; it is measured while the estimate stays under this budget.
+    let budgetMs = if s.Quick then 2_000.0 else 20_000.0
+    let results =
+        sizes |> List.map (fun n ->
+            let x = Tensor.randomUniform 6 -0.5 0.5 [| n |]
+            let tEval = medianMs 3 (fun () -> force (coupled x))
+            let tFd = if 2.0 * float n * tEval < budgetMs then Some(medianMs 1 (fun () -> force (Numerical.gradient coupled x))) else None
+            let tReverse = medianMs (s.Repetitions 5) (fun () -> force (AD.grad coupled x))
+            let compiled = Compile.compile (AD.grad coupled)
+            let tCompiled = medianMs (s.Repetitions 21) (fun () -> force (compiled x))
+            n, tFd, tReverse, tCompiled)
+    let svg =
+        SvgPlot.logLog "Gradient of Σexp(x_i x_i+1): cost vs n" "inputs n" "milliseconds"
+            [ "finite differences", results |> List.choose (fun (n, fd, _, _) -> fd |> Option.map (fun t -> float n, t)) |> List.toArray
+              "reverse mode (eager)", results |> List.map (fun (n, _, r, _) -> float n, r) |> List.toArray
+              "reverse mode (compiled)", results |> List.map (fun (n, _, _, c) -> float n, c) |> List.toArray ]
+    Directory.CreateDirectory s.Figures |> ignore
+    File.WriteAllText(Path.Combine(s.Figures, "fd-vs-reverse.svg"), svg)
+    results |> List.collect (fun (n, fd, r, c) ->
+        let name = sprintf "gradient, n = %d" n
+        [ match fd with
+          | Some t ->
+              yield info name "finite differences (central)" t "ms"
+              yield info name "FD / reverse (eager)" (t / r) "×"
+          | None -> yield info name "finite differences" nan "(skipped: over budget)"
+          yield info name "reverse mode (eager)" r "ms"
+          yield info name "reverse mode (compiled)" c "ms" ])

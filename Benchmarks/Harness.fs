@@ -1,0 +1,78 @@
+/// Timing and reporting: every case runs next to its reference in the same process, and the
+/// report gives medians and their ratio, never a pass/fail.
+module FunctionalAD.Benchmarks.Harness
+
+open System
+open System.Diagnostics
+open System.Globalization
+open System.Text
+
+/// One row of the report: what was measured, the figure, and the target it is compared with.
+type Row =
+    { Case: string
+      Measure: string
+      Value: float
+      Unit: string
+      /// The target as text ("≤ 1.15"), empty when the row is context only.
+      Target: string
+      /// Whether the value meets the target (None when there is no target).
+      Met: bool option }
+
+/// Median wall time in milliseconds of `repetitions` runs after one warm-up run.
+let medianMs (repetitions: int) (action: unit -> unit) =
+    action ()
+    let times =
+        Array.init repetitions (fun _ ->
+            let watch = Stopwatch.StartNew()
+            action ()
+            watch.Elapsed.TotalMilliseconds)
+    Array.sortInPlace times
+    times[times.Length / 2]
+
+/// Wall time of one run in milliseconds (for work that runs once, such as tracing).
+let onceMs (action: unit -> unit) =
+    let watch = Stopwatch.StartNew()
+    action ()
+    watch.Elapsed.TotalMilliseconds
+
+/// Bytes the current thread allocates during one (warm) run.
+let allocatedBytes (action: unit -> unit) =
+    action ()
+    let before = GC.GetAllocatedBytesForCurrentThread()
+    action ()
+    GC.GetAllocatedBytesForCurrentThread() - before
+
+let private text (v: float) =
+    if v = 0.0 then "0"
+    elif abs v >= 1000.0 then v.ToString("N0", CultureInfo.InvariantCulture)
+    elif abs v >= 10.0 then v.ToString("F1", CultureInfo.InvariantCulture)
+    else v.ToString("G3", CultureInfo.InvariantCulture)
+
+/// A row with no target.
+let info case measure value unit = { Case = case; Measure = measure; Value = value; Unit = unit; Target = ""; Met = None }
+
+/// A row compared with an upper bound.
+let atMost case measure value unit (bound: float) =
+    { Case = case; Measure = measure; Value = value; Unit = unit; Target = "≤ " + text bound; Met = Some(value <= bound) }
+
+let private verdict (row: Row) =
+    match row.Met with
+    | Some true -> "met"
+    | Some false -> "missed"
+    | None -> ""
+
+/// The rows as a fixed-width console table.
+let consoleTable (rows: Row list) =
+    let cells = rows |> List.map (fun r -> [ r.Case; r.Measure; text r.Value + " " + r.Unit; r.Target; verdict r ])
+    let header = [ "case"; "measure"; "value"; "target"; "" ]
+    let widths = List.init 5 (fun i -> (header :: cells) |> List.map (fun c -> c[i].Length) |> List.max)
+    let line (c: string list) = String.Join("  ", List.map2 (fun (s: string) w -> s.PadRight w) c widths)
+    String.Join(Environment.NewLine, line header :: List.map line cells)
+
+/// The rows as a markdown table.
+let markdownTable (rows: Row list) =
+    let text' (r: Row) = sprintf "| %s | %s | %s %s | %s | %s |" r.Case r.Measure (text r.Value) r.Unit r.Target (verdict r)
+    let out = StringBuilder()
+    out.AppendLine("| case | measure | value | target | |").AppendLine("|---|---|---|---|---|") |> ignore
+    for r in rows do out.AppendLine(text' r) |> ignore
+    out.ToString()

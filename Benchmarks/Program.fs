@@ -1,0 +1,33 @@
+/// dotnet run -c Release --project Benchmarks -- [--quick] [--markdown PATH] [--figures DIR]
+module FunctionalAD.Benchmarks.Program
+
+open System
+open System.IO
+open MathNet.Numerics.Providers.LinearAlgebra
+open FunctionalAD.Benchmarks.Harness
+open FunctionalAD.Benchmarks.Cases
+
+[<EntryPoint>]
+let main argv =
+    let quick = Array.contains "--quick" argv
+    let option name fallback =
+        match Array.tryFindIndex ((=) name) argv with
+        | Some i when i + 1 < argv.Length -> argv[i + 1]
+        | _ -> fallback
+    let settings =
+        { Quick = quick
+          Figures = option "--figures" (if quick then Path.Combine(Path.GetTempPath(), "functionalad-figures") else Path.Combine("docs", "figures")) }
+    let markdown = option "--markdown" "benchmark-results.md"
+    let provider = LinearAlgebraControl.Provider.ToString()
+    printfn "FunctionalAD benchmarks (%s), provider: %s, %d cores" (if quick then "quick" else "full") provider Environment.ProcessorCount
+    let cases = [ "logistic regression", logistic; "MLP", mlp; "scalar chain", chain; "Hessian", hessian; "finite differences", finiteDifferences ]
+    let rows =
+        cases |> List.collect (fun (title, case) ->
+            printfn "running %s…" title
+            let rows = case settings
+            printfn "%s\n" (consoleTable rows)
+            rows)
+    let header = sprintf "FunctionalAD benchmarks, %s UTC, provider %s, %d cores, %s run\n\n" (DateTime.UtcNow.ToString "yyyy-MM-dd HH:mm") provider Environment.ProcessorCount (if quick then "quick" else "full")
+    File.WriteAllText(markdown, header + markdownTable rows)
+    printfn "results written to %s; figures to %s" markdown settings.Figures
+    0

@@ -1,0 +1,212 @@
+namespace FunctionalAD.Cli
+
+open System
+open System.Globalization
+open System.IO
+open FunctionalAD
+
+/// A mistake in how the tool was called: exit code 2 with the message.
+exception UsageError of string
+
+/// What the command line asks for.
+type Request =
+    { Command: string
+      Text: string
+      Bindings: string list
+      WithRespectTo: string option
+      Format: string
+      OfGradient: bool }
+
+/// The `fad` subcommands. `run` is the whole tool as a function of its arguments and two
+/// writers, returning the exit code: 0 success, 1 a failed computation, 2 a parse or usage error.
+module Commands =
+    let usage = """fad — automatic differentiation of ordinary math from the command line (FunctionalAD)
+
+Usage:
+  fad eval    EXPR --at NAME=VALUE[,NAME=VALUE...]   value
+  fad grad    EXPR --at ...                          value and gradient (reverse mode)
+  fad hessian EXPR --at ...                          Hessian matrix (forward-over-reverse)
+  fad diff    EXPR [--wrt NAME]                      the derivative as a simplified expression
+  fad explain EXPR --at ...                          forward values and backward adjoints per node
+  fad graph   EXPR --at ... [--format dot|svg] [--grad]   the computation graph (or the gradient's)
+  fad --help
+
+EXPR uses + - * / ^, parentheses, numbers, pi, e, variables, vectors [1, 2, 3] and the functions
+exp log log1p expm1 sqrt sin cos tan tanh sinh cosh abs sigmoid softplus relu sum mean
+max(a, b) min(a, b) pow(a, b) dot(a, b).
+VALUE is a number, an expression without variables, or a vector: --at w=[1,2,3],b=0.5
+
+Examples:
+  fad grad "log(1 + exp(-3.5*w))" --at w=0.5
+  fad hessian "x1^3 * x2" --at x1=2,x2=3
+  fad diff "x * (x + y)^2" --wrt x
+
+Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
+
+    let private number (v: float) = v.ToString("G10", CultureInfo.InvariantCulture)
+
+    let private show (t: Tensor) =
+        if t.Rank = 0 then number (t.ToScalar())
+        else "[" + String.Join(", ", t.ToArray() |> Array.map number) + "]"
+
+    /// Splits `a=1,b=[1,2]` at the commas outside brackets.
+    let private splitBindings (text: string) =
+        let parts = ResizeArray<string>()
+        let mutable depth, start = 0, 0
+        for i in 0 .. text.Length - 1 do
+            match text[i] with
+            | '[' | '(' -> depth <- depth + 1
+            | ']' | ')' -> depth <- depth - 1
+            | ',' when depth = 0 ->
+                parts.Add(text.Substring(start, i - start))
+                start <- i + 1
+            | _ -> ()
+        parts.Add(text.Substring start)
+        parts |> Seq.filter (fun s -> s.Trim() <> "") |> List.ofSeq
+
+    /// The value of one `NAME=VALUE`; VALUE is parsed as an expression without variables.
+    let private binding (text: string) =
+        match text.IndexOf '=' with
+        | i when i > 0 ->
+            let name = text.Substring(0, i).Trim()
+            let valueText = text.Substring(i + 1)
+            let syntax =
+                try Syntax.parse valueText
+                with ParseError(message, column) -> raise (UsageError(sprintf "in the value of %s: %s (column %d)\n%s" name message (column + 1) (Syntax.pointAt valueText column)))
+            if not (List.isEmpty (Syntax.variables syntax)) then
+                raise (UsageError(sprintf "the value of %s must be a number or a vector of numbers, not an expression with variables: %s" name valueText))
+            name, Evaluate.tensor (Collections.Generic.Dictionary()) syntax
+        | _ -> raise (UsageError(sprintf "expected NAME=VALUE after --at, got '%s'" text))
+
+    /// The point of evaluation: one tensor per variable, in order of first appearance.
+    let private point (request: Request) (variables: string list) =
+        let bound = request.Bindings |> List.collect splitBindings |> List.map binding
+        for name, _ in bound do
+            if not (List.contains name variables) then
+                raise (UsageError(sprintf "'%s' is not a variable of the expression (its variables are: %s)" name (String.Join(", ", variables))))
+        variables
+        |> List.map (fun v ->
+            match bound |> List.tryFindBack (fun (name, _) -> name = v) with
+            | Some(_, value) -> value
+            | None -> raise (UsageError(sprintf "no value for the variable '%s': give one with --at %s=VALUE" v v)))
+        |> Array.ofList
+
+    let private requireVariables (variables: string list) =
+        if List.isEmpty variables then raise (UsageError "the expression has no variables to differentiate with respect to")
+
+    /// The element names of the variables flattened in order: w, or w[0], w[1], … for a vector.
+    let private elementNames (variables: string list) (values: Tensor[]) =
+        List.zip variables (List.ofArray values)
+        |> List.collect (fun (name, t) -> if t.Rank = 0 then [ name ] else List.init t.Size (fun i -> sprintf "%s[%d]" name i))
+
+    /// f of all variables as a function of one vector holding their elements in order, so the
+    /// core's `hessian` sees one input.
+    let private packed (f: Tensor[] -> Tensor) (values: Tensor[]) (x: Tensor) =
+        let offsets = values |> Array.scan (fun o (t: Tensor) -> o + t.Size) 0
+        f (values |> Array.mapi (fun i t -> Tensor.reshape t.Shape (Tensor.slice [| offsets[i], offsets[i + 1], 1 |] x)))
+
+    let private table (names: string list) (rows: string list list) =
+        let widths = names |> List.mapi (fun c _ -> rows |> List.map (fun r -> (List.item c r).Length) |> List.max)
+        rows |> List.map (fun r -> String.Join("  ", r |> List.mapi (fun c s -> s.PadLeft(List.item c widths))).TrimEnd())
+
+    let private evaluateCommand (out: TextWriter) (request: Request) syntax variables =
+        let f = Evaluate.asFunction variables syntax
+        out.WriteLine(show (f (point request variables)))
+
+    let private gradCommand (out: TextWriter) (request: Request) syntax variables =
+        requireVariables variables
+        let f = Evaluate.asFunction variables syntax
+        let value, gradient = AD.valueAndGrad f (point request variables)
+        out.WriteLine(sprintf "f = %s" (show value))
+        List.iteri (fun i name -> out.WriteLine(sprintf "∂f/∂%s = %s" name (show gradient[i]))) variables
+
+    let private hessianCommand (out: TextWriter) (request: Request) syntax variables =
+        requireVariables variables
+        let f = Evaluate.asFunction variables syntax
+        let values = point request variables
+        let x = Tensor.concat 0 (values |> Array.map (Tensor.reshape [| -1 |]))
+        let h = Tensor.toArray2D (AD.hessian (packed f values) x)
+        let names = elementNames variables values
+        let header = "" :: names
+        let rows = names |> List.mapi (fun i name -> name :: List.init names.Length (fun j -> number h[i, j]))
+        for line in table header (header :: rows) do out.WriteLine line
+
+    let private diffCommand (out: TextWriter) (request: Request) syntax (variables: string list) =
+        requireVariables variables
+        let wrt =
+            match request.WithRespectTo, variables with
+            | Some name, _ when List.contains name variables -> name
+            | Some name, _ -> raise (UsageError(sprintf "'%s' is not a variable of the expression (its variables are: %s)" name (String.Join(", ", variables))))
+            | None, [ only ] -> only
+            | None, _ -> raise (UsageError(sprintf "the expression has several variables (%s): say which with --wrt NAME" (String.Join(", ", variables))))
+        let derivative = Expressions.Partial(Evaluate.asFunction variables syntax, Array.ofList variables, wrt)
+        let lines = Expressions.FormatMath(derivative).Split('\n')
+        for line in lines[.. lines.Length - 2] do out.WriteLine line
+        out.WriteLine(sprintf "∂f/∂%s = %s" wrt lines[lines.Length - 1])
+
+    let private explainCommand (out: TextWriter) (request: Request) syntax variables =
+        requireVariables variables
+        let f = Evaluate.asFunction variables syntax
+        out.WriteLine("inputs: " + String.Join(", ", variables |> List.mapi (fun i name -> sprintf "v%d = %s" i name)))
+        out.WriteLine(Explain.table f (point request variables))
+
+    let private graphCommand (out: TextWriter) (request: Request) syntax variables =
+        requireVariables variables
+        let f = Evaluate.asFunction variables syntax
+        let x = point request variables
+        let dot = if request.OfGradient then Inspect.dot (AD.grad f) x else Inspect.dot f x
+        match request.Format with
+        | "dot" -> out.WriteLine dot
+        | "svg" -> out.WriteLine(Svg.ofDot dot)
+        | other -> raise (UsageError(sprintf "unknown --format '%s': use dot or svg" other))
+
+    let private commands =
+        dict [ "eval", evaluateCommand; "grad", gradCommand; "hessian", hessianCommand; "diff", diffCommand
+               "explain", explainCommand; "graph", graphCommand ]
+
+    /// Reads the arguments after the command name.
+    let private request (command: string) (args: string list) =
+        let rec read (r: Request) args =
+            match args with
+            | [] -> r
+            | "--at" :: value :: rest -> read { r with Bindings = r.Bindings @ [ value ] } rest
+            | "--wrt" :: name :: rest -> read { r with WithRespectTo = Some name } rest
+            | "--format" :: format :: rest -> read { r with Format = format } rest
+            | "--grad" :: rest -> read { r with OfGradient = true } rest
+            | option :: _ when option.StartsWith "--" -> raise (UsageError(sprintf "unknown option or missing value: %s" option))
+            | text :: rest when r.Text = "" -> read { r with Text = text } rest
+            | extra :: _ -> raise (UsageError(sprintf "unexpected argument '%s' (quote the expression if it contains spaces)" extra))
+        let r = read { Command = command; Text = ""; Bindings = []; WithRespectTo = None; Format = "dot"; OfGradient = false } args
+        if r.Text = "" then raise (UsageError(sprintf "%s needs an expression" command))
+        r
+
+    /// Runs the tool: writes results to `out`, errors to `err`, and returns the exit code.
+    let run (args: string[]) (out: TextWriter) (err: TextWriter) : int =
+        let text = ref ""
+        try
+            match List.ofArray args with
+            | [] -> raise (UsageError "no command given")
+            | ("--help" | "-h" | "help") :: _ ->
+                out.WriteLine usage
+                0
+            | command :: rest ->
+                match commands.TryGetValue command with
+                | true, execute ->
+                    let r = request command rest
+                    text.Value <- r.Text
+                    let syntax = Syntax.parse r.Text
+                    execute out r syntax (Syntax.variables syntax)
+                    0
+                | _ -> raise (UsageError(sprintf "unknown command '%s'" command))
+        with
+        | ParseError(message, column) ->
+            err.WriteLine(sprintf "error: %s (column %d)" message (column + 1))
+            err.WriteLine(Syntax.pointAt text.Value column)
+            2
+        | UsageError message ->
+            err.WriteLine("error: " + message)
+            err.WriteLine("Run 'fad --help' for usage.")
+            2
+        | :? ArgumentException | :? InvalidOperationException | :? NotSupportedException as e ->
+            err.WriteLine("error: " + e.Message)
+            1

@@ -1,0 +1,60 @@
+namespace FunctionalAD.Cli
+
+open System
+open System.Collections.Generic
+open FunctionalAD
+
+/// Parsed expressions as functions on tensors, so every command runs on the core's AD.
+module Evaluate =
+    let private call (name: string) (args: Tensor list) : Tensor =
+        match name, args with
+        | "exp", [ x ] -> exp x
+        | "log", [ x ] -> log x
+        | "log1p", [ x ] -> Tensor.log1p x
+        | "expm1", [ x ] -> Tensor.expm1 x
+        | "sqrt", [ x ] -> sqrt x
+        | "sin", [ x ] -> sin x
+        | "cos", [ x ] -> cos x
+        | "tan", [ x ] -> tan x
+        | "tanh", [ x ] -> tanh x
+        | "sinh", [ x ] -> (exp x - exp (-x)) / 2.0
+        | "cosh", [ x ] -> (exp x + exp (-x)) / 2.0
+        | "abs", [ x ] -> abs x
+        | "sigmoid", [ x ] -> Tensor.sigmoid x
+        | "softplus", [ x ] -> Tensor.softplus x
+        | "relu", [ x ] -> Tensor.relu x
+        | "sum", [ x ] -> Tensor.sum x
+        | "mean", [ x ] -> Tensor.mean x
+        | "max", [ x; y ] -> Tensor.maximum x y
+        | "min", [ x; y ] -> Tensor.minimum x y
+        | "pow", [ x; y ] -> Tensor.pow x y
+        | "dot", [ x; y ] -> Tensor.dot x y
+        | _ -> invalidArg "name" (sprintf "%s with %d arguments is not a function" name args.Length)
+
+    /// The value of `e` with the variables bound in `env` (tensors, possibly differentiation
+    /// variables). A constant exponent uses `powConst`, whose derivative needs no logarithm.
+    let rec tensor (env: IReadOnlyDictionary<string, Tensor>) (e: Syntax) : Tensor =
+        match e with
+        | Number v -> Tensor.scalar v
+        | Var(name, _) -> env[name]
+        | Negate x -> -(tensor env x)
+        | Binary('+', x, y) -> tensor env x + tensor env y
+        | Binary('-', x, y) -> tensor env x - tensor env y
+        | Binary('*', x, y) -> tensor env x * tensor env y
+        | Binary('/', x, y) -> tensor env x / tensor env y
+        | Binary('^', x, y) when List.isEmpty (Syntax.variables y) -> Tensor.powConst ((tensor env y).ToScalar()) (tensor env x)
+        | Binary('^', x, y) -> Tensor.pow (tensor env x) (tensor env y)
+        | Binary(op, _, _) -> invalidArg "e" (sprintf "'%c' is not an operator" op)
+        | Call(name, args, _) -> call name (args |> List.map (tensor env))
+        | Vector items ->
+            let parts = items |> List.map (tensor env)
+            if parts |> List.exists (fun p -> p.Rank <> 0) then
+                raise (ArgumentException("A vector [a, b, …] must be made of numbers (scalars), not of vectors.", "e"))
+            Tensor.stack 0 parts
+
+    /// `e` as a function of its variables, given in the order of `names`.
+    let asFunction (names: string list) (e: Syntax) : Tensor[] -> Tensor =
+        fun values ->
+            let env = Dictionary<string, Tensor>()
+            List.iteri (fun i name -> env[name] <- values[i]) names
+            tensor env e

@@ -1,0 +1,143 @@
+namespace FunctionalAD.Cli
+
+open System
+open System.Globalization
+
+/// An expression as written: numbers, variables, + − × ÷ ^, function calls and vectors.
+type Syntax =
+    | Number of float
+    | Var of name: string * column: int
+    | Negate of Syntax
+    | Binary of operator: char * left: Syntax * right: Syntax
+    | Call of name: string * args: Syntax list * column: int
+    | Vector of Syntax list
+
+/// A syntax error at a column (0-based) of the input.
+exception ParseError of message: string * column: int
+
+/// A small recursive-descent parser for ordinary math:
+///   expr    = term {("+" | "-") term}
+///   term    = unary {("*" | "/") unary}
+///   unary   = ("-" | "+") unary | power
+///   power   = primary ["^" unary]          (right-associative: 2^-x, x^y^z)
+///   primary = number | name | name "(" expr {"," expr} ")" | "(" expr ")" | "[" expr {"," expr} "]"
+module Syntax =
+    /// The functions the parser accepts, with their number of arguments.
+    let functions =
+        dict [ "exp", 1; "log", 1; "log1p", 1; "expm1", 1; "sqrt", 1; "sin", 1; "cos", 1; "tan", 1; "tanh", 1
+               "sinh", 1; "cosh", 1; "abs", 1; "sigmoid", 1; "softplus", 1; "relu", 1; "sum", 1; "mean", 1
+               "max", 2; "min", 2; "pow", 2; "dot", 2 ]
+
+    /// Named constants.
+    let constants = dict [ "pi", Math.PI; "e", Math.E ]
+
+    /// Parses `text`, or raises ParseError with the column of the problem.
+    let parse (text: string) : Syntax =
+        let mutable pos = 0
+        let fail message = raise (ParseError(message, pos))
+        let skipSpaces () = while pos < text.Length && Char.IsWhiteSpace text[pos] do pos <- pos + 1
+        let peek () = skipSpaces (); if pos < text.Length then text[pos] else '\000'
+        let describe () = if pos < text.Length then sprintf "'%c'" text[pos] else "the end of the input"
+        let expect (c: char) =
+            if peek () = c then pos <- pos + 1 else fail (sprintf "expected '%c' but found %s" c (describe ()))
+        let isNameStart c = Char.IsLetter c || c = '_'
+        let isNamePart c = Char.IsLetterOrDigit c || c = '_'
+
+        let number () =
+            let start = pos
+            while pos < text.Length && (Char.IsDigit text[pos] || text[pos] = '.') do pos <- pos + 1
+            // An exponent only when digits follow, so that 2e is not half a number.
+            if pos < text.Length && (text[pos] = 'e' || text[pos] = 'E') then
+                let afterSign = if pos + 1 < text.Length && (text[pos + 1] = '+' || text[pos + 1] = '-') then pos + 2 else pos + 1
+                if afterSign < text.Length && Char.IsDigit text[afterSign] then
+                    pos <- afterSign
+                    while pos < text.Length && Char.IsDigit text[pos] do pos <- pos + 1
+            match Double.TryParse(text.AsSpan(start, pos - start), NumberStyles.Float, CultureInfo.InvariantCulture) with
+            | true, v -> Number v
+            | _ -> raise (ParseError(sprintf "'%s' is not a number" (text.Substring(start, pos - start)), start))
+
+        let rec expression () =
+            let mutable left = term ()
+            while peek () = '+' || peek () = '-' do
+                let op = text[pos]
+                pos <- pos + 1
+                left <- Binary(op, left, term ())
+            left
+
+        and term () =
+            let mutable left = unary ()
+            while peek () = '*' || peek () = '/' do
+                let op = text[pos]
+                pos <- pos + 1
+                left <- Binary(op, left, unary ())
+            left
+
+        and unary () =
+            match peek () with
+            | '-' -> pos <- pos + 1; Negate(unary ())
+            | '+' -> pos <- pos + 1; unary ()
+            | _ -> power ()
+
+        and power () =
+            let b = primary ()
+            if peek () = '^' then
+                pos <- pos + 1
+                Binary('^', b, unary ())
+            else b
+
+        and list (closing: char) =
+            let items = ResizeArray [ expression () ]
+            while peek () = ',' do
+                pos <- pos + 1
+                items.Add(expression ())
+            expect closing
+            List.ofSeq items
+
+        and primary () =
+            let c = peek ()
+            if Char.IsDigit c || c = '.' then number ()
+            elif c = '(' then
+                pos <- pos + 1
+                let inner = expression ()
+                expect ')'
+                inner
+            elif c = '[' then
+                pos <- pos + 1
+                Vector(list ']')
+            elif isNameStart c then
+                let start = pos
+                while pos < text.Length && isNamePart text[pos] do pos <- pos + 1
+                let name = text.Substring(start, pos - start)
+                if peek () = '(' then
+                    match functions.TryGetValue name with
+                    | true, arity ->
+                        pos <- pos + 1
+                        let args = list ')'
+                        if args.Length <> arity then
+                            raise (ParseError(sprintf "%s takes %d argument%s but was given %d" name arity (if arity = 1 then "" else "s") args.Length, start))
+                        Call(name, args, start)
+                    | _ -> raise (ParseError(sprintf "unknown function '%s' (known: %s)" name (String.Join(", ", functions.Keys)), start))
+                else
+                    match constants.TryGetValue name with
+                    | true, v -> Number v
+                    | _ -> Var(name, start)
+            elif c = '\000' then fail "unexpected end of the input: expected a number, a name, '(' or '['"
+            else fail (sprintf "unexpected %s: expected a number, a name, '(' or '['" (describe ()))
+
+        let result = expression ()
+        if peek () <> '\000' then fail (sprintf "unexpected %s after a complete expression (missing operator?)" (describe ()))
+        result
+
+    /// The variables of an expression, each once, in order of first appearance.
+    let variables (e: Syntax) : string list =
+        let rec collect (acc: string list) e =
+            match e with
+            | Number _ -> acc
+            | Var(name, _) -> if List.contains name acc then acc else acc @ [ name ]
+            | Negate x -> collect acc x
+            | Binary(_, x, y) -> collect (collect acc x) y
+            | Call(_, args, _) | Vector args -> List.fold collect acc args
+        collect [] e
+
+    /// The input with a caret under the column of an error.
+    let pointAt (text: string) (column: int) = sprintf "  %s\n  %s^" text (String(' ', column))

@@ -1,0 +1,87 @@
+module FunctionalAD.Compile.Tests.BehaviourTests
+
+open System
+open System.Threading.Tasks
+open Xunit
+open FunctionalAD
+open FunctionalAD.Compile.Tests.Support
+
+[<Fact>]
+let ``branching on a value while compiling raises an error that names the operation and the remedy`` () =
+    let f (x: Tensor) = if (Tensor.sum x).ToScalar() > 0.0 then x else -x
+    let e = Assert.Throws<InvalidOperationException>(fun () -> Compile.compile f (Tensor.ofArray [| 1.0; 2.0 |]) |> ignore)
+    Assert.Contains("`sum`", e.Message)
+    Assert.Contains("Tensor.where", e.Message)
+    Assert.Contains("[2]", e.Message)
+
+[<Fact>]
+let ``Tensor.where is the compiled way to branch`` () =
+    let f (x: Tensor) = Tensor.where (Tensor.greater (Tensor.sum x) (Tensor.scalar 0.0)) x (-x)
+    for x in [ Tensor.ofArray [| 1.0; 2.0 |]; Tensor.ofArray [| -1.0; -2.0 |] ] do
+        assertSame (f x) (Compile.compile f x)
+
+[<Fact>]
+let ``a plan is traced once per input shapes`` () =
+    let mutable traces = 0
+    let f (x: Tensor) =
+        traces <- traces + 1
+        Tensor.sum (exp x)
+    let compiled = Compile.compile f
+    for _ in 1 .. 3 do compiled (Tensor.ofArray [| 1.0; 2.0; 3.0 |]) |> ignore
+    Assert.Equal(1, traces)
+    compiled (Tensor.ofArray [| 1.0; 2.0 |]) |> ignore
+    compiled (Tensor.ofArray [| 4.0; 5.0; 6.0 |]) |> ignore
+    Assert.Equal(2, traces)
+    Assert.Equal(Math.Exp 4.0 + Math.Exp 5.0 + Math.Exp 6.0, (compiled (Tensor.ofArray [| 4.0; 5.0; 6.0 |])).ToScalar(), 10)
+
+[<Fact>]
+let ``a warm call of an elementwise, reduction and matmul plan allocates almost nothing`` () =
+    let x = uniform 30 -1.0 1.0 [| 16; 8 |]
+    let f (w: Tensor) = Tensor.sum (tanh (Tensor.matmul x w) * 2.0 + 1.0) + Tensor.sum (Tensor.sumAxes [| 0 |] false (w * w))
+    let compiled = Compile.compile f
+    let w = uniform 31 -1.0 1.0 [| 8; 4 |]
+    for _ in 1 .. 5 do compiled w |> ignore
+    let before = GC.GetAllocatedBytesForCurrentThread()
+    let result = compiled w
+    let allocated = GC.GetAllocatedBytesForCurrentThread() - before
+    assertSame (f w) result
+    Assert.True(allocated < 1024L, sprintf "%d bytes allocated" allocated)
+
+[<Fact>]
+let ``a warm call of a compiled scalar gradient allocates almost nothing`` () =
+    let f (x: Tensor) = Seq.fold (fun (v: Tensor) _ -> sin v * 0.5 + exp (-(v * v))) x (seq { 1 .. 50 })
+    let compiled = Compile.compile (AD.grad f)
+    let x = Tensor.scalar 0.7
+    for _ in 1 .. 5 do compiled x |> ignore
+    let before = GC.GetAllocatedBytesForCurrentThread()
+    compiled x |> ignore
+    let allocated = GC.GetAllocatedBytesForCurrentThread() - before
+    Assert.True(allocated < 1024L, sprintf "%d bytes allocated" allocated)
+
+[<Fact>]
+let ``compiled functions compose with transforms outside them and with compile inside them`` () =
+    let f (x: Tensor) = Tensor.sum (sin x * x)
+    let x = uniform 32 -1.0 1.0 [| 6 |]
+    assertSame (AD.grad f x) (AD.grad (Compile.compile f) x)
+    assertSame (AD.hessian f x) (AD.jacobian (AD.grad (Compile.compile f)) x)
+    let outer (x: Tensor) = Compile.compile f x * 2.0 + Compile.compile f (x * 3.0)
+    assertSame (outer x) (Compile.compile outer x)
+
+[<Fact>]
+let ``concurrent calls of one plan give the right results`` () =
+    let f (x: Tensor) = Tensor.matmul (tanh x) (Tensor.transpose x) + 1.0
+    let compiled = Compile.compile f
+    let inputs = Array.init 64 (fun i -> uniform (40 + i) -1.0 1.0 [| 9; 9 |])
+    let results = Array.zeroCreate inputs.Length
+    Parallel.For(0, inputs.Length, fun i -> results[i] <- compiled inputs[i]) |> ignore
+    Array.iter2 (fun x r -> assertSame (f x) r) inputs results
+
+[<Fact>]
+let ``constant outputs, returned inputs and aliases of inputs come back unchanged`` () =
+    let f (x: Tensor) = x, Tensor.reshape [| 2; 2 |] x, Tensor.scalar 7.0
+    let x = Tensor.ofArray [| 1.0; 2.0; 3.0; 4.0 |]
+    let a, b, c = Compile.compile f x
+    assertSame x a
+    Assert.Equal<int[]>([| 2; 2 |], b.Shape)
+    Assert.Equal<float[]>(x.ToArray(), b.ToArray())
+    Assert.Equal(7.0, c.ToScalar())

@@ -1,0 +1,142 @@
+module FunctionalAD.Compile.Tests.EquivalenceTests
+
+open System
+open Xunit
+open FunctionalAD
+open FunctionalAD.Compile.Tests.Support
+
+// ---- the lectures' examples ---------------------------------------------------------------
+
+let private logistic (w: Tensor) = log (1.0 + exp (-3.5 * w))
+
+[<Fact>]
+let ``the lectures' logistic loss, its derivative and second derivative compile to their closed forms`` () =
+    let w = Tensor.scalar 0.5
+    let value, slope, curvature = Compile.compile logistic w, Compile.compile (AD.grad logistic) w, Compile.compile (AD.grad (AD.grad logistic)) w
+    let s = 1.0 / (1.0 + Math.Exp(3.5 * 0.5))
+    Assert.Equal(Math.Log(1.0 + Math.Exp -1.75), value.ToScalar(), 15)
+    Assert.Equal(-3.5 * s, slope.ToScalar(), 15)
+    Assert.Equal(3.5 * 3.5 * s * (1.0 - s), curvature.ToScalar(), 14)
+
+[<Fact>]
+let ``gradient of x1·x2 + x3 over an array of tensors is (x2, x1, 1)`` () =
+    let f (x: Tensor[]) = x[0] * x[1] + x[2]
+    let g = Compile.compile (AD.grad f) [| Tensor.scalar 2.0; Tensor.scalar 5.0; Tensor.scalar -1.0 |]
+    Assert.Equal<float[]>([| 5.0; 2.0; 1.0 |], g |> Array.map (fun t -> t.ToScalar()))
+
+[<Fact>]
+let ``gradient of x1³·x2 at (2, 3) is (36, 8)`` () =
+    let f (x: Tensor) = Tensor.powConst 3.0 x[0] * x[1]
+    Assert.Equal<float[]>([| 36.0; 8.0 |], (Compile.compile (AD.grad f) (Tensor.ofArray [| 2.0; 3.0 |])).ToArray())
+
+[<Fact>]
+let ``Jacobian of (x1², x1·x2·x3) compiles to the lectures' matrix`` () =
+    let f (x: Tensor) = Tensor.stack 0 [ x[0] * x[0]; x[0] * x[1] * x[2] ]
+    let x = Tensor.ofArray [| 2.0; 3.0; 5.0 |]
+    let j = Compile.compile (AD.jacobian f) x
+    Assert.Equal<float[]>([| 4.0; 0.0; 0.0; 15.0; 10.0; 6.0 |], j.ToArray())
+    assertSame (AD.jacobian f x) j
+
+// ---- random elementwise chains -------------------------------------------------------------
+
+/// A random chain of 5–30 elementwise steps mixing unary functions, affine maps, products with
+/// the input, maxima and `where` branches.
+let private chain (seed: int) =
+    let rng = Random seed
+    let steps = Array.init (5 + rng.Next 26) (fun _ -> rng.Next 11, rng.NextDouble() * 2.0 - 1.0)
+    fun (x: Tensor) ->
+        steps |> Array.fold (fun (v: Tensor) (kind, c) ->
+            match kind with
+            | 0 -> sin v
+            | 1 -> exp (-(v * v))
+            | 2 -> v * c + 0.5
+            | 3 -> tanh v
+            | 4 -> Tensor.sigmoid v
+            | 5 -> Tensor.softplus v
+            | 6 -> v * x
+            | 7 -> sqrt (1.0 + v * v)
+            | 8 -> Tensor.maximum v (x * c)
+            | 9 -> v / (1.5 + cos x)
+            | _ -> Tensor.where (Tensor.greater v (Tensor.scalar c)) v (cos v)) x
+
+[<Fact>]
+let ``random elementwise chains on vectors: values, gradients and Hessian-vector products agree with eager`` () =
+    for seed in 1 .. 25 do
+        let f = chain seed
+        let loss (x: Tensor) = Tensor.sum (f x)
+        let x = uniform seed -1.5 1.5 [| 23 |]
+        let v = uniform (seed + 100) -1.0 1.0 [| 23 |]
+        assertSame (f x) (Compile.compile f x)
+        assertSame (AD.grad loss x) (Compile.compile (AD.grad loss) x)
+        assertSame (AD.hvp loss x v) (Compile.compile (fun (x, v) -> AD.hvp loss x v) (x, v))
+
+[<Fact>]
+let ``random elementwise chains on scalars run as compiled scalar code and agree with eager`` () =
+    for seed in 1 .. 25 do
+        let f = chain seed
+        let x = Tensor.scalar (float seed / 20.0 - 0.6)
+        assertSame (f x) (Compile.compile f x)
+        assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)
+        assertSame (AD.grad (AD.grad f) x) (Compile.compile (AD.grad (AD.grad f)) x)
+        Assert.True((Compile.summarize (AD.grad f) x).ScalarCode)
+
+[<Fact>]
+let ``a scalar chain longer than one compiled chunk agrees with eager`` () =
+    let f (x: Tensor) = Seq.fold (fun (v: Tensor) i -> if i % 2 = 0 then sin v * 0.9 + 0.1 else exp (-(v * v))) x (seq { 1 .. 1500 })
+    let x = Tensor.scalar 0.3
+    assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)
+    Assert.True((Compile.summarize (AD.grad f) x).Steps > 1)
+
+// ---- models ----------------------------------------------------------------------------------
+
+let private data = uniform 1 -1.0 1.0 [| 32; 12 |]
+let private labels = oneHot 5 (Array.init 32 (fun i -> (i * 7) % 5))
+let private parameters =
+    [| uniform 2 -0.5 0.5 [| 12; 16 |]; uniform 3 -0.1 0.1 [| 16 |]; uniform 4 -0.5 0.5 [| 16; 5 |]; uniform 5 -0.1 0.1 [| 5 |] |]
+
+[<Fact>]
+let ``MLP softmax cross-entropy: loss and gradient over an array of parameters agree with eager`` () =
+    let loss = mlpLoss data labels
+    assertSame (loss parameters) (Compile.compile loss parameters)
+    let eagerValue, eagerGrad = AD.valueAndGrad loss parameters
+    let value, grads = Compile.compile (AD.valueAndGrad loss) parameters
+    assertSame eagerValue value
+    assertSameTree eagerGrad grads
+
+[<Fact>]
+let ``logistic regression: loss, gradient, Hessian and Hessian-vector product agree with eager`` () =
+    let x = uniform 6 -1.0 1.0 [| 40; 7 |]
+    let y = Tensor.create [| 40; 1 |] (Array.init 40 (fun i -> if i % 3 = 0 then 1.0 else -1.0))
+    let w = uniform 7 -0.3 0.3 [| 7; 1 |]
+    let v = uniform 8 -1.0 1.0 [| 7; 1 |]
+    let loss = logisticLoss x y
+    assertSame (loss w) (Compile.compile loss w)
+    assertSame (AD.grad loss w) (Compile.compile (AD.grad loss) w)
+    assertSame (AD.hessian loss w) (Compile.compile (AD.hessian loss) w)
+    assertSame (AD.hvp loss w v) (Compile.compile (fun (w, v) -> AD.hvp loss w v) (w, v))
+
+[<Fact>]
+let ``Hessian of Σ exp(x_i·x_{i+1}) agrees with eager`` () =
+    let f (x: Tensor) = Tensor.sum (exp (Tensor.slice [| (0, -1, 1) |] x * Tensor.slice [| (1, Int32.MaxValue, 1) |] x))
+    let x = uniform 9 -0.5 0.5 [| 9 |]
+    assertSame (AD.hessian f x) (Compile.compile (AD.hessian f) x)
+
+[<Fact>]
+let ``a function returning a pair of tensors returns the pair`` () =
+    let f (x: Tensor) = Tensor.sum (x * x), Tensor.transpose (Tensor.matmul x x)
+    let x = uniform 10 -1.0 1.0 [| 4; 4 |]
+    let a, b = Compile.compile f x
+    let ea, eb = f x
+    assertSame ea a
+    assertSame eb b
+
+[<Fact>]
+let ``reductions over inner, outer and several axes, broadcasts and layout primitives agree with eager`` () =
+    let f (x: Tensor) =
+        let rows = Tensor.sumAxes [| 1 |] true x
+        let cols = Tensor.sumAxes [| 0 |] false x
+        let both = Tensor.sumAxes [| 0; 2 |] false (Tensor.reshape [| 2; 3; 4 |] x)
+        Tensor.sum (x / rows + cols) + Tensor.sum (both * both) + Tensor.max (Tensor.transpose x) + Tensor.sum (Tensor.gather 0 [| 5; 0; 5 |] x)
+    let x = uniform 11 0.5 1.5 [| 6; 4 |]
+    assertSame (f x) (Compile.compile f x)
+    assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)

@@ -1,0 +1,59 @@
+module FunctionalAD.Compile.Tests.OptimisationTests
+
+open Xunit
+open FunctionalAD
+open FunctionalAD.Compile.Tests.Support
+
+let private vector = uniform 20 -1.0 1.0 [| 50 |]
+
+[<Fact>]
+let ``common subexpressions are computed once`` () =
+    let f (x: Tensor) = sin x * 2.0 + sin x * 2.0
+    // input, the scalar 2, sin, one product, the sum
+    Assert.Equal(5, (Compile.summarize f vector).Instructions)
+    assertSame (f vector) (Compile.compile f vector)
+
+[<Fact>]
+let ``x·1 + 0 and reshapes there and back leave the input itself`` () =
+    let f (x: Tensor) = Tensor.reshape [| 50 |] (Tensor.reshape [| 5; 10 |] (x * 1.0 + 0.0))
+    let summary = Compile.summarize f vector
+    Assert.Equal(1, summary.Instructions)
+    Assert.Equal(0, summary.Steps)
+    assertSame vector (Compile.compile f vector)
+
+[<Fact>]
+let ``work the outputs do not need is dropped`` () =
+    let f (x: Tensor) =
+        let _unused = Tensor.matmul (Tensor.reshape [| 5; 10 |] x) (Tensor.reshape [| 10; 5 |] x)
+        exp x
+    Assert.Equal(2, (Compile.summarize f vector).Instructions)
+
+[<Fact>]
+let ``an elementwise chain runs as one fused loop`` () =
+    let f (x: Tensor) = exp (sin x * 2.0 + 1.0) / (1.0 + x * x)
+    let summary = Compile.summarize f vector
+    Assert.Equal(1, summary.Steps)
+    Assert.Equal(1, summary.FusedLoops)
+    // Only the result is stored: every intermediate lives in a register of the loop.
+    Assert.Equal(0, summary.Buffers)
+    assertSame (f vector) (Compile.compile f vector)
+
+[<Fact>]
+let ``buffers are reused once their values are dead`` () =
+    let f (x: Tensor) =
+        let m = Tensor.reshape [| 10; 5 |] x
+        let rec layers (h: Tensor) n = if n = 0 then h else layers (Tensor.matmul (Tensor.matmul h (Tensor.transpose h)) h) (n - 1)
+        Tensor.sum (layers m 6)
+    let summary = Compile.summarize f vector
+    // twelve products, but at any time only a few values are alive
+    Assert.True(summary.Buffers <= 4, sprintf "%d buffers" summary.Buffers)
+    assertSame (f (vector * 0.3)) (Compile.compile f (vector * 0.3))
+
+[<Fact>]
+let ``the gradient of the lectures' loss folds the seed and simplifies mulNoNan by a constant`` () =
+    let f (w: Tensor) = log (1.0 + exp (-3.5 * w))
+    let w = Tensor.scalar 0.5
+    let summary = Compile.summarize (AD.grad f) w
+    Assert.True(summary.ScalarCode)
+    // forward: −3.5w, exp, 1 + ·, and backward: 1/v2, ·exp, ·(−3.5): no multiplication by the seed 1
+    Assert.True(summary.Instructions <= 9, sprintf "%d instructions" summary.Instructions)

@@ -1,0 +1,215 @@
+namespace FunctionalAD.Compilation
+
+open System
+open System.Collections.Generic
+open System.Linq.Expressions
+open FunctionalAD
+
+/// A program as steps over preallocated buffers. Elementwise instructions of one size run as
+/// fused loops (one pass, intermediates in registers); sums, broadcasts and matrix products
+/// write into their buffers; other primitives evaluate eagerly and are copied in. Buffers are
+/// shared between values whose lifetimes do not overlap (liveness over the step order).
+module internal BufferPlan =
+    /// Fused loops stop growing here, so their code stays small enough for the JIT to optimise.
+    let private maxFused = 64
+
+    /// Groups instructions into units run one after another: a fused loop (several elementwise
+    /// instructions of one size) or a single instruction. An instruction that reads a value of
+    /// the loop being gathered closes that loop first; one that does not may run before it.
+    let private schedule (program: Program) (elementwise: int -> bool) =
+        let instructions = program.Instructions
+        let units = List<int[]>()
+        let current = List<int>()
+        let pending = HashSet<int>()
+        let flush () =
+            if current.Count > 0 then
+                units.Add(current.ToArray())
+                current.Clear()
+                pending.Clear()
+        for k in 0 .. instructions.Length - 1 do
+            match instructions[k].Kind with
+            | Input _ | Literal _ -> ()
+            | Alias -> if pending.Contains instructions[k].Args[0] then pending.Add k |> ignore
+            | _ when elementwise k ->
+                if current.Count > 0 && (program.SizeOf current[0] <> program.SizeOf k || current.Count >= maxFused) then flush ()
+                current.Add k
+                pending.Add k |> ignore
+            | _ ->
+                if instructions[k].Args |> Array.exists pending.Contains then flush ()
+                units.Add [| k |]
+        flush ()
+        units.ToArray()
+
+    /// The axes (by flag) that a `sum` or `sumTo` instruction reduces.
+    let private reducedAxes (program: Program) (k: int) (op: Op) =
+        let source = program.Instructions[program.Instructions[k].Args[0]].Shape
+        match op.Name with
+        | "sum" ->
+            let listed = op.Params.Substring(op.Params.IndexOf '[' + 1)
+            let axes = listed.Substring(0, listed.IndexOf ']').Split(',', StringSplitOptions.RemoveEmptyEntries) |> Array.map int
+            Array.init source.Length (fun a -> Array.contains a axes)
+        | _ ->
+            let target = program.Instructions[k].Shape
+            let lead = source.Length - target.Length
+            Array.init source.Length (fun a -> a < lead || (target[a - lead] = 1 && source[a] <> 1))
+
+    /// The code of one fused loop: for each element i, the members' formulas in order; members
+    /// read by other steps or returned are stored into their buffers.
+    let private fusedLoop (program: Program) (members: int[]) (materialised: int -> bool) =
+        let size = program.SizeOf members[0]
+        let buffers = Expression.Parameter(typeof<double[][]>, "buffers")
+        let i = Expression.Variable(typeof<int>, "i")
+        let prologue = List<Expression>()
+        let hoisted = List<ParameterExpression>()
+        let arrays = Dictionary<int, ParameterExpression>()
+        let arrayOf (r: int) =
+            match arrays.TryGetValue r with
+            | true, a -> a
+            | _ ->
+                let a = Expression.Variable(typeof<double[]>, sprintf "b%d" r)
+                hoisted.Add a
+                prologue.Add(Expression.Assign(a, Expression.ArrayIndex(buffers, Expression.Constant r)))
+                arrays[r] <- a
+                a
+        let scalars = Dictionary<int, ParameterExpression>()
+        let outside (r: int) : Expression =
+            if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i)
+            else
+                match scalars.TryGetValue r with
+                | true, s -> s
+                | _ ->
+                    let s = Expression.Variable(typeof<double>, sprintf "s%d" r)
+                    hoisted.Add s
+                    prologue.Add(Expression.Assign(s, Expression.ArrayIndex(arrayOf r, Expression.Constant 0)))
+                    scalars[r] <- s
+                    s
+        let formulaOf k =
+            match program.Instructions[k].Kind with
+            | Primitive op -> (ScalarCode.tryFormula op.Name op.Params).Value
+            | _ -> invalidOp "a fused loop holds elementwise primitives only"
+        let save k (v: ParameterExpression) =
+            if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
+        let locals, body = Fusion.statements program members formulaOf program.Storage outside save
+        let exit = Expression.Label "done"
+        let loop =
+            Expression.Loop(
+                Expression.IfThenElse(
+                    Expression.LessThan(i, Expression.Constant size),
+                    Expression.Block(locals, body @ [ Expression.PostIncrementAssign i :> Expression ]),
+                    Expression.Break exit),
+                exit)
+        let code = Expression.Block(Seq.append hoisted [ i ], Seq.append prologue [ Expression.Assign(i, Expression.Constant 0) :> Expression; loop :> Expression ])
+        let run = Expression.Lambda<Action<double[][]>>(code, [| buffers |]).Compile()
+        fun (b: double[][]) -> run.Invoke b
+
+    /// The code of a single (not elementwise) instruction writing into its buffer.
+    let private single (program: Program) (k: int) : double[][] -> unit =
+        let instruction = program.Instructions[k]
+        // Buffers are those of the arguments' storage; shapes are the arguments' own.
+        let args = instruction.Args |> Array.map program.Storage
+        let argShapes = instruction.Args |> Array.map (fun a -> program.Instructions[a].Shape)
+        let eager (op: Op) =
+            fun (b: double[][]) ->
+                let result = op.Eval(Array.init args.Length (fun j -> NdArray(argShapes[j], b[args[j]])))
+                Array.Copy(result.Data, b[k], result.Data.Length)
+        match instruction.Kind with
+        | Broadcast ->
+            let target = instruction.Shape
+            let strides = DestinationKernels.broadcastStrides argShapes[0] target
+            fun b -> DestinationKernels.broadcastInto target strides b[args[0]] b[k]
+        | Primitive op when op.Name = "sum" || op.Name = "sumTo" ->
+            match DestinationKernels.geometry argShapes[0] (reducedAxes program k op) with
+            | Some(outer, n, inner) -> fun b -> DestinationKernels.sumInto outer n inner b[args[0]] b[k]
+            | None -> eager op
+        | Primitive op when op.Name = "matmul" && argShapes[0].Length = 2 && argShapes[1].Length = 2 ->
+            let transA, transB = op.Params.StartsWith("Aᵀ", StringComparison.Ordinal), op.Params.EndsWith("Bᵀ", StringComparison.Ordinal)
+            let a, bShape = argShapes[0], argShapes[1]
+            if int64 (Shape.size instruction.Shape) * int64 (if transA then a[0] else a[1]) <= int64 DestinationKernels.smallProduct then
+                fun b -> DestinationKernels.smallMatmulInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
+            else
+                fun b ->
+                    // The provider is asked for C = A·B + 0·C; C starts at zero so that 0·C cannot
+                    // turn a stale NaN into a NaN result.
+                    Array.Clear b[k]
+                    LinAlgKernels.gemmInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
+        | Primitive op -> eager op
+        | _ -> invalidOp "inputs, constants and aliases have no step"
+
+    /// The plan for a program.
+    let build (program: Program) : Executable =
+        let instructions = program.Instructions
+        let count = instructions.Length
+        let elementwise k =
+            match instructions[k].Kind with
+            | Primitive op -> ScalarCode.isElementwise op.Name op.Params
+            | _ -> false
+        let units = schedule program elementwise
+        let unitOf = Array.create count -1
+        units |> Array.iteri (fun u members -> for k in members do unitOf[k] <- u)
+        // Which unit last reads each value from a buffer, and what each unit reads.
+        let lastRead = Array.create count -1
+        let reads =
+            units |> Array.mapi (fun u members ->
+                [| for k in members do
+                       for a in instructions[k].Args do
+                           let r = program.Storage a
+                           if unitOf[r] <> u then
+                               lastRead[r] <- u
+                               yield r |] |> Array.distinct)
+        let returned = Array.zeroCreate count
+        for o in program.Outputs do returned[program.Storage o] <- true
+        let materialised k = returned[k] || lastRead[k] >= 0
+        // Buffers: a value takes a free buffer of its size when its unit runs and gives it back
+        // after the last unit that reads it. Returned values get fresh arrays on every call.
+        let bufferOf = Array.create count -1
+        let sizes = List<int>()
+        let free = Dictionary<int, Stack<int>>()
+        let take size =
+            match free.TryGetValue size with
+            | true, stack when stack.Count > 0 -> stack.Pop()
+            | _ ->
+                sizes.Add size
+                sizes.Count - 1
+        units |> Array.iteri (fun u members ->
+            for k in members do
+                if materialised k && not returned[k] then bufferOf[k] <- take (program.SizeOf k)
+            for r in reads[u] do
+                if lastRead[r] = u && bufferOf[r] >= 0 then
+                    let size = program.SizeOf r
+                    if not (free.ContainsKey size) then free[size] <- Stack<int>()
+                    free[size].Push bufferOf[r])
+        let steps =
+            units |> Array.map (fun members ->
+                if members.Length > 1 || elementwise members[0] then fusedLoop program members materialised
+                else single program members[0])
+        let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
+        let fresh = [| for k in 0 .. count - 1 do if returned[k] && unitOf[k] >= 0 then yield k |]
+        let outputs = program.Outputs |> Array.map program.Storage
+        let spare =
+            Spare(fun () ->
+                let shared = sizes |> Seq.map (fun n -> Array.zeroCreate<double> n) |> Seq.toArray
+                Array.init count (fun k ->
+                    match instructions[k].Kind with
+                    | Literal v -> v.Data
+                    | _ when bufferOf[k] >= 0 -> shared[bufferOf[k]]
+                    | _ -> null))
+        let summary =
+            { Instructions = count
+              Steps = steps.Length
+              FusedLoops = units |> Array.filter (fun m -> m.Length > 1 || elementwise m[0]) |> Array.length
+              Buffers = sizes.Count
+              BufferElements = sizes |> Seq.sumBy int64
+              ScalarCode = false }
+        { new Executable with
+            member _.Summary = summary
+            member _.Run(values: NdArray[]) =
+                let b = spare.Take()
+                for struct (i, k) in inputs do b[k] <- values[i].Data
+                for k in fresh do b[k] <- Array.zeroCreate (program.SizeOf k)
+                for step in steps do step b
+                let results = Array.zeroCreate outputs.Length
+                for j in 0 .. outputs.Length - 1 do
+                    results[j] <- NdArray(instructions[program.Outputs[j]].Shape, b[outputs[j]])
+                for struct (_, k) in inputs do b[k] <- null
+                spare.Give b
+                results }

@@ -1,0 +1,84 @@
+namespace FunctionalAD
+
+open System
+open System.Collections.Concurrent
+open FunctionalAD.Compilation
+
+/// One compiled function: a plan per input shapes, traced on the first call with those shapes.
+type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y) =
+    let plans = ConcurrentDictionary<string, Lazy<int[][] * 'Y * Executable>>()
+    // The plan used last, checked first so that a steady loop finds it without building a key.
+    let mutable last: (int[][] * 'Y * Executable) option = None
+
+    let shapesOf (leaves: Tensor[]) = leaves |> Array.map (fun t -> t.Node.Shape)
+
+    /// Traces `f` with abstract inputs of the leaves' shapes and compiles the result.
+    let build (x: 'T) (shapes: int[][]) =
+        Graph.withNewLevel (fun tag ->
+            let inputs = shapes |> Array.map (Graph.abstractVariable tag)
+            let y =
+                try f (Tree.unflatten x (inputs |> Array.map Tensor.Of))
+                with :? InvalidOperationException as e when e.Message.Contains "is not known while a function is being compiled" ->
+                    raise (InvalidOperationException(sprintf "compile: while tracing the function with inputs of shapes %s: %s" (shapes |> Array.map Shape.format |> String.concat ", ") e.Message, e))
+            let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
+            let program = Lowering.lower tag.Level inputs outputs
+            let plan = match ScalarPlan.tryBuild program with Some p -> p | None -> BufferPlan.build program
+            // The output structure is kept without its traced tensors, so the cache holds no graph.
+            shapes, Tree.map (fun _ -> Tensor.scalar 0.0) y, plan)
+
+    let sameShapes (a: int[][]) (leaves: Tensor[]) =
+        a.Length = leaves.Length
+        && (let mutable same = true
+            for i in 0 .. a.Length - 1 do
+                let s = leaves[i].Node.Shape
+                if a[i].Length <> s.Length then same <- false
+                else for d in 0 .. s.Length - 1 do if a[i][d] <> s[d] then same <- false
+            same)
+
+    member private _.EntryFor(x: 'T, leaves: Tensor[]) =
+        match last with
+        | Some((shapes, _, _) as entry) when sameShapes shapes leaves -> entry
+        | _ ->
+            let shapes = shapesOf leaves
+            let key = shapes |> Array.map Shape.format |> String.concat ";"
+            let entry = plans.GetOrAdd(key, fun _ -> lazy (build x shapes)).Value
+            last <- Some entry
+            entry
+
+    /// The plan for the shapes of `x` (traced if not yet cached).
+    member c.PlanFor(x: 'T) = let _, _, plan = c.EntryFor(x, Tree.leaves x) in plan
+
+    /// Runs the plan for `x`'s shapes. Inputs that carry derivative history (an outer `grad`
+    /// differentiating through the compiled function) or no value (an outer compile tracing it)
+    /// run `f` itself, so compiled functions compose with every transform.
+    member c.Invoke(x: 'T) : 'Y =
+        let leaves = Tree.leaves x
+        if leaves |> Array.exists (fun t -> not t.Node.IsConstant || isNull t.Node.ValueOrNull) then f x
+        else
+            let _, template, plan = c.EntryFor(x, leaves)
+            let values = Array.zeroCreate leaves.Length
+            for i in 0 .. leaves.Length - 1 do values[i] <- leaves[i].Node.ValueOrNull
+            let results = plan.Run values
+            let tensors = Array.zeroCreate results.Length
+            for i in 0 .. results.Length - 1 do tensors[i] <- Tensor.ofNdArray results[i]
+            Tree.unflatten template tensors
+
+/// Trace once, run fast (JAX's `jit`). `compile f` returns a function equal to `f` that, on its
+/// first call with given input shapes, traces `f` once with abstract inputs of those shapes and
+/// turns the graph into a reusable plan: shared subexpressions, folded constants, simplified
+/// algebra, no dead code, buffers reused by liveness, elementwise chains fused into one loop,
+/// and all-scalar programs compiled to IL. Later calls with the same shapes run the plan.
+/// `compile (AD.grad f)` and `compile (AD.hessian f)` compile the derivative.
+///
+/// Inside `f`, values cannot be read (they are not known while tracing): branch with
+/// `Tensor.where`, or leave such a function uncompiled.
+module Compile =
+    /// The compiled form of `f`, a function of a tensor or of a structure of tensors (tuples,
+    /// arrays, lists, records) returning a tensor or a structure. Plans are cached per input
+    /// shapes, safely across threads.
+    let compile (f: 'T -> 'Y) : 'T -> 'Y =
+        let compiled = CompiledFunction f
+        compiled.Invoke
+
+    /// What the plan of `f` for the shapes of `x` looks like (it is traced if need be).
+    let summarize (f: 'T -> 'Y) (x: 'T) : PlanSummary = (CompiledFunction f).PlanFor x |> fun plan -> plan.Summary

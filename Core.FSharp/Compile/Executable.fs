@@ -1,0 +1,58 @@
+namespace FunctionalAD.Compilation
+
+open System.Collections.Generic
+open System.Linq.Expressions
+open System.Threading
+open FunctionalAD
+
+/// What a compiled plan looks like: the sizes a reader of BENCHMARKS.md or a test cares about.
+type PlanSummary =
+    { /// Instructions left after sharing, folding, simplification and dead-code removal.
+      Instructions: int
+      /// Steps run per call (a fused loop counts once).
+      Steps: int
+      /// Fused elementwise loops among the steps.
+      FusedLoops: int
+      /// Reusable buffers the plan allocates once (outputs are fresh per call and not counted).
+      Buffers: int
+      /// Their total size in elements.
+      BufferElements: int64
+      /// True when the whole program runs as compiled scalar code over one register array.
+      ScalarCode: bool }
+
+/// A compiled plan: fresh output values from input values, reusing its own buffers.
+type internal Executable =
+    abstract Run: NdArray[] -> NdArray[]
+    abstract Summary: PlanSummary
+
+/// One spare workspace per plan: a call takes it (or makes a new one when another thread holds
+/// it) and gives it back, so single-threaded calls allocate nothing and concurrent calls are safe.
+type internal Spare<'W when 'W: not struct and 'W: null>(create: unit -> 'W) =
+    let mutable spare: 'W = null
+    member _.Take() =
+        match Interlocked.Exchange(&spare, null) with
+        | null -> create ()
+        | w -> w
+    member _.Give(w: 'W) = Volatile.Write(&spare, w)
+
+/// Straight-line scalar code for a run of instructions, shared by fused loops and compiled
+/// scalar programs: every instruction becomes a local variable assigned from its formula.
+module internal Fusion =
+    /// The locals and statements computing `members` (in order). `formulaOf k` builds k's value
+    /// from its arguments' expressions; `resolve` maps an argument to the instruction holding its
+    /// value; `outside r` reads a value computed before; `save k v` stores a member needed later.
+    let statements (program: Program) (members: int[]) (formulaOf: int -> (Expression[] -> Expression))
+                   (resolve: int -> int) (outside: int -> Expression) (save: int -> ParameterExpression -> Expression option) =
+        let locals = Dictionary<int, ParameterExpression>()
+        let body = List<Expression>()
+        let valueOf a =
+            let r = resolve a
+            match locals.TryGetValue r with
+            | true, v -> v :> Expression
+            | _ -> outside r
+        for k in members do
+            let v = Expression.Variable(typeof<double>, sprintf "v%d" k)
+            body.Add(Expression.Assign(v, formulaOf k (program.Instructions[k].Args |> Array.map valueOf)))
+            locals[k] <- v
+            save k v |> Option.iter body.Add
+        Seq.toList locals.Values, Seq.toList body

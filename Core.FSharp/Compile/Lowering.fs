@@ -1,0 +1,174 @@
+namespace FunctionalAD.Compilation
+
+open System
+open System.Collections.Generic
+open FunctionalAD
+open FunctionalAD.Primitives
+
+/// Turns a traced graph into a `Program`, optimising while it goes: common subexpressions are
+/// shared, operations on constants are folded, algebraic identities are simplified (x·1, x+0,
+/// 0·x, mulNoNan by a constant that makes it a plain product, no-op broadcasts and reshapes), and what the
+/// outputs do not need is dropped.
+module internal Lowering =
+    /// Primitives whose name and parameters say everything about them, so two applications to
+    /// the same arguments are the same value. (`gather`, `scatterAdd`, `clamp` and user-defined
+    /// functions print abbreviated parameters and are shared only when they are the same node.)
+    let private fullyDescribed =
+        HashSet<string>(
+            [ "add"; "sub"; "mul"; "div"; "mulNoNan"; "neg"; "exp"; "log"; "sqrt"; "log1p"; "expm1"; "sin"; "cos"; "tan"; "tanh"
+              "sigmoid"; "softplus"; "relu"; "abs"; "sign"; "pow"; "powConst"; "maximum"; "minimum"; "where"
+              "greater"; "greaterEqual"; "less"; "lessEqual"; "equal"; "notEqual"
+              "sum"; "sumTo"; "max"; "min"; "matmul"; "permute"; "slice"; "unslice"; "concat"
+              "diagPart"; "diagEmbed"; "det"; "logDet"; "inverse"; "solve"; "cholesky" ])
+
+    /// The `mul` primitive for arguments of the given shapes (taken from the primitive itself, so
+    /// a rewritten `mulNoNan` evaluates exactly as an eager `mul`).
+    let private mulOp (a: int[]) (b: int[]) =
+        let probe (shape: int[]) = Graph.abstractVariable (VarTag 1) shape
+        match (Arithmetic.mul (probe a) (probe b)).Kind with
+        | Apply op -> op
+        | _ -> invalidOp "mul of abstract values records an operation"
+
+    /// Builds the instruction list, simplifying each instruction as it is added.
+    type private Builder() =
+        let instructions = List<Instruction>()
+        let shared = Dictionary<string, int>()
+        let literals = Dictionary<NdArray, int>(HashIdentity.Reference)
+
+        let append (instruction: Instruction) =
+            instructions.Add instruction
+            instructions.Count - 1
+
+        let literalValue k = match instructions[k].Kind with Literal v -> v | _ -> null
+
+        /// True when `k` is a constant whose every element is `v`.
+        let isAll (v: double) k =
+            let value = literalValue k
+            not (isNull value) && value.Data |> Array.forall (fun x -> x = v)
+
+        let shapeOf k = instructions[k].Shape
+
+        member _.Instructions = instructions
+
+        /// A constant; equal small constants (scalars) are shared.
+        member _.Literal(value: NdArray) =
+            match literals.TryGetValue value with
+            | true, k -> k
+            | _ ->
+                let key = if value.Size = 1 then sprintf "literal|%s|%d" (Shape.format value.Shape) (BitConverter.DoubleToInt64Bits value.Data[0]) else null
+                let k =
+                    match (if isNull key then (false, 0) else shared.TryGetValue key) with
+                    | true, k -> k
+                    | _ ->
+                        let k = append { Kind = Literal value; Args = [||]; Shape = value.Shape }
+                        if not (isNull key) then shared[key] <- k
+                        k
+                literals[value] <- k
+                k
+
+        member _.Input(i: int, shape: int[]) = append { Kind = Input i; Args = [||]; Shape = shape }
+
+        /// An instruction after folding and sharing (no algebra: see `Apply`).
+        member b.Emit(kind: InstructionKind, args: int[], shape: int[]) =
+            let constants = args |> Array.map literalValue
+            match kind with
+            | Alias when not (isNull constants[0]) -> b.Literal(NdArray(shape, constants[0].Data))
+            | Broadcast when not (isNull constants[0]) -> b.Literal(Kernels.broadcastTo shape constants[0])
+            | Primitive op when args.Length > 0 && constants |> Array.forall (fun c -> not (isNull c)) -> b.Literal(op.Eval constants)
+            | _ ->
+                let describe tag = sprintf "%s|%s|%s" tag (String.Join(",", args)) (Shape.format shape)
+                let key =
+                    match kind with
+                    | Alias -> describe "alias"
+                    | Broadcast -> describe "broadcast"
+                    | Primitive op when fullyDescribed.Contains op.Name -> describe (op.Name + "[" + op.Params + "]")
+                    | _ -> null
+                match (if isNull key then (false, 0) else shared.TryGetValue key) with
+                | true, k -> k
+                | _ ->
+                    let k = append { Kind = kind; Args = args; Shape = shape }
+                    if not (isNull key) then shared[key] <- k
+                    k
+
+        /// An alias of `x` with another shape (none when the shape is the same).
+        member b.Reshape(x: int, shape: int[]) =
+            let x = match instructions[x].Kind with Alias -> instructions[x].Args[0] | _ -> x
+            if shapeOf x = shape then x else b.Emit(Alias, [| x |], shape)
+
+        /// `x` materialised at `shape` (none when the shape is the same).
+        member b.Broadcast(x: int, shape: int[]) = if shapeOf x = shape then x else b.Emit(Broadcast, [| x |], shape)
+
+        /// A primitive application, simplified.
+        member b.Apply(op: Op, args: int[], shape: int[]) =
+            let keeps k = shapeOf k = shape
+            let zeros () = b.Literal(NdArray.zeros shape)
+            match op.Name, args with
+            | "reshape", [| x |] -> b.Reshape(x, shape)
+            | "broadcastTo", [| x |] -> b.Broadcast(x, shape)
+            | "stopGradient", [| x |] -> x
+            | "sumTo", [| x |] when keeps x -> x
+            | "add", [| x; y |] when isAll 0.0 x && keeps y -> y
+            | "add", [| x; y |] when isAll 0.0 y && keeps x -> x
+            | "sub", [| x; y |] when isAll 0.0 y && keeps x -> x
+            | "mul", [| x; y |] when isAll 1.0 x && keeps y -> y
+            | "mul", [| x; y |] when isAll 1.0 y && keeps x -> x
+            // 0·x is taken as 0 (IEEE would give NaN for an infinite or NaN x; docs/compile.md).
+            | "mul", [| x; y |] when isAll 0.0 x || isAll 0.0 y -> zeros ()
+            | "div", [| x; y |] when isAll 1.0 y && keeps x -> x
+            | "mulNoNan", [| x; _ |] when isAll 0.0 x -> zeros ()
+            | "mulNoNan", [| x; y |] when isAll 1.0 y && keeps x -> x
+            // mulNoNan(a, b) differs from a·b only where a = 0 and b is not finite.
+            | "mulNoNan", [| x; y |] when (not (isNull (literalValue x)) && not (Array.contains 0.0 (literalValue x).Data))
+                                          || (not (isNull (literalValue y)) && Array.forall Double.IsFinite (literalValue y).Data) ->
+                b.Apply(mulOp (shapeOf x) (shapeOf y), [| x; y |], shape)
+            | "neg", [| x |] when (match instructions[x].Kind with Primitive inner -> inner.Name = "neg" | _ -> false) -> instructions[x].Args[0]
+            | _ when ScalarCode.isElementwise op.Name op.Params -> b.Elementwise(op, args, shape)
+            | _ -> b.Emit(Primitive op, args, shape)
+
+        /// An elementwise primitive. Fused loops read each argument at the element's own index or
+        /// at 0, so an argument broadcast in any other way is materialised first.
+        member b.Elementwise(op: Op, args: int[], shape: int[]) =
+            let size = Shape.size shape
+            let fitted = args |> Array.map (fun a -> let n = Shape.size (shapeOf a) in if n = size || n = 1 then a else b.Broadcast(a, shape))
+            b.Emit(Primitive op, fitted, shape)
+
+    /// Keeps the inputs and what the outputs depend on, renumbering in the same order.
+    let private withoutDeadCode (instructions: Instruction[]) (outputs: int[]) =
+        let live = Array.zeroCreate instructions.Length
+        for o in outputs do live[o] <- true
+        for k in instructions.Length - 1 .. -1 .. 0 do
+            match instructions[k].Kind with
+            | Input _ -> live[k] <- true
+            | _ -> ()
+            if live[k] then for a in instructions[k].Args do live[a] <- true
+        let renumbered = Array.create instructions.Length -1
+        let kept = List<Instruction>()
+        for k in 0 .. instructions.Length - 1 do
+            if live[k] then
+                renumbered[k] <- kept.Count
+                kept.Add { instructions[k] with Args = instructions[k].Args |> Array.map (fun a -> renumbered[a]) }
+        { Instructions = kept.ToArray(); Outputs = outputs |> Array.map (fun o -> renumbered[o]) }
+
+    /// The program computing `outputs` from `inputs` (abstract variables of nesting `level`).
+    let lower (level: int) (inputs: Node[]) (outputs: Node[]) : Program =
+        let builder = Builder()
+        let index = Dictionary<Node, int>(HashIdentity.Reference)
+        inputs |> Array.iteri (fun i n -> index[n] <- builder.Input(i, n.Shape))
+        // A node outside the traced level (a constant, or a value an inner transform released)
+        // has a value: it enters the program as a literal.
+        let indexOf (n: Node) =
+            match index.TryGetValue n with
+            | true, k -> k
+            | _ ->
+                let k = builder.Literal n.Value
+                index[n] <- k
+                k
+        for node in Graph.topologicalOrder level outputs do
+            if not (index.ContainsKey node) then
+                index[node] <-
+                    match node.Kind with
+                    | Variable _ when node.Args.Length = 1 -> indexOf node.Args[0]
+                    | Apply op -> builder.Apply(op, node.Args |> Array.map indexOf, node.Shape)
+                    | _ -> builder.Literal node.Value
+        let outputIndices = outputs |> Array.map indexOf
+        withoutDeadCode (builder.Instructions.ToArray()) outputIndices

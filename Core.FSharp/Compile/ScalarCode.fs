@@ -1,0 +1,66 @@
+namespace FunctionalAD.Compilation
+
+open System
+open System.Globalization
+open System.Linq.Expressions
+open System.Reflection
+open Microsoft.FSharp.Quotations.Patterns
+open FunctionalAD.Primitives
+
+/// The elementwise primitives as scalar expressions (System.Linq.Expressions): the bodies of
+/// fused loops and of compiled scalar programs. Each formula is the one the primitive evaluates
+/// eagerly — `Math.*` where the primitive calls the TensorPrimitives function of the same name,
+/// the primitive's own scalar function otherwise — so compiled and eager results agree to the
+/// last bits (TensorPrimitives' vector paths may round the transcendental functions differently
+/// by an ulp).
+module internal ScalarCode =
+    /// The static method a quotation calls (how F# module functions are found without strings).
+    let private methodOf (q: Quotations.Expr) =
+        match q with
+        | Call(None, m, _) -> m
+        | _ -> invalidArg "q" "expected a call of a static method"
+
+    let private math (name: string) = typeof<Math>.GetMethod(name, [| typeof<double> |])
+    let private zero = Expression.Constant 0.0 :> Expression
+    let private one = Expression.Constant 1.0 :> Expression
+    let private call (m: MethodInfo) (args: Expression[]) = Expression.Call(m, args) :> Expression
+    let private mask (test: Expression) = Expression.Condition(test, one, zero) :> Expression
+
+    let private unaryMath name = Some(fun (a: Expression[]) -> call (math name) [| a[0] |])
+    let private unaryFunction q = Some(fun (a: Expression[]) -> call (methodOf q) [| a[0] |])
+    let private binary (build: Expression * Expression -> Expression) = Some(fun (a: Expression[]) -> build (a[0], a[1]))
+
+    /// The scalar formula of an elementwise primitive (by its name and parameters) as a builder
+    /// from argument expressions, or None for primitives that are not elementwise here.
+    let tryFormula (name: string) (parameters: string) : (Expression[] -> Expression) option =
+        match name with
+        | "add" -> binary (fun (a, b) -> Expression.Add(a, b))
+        | "sub" -> binary (fun (a, b) -> Expression.Subtract(a, b))
+        | "mul" -> binary (fun (a, b) -> Expression.Multiply(a, b))
+        | "div" -> binary (fun (a, b) -> Expression.Divide(a, b))
+        | "mulNoNan" -> binary (fun (a, b) -> Expression.Condition(Expression.Equal(a, zero), zero, Expression.Multiply(a, b)))
+        | "neg" -> Some(fun a -> Expression.Negate a[0])
+        | "exp" | "log" | "sqrt" | "sin" | "cos" | "tan" | "tanh" | "abs" -> unaryMath (string (Char.ToUpperInvariant name[0]) + name.Substring 1)
+        | "log1p" -> unaryFunction <@ Elementwise.log1pValue 0.0 @>
+        | "expm1" -> unaryFunction <@ Elementwise.expm1Value 0.0 @>
+        | "sigmoid" -> unaryFunction <@ Elementwise.sigmoidValue 0.0 @>
+        | "softplus" -> unaryFunction <@ Elementwise.softplusValue 0.0 @>
+        | "relu" -> unaryFunction <@ Elementwise.reluValue 0.0 @>
+        | "sign" -> unaryFunction <@ Elementwise.signValue 0.0 @>
+        | "maximum" -> binary (fun (a, b) -> call (methodOf <@ Elementwise.maximumValue 0.0 0.0 @>) [| a; b |])
+        | "minimum" -> binary (fun (a, b) -> call (methodOf <@ Elementwise.minimumValue 0.0 0.0 @>) [| a; b |])
+        | "pow" -> binary (fun (a, b) -> call (typeof<Math>.GetMethod("Pow")) [| a; b |])
+        | "powConst" ->
+            let c = Expression.Constant(Double.Parse(parameters, CultureInfo.InvariantCulture)) :> Expression
+            Some(fun a -> call (typeof<Math>.GetMethod("Pow")) [| a[0]; c |])
+        | "greater" -> binary (fun (a, b) -> mask (Expression.GreaterThan(a, b)))
+        | "greaterEqual" -> binary (fun (a, b) -> mask (Expression.GreaterThanOrEqual(a, b)))
+        | "less" -> binary (fun (a, b) -> mask (Expression.LessThan(a, b)))
+        | "lessEqual" -> binary (fun (a, b) -> mask (Expression.LessThanOrEqual(a, b)))
+        | "equal" -> binary (fun (a, b) -> mask (Expression.Equal(a, b)))
+        | "notEqual" -> binary (fun (a, b) -> mask (Expression.NotEqual(a, b)))
+        | "where" -> Some(fun a -> Expression.Condition(Expression.NotEqual(a[0], zero), a[1], a[2]))
+        | _ -> None
+
+    /// True for the primitives a fused loop can evaluate.
+    let isElementwise name parameters = (tryFormula name parameters).IsSome

@@ -1,0 +1,135 @@
+/// Every primitive's first and second derivatives against central finite differences at random
+/// points inside its domain (away from kinks, where finite differences are meaningless).
+module FunctionalAD.Tests.PrimitiveTests
+
+open Xunit
+open FunctionalAD
+open FunctionalAD.Tests.TestSupport
+
+/// Central differences with step h have error ≈ h²|f'''|/6 + ε|f|/h ≈ 1e-10 for the smooth,
+/// O(1)-scaled functions below, so 1e-6 leaves a wide margin without hiding real errors
+/// (a wrong rule is off by O(1)).
+let private tolerance = 1e-6
+
+let private weights n seed = Tensor.randomUniform seed 0.5 1.5 [| n |]
+
+/// Reduces a tensor-valued function to a scalar with fixed random weights, so that every
+/// output element's derivative is tested.
+let private scalarise (f: Tensor -> Tensor) (x: Tensor) =
+    let y = f x
+    Tensor.sum (Tensor.flatten y * weights y.Size 99)
+
+let private checkFirstAndSecond (f: Tensor -> Tensor) (x: Tensor) =
+    let g = scalarise f
+    assertTensorClose tolerance (Numerical.gradient g x) (AD.grad g x)
+    assertTensorClose tolerance (Numerical.jacobian (AD.grad g) x) (AD.hessian g x)
+
+let private positive seed shape = Tensor.randomUniform seed 0.3 2.0 shape
+let private anywhere seed shape = Tensor.randomUniform seed -1.5 1.5 shape
+/// Values bounded away from 0, for functions with a kink at 0.
+let private awayFromZero seed shape =
+    let u = Tensor.randomUniform seed 0.2 1.5 shape
+    let signs = Tensor.where (Tensor.greater (Tensor.randomUniform (seed + 1) -1.0 1.0 shape) (s 0.0)) (s 1.0) (s -1.0)
+    u * signs
+
+let unaryCases : obj[] seq =
+    [ "neg", (fun (x: Tensor) -> -x), anywhere
+      "exp", exp, anywhere
+      "log", log, positive
+      "log1p", Tensor.log1p, positive
+      "expm1", Tensor.expm1, anywhere
+      "sqrt", sqrt, positive
+      "sin", sin, anywhere
+      "cos", cos, anywhere
+      "tan", tan, anywhere
+      "tanh", tanh, anywhere
+      "sigmoid", Tensor.sigmoid, anywhere
+      "softplus", Tensor.softplus, anywhere
+      "relu", Tensor.relu, awayFromZero
+      "abs", abs, awayFromZero
+      "powConst 3", (fun x -> x ** 3.0), anywhere
+      "powConst -1.5", (fun x -> x ** -1.5), positive
+      "clamp", Tensor.clamp -0.5 0.5, awayFromZero
+      "reciprocal", (fun x -> 1.0 / x), positive
+      "square", Tensor.square, anywhere ]
+    |> Seq.map (fun (name, f, domain) -> [| box name; box (f: Tensor -> Tensor); box (domain: int -> int[] -> Tensor) |])
+
+[<Theory; MemberData(nameof unaryCases)>]
+let ``unary primitive derivatives match finite differences`` (_name: string, f: Tensor -> Tensor, domain: int -> int[] -> Tensor) =
+    checkFirstAndSecond f (domain 1 [| 5 |])
+
+let binaryCases : obj[] seq =
+    [ "add", (fun (a: Tensor) (b: Tensor) -> a + b), anywhere
+      "sub", (fun a b -> a - b), anywhere
+      "mul", (fun a b -> a * b), anywhere
+      "div", (fun a b -> a / b), positive
+      "pow", Tensor.pow, positive
+      "maximum", Tensor.maximum, anywhere
+      "minimum", Tensor.minimum, anywhere
+      "where", (fun a b -> Tensor.where (Tensor.greater a b) (a * b) (a - b)), anywhere ]
+    |> Seq.map (fun (name, f, domain) -> [| box name; box (f: Tensor -> Tensor -> Tensor); box (domain: int -> int[] -> Tensor) |])
+
+[<Theory; MemberData(nameof binaryCases)>]
+let ``binary primitive derivatives match finite differences, with broadcasting`` (_name: string, f: Tensor -> Tensor -> Tensor, domain: int -> int[] -> Tensor) =
+    // equal shapes
+    checkFirstAndSecond (fun x -> f (Tensor.slice [| (0, 4, 1) |] x) (Tensor.slice [| (4, 8, 1) |] x)) (domain 2 [| 8 |])
+    // (3,4) against (4): the second argument is broadcast along the rows
+    checkFirstAndSecond (fun x -> f (Tensor.reshape [| 3; 4 |] (Tensor.slice [| (0, 12, 1) |] x)) (Tensor.slice [| (12, 16, 1) |] x)) (domain 3 [| 16 |])
+    // (3,1) against (1,4): both broadcast
+    checkFirstAndSecond (fun x -> f (Tensor.reshape [| 3; 1 |] (Tensor.slice [| (0, 3, 1) |] x)) (Tensor.reshape [| 1; 4 |] (Tensor.slice [| (3, 7, 1) |] x))) (domain 4 [| 7 |])
+
+let tensorCases : obj[] seq =
+    let m (x: Tensor) = Tensor.reshape [| 3; 4 |] x
+    [ "sum", (fun x -> Tensor.sum x)
+      "sumAxes 0", (fun x -> Tensor.sumAxes [| 0 |] false (m x))
+      "sumAxes -1 keep", (fun x -> Tensor.sumAxes [| -1 |] true (m x))
+      "mean", (fun x -> Tensor.meanAxes [| 1 |] false (m x))
+      "prod", (fun x -> Tensor.prodAxes [| 1 |] false (m x))
+      "prod all", (fun x -> Tensor.prod (Tensor.slice [| (0, 5, 1) |] x))
+      "max", (fun x -> Tensor.maxAxes [| 0 |] false (m x))
+      "min", (fun x -> Tensor.minAxes [| 1 |] true (m x))
+      "logsumexp", (fun x -> Tensor.logsumexpAxes [| 1 |] false (m x))
+      "softmax", (fun x -> Tensor.softmax 1 (m x))
+      "logSoftmax", (fun x -> Tensor.logSoftmax 0 (m x))
+      "reshape", (fun x -> Tensor.reshape [| 2; 6 |] x * Tensor.reshape [| 2; 6 |] (Tensor.arange 12))
+      "transpose", (fun x -> Tensor.transpose (m x) * Tensor.reshape [| 4; 3 |] (Tensor.arange 12))
+      "permute", (fun x -> Tensor.permute [| 2; 0; 1 |] (Tensor.reshape [| 2; 3; 2 |] x) * (Tensor.arange 12 |> Tensor.reshape [| 2; 2; 3 |]))
+      "broadcastTo", (fun x -> Tensor.broadcastTo [| 2; 12 |] x * Tensor.reshape [| 2; 12 |] (Tensor.arange 24))
+      "slice stepped", (fun x -> Tensor.slice [| (0, 3, 2); (1, 4, 1) |] (m x))
+      "index", (fun x -> Tensor.index 1 2 (m x))
+      "gather repeats", (fun x -> Tensor.gather 0 [| 2; 0; 2 |] (m x))
+      "concat", (fun x -> Tensor.concat 1 [ m x; sin (m x) ])
+      "stack", (fun x -> Tensor.stack 0 [ x; x * x ])
+      "matmul", (fun x -> Tensor.matmul (m x) (Tensor.transpose (m x)))
+      "matmul batched", (fun x -> Tensor.matmul (Tensor.reshape [| 2; 2; 3 |] x) (Tensor.reshape [| 3; 2 |] (Tensor.slice [| (0, 6, 1) |] x)))
+      "matmul vector", (fun x -> Tensor.matmul (m x) (Tensor.slice [| (0, 4, 1) |] x))
+      "dot", (fun x -> Tensor.dot (Tensor.slice [| (0, 6, 1) |] x) (Tensor.slice [| (6, 12, 1) |] x))
+      "outer", (fun x -> Tensor.outer (Tensor.slice [| (0, 3, 1) |] x) (Tensor.slice [| (3, 7, 1) |] x))
+      "einsum ij,jk->ik", (fun x -> Tensor.einsum "ij,jk->ik" [ m x; Tensor.transpose (m x) ])
+      "einsum ii->i", (fun x -> Tensor.einsum "ii->i" [ Tensor.reshape [| 3; 3 |] (Tensor.slice [| (0, 9, 1) |] x) ])
+      "einsum ij->", (fun x -> Tensor.einsum "ij->" [ m x * m x ])
+      "diag", (fun x -> Tensor.diag (Tensor.slice [| (0, 4, 1) |] x) * Tensor.reshape [| 4; 4 |] (Tensor.arange 16))
+      "trace", (fun x -> Tensor.trace (Tensor.reshape [| 3; 3 |] (Tensor.slice [| (0, 9, 1) |] x))) ]
+    |> Seq.map (fun (name, f) -> [| box name; box (f: Tensor -> Tensor) |])
+
+[<Theory; MemberData(nameof tensorCases)>]
+let ``reduction, layout and product derivatives match finite differences`` (_name: string, f: Tensor -> Tensor) =
+    // distinct values, so max/min have no ties
+    checkFirstAndSecond f (Tensor.randomUniform 5 -1.0 1.0 [| 12 |] + 0.01 * Tensor.arange 12)
+
+/// A well-conditioned matrix built from x: A = I·3 + 0.3·reshape(x).
+let private wellConditioned (x: Tensor) = 3.0 * Tensor.eye 3 + 0.3 * Tensor.reshape [| 3; 3 |] x
+
+let linearAlgebraCases : obj[] seq =
+    let b = Tensor.ofArray [| 0.5; -1.0; 2.0 |]
+    [ "solve vector", (fun x -> Tensor.solve (wellConditioned x) b)
+      "solve matrix", (fun x -> Tensor.solve (wellConditioned x) (Tensor.transpose (wellConditioned x)))
+      "inverse", (fun x -> Tensor.inverse (wellConditioned x))
+      "det", (fun x -> Tensor.det (wellConditioned x))
+      "logDet", (fun x -> Tensor.logDet (wellConditioned x))
+      "cholesky", (fun x -> let a = wellConditioned x in Tensor.cholesky (Tensor.matmul a (Tensor.transpose a))) ]
+    |> Seq.map (fun (name, f) -> [| box name; box (f: Tensor -> Tensor) |])
+
+[<Theory; MemberData(nameof linearAlgebraCases)>]
+let ``linear algebra derivatives match finite differences`` (_name: string, f: Tensor -> Tensor) =
+    checkFirstAndSecond f (Tensor.randomUniform 6 -1.0 1.0 [| 9 |])

@@ -1,0 +1,82 @@
+/// Dense values: construction, conversion, broadcasting and kernels against direct loops.
+module FunctionalAD.Tests.ValueTests
+
+open Xunit
+open MathNet.Numerics.LinearAlgebra
+open FunctionalAD
+open FunctionalAD.Tests.TestSupport
+
+[<Fact>]
+let ``tensors convert to and from arrays and MathNet types`` () =
+    let m = Tensor.ofArray2D (array2D [ [ 1.0; 2.0; 3.0 ]; [ 4.0; 5.0; 6.0 ] ])
+    Assert.Equal<int[]>([| 2; 3 |], m.Shape)
+    Assert.Equal<float[]>([| 1.0; 2.0; 3.0; 4.0; 5.0; 6.0 |], m.ToArray())
+    let mm = Tensor.toMatrix m
+    Assert.Equal(6.0, mm[1, 2])
+    assertTensorClose 0.0 m (Tensor.ofMatrix mm)
+    assertTensorClose 0.0 (vec [ 1.0; 2.0 ]) (Tensor.ofVector (Vector<float>.Build.DenseOfArray [| 1.0; 2.0 |]))
+    Assert.Equal(5.0, (Tensor.toArray2D m)[1, 1])
+    let implicitTensor : Tensor = Tensor.op_Implicit 2.5
+    Assert.Equal(2.5, implicitTensor.ToScalar())
+
+[<Fact>]
+let ``broadcasting follows NumPy`` () =
+    let a = Tensor.reshape [| 3; 1 |] (vec [ 1.0; 2.0; 3.0 ])
+    let b = vec [ 10.0; 20.0 ]
+    let c = a + b
+    Assert.Equal<int[]>([| 3; 2 |], c.Shape)
+    Assert.Equal<float[]>([| 11.0; 21.0; 12.0; 22.0; 13.0; 23.0 |], c.ToArray())
+
+[<Fact>]
+let ``matmul matches a direct triple loop, with batches and transposes`` () =
+    let a = Tensor.randomNormal 1 [| 2; 3; 4 |]
+    let b = Tensor.randomNormal 2 [| 4; 5 |]
+    let c = Tensor.matmul a b
+    Assert.Equal<int[]>([| 2; 3; 5 |], c.Shape)
+    let av, bv, cv = a.ToArray(), b.ToArray(), c.ToArray()
+    for n in 0 .. 1 do
+        for i in 0 .. 2 do
+            for j in 0 .. 4 do
+                let expected = Seq.sum (seq { for k in 0 .. 3 -> av[n * 12 + i * 4 + k] * bv[k * 5 + j] })
+                assertClose 1e-14 expected cv[n * 15 + i * 5 + j]
+    assertTensorClose 1e-14 (Tensor.einsum "nik,kj->nij" [ a; b ]) c
+
+[<Fact>]
+let ``reductions over axes`` () =
+    let x = Tensor.reshape [| 2; 3; 2 |] (Tensor.arange 12)
+    Assert.Equal<float[]>([| 6.0; 9.0; 24.0; 27.0 |], (Tensor.sumAxes [| 1 |] false x).ToArray())
+    Assert.Equal<float[]>([| 4.0; 5.0; 10.0; 11.0 |], (Tensor.maxAxes [| 1 |] false x).ToArray())
+    Assert.Equal<int[]>([| 2; 1; 2 |], (Tensor.minAxes [| -2 |] true x).Shape)
+    Assert.Equal<float[]>([| 30.0; 36.0 |], (Tensor.sumAxes [| 0; 1 |] false x).ToArray())
+    assertClose 1e-15 0.0 (scalarOf (Tensor.prod x))
+    assertClose 1e-12 (log (Seq.sum (seq { for i in 0 .. 11 -> exp (float i) }))) (scalarOf (Tensor.logsumexp x))
+
+[<Fact>]
+let ``layout operations`` () =
+    let x = Tensor.reshape [| 3; 4 |] (Tensor.arange 12)
+    Assert.Equal<float[]>([| 1.0; 3.0; 9.0; 11.0 |], (Tensor.slice [| (0, 3, 2); (1, 4, 2) |] x).ToArray())
+    Assert.Equal<float[]>([| 8.0; 9.0; 10.0; 11.0 |], x[-1].ToArray())
+    Assert.Equal<float[]>([| 2.0; 6.0; 10.0 |], (Tensor.index 1 2 x).ToArray())
+    Assert.Equal<float[]>([| 8.0; 9.0; 10.0; 11.0; 0.0; 1.0; 2.0; 3.0 |], (Tensor.gather 0 [| 2; 0 |] x).ToArray())
+    Assert.Equal<int[]>([| 3; 8 |], (Tensor.concat 1 [ x; x ]).Shape)
+    Assert.Equal<int[]>([| 3; 2; 4 |], (Tensor.stack 1 [ x; x ]).Shape)
+    Assert.Equal<float[]>([| 0.0; 4.0; 8.0; 1.0 |], (Tensor.transpose x).ToArray()[0..3])
+    Assert.Equal<float[]>([| 0.0; 5.0; 10.0 |], (Tensor.diag (Tensor.slice [| (0, 3, 1); (0, 3, 1) |] x)).ToArray())
+
+[<Fact>]
+let ``log1p and expm1 are accurate near zero`` () =
+    assertClose 1e-15 1e-20 (scalarOf (Tensor.log1p (s 1e-20)))
+    assertClose 1e-15 1e-20 (scalarOf (Tensor.expm1 (s 1e-20)))
+    assertClose 1e-15 (System.Math.Log 1.5) (scalarOf (Tensor.log1p (s 0.5)))
+    Assert.Equal(0.0, scalarOf (Tensor.sigmoid (s -800.0)))
+    Assert.Equal(800.0, scalarOf (Tensor.softplus (s 800.0)))
+
+[<Fact>]
+let ``F# range slicing`` () =
+    let v = Tensor.arange 6
+    Assert.Equal<float[]>([| 1.0; 2.0; 3.0 |], v[1..3].ToArray())
+    Assert.Equal<float[]>([| 4.0; 5.0 |], v[4..].ToArray())
+    let m = Tensor.reshape [| 3; 4 |] (Tensor.arange 12)
+    Assert.Equal<float[]>([| 6.0; 7.0; 10.0; 11.0 |], m[1.., 2..].ToArray())
+    assertTensorClose 0.0 (vec [ 0.0; 1.0; 1.0; 0.0; 0.0; 0.0 ]) (AD.grad (fun (x: Tensor) -> Tensor.sum x[1..2]) v)
+    Assert.Throws<ShapeMismatchException>(fun () -> v[2..9] |> ignore) |> ignore

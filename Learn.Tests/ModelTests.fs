@@ -1,0 +1,40 @@
+module FunctionalAD.Learn.Tests.ModelTests
+
+open Xunit
+open FunctionalAD
+open FunctionalAD.Learn
+open FunctionalAD.Learn.Tests.TestSupport
+
+[<Fact>]
+let ``flatten and unflatten are inverse and differentiable`` () =
+    let p = [| { W = mat [ [ 1.0; 2.0 ]; [ 3.0; 4.0 ] ]; B = vec [ 5.0; 6.0 ] }; { W = mat [ [ 7.0 ]; [ 8.0 ] ]; B = vec [ 9.0 ] } |]
+    let flat = Params.flatten p
+    assertTensorClose 0.0 (Tensor.arange 9 + 1.0) flat
+    Assert.Equal(9, Params.count p)
+    assertClose 1e-15 (Seq.sumBy (fun k -> float (k * k)) (seq { 1 .. 9 })) (Params.dot p p)
+    assertClose 1e-15 (sqrt 285.0) (Params.norm p)
+    let back = Params.unflatten p flat
+    assertTensorClose 0.0 p[1].W back[1].W
+    // the gradient through unflatten is the flattened gradient of the structure
+    let f (q: Dense[]) = Tensor.sum (Tensor.square q[0].W) + Tensor.sum (q[1].B * q[1].B * q[1].B)
+    assertTensorClose 1e-15 (Params.flatten (AD.grad f p)) (AD.grad (fun v -> f (Params.unflatten p v)) flat)
+    Assert.Throws<System.ArgumentException>(fun () -> Params.unflatten p (Tensor.zeros [| 8 |]) |> ignore) |> ignore
+
+[<Fact>]
+let ``an MLP gradient has the model's structure and matches finite differences`` () =
+    let layers = Mlp.init Init.glorotUniform 3 [ 4; 5; 3 ]
+    Assert.Equal<int[]>([| 4; 5 |], layers[0].W.Shape)
+    Assert.Equal<int[]>([| 3 |], layers[1].B.Shape)
+    let x = Tensor.randomNormal 1 [| 6; 4 |]
+    let labels = [| 0; 1; 2; 0; 1; 2 |]
+    let loss (ls: Dense[]) = Loss.softmaxCrossEntropy (Mlp.apply Activation.tanh ls x) labels
+    let g = AD.grad loss layers
+    Assert.Equal(2, g.Length)
+    let numeric = Numerical.gradient (fun v -> loss (Params.unflatten layers v)) (Params.flatten layers)
+    assertTensorClose 1e-8 numeric (Params.flatten g)
+
+[<Fact>]
+let ``predictions pick the largest logit or the sign of the score`` () =
+    Assert.Equal<int[]>([| 2; 0 |], Predict.argmax (mat [ [ 0.1; 0.2; 0.3 ]; [ 5.0; -1.0; 4.0 ] ]))
+    Assert.Equal<int[]>([| 1; 0; 0 |], Predict.sign (vec [ 0.2; 0.0; -3.0 ]))
+    assertClose 0.0 0.75 (Predict.accuracy [| 1; 0; 2; 2 |] [| 1; 0; 2; 0 |])

@@ -1,0 +1,94 @@
+namespace FunctionalAD.Learn
+
+open System
+open FunctionalAD
+
+/// A first-order optimiser as a pure state transition over parameter structures:
+/// `Init parameters` is the initial state, `Update state parameters gradient` returns the new
+/// parameters and state. Nothing is mutated, so a training run can be replayed or branched.
+type Optimizer<'P, 'S> =
+    { Name: string
+      Init: 'P -> 'S
+      Update: 'S -> 'P -> 'P -> 'P * 'S }
+
+/// The state of Adam and AdamW: the step count and the running first and second moments.
+type AdamState<'P> = { Step: int; First: 'P; Second: 'P }
+
+/// Hyper-parameters of Adam (Kingma & Ba, 2015); AdamW adds decoupled weight decay.
+type AdamConfig =
+    { LearningRate: float
+      Beta1: float
+      Beta2: float
+      Epsilon: float
+      WeightDecay: float }
+
+/// The first-order optimisers. Each update is elementwise tensor algebra via `Tree.map2`.
+[<RequireQualifiedAccess>]
+module Optimizer =
+    let private checkRate operation (rate: float) =
+        if not (rate > 0.0) || Double.IsInfinity rate then raise (ArgumentOutOfRangeException("learningRate", rate, sprintf "%s: the learning rate must be positive and finite" operation))
+
+    let private checkBeta operation name (beta: float) =
+        if not (beta >= 0.0 && beta < 1.0) then raise (ArgumentOutOfRangeException(name, beta, sprintf "%s: %s must lie in [0, 1)" operation name))
+
+    /// Plain gradient descent: p ← p − η·g.
+    let sgd (learningRate: float) : Optimizer<'P, unit> =
+        checkRate "sgd" learningRate
+        { Name = sprintf "SGD(η=%g)" learningRate
+          Init = ignore
+          Update = fun () p g -> Params.addScaled p -learningRate g, () }
+
+    /// Heavy-ball momentum: v ← βv + g, p ← p − η·v. The state is the velocity v.
+    let momentum (learningRate: float) (beta: float) : Optimizer<'P, 'P> =
+        checkRate "momentum" learningRate
+        checkBeta "momentum" "beta" beta
+        { Name = sprintf "Momentum(η=%g, β=%g)" learningRate beta
+          Init = Params.zerosLike
+          Update =
+            fun v p g ->
+                let v' = Tree.map2 (fun vi gi -> beta * vi + gi) v g
+                Params.addScaled p -learningRate v', v' }
+
+    /// Nesterov momentum in the form used by PyTorch: v ← βv + g, p ← p − η(g + βv): the step
+    /// looks ahead along the updated velocity.
+    let nesterov (learningRate: float) (beta: float) : Optimizer<'P, 'P> =
+        checkRate "nesterov" learningRate
+        checkBeta "nesterov" "beta" beta
+        { Name = sprintf "Nesterov(η=%g, β=%g)" learningRate beta
+          Init = Params.zerosLike
+          Update =
+            fun v p g ->
+                let v' = Tree.map2 (fun vi gi -> beta * vi + gi) v g
+                Params.addScaled p -learningRate (Tree.map2 (fun gi vi -> gi + beta * vi) g v'), v' }
+
+    /// Adam's usual settings (β₁ = 0.9, β₂ = 0.999, ε = 1e-8, no weight decay) at a learning rate.
+    let adamDefaults (learningRate: float) =
+        { LearningRate = learningRate; Beta1 = 0.9; Beta2 = 0.999; Epsilon = 1e-8; WeightDecay = 0.0 }
+
+    /// Adam when WeightDecay = 0, AdamW (Loshchilov & Hutter, 2019) otherwise: bias-corrected
+    /// moments m, v and p ← p − η(m̂ / (√v̂ + ε) + λp). The decay acts on the weights directly
+    /// instead of entering the gradient, so it is not rescaled by the adaptive step.
+    let adamW (config: AdamConfig) : Optimizer<'P, AdamState<'P>> =
+        checkRate "adam" config.LearningRate
+        checkBeta "adam" "Beta1" config.Beta1
+        checkBeta "adam" "Beta2" config.Beta2
+        if not (config.Epsilon > 0.0) then raise (ArgumentOutOfRangeException("Epsilon", config.Epsilon, "adam: ε must be positive"))
+        if not (config.WeightDecay >= 0.0) then raise (ArgumentOutOfRangeException("WeightDecay", config.WeightDecay, "adam: the weight decay must not be negative"))
+        let { LearningRate = eta; Beta1 = b1; Beta2 = b2; Epsilon = eps; WeightDecay = decay } = config
+        { Name = if decay = 0.0 then sprintf "Adam(η=%g)" eta else sprintf "AdamW(η=%g, λ=%g)" eta decay
+          Init = fun p -> { Step = 0; First = Params.zerosLike p; Second = Params.zerosLike p }
+          Update =
+            fun s p g ->
+                let t = s.Step + 1
+                let m = Tree.map2 (fun mi gi -> b1 * mi + (1.0 - b1) * gi) s.First g
+                let v = Tree.map2 (fun vi gi -> b2 * vi + (1.0 - b2) * gi * gi) s.Second g
+                let c1 = 1.0 - Math.Pow(b1, float t)
+                let c2 = 1.0 - Math.Pow(b2, float t)
+                let direction = Tree.map2 (fun mi vi -> (mi / c1) / (Tensor.sqrt (vi / c2) + eps)) m v
+                let step = if decay = 0.0 then direction else Tree.map2 (fun d pi -> d + decay * pi) direction p
+                Params.addScaled p -eta step, { Step = t; First = m; Second = v } }
+
+    /// Adam with the given settings (the weight decay must be 0; use `adamW` for decay).
+    let adam (config: AdamConfig) : Optimizer<'P, AdamState<'P>> =
+        if config.WeightDecay <> 0.0 then raise (ArgumentException("adam: use adamW for weight decay", "config"))
+        adamW config
