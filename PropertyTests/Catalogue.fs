@@ -141,15 +141,21 @@ let private entries: Entry list =
       { Name = "logDet (8I + A)"; Arguments = square; F = fun a -> Tensor.logDet (wellConditioned a[0]) }
       { Name = "cholesky (8I + (A + At)/2)"; Arguments = square; F = fun a -> Tensor.cholesky (symmetric a[0]) } ]
 
-/// A primitive with arguments inside its domain.
-let cases: Arbitrary<Case> =
+let private caseOf (entry: Entry) =
     gen {
-        let! entry = Gen.elements entries
         let! args = entry.Arguments
         let! seed = Gen.choose (0, 1_000_000)
         return { Name = entry.Name; Args = args; F = entry.F; Seed = seed }
     }
+
+/// A primitive with arguments inside its domain.
+let cases: Arbitrary<Case> =
+    gen {
+        let! entry = Gen.elements entries
+        return! caseOf entry
+    }
     |> Arb.fromGen
 
-/// The names of all primitives in the catalogue.
-let names = entries |> List.map (fun e -> e.Name)
+/// One case of every primitive, in catalogue order.
+let everyPrimitive: Gen<Case list> =
+    entries |> List.map caseOf |> Gen.sequenceToList

@@ -46,7 +46,7 @@ let valueIn (d: Domain) : Gen<float> =
         return if negative then -m else m
     }
 
-/// A tensor of the given shape with values in the domain. Values are printed in full when a
+/// A sampled tensor: its shape and values. Values are printed in full when a
 /// property fails, so a counterexample can be replayed by hand.
 [<StructuredFormatDisplay("{Display}")>]
 type Sample =
@@ -55,10 +55,6 @@ type Sample =
     member s.Tensor = Tensor.create s.Shape s.Values
     member s.Display = sprintf "tensor %A %A" s.Shape s.Values
 
+/// A tensor of the shape with values in the domain.
 let sampleOf (d: Domain) (s: int[]) : Gen<Sample> =
     Gen.arrayOfLength (Shape.size s) (valueIn d) |> Gen.map (fun values -> { Shape = s; Values = values })
-
-/// A direction or cotangent: standard-scale values of either sign (zero allowed).
-let direction (s: int[]) : Gen<Sample> =
-    Gen.arrayOfLength (Shape.size s) (Gen.choose (-1000, 1000) |> Gen.map (fun k -> float k / 1000.0))
-    |> Gen.map (fun values -> { Shape = s; Values = values })

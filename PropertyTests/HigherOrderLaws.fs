@@ -94,7 +94,7 @@ let private inner (mode: InnerMode) (g: Tensor -> Tensor) (x: Tensor) (v: Tensor
     | ByVjp -> let y, pullback = AD.vjp g x in Tensor.sum (pullback (Tensor.onesLike y) * v)
 
 [<Fact>]
-let ``random nestings of derivatives do not confuse perturbations`` () =
+let ``random nestings of derivatives do not confuse perturbations in either mode`` () =
     // level₀(x) = b(x); level_{k+1}(x) = a(x) · D_y[level_k(y) + c·a(x)](x)[v]. The term c·a(x) is
     // constant in y, so it must not change the inner derivative: the same tower built without
     // it (the reference) has the same outer derivative. A transform that mistook the outer
@@ -111,6 +111,15 @@ let ``random nestings of derivatives do not confuse perturbations`` () =
                     fun (x: Tensor) ->
                         let constant = if withConstant then 0.75 * a x else Tensor.scalar 0.0
                         a x * inner mode (fun y -> level y + constant) x v) b
+            // The outermost derivative in reverse mode (grad) and in forward mode (jvp along w).
             let expected = AD.grad (tower false) x
-            let actual = AD.grad (tower true) x
-            Approx.tensorsClose (sprintf "nesting %A" modes) Approx.exactTolerance (p.Scale x + Approx.magnitude expected) expected actual))))
+            Approx.tensorsClose (sprintf "grad of nesting %A" modes) Approx.exactTolerance (p.Scale x + Approx.magnitude expected) expected (AD.grad (tower true) x)
+            let w = p.DirectionLike 2 x
+            let expected = snd (AD.jvp (tower false) x w)
+            let actual = snd (AD.jvp (tower true) x w)
+            Approx.tensorsClose (sprintf "jvp of nesting %A" modes) Approx.exactTolerance (p.Scale x + Approx.magnitude expected) expected actual
+            // Both towers could be wrong the same way, so the outer derivative is also checked
+            // against finite differences of the tower's value (which only needs the inner,
+            // first-order derivatives). Each level multiplies by a(x), hence the scale.
+            let scale = (1.0 + p.Scale x) ** float (modes.Length + 1) * (1.0 + q'.Scale x)
+            Approx.matchesFiniteDifference (sprintf "jvp of nesting %A vs finite differences" modes) (tower true) x w scale actual))))

@@ -159,9 +159,7 @@ let private steps: Map<string, Step> =
         "sum", unary Tensor.sum
         "sumAxes", reduction (fun axis keep x -> Tensor.sumAxes [| axis |] keep x)
         "meanAxes", reduction (fun axis keep x -> Tensor.meanAxes [| axis |] keep x)
-        // A zero in a product group makes the core's second derivative of prod NaN (a core bug,
-        // see SecondOrderLaws' skipped prod test), so zeros count as a kink until it is fixed.
-        "prodAxes", { reduction (fun axis keep x -> Tensor.prodAxes [| axis |] keep x) with Margin = fun _ a -> a[0].ToArray() |> Array.fold (fun m v -> min m (abs v)) infinity }
+        "prodAxes", reduction (fun axis keep x -> Tensor.prodAxes [| axis |] keep x)
         "maxAxes", { reduction (fun axis keep x -> Tensor.maxAxes [| axis |] keep x) with Margin = maxMargin (fun axis x -> Tensor.maxAxes [| axis |] true x) }
         "minAxes", { reduction (fun axis keep x -> Tensor.minAxes [| axis |] keep x) with Margin = maxMargin (fun axis x -> Tensor.minAxes [| axis |] true x) }
         "logsumexp", unary Tensor.logsumexp

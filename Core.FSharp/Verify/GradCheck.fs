@@ -81,6 +81,15 @@ type GradCheckReport =
       /// The options the check ran with.
       Options: GradCheckOptions }
 
+    /// The law of the worst comparison.
+    member r.Law = r.Worst.Law
+    /// Where the worst comparison was made (order, direction, input and output element).
+    member r.Where = r.Worst.Where
+    /// The worst comparison's relative error.
+    member r.WorstRelativeError = r.Worst.RelativeError
+    /// The tolerance the worst comparison was held to.
+    member r.Tolerance = r.Worst.Tolerance
+
     override r.ToString() =
         let w = r.Worst
         let verdict = if r.Passed then "passed" else sprintf "FAILED (%d of %d comparisons)" r.Failures.Length r.Checks
