@@ -140,3 +140,12 @@ let ``reductions over inner, outer and several axes, broadcasts and layout primi
     let x = uniform 11 0.5 1.5 [| 6; 4 |]
     assertSame (f x) (Compile.compile f x)
     assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)
+
+[<Fact>]
+let ``strided slices of matrices and their transposes (gradients) agree with eager`` () =
+    let f (x: Tensor) =
+        let window = Tensor.slice [| (1, 6, 2); (0, 4, 3) |] x
+        Tensor.sum (window * window * Tensor.slice [| (0, 3, 1); (2, 4, 1) |] x) + Tensor.sum (sin x[2])
+    let x = uniform 12 -1.0 1.0 [| 6; 4 |]
+    assertSame (f x) (Compile.compile f x)
+    assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)

@@ -6,9 +6,9 @@ open System.Linq.Expressions
 open FunctionalAD
 
 /// A program as steps over preallocated buffers. Elementwise instructions of one size run as
-/// fused loops (one pass, intermediates in registers); sums, broadcasts and matrix products
-/// write into their buffers; other primitives evaluate eagerly and are copied in. Buffers are
-/// shared between values whose lifetimes do not overlap (liveness over the step order).
+/// fused loops (one pass, intermediates in registers); sums, broadcasts, slices and matrix
+/// products write into their buffers; other primitives evaluate eagerly and are copied in.
+/// Buffers are shared between values whose lifetimes do not overlap (liveness over the step order).
 module internal BufferPlan =
     /// Fused loops stop growing here, so their code stays small enough for the JIT to optimise.
     let private maxFused = 64
@@ -132,6 +132,12 @@ module internal BufferPlan =
                     // turn a stale NaN into a NaN result.
                     Array.Clear b[k]
                     LinAlgKernels.gemmInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
+        | Primitive op when op.Name = "slice" ->
+            let starts, steps = DestinationKernels.parameterList op.Params "start", DestinationKernels.parameterList op.Params "step"
+            fun b -> DestinationKernels.windowCopy false argShapes[0] starts instruction.Shape steps b[args[0]] b[k]
+        | Primitive op when op.Name = "unslice" ->
+            let starts, steps = DestinationKernels.parameterList op.Params "start", DestinationKernels.parameterList op.Params "step"
+            fun b -> DestinationKernels.windowCopy true instruction.Shape starts argShapes[0] steps b[k] b[args[0]]
         | Primitive op -> eager op
         | _ -> invalidOp "inputs, constants and aliases have no step"
 

@@ -14,7 +14,7 @@ module internal ScalarPlan =
 
     /// The primitives that leave a single number unchanged (a sum of one element, a broadcast
     /// or layout change of a scalar).
-    let private identities = set [ "sum"; "sumTo"; "permute"; "slice"; "diagPart"; "diagEmbed"; "max"; "min"; "prod" ]
+    let private identities = set [ "sum"; "sumTo"; "permute"; "slice"; "unslice"; "diagPart"; "diagEmbed"; "max"; "min"; "prod" ]
 
     type private Role =
         | Computed of (Expression[] -> Expression)
