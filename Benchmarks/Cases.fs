@@ -154,6 +154,21 @@ let chain (s: Settings) =
       atMost name "eager gradient per operation" (perOp tEager) "ns" 1000.0
       atMost name "derivative graph nodes / k" (float derivativeNodes / float operations) "" 3.0 ]
 
+/// A fused elementwise chain against the same chain evaluated eagerly, one vectorised
+/// TensorPrimitives pass per operation.
+let fusion (s: Settings) =
+    let n = if s.Quick then 10_000 else 1_000_000
+    let name = sprintf "elementwise chain, n = %d" n
+    let f (x: Tensor) = exp (-(x * x)) * sin x * 0.5 + x / (1.0 + x * x)
+    let x = Tensor.randomNormal 7 [| n |]
+    let compiled = Compile.compile f
+    let summary = Compile.summarize f x
+    let tCompiled, tEager, ratio = pairedMs (s.Repetitions 21) (fun () -> force (compiled x)) (fun () -> force (f x))
+    [ info name "plan instructions (input and constants included)" (float summary.Instructions) (sprintf "in %d fused loop(s)" summary.FusedLoops)
+      info name "compiled (one fused loop)" tCompiled "ms"
+      info name "eager (one pass per operation)" tEager "ms"
+      info name "T(compiled) / T(eager)" ratio "×" ]
+
 /// Σ exp(x_i·x_{i+1}).
 let coupled (x: Tensor) =
     Tensor.sum (exp (Tensor.slice [| (0, -1, 1) |] x * Tensor.slice [| (1, Int32.MaxValue, 1) |] x))
