@@ -29,6 +29,20 @@ let medianMs (repetitions: int) (action: unit -> unit) =
     Array.sortInPlace times
     times[times.Length / 2]
 
+/// A case and its reference timed in alternation, `repetitions` pairs after one warm-up of
+/// each: (median of a, median of b, median of the per-pair ratios a/b). Alternating keeps the
+/// ratio fair on a shared machine whose load drifts during the run.
+let pairedMs (repetitions: int) (a: unit -> unit) (b: unit -> unit) =
+    let time (action: unit -> unit) =
+        let watch = Stopwatch.StartNew()
+        action ()
+        watch.Elapsed.TotalMilliseconds
+    a ()
+    b ()
+    let pairs = Array.init repetitions (fun _ -> let ta = time a in let tb = time b in ta, tb)
+    let median (values: float[]) = let v = Array.sort values in v[v.Length / 2]
+    median (Array.map fst pairs), median (Array.map snd pairs), median (pairs |> Array.map (fun (ta, tb) -> ta / tb))
+
 /// Wall time of one run in milliseconds (for work that runs once, such as tracing).
 let onceMs (action: unit -> unit) =
     let watch = Stopwatch.StartNew()

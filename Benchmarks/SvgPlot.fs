@@ -10,8 +10,8 @@ let private num (v: float) = v.ToString("0.##", CultureInfo.InvariantCulture)
 
 /// A log–log line plot of named series of (x, y) points (x, y > 0), with decade grid lines.
 let logLog (title: string) (xLabel: string) (yLabel: string) (series: (string * (float * float)[]) list) =
-    let width, height = 640.0, 420.0
-    let left, right, top, bottom = 70.0, 170.0, 40.0, 50.0
+    let width, height = 720.0, 420.0
+    let left, right, top, bottom = 70.0, 230.0, 40.0, 50.0
     let points = series |> List.collect (fun (_, p) -> List.ofArray p)
     let decades (values: float list) =
         let logs = values |> List.map Math.Log10

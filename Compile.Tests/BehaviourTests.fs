@@ -85,3 +85,21 @@ let ``constant outputs, returned inputs and aliases of inputs come back unchange
     Assert.Equal<int[]>([| 2; 2 |], b.Shape)
     Assert.Equal<float[]>(x.ToArray(), b.ToArray())
     Assert.Equal(7.0, c.ToScalar())
+
+[<Fact>]
+let ``every differentiation transform traces with abstract inputs`` () =
+    let f (x: Tensor) = Tensor.sum (exp (sin x) * x)
+    let g (x: Tensor) = Tensor.stack 0 [ Tensor.sum (x * x); Tensor.prod x; Tensor.max x ]
+    let x = uniform 33 -1.0 1.0 [| 4 |]
+    let v = uniform 34 -1.0 1.0 [| 4 |]
+    assertSame (AD.jacrev g x) (Compile.compile (AD.jacrev g) x)
+    assertSame (AD.jacfwd g x) (Compile.compile (AD.jacfwd g) x)
+    assertSame (AD.hvpReverse f x v) (Compile.compile (fun (x, v) -> AD.hvpReverse f x v) (x, v))
+    assertSame (snd (AD.linearize g x) v) (Compile.compile (fun (x, v) -> snd (AD.linearize g x) v) (x, v))
+    let s = Tensor.scalar 0.3
+    assertSame (AD.nthDerivative 3 sin s) (Compile.compile (AD.nthDerivative 3 sin) s)
+    let (value, aux), grad = AD.valueAndGradAux (fun x -> f x, x * 2.0) x
+    let (value', aux'), grad' = Compile.compile (AD.valueAndGradAux (fun x -> f x, x * 2.0)) x
+    assertSame value value'
+    assertSame aux aux'
+    assertSame grad grad'

@@ -140,3 +140,23 @@ let ``reductions over inner, outer and several axes, broadcasts and layout primi
     let x = uniform 11 0.5 1.5 [| 6; 4 |]
     assertSame (f x) (Compile.compile f x)
     assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)
+
+[<Fact>]
+let ``strided slices of matrices and their transposes (gradients) agree with eager`` () =
+    let f (x: Tensor) =
+        let window = Tensor.slice [| (1, 6, 2); (0, 4, 3) |] x
+        Tensor.sum (window * window * Tensor.slice [| (0, 3, 1); (2, 4, 1) |] x) + Tensor.sum (sin x[2])
+    let x = uniform 12 -1.0 1.0 [| 6; 4 |]
+    assertSame (f x) (Compile.compile f x)
+    assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)
+
+[<Fact>]
+let ``vectorised fused loops, with a scalar tail, agree with eager on every lane`` () =
+    let f (x: Tensor) =
+        let masked = Tensor.where (Tensor.greater x (Tensor.scalar 0.1)) (sqrt (abs x) * log (1.0 + x * x)) (exp x * sin x - cos x)
+        masked + Tensor.less x (Tensor.scalar -0.5) * 3.0 - Tensor.notEqual x (Tensor.scalar 0.0) + Tensor.equal x x / (2.0 + x * x)
+    let loss (x: Tensor) = Tensor.sum (f x * f x)
+    for n in [ 8; 37; 64 ] do
+        let x = uniform (50 + n) -1.0 1.0 [| n |]
+        assertSame (f x) (Compile.compile f x)
+        assertSame (AD.grad loss x) (Compile.compile (AD.grad loss) x)

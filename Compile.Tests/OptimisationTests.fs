@@ -57,3 +57,20 @@ let ``the gradient of the lectures' loss folds the seed and simplifies mulNoNan 
     Assert.True(summary.ScalarCode)
     // forward: −3.5w, exp, 1 + ·, and backward: 1/v2, ·exp, ·(−3.5): no multiplication by the seed 1
     Assert.True(summary.Instructions <= 9, sprintf "%d instructions" summary.Instructions)
+
+[<Fact>]
+let ``primitives whose parameters abbreviate them are not merged: gathers of different indices, clamps of different bounds`` () =
+    let f (x: Tensor) =
+        Tensor.sum (Tensor.gather 0 [| 0; 1 |] x * 10.0 + Tensor.gather 0 [| 2; 3 |] x)
+        + Tensor.sum (Tensor.clamp -0.1234567 0.5 x - Tensor.clamp -0.1234568 0.5 x)
+    let x = Tensor.ofArray [| 1.0; 2.0; -0.12345675; 4.0 |]
+    assertSame (f x) (Compile.compile f x)
+    assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)
+
+[<Fact>]
+let ``user-defined functions with custom rules compile, values and derivatives`` () =
+    let softClip = Custom.withVjp "softClip" (fun x -> tanh x * 2.0) (fun x _ g -> g * 2.0 * (1.0 - tanh x * tanh x))
+    let f (x: Tensor) = Tensor.sum (softClip (x * 3.0) * x)
+    let x = uniform 21 -1.0 1.0 [| 7 |]
+    assertSame (f x) (Compile.compile f x)
+    assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)

@@ -3,12 +3,13 @@ namespace FunctionalAD.Compilation
 open System
 open System.Collections.Generic
 open System.Linq.Expressions
+open System.Numerics
 open FunctionalAD
 
 /// A program as steps over preallocated buffers. Elementwise instructions of one size run as
-/// fused loops (one pass, intermediates in registers); sums, broadcasts and matrix products
-/// write into their buffers; other primitives evaluate eagerly and are copied in. Buffers are
-/// shared between values whose lifetimes do not overlap (liveness over the step order).
+/// fused loops (one pass, intermediates in registers); sums, broadcasts, slices and matrix
+/// products write into their buffers; other primitives evaluate eagerly and are copied in.
+/// Buffers are shared between values whose lifetimes do not overlap (liveness over the step order).
 module internal BufferPlan =
     /// Fused loops stop growing here, so their code stays small enough for the JIT to optimise.
     let private maxFused = 64
@@ -54,51 +55,58 @@ module internal BufferPlan =
             Array.init source.Length (fun a -> a < lead || (target[a - lead] = 1 && source[a] <> 1))
 
     /// The code of one fused loop: for each element i, the members' formulas in order; members
-    /// read by other steps or returned are stored into their buffers.
+    /// read by other steps or returned are stored into their buffers. When every member has a
+    /// vector form, a Vector<double> loop does the elements in lanes and the scalar loop the rest.
     let private fusedLoop (program: Program) (members: int[]) (materialised: int -> bool) =
         let size = program.SizeOf members[0]
         let buffers = Expression.Parameter(typeof<double[][]>, "buffers")
         let i = Expression.Variable(typeof<int>, "i")
         let prologue = List<Expression>()
         let hoisted = List<ParameterExpression>()
-        let arrays = Dictionary<int, ParameterExpression>()
-        let arrayOf (r: int) =
-            match arrays.TryGetValue r with
-            | true, a -> a
+        // Reads hoisted before the loops, once per name.
+        let hoist (cache: Dictionary<int, ParameterExpression>) (r: int) (valueType: Type) (name: string) (value: unit -> Expression) =
+            match cache.TryGetValue r with
+            | true, v -> v
             | _ ->
-                let a = Expression.Variable(typeof<double[]>, sprintf "b%d" r)
-                hoisted.Add a
-                prologue.Add(Expression.Assign(a, Expression.ArrayIndex(buffers, Expression.Constant r)))
-                arrays[r] <- a
-                a
-        let scalars = Dictionary<int, ParameterExpression>()
-        let outside (r: int) : Expression =
-            if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i)
-            else
-                match scalars.TryGetValue r with
-                | true, s -> s
-                | _ ->
-                    let s = Expression.Variable(typeof<double>, sprintf "s%d" r)
-                    hoisted.Add s
-                    prologue.Add(Expression.Assign(s, Expression.ArrayIndex(arrayOf r, Expression.Constant 0)))
-                    scalars[r] <- s
-                    s
-        let formulaOf k =
-            match program.Instructions[k].Kind with
-            | Primitive op -> (ScalarCode.tryFormula op.Name op.Params).Value
-            | _ -> invalidOp "a fused loop holds elementwise primitives only"
-        let save k (v: ParameterExpression) =
-            if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
-        let locals, body = Fusion.statements program members formulaOf program.Storage outside save
-        let exit = Expression.Label "done"
-        let loop =
-            Expression.Loop(
-                Expression.IfThenElse(
-                    Expression.LessThan(i, Expression.Constant size),
-                    Expression.Block(locals, body @ [ Expression.PostIncrementAssign i :> Expression ]),
-                    Expression.Break exit),
-                exit)
-        let code = Expression.Block(Seq.append hoisted [ i ], Seq.append prologue [ Expression.Assign(i, Expression.Constant 0) :> Expression; loop :> Expression ])
+                let v = Expression.Variable(valueType, sprintf "%s%d" name r)
+                let initial = value ()
+                hoisted.Add v
+                prologue.Add(Expression.Assign(v, initial))
+                cache[r] <- v
+                v
+        let arrays, scalars, splats = Dictionary<int, ParameterExpression>(), Dictionary<int, ParameterExpression>(), Dictionary<int, ParameterExpression>()
+        let arrayOf r = hoist arrays r typeof<double[]> "b" (fun () -> Expression.ArrayIndex(buffers, Expression.Constant r))
+        let scalarOf r = hoist scalars r typeof<double> "s" (fun () -> Expression.ArrayIndex(arrayOf r, Expression.Constant 0))
+        let loop (condition: Expression) (locals: ParameterExpression list, body: Expression list) (advance: Expression) =
+            let exit = Expression.Label()
+            Expression.Loop(Expression.IfThenElse(condition, Expression.Block(locals, body @ [ advance ]), Expression.Break exit), exit) :> Expression
+        let scalarLoop =
+            let outside (r: int) : Expression = if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i) else scalarOf r
+            let formulaOf k =
+                match program.Instructions[k].Kind with
+                | Primitive op -> (ScalarCode.tryFormula op.Name op.Params).Value
+                | _ -> invalidOp "a fused loop holds elementwise primitives only"
+            let save k (v: ParameterExpression) =
+                if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
+            loop (Expression.LessThan(i, Expression.Constant size)) (Fusion.statements typeof<double> program members formulaOf program.Storage outside save) (Expression.PostIncrementAssign i)
+        let vectorFormulas =
+            members |> Array.map (fun k -> match program.Instructions[k].Kind with Primitive op -> ScalarCode.tryVectorFormula op.Name | _ -> None)
+        let width = Vector<double>.Count
+        let vectorLoop =
+            if Vector.IsHardwareAccelerated && size >= 2 * width && vectorFormulas |> Array.forall Option.isSome then
+                let lanes = typeof<Vector<double>>
+                let load = lanes.GetConstructor [| typeof<double[]>; typeof<int> |]
+                let splat = lanes.GetConstructor [| typeof<double> |]
+                let store = lanes.GetMethod("CopyTo", [| typeof<double[]>; typeof<int> |])
+                let outside (r: int) : Expression =
+                    if program.SizeOf r = size then Expression.New(load, arrayOf r, i)
+                    else hoist splats r lanes "w" (fun () -> Expression.New(splat, scalarOf r))
+                let formulaOf k = vectorFormulas[Array.IndexOf(members, k)].Value
+                let save k (v: ParameterExpression) = if materialised k then Some(Expression.Call(v, store, arrayOf k, i) :> Expression) else None
+                let statements = Fusion.statements lanes program members formulaOf program.Storage outside save
+                [ loop (Expression.LessThanOrEqual(i, Expression.Constant(size - width))) statements (Expression.AddAssign(i, Expression.Constant width)) ]
+            else []
+        let code = Expression.Block(Seq.append hoisted [ i ], Seq.concat [ Seq.ofList (List.ofSeq prologue); Seq.singleton (Expression.Assign(i, Expression.Constant 0) :> Expression); Seq.ofList vectorLoop; Seq.singleton scalarLoop ])
         let run = Expression.Lambda<Action<double[][]>>(code, [| buffers |]).Compile()
         fun (b: double[][]) -> run.Invoke b
 
@@ -132,6 +140,12 @@ module internal BufferPlan =
                     // turn a stale NaN into a NaN result.
                     Array.Clear b[k]
                     LinAlgKernels.gemmInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
+        | Primitive op when op.Name = "slice" ->
+            let starts, steps = DestinationKernels.parameterList op.Params "start", DestinationKernels.parameterList op.Params "step"
+            fun b -> DestinationKernels.windowCopy false argShapes[0] starts instruction.Shape steps b[args[0]] b[k]
+        | Primitive op when op.Name = "unslice" ->
+            let starts, steps = DestinationKernels.parameterList op.Params "start", DestinationKernels.parameterList op.Params "step"
+            fun b -> DestinationKernels.windowCopy true instruction.Shape starts argShapes[0] steps b[k] b[args[0]]
         | Primitive op -> eager op
         | _ -> invalidOp "inputs, constants and aliases have no step"
 

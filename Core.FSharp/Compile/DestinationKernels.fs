@@ -78,3 +78,33 @@ module internal DestinationKernels =
                 else
                     let offset = p * cb
                     for j in 0 .. n - 1 do c[row + j] <- c[row + j] + aip * b[offset + j]
+
+    /// An integer list of a primitive's parameters, e.g. "start" in "start=[0,2],count=[3,1],step=[1,1]".
+    let parameterList (parameters: string) (name: string) =
+        let from = parameters.IndexOf(name + "=[", StringComparison.Ordinal) + name.Length + 2
+        parameters.Substring(from, parameters.IndexOf(']', from) - from).Split(',', StringSplitOptions.RemoveEmptyEntries) |> Array.map int
+
+    /// The strided window of a slice: element j of the window (shape `counts`, row-major) is
+    /// element start + index·step of the whole (shape `shape`). Copies window ← whole, or
+    /// whole ← window when `scatter` (the transpose, `unslice`; the rest of whole is zeroed).
+    let windowCopy (scatter: bool) (shape: int[]) (starts: int[]) (counts: int[]) (steps: int[]) (whole: double[]) (window: double[]) =
+        let strides = Shape.strides shape
+        let origin = Array.fold2 (fun acc s st -> acc + s * st) 0 starts strides
+        if scatter then Array.Clear whole
+        let rank = counts.Length
+        if rank = 0 then
+            if scatter then whole[origin] <- window[0] else window[0] <- whole[origin]
+        elif window.Length > 0 then
+            let inner = counts[rank - 1]
+            let innerStride = strides[rank - 1] * steps[rank - 1]
+            for row in 0 .. window.Length / inner - 1 do
+                let mutable rest = row
+                let mutable offset = origin
+                for d in rank - 2 .. -1 .. 0 do
+                    offset <- offset + (rest % counts[d]) * strides[d] * steps[d]
+                    rest <- rest / counts[d]
+                let first = row * inner
+                if scatter then
+                    for j in 0 .. inner - 1 do whole[offset + j * innerStride] <- window[first + j]
+                else
+                    for j in 0 .. inner - 1 do window[first + j] <- whole[offset + j * innerStride]

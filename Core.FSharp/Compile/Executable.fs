@@ -1,5 +1,6 @@
 namespace FunctionalAD.Compilation
 
+open System
 open System.Collections.Generic
 open System.Linq.Expressions
 open System.Threading
@@ -38,10 +39,11 @@ type internal Spare<'W when 'W: not struct and 'W: null>(create: unit -> 'W) =
 /// Straight-line scalar code for a run of instructions, shared by fused loops and compiled
 /// scalar programs: every instruction becomes a local variable assigned from its formula.
 module internal Fusion =
-    /// The locals and statements computing `members` (in order). `formulaOf k` builds k's value
-    /// from its arguments' expressions; `resolve` maps an argument to the instruction holding its
-    /// value; `outside r` reads a value computed before; `save k v` stores a member needed later.
-    let statements (program: Program) (members: int[]) (formulaOf: int -> (Expression[] -> Expression))
+    /// The locals (of type `valueType`: double, or Vector<double> in vectorised loops) and
+    /// statements computing `members` (in order). `formulaOf k` builds k's value from its
+    /// arguments' expressions; `resolve` maps an argument to the instruction holding its value;
+    /// `outside r` reads a value computed before; `save k v` stores a member needed later.
+    let statements (valueType: Type) (program: Program) (members: int[]) (formulaOf: int -> (Expression[] -> Expression))
                    (resolve: int -> int) (outside: int -> Expression) (save: int -> ParameterExpression -> Expression option) =
         let locals = Dictionary<int, ParameterExpression>()
         let body = List<Expression>()
@@ -51,7 +53,7 @@ module internal Fusion =
             | true, v -> v :> Expression
             | _ -> outside r
         for k in members do
-            let v = Expression.Variable(typeof<double>, sprintf "v%d" k)
+            let v = Expression.Variable(valueType, sprintf "v%d" k)
             body.Add(Expression.Assign(v, formulaOf k (program.Instructions[k].Args |> Array.map valueOf)))
             locals[k] <- v
             save k v |> Option.iter body.Add

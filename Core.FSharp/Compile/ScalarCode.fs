@@ -3,6 +3,7 @@ namespace FunctionalAD.Compilation
 open System
 open System.Globalization
 open System.Linq.Expressions
+open System.Numerics
 open System.Reflection
 open Microsoft.FSharp.Quotations.Patterns
 open FunctionalAD.Primitives
@@ -64,3 +65,41 @@ module internal ScalarCode =
 
     /// True for the primitives a fused loop can evaluate.
     let isElementwise name parameters = (tryFormula name parameters).IsSome
+
+    let private vector = typeof<Vector<double>>
+    let private zeros = Expression.Constant Vector<double>.Zero :> Expression
+    let private ones = Expression.Constant Vector<double>.One :> Expression
+
+    /// A method of System.Numerics.Vector on Vector<double>: the overload for double that returns
+    /// Vector<double> where there is one, else the generic method made for double.
+    let private vectorMethod (name: string) (arity: int) =
+        let generic () =
+            let definition = typeof<Vector>.GetMethods() |> Array.find (fun m -> m.Name = name && m.IsGenericMethodDefinition && m.GetParameters().Length = arity)
+            definition.MakeGenericMethod typeof<double>
+        match typeof<Vector>.GetMethod(name, Array.create arity vector) with
+        | null -> generic ()
+        | m when m.ReturnType = vector -> m
+        | _ -> generic ()
+
+    let private select (mask: Expression) (a: Expression) (b: Expression) = call (vectorMethod "ConditionalSelect" 3) [| mask; a; b |]
+    let private vectorUnary name = Some(fun (a: Expression[]) -> call (vectorMethod name 1) [| a[0] |])
+    let private vectorMask name = binary (fun (a, b) -> select (call (vectorMethod name 2) [| a; b |]) ones zeros)
+
+    /// The same formulas on Vector<double> lanes, for the primitives whose vector form computes
+    /// what the scalar one does (IEEE arithmetic, comparisons, selection, √, |·|); None for the
+    /// others, whose loops stay scalar. Vector.Exp/Log/Sin/Cos exist but measured slower than
+    /// scalar Math calls (BENCHMARKS.md), so transcendental functions keep a loop scalar.
+    let tryVectorFormula (name: string) : (Expression[] -> Expression) option =
+        match name with
+        | "add" | "sub" | "mul" | "div" | "neg" -> tryFormula name ""
+        | "mulNoNan" -> binary (fun (a, b) -> select (call (vectorMethod "Equals" 2) [| a; zeros |]) zeros (Expression.Multiply(a, b)))
+        | "sqrt" -> vectorUnary "SquareRoot"
+        | "abs" -> vectorUnary "Abs"
+        | "greater" -> vectorMask "GreaterThan"
+        | "greaterEqual" -> vectorMask "GreaterThanOrEqual"
+        | "less" -> vectorMask "LessThan"
+        | "lessEqual" -> vectorMask "LessThanOrEqual"
+        | "equal" -> vectorMask "Equals"
+        | "notEqual" -> binary (fun (a, b) -> select (call (vectorMethod "Equals" 2) [| a; b |]) zeros ones)
+        | "where" -> Some(fun a -> select (call (vectorMethod "Equals" 2) [| a[0]; zeros |]) a[2] a[1])
+        | _ -> None

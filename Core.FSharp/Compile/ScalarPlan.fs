@@ -14,7 +14,7 @@ module internal ScalarPlan =
 
     /// The primitives that leave a single number unchanged (a sum of one element, a broadcast
     /// or layout change of a scalar).
-    let private identities = set [ "sum"; "sumTo"; "permute"; "slice"; "diagPart"; "diagEmbed"; "max"; "min"; "prod" ]
+    let private identities = set [ "sum"; "sumTo"; "permute"; "slice"; "unslice"; "diagPart"; "diagEmbed"; "max"; "min"; "prod" ]
 
     type private Role =
         | Computed of (Expression[] -> Expression)
@@ -67,7 +67,7 @@ module internal ScalarPlan =
             let formulaOf k = match roles[k] with Some(Computed f) -> f | _ -> invalidOp "only computed instructions have code"
             let code =
                 chunks |> Array.map (fun members ->
-                    let locals, body = Fusion.statements program members formulaOf (fun a -> source[a]) outside save
+                    let locals, body = Fusion.statements typeof<double> program members formulaOf (fun a -> source[a]) outside save
                     Expression.Lambda<Action<double[]>>(Expression.Block(locals, body), [| registers |]).Compile())
             let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
             let spare = Spare(fun () -> Array.zeroCreate<double> count)
