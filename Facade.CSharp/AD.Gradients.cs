@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using static FunctionalAD.Interop;
 
 namespace FunctionalAD;
@@ -38,6 +39,7 @@ public static partial class AD
     /// <param name="f">A function returning a one-element tensor.</param>
     /// <returns>x ↦ ∇f(x); it can be differentiated again.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    [OverloadResolutionPriority(1)] // see AD.Expressions.cs
     public static Func<Tensor, Tensor> Grad(Func<Tensor, Tensor> f)
     {
         ArgumentNullException.ThrowIfNull(f);
@@ -48,6 +50,7 @@ public static partial class AD
     /// <summary>The gradients of a scalar function of two tensors with respect to both.</summary>
     /// <param name="f">A function returning a one-element tensor.</param>
     /// <returns>(x, y) ↦ (∂f/∂x, ∂f/∂y).</returns>
+    [OverloadResolutionPriority(1)] // see AD.Expressions.cs
     public static Func<Tensor, Tensor, (Tensor, Tensor)> Grad(Func<Tensor, Tensor, Tensor> f)
     {
         var g = ValueAndGrad(f);
@@ -77,6 +80,7 @@ public static partial class AD
     /// <summary>The gradients of a scalar function of three tensors with respect to all three.</summary>
     /// <param name="f">A function returning a one-element tensor.</param>
     /// <returns>(x, y, z) ↦ (∂f/∂x, ∂f/∂y, ∂f/∂z).</returns>
+    [OverloadResolutionPriority(1)] // see AD.Expressions.cs
     public static Func<Tensor, Tensor, Tensor, (Tensor, Tensor, Tensor)> Grad(Func<Tensor, Tensor, Tensor, Tensor> f)
     {
         var g = ValueAndGrad(f);
@@ -106,6 +110,7 @@ public static partial class AD
     /// <summary>The gradients of a scalar function of four tensors with respect to all four.</summary>
     /// <param name="f">A function returning a one-element tensor.</param>
     /// <returns>(a, b, c, d) ↦ the four partial gradients.</returns>
+    [OverloadResolutionPriority(1)] // see AD.Expressions.cs
     public static Func<Tensor, Tensor, Tensor, Tensor, (Tensor, Tensor, Tensor, Tensor)> Grad(Func<Tensor, Tensor, Tensor, Tensor, Tensor> f)
     {
         var g = ValueAndGrad(f);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using static FunctionalAD.Interop;
 
 namespace FunctionalAD;
@@ -103,6 +104,7 @@ public static partial class AD
     /// <summary>The Hessian of a scalar function (input shape followed by input shape), forward-over-reverse.</summary>
     /// <param name="f">A function returning a one-element tensor.</param>
     /// <returns>x ↦ H(x).</returns>
+    [OverloadResolutionPriority(1)] // see AD.Expressions.cs
     public static Func<Tensor, Tensor> Hessian(Func<Tensor, Tensor> f)
     {
         ArgumentNullException.ThrowIfNull(f);
@@ -124,6 +126,7 @@ public static partial class AD
     /// <summary>The derivative of a function of a scalar (elementwise for an elementwise function), by forward mode.</summary>
     /// <param name="f">The function.</param>
     /// <returns>x ↦ f′(x); it can be differentiated again.</returns>
+    [OverloadResolutionPriority(1)] // see AD.Expressions.cs
     public static Func<Tensor, Tensor> Derivative(Func<Tensor, Tensor> f)
     {
         ArgumentNullException.ThrowIfNull(f);
