@@ -17,7 +17,7 @@ public static partial class AD
     private static Func<Tensor[], (Tensor Value, Tensor[] Gradients)> ValueAndGradOfArgs(
         string operation, Func<Tensor[], Tensor> f, int arity, int[] argnums)
     {
-        var chosen = Check.Argnums(operation, argnums, arity);
+        var chosen = Guard.Argnums(operation, argnums, arity);
         return args =>
         {
             var picked = chosen.Select(i => args[i]).ToArray();

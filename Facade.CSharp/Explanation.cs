@@ -36,7 +36,7 @@ public sealed class Explanation : IRichDisplay
         var values = a.ToArray();
         return values.Length == 1
             ? TensorHtml.Number(values[0])
-            : $"{Check.Format(a.Shape)} ‖·‖ = {TensorHtml.Number(Math.Sqrt(values.Sum(v => v * v)))}";
+            : $"{Guard.Format(a.Shape)} ‖·‖ = {TensorHtml.Number(Math.Sqrt(values.Sum(v => v * v)))}";
     }
 
     /// <summary>The table as HTML.</summary>

@@ -14,7 +14,7 @@ internal static class Interop
 }
 
 /// <summary>Argument checks shared by the façade: they run before any tracing.</summary>
-internal static class Check
+internal static class Guard
 {
     /// <summary>Validates an `argnums` choice for a function of <paramref name="arity"/> tensors.</summary>
     internal static int[] Argnums(string operation, int[]? argnums, int arity)

@@ -352,7 +352,7 @@ public static class TensorExtensions
         ArgumentNullException.ThrowIfNull(ranges);
         var shape = x.Shape;
         if (ranges.Length > shape.Length)
-            throw new ArgumentException($"Slice: {ranges.Length} ranges for a tensor of shape {Check.Format(shape)}.", nameof(ranges));
+            throw new ArgumentException($"Slice: {ranges.Length} ranges for a tensor of shape {Guard.Format(shape)}.", nameof(ranges));
         var triples = new Tuple<int, int, int>[shape.Length];
         for (var axis = 0; axis < shape.Length; axis++)
         {
@@ -364,7 +364,7 @@ public static class TensorExtensions
             }
             catch (ArgumentOutOfRangeException)
             {
-                throw new ArgumentException($"Slice: range {range} is outside axis {axis} of length {shape[axis]} (shape {Check.Format(shape)}).", nameof(ranges));
+                throw new ArgumentException($"Slice: range {range} is outside axis {axis} of length {shape[axis]} (shape {Guard.Format(shape)}).", nameof(ranges));
             }
             triples[axis] = Tuple.Create(start, start + length, 1);
         }
@@ -383,7 +383,7 @@ public static class TensorExtensions
         var shape = x.Shape;
         var a = axis < 0 ? axis + shape.Length : axis;
         if (a < 0 || a >= shape.Length)
-            throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Slice: no axis {axis} in shape {Check.Format(shape)}.");
+            throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Slice: no axis {axis} in shape {Guard.Format(shape)}.");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(step);
         var triples = shape.Select((d, k) => k == a ? Tuple.Create(start, stop, step) : Tuple.Create(0, d, 1)).ToArray();
         return TensorModule.slice(triples, x);

@@ -41,10 +41,10 @@ public static class Tensors
     public static Tensor FromArray(double[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var s = Check.Shape(shape, nameof(shape));
+        var s = Guard.Shape(shape, nameof(shape));
         var size = s.Aggregate(1L, (acc, d) => acc * d);
         if (size != data.Length)
-            throw new ArgumentException($"FromArray: shape {Check.Format(s)} holds {size} elements but {data.Length} were given.", nameof(data));
+            throw new ArgumentException($"FromArray: shape {Guard.Format(s)} holds {size} elements but {data.Length} were given.", nameof(data));
         return TensorModule.create(s, data);
     }
 
@@ -69,18 +69,18 @@ public static class Tensors
     /// <summary>Zeros of the given shape.</summary>
     /// <param name="shape">The shape.</param>
     /// <returns>The tensor.</returns>
-    public static Tensor Zeros(params int[] shape) => TensorModule.zeros(Check.Shape(shape, nameof(shape)));
+    public static Tensor Zeros(params int[] shape) => TensorModule.zeros(Guard.Shape(shape, nameof(shape)));
 
     /// <summary>Ones of the given shape.</summary>
     /// <param name="shape">The shape.</param>
     /// <returns>The tensor.</returns>
-    public static Tensor Ones(params int[] shape) => TensorModule.ones(Check.Shape(shape, nameof(shape)));
+    public static Tensor Ones(params int[] shape) => TensorModule.ones(Guard.Shape(shape, nameof(shape)));
 
     /// <summary>A tensor of the given shape filled with one value.</summary>
     /// <param name="value">The value.</param>
     /// <param name="shape">The shape.</param>
     /// <returns>The tensor.</returns>
-    public static Tensor Full(double value, params int[] shape) => TensorModule.full(Check.Shape(shape, nameof(shape)), value);
+    public static Tensor Full(double value, params int[] shape) => TensorModule.full(Guard.Shape(shape, nameof(shape)), value);
 
     /// <summary>Zeros shaped like <paramref name="x"/>.</summary>
     /// <param name="x">The template.</param>
@@ -125,7 +125,7 @@ public static class Tensors
     /// <param name="seed">The seed.</param>
     /// <param name="shape">The shape.</param>
     /// <returns>The tensor.</returns>
-    public static Tensor RandomNormal(int seed, params int[] shape) => TensorModule.randomNormal(seed, Check.Shape(shape, nameof(shape)));
+    public static Tensor RandomNormal(int seed, params int[] shape) => TensorModule.randomNormal(seed, Guard.Shape(shape, nameof(shape)));
 
     /// <summary>Uniform samples in [<paramref name="low"/>, <paramref name="high"/>) from a seeded generator.</summary>
     /// <param name="seed">The seed.</param>
@@ -136,7 +136,7 @@ public static class Tensors
     public static Tensor RandomUniform(int seed, double low, double high, params int[] shape)
     {
         if (!(low <= high)) throw new ArgumentException($"RandomUniform: low ({low}) must not exceed high ({high}).", nameof(low));
-        return TensorModule.randomUniform(seed, low, high, Check.Shape(shape, nameof(shape)));
+        return TensorModule.randomUniform(seed, low, high, Guard.Shape(shape, nameof(shape)));
     }
 
     /// <summary>Joins tensors along an existing axis.</summary>

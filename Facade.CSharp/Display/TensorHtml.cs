@@ -19,7 +19,7 @@ internal static class TensorHtml
         var data = t.ToArray();
         var html = new StringBuilder();
         var kind = t.IsConstant ? "" : ", traced";
-        html.Append($"<div class=\"functionalad-tensor\"><div><b>Tensor</b> shape {WebUtility.HtmlEncode(Check.Format(shape))}{kind}</div>");
+        html.Append($"<div class=\"functionalad-tensor\"><div><b>Tensor</b> shape {WebUtility.HtmlEncode(Guard.Format(shape))}{kind}</div>");
         if (shape.Length <= 2)
         {
             var rows = shape.Length == 2 ? shape[0] : 1;

@@ -1,0 +1,50 @@
+using static FunctionalAD.Interop;
+
+namespace FunctionalAD;
+
+public static partial class AD
+{
+    /// <summary>
+    /// Trace once, run fast (JAX's <c>jit</c>): a function equal to <paramref name="f"/> that, on its
+    /// first call with given input shapes, traces <paramref name="f"/> with abstract inputs and
+    /// turns the graph into a cached plan (shared subexpressions, folded constants, fused
+    /// elementwise loops, reused buffers, compiled scalar code). Later calls with the same shapes
+    /// run the plan. It composes with every transform: <c>AD.Compile(AD.Grad(f))</c> compiles the
+    /// gradient, and <c>AD.Grad(AD.Compile(f))</c> differentiates through it.
+    /// </summary>
+    /// <param name="f">A function of a tensor that does not read tensor values (branch with <c>Where</c>).</param>
+    /// <returns>The compiled function; safe to call from several threads.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Func<Tensor, Tensor> Compile(Func<Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var compiled = global::FunctionalAD.Compile.compile(Fs(f));
+        return compiled.Invoke;
+    }
+
+    /// <summary>The compiled form of a function of two tensors (see <see cref="Compile(Func{Tensor, Tensor})"/>); plans are cached per pair of input shapes.</summary>
+    /// <param name="f">A function of two tensors that does not read tensor values.</param>
+    /// <returns>The compiled function.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Func<Tensor, Tensor, Tensor> Compile(Func<Tensor, Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var compiled = CompileOfArgs(a => f(a[0], a[1]));
+        return (x, y) => compiled([x, y]);
+    }
+
+    /// <summary>The compiled form of a function of three tensors (see <see cref="Compile(Func{Tensor, Tensor})"/>); plans are cached per triple of input shapes.</summary>
+    /// <param name="f">A function of three tensors that does not read tensor values.</param>
+    /// <returns>The compiled function.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Func<Tensor, Tensor, Tensor, Tensor> Compile(Func<Tensor, Tensor, Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var compiled = CompileOfArgs(a => f(a[0], a[1], a[2]));
+        return (x, y, z) => compiled([x, y, z]);
+    }
+
+    // Several arguments reach the core as one Tensor[] structure, whose shapes key the plan cache.
+    private static Func<Tensor[], Tensor> CompileOfArgs(Func<Tensor[], Tensor> f) =>
+        global::FunctionalAD.Compile.compile(Fs(f)).Invoke;
+}
