@@ -5,9 +5,10 @@ using System.Xml.Linq;
 namespace FunctionalAD.Facade.Tests;
 
 /// <summary>
-/// The packages install and work: pack FunctionalAD.Core and FunctionalAD into a local folder,
-/// build a fresh console app that references FunctionalAD from that folder (alongside the
-/// machine's usual package sources), run it and check the gradient it prints.
+/// The packages install and work: pack FunctionalAD.Core, FunctionalAD.Learn, FunctionalAD and
+/// FunctionalAD.Providers into a local folder, build a fresh console app that references
+/// FunctionalAD and FunctionalAD.Providers from that folder (alongside the machine's usual
+/// package sources), run it and check what it prints.
 /// </summary>
 [Collection(DotnetCliCollection.Name)]
 [Trait("Category", "Packaging")]
@@ -28,16 +29,22 @@ public class PackagingTests
             // leaves the repository's bin/obj folders (and any concurrent build) alone; pack reuses it.
             string[] properties = ["-c", "Release", "-p:UseArtifactsOutput=true", $"-p:ArtifactsPath={Path.Combine(work.FullName, "artifacts")}", $"-p:Version={version}"];
             DotnetCli.Run(RepositoryPaths.Root, Limit, null, ["build", "Facade.CSharp/Facade.CSharp.csproj", .. properties]);
-            foreach (var project in new[] { "Core.FSharp/Core.FSharp.fsproj", "Facade.CSharp/Facade.CSharp.csproj" })
+            DotnetCli.Run(RepositoryPaths.Root, Limit, null, ["build", "Providers/Providers.csproj", .. properties]);
+            foreach (var project in new[] { "Core.FSharp/Core.FSharp.fsproj", "Learn/Learn.fsproj", "Facade.CSharp/Facade.CSharp.csproj", "Providers/Providers.csproj" })
                 DotnetCli.Run(RepositoryPaths.Root, Limit, null, ["pack", project, "--no-build", "-o", feed, "-p:IncludeSymbols=true", "-p:SymbolPackageFormat=snupkg", .. properties]);
 
-            var facade = CheckPackage(Path.Combine(feed, $"FunctionalAD.{version}.nupkg"), "FunctionalAD");
+            var facade = CheckPackage(Path.Combine(feed, $"FunctionalAD.{version}.nupkg"), "FunctionalAD", withReadme: true);
             Assert.Equal(version, facade["FunctionalAD.Core"]);
-            var core = CheckPackage(Path.Combine(feed, $"FunctionalAD.Core.{version}.nupkg"), "FunctionalAD.Core");
+            Assert.Equal(version, facade["FunctionalAD.Learn"]);
+            var core = CheckPackage(Path.Combine(feed, $"FunctionalAD.Core.{version}.nupkg"), "FunctionalAD.Core", withReadme: true);
             Assert.Contains("FSharp.Core", core.Keys);
             Assert.Contains("MathNet.Numerics", core.Keys);
-            Assert.True(File.Exists(Path.Combine(feed, $"FunctionalAD.{version}.snupkg")));
-            Assert.True(File.Exists(Path.Combine(feed, $"FunctionalAD.Core.{version}.snupkg")));
+            var learn = CheckPackage(Path.Combine(feed, $"FunctionalAD.Learn.{version}.nupkg"), "FunctionalAD.Learn", withReadme: false);
+            Assert.Equal(version, learn["FunctionalAD.Core"]);
+            var providers = CheckPackage(Path.Combine(feed, $"FunctionalAD.Providers.{version}.nupkg"), "FunctionalAD.Providers", withReadme: true);
+            Assert.Contains("MathNet.Numerics", providers.Keys);
+            foreach (var id in new[] { "FunctionalAD", "FunctionalAD.Core", "FunctionalAD.Learn", "FunctionalAD.Providers" })
+                Assert.True(File.Exists(Path.Combine(feed, $"{id}.{version}.snupkg")), $"{id} has no symbol package");
 
             var app = Directory.CreateDirectory(Path.Combine(work.FullName, "app")).FullName;
             File.WriteAllText(Path.Combine(app, "app.csproj"), $"""
@@ -50,6 +57,7 @@ public class PackagingTests
                   </PropertyGroup>
                   <ItemGroup>
                     <PackageReference Include="FunctionalAD" Version="{version}" />
+                    <PackageReference Include="FunctionalAD.Providers" Version="{version}" />
                   </ItemGroup>
                 </Project>
                 """);
@@ -59,6 +67,8 @@ public class PackagingTests
 
                 var df = AD.Grad((Tensor w) => (1 + (-3.5 * w).Exp()).Log());
                 Console.WriteLine("gradient " + df(0.5).Item().ToString("R", CultureInfo.InvariantCulture));
+                Console.WriteLine("loss " + ML.Losses.Logistic(0.0, 1.0).Item().ToString("R", CultureInfo.InvariantCulture));
+                Console.WriteLine("provider " + Providers.UseManaged());
                 """);
             // Adds the local folder to the machine's sources (no <clear/>); packages already in the
             // global folder are read from there, the new ones land in a private folder.
@@ -74,6 +84,9 @@ public class PackagingTests
             var line = output.Split('\n').Single(l => l.StartsWith("gradient ", StringComparison.Ordinal));
             var e = Math.Exp(-1.75);
             Assert.Equal(-3.5 * e / (1 + e), double.Parse(line["gradient ".Length..].Trim(), CultureInfo.InvariantCulture), 12);
+            var loss = output.Split('\n').Single(l => l.StartsWith("loss ", StringComparison.Ordinal));
+            Assert.Equal(Math.Log(2), double.Parse(loss["loss ".Length..].Trim(), CultureInfo.InvariantCulture), 15);
+            Assert.Contains(output.Split('\n'), l => l.StartsWith("provider managed", StringComparison.Ordinal));
         }
         finally
         {
@@ -81,8 +94,8 @@ public class PackagingTests
         }
     }
 
-    /// <summary>Checks a package's assembly, XML docs and licence; returns its dependencies (id → version).</summary>
-    private static Dictionary<string, string> CheckPackage(string path, string assembly)
+    /// <summary>Checks a package's assembly, XML docs, licence and (where it has one) README; returns its dependencies (id → version).</summary>
+    private static Dictionary<string, string> CheckPackage(string path, string assembly, bool withReadme)
     {
         using var package = ZipFile.OpenRead(path);
         var entries = package.Entries.Select(e => e.FullName).ToHashSet();
@@ -93,7 +106,7 @@ public class PackagingTests
         XNamespace ns = nuspec.Root!.Name.Namespace;
         var metadata = nuspec.Root.Element(ns + "metadata")!;
         Assert.Equal("MIT", (string?)metadata.Element(ns + "license"));
-        if (assembly == "FunctionalAD")
+        if (withReadme)
         {
             Assert.Contains("README.md", entries);
             Assert.Equal("README.md", (string?)metadata.Element(ns + "readme"));
