@@ -162,10 +162,16 @@ public class CommandTests
         Assert.Equal(0, code);
         var svg = XDocument.Parse(output).Root!;
         XNamespace ns = "http://www.w3.org/2000/svg";
-        Assert.Equal(2, svg.Elements(ns + "rect").Count());               // the inputs x and y
-        Assert.Equal(3 + 1, svg.Elements(ns + "ellipse").Count());        // three operations, the output drawn twice
-        Assert.Equal(5, svg.Elements(ns + "line").Count());               // x→mul, y→mul, x→sin, mul→add, sin→add
-        Assert.Contains(svg.Elements(ns + "text"), t => t.Value.EndsWith("= sin v0"));
+        // The core's drawing (Inspect.svgOfNamed): one <g class="node"> per input and operation.
+        var nodes = svg.Elements(ns + "g").Where(g => (string?)g.Attribute("class") == "node").ToList();
+        string Text(XElement node) => node.Element(ns + "text")!.Value;
+        Assert.Equal(["x = v0 []", "y = v1 []"], nodes.Where(n => (string?)n.Attribute("data-kind") == "input").Select(Text));   // the inputs x and y
+        Assert.Equal(["v2 = sin v0", "v3 = v0 * v1", "v4 = v3 + v2"], nodes.Where(n => (string?)n.Attribute("data-kind") == "operation").Select(Text));
+        var result = Assert.Single(nodes, n => n.Elements(ns + "rect").Any(r => (string?)r.Attribute("class") == "output"));   // the output, drawn twice
+        Assert.Equal("v4", (string?)result.Attribute("id"));
+        var edges = svg.Elements(ns + "path").Where(p => (string?)p.Attribute("class") == "edge")
+            .Select(p => ((string)p.Attribute("data-from")!, (string)p.Attribute("data-to")!)).Order();
+        Assert.Equal([("v0", "v2"), ("v0", "v3"), ("v1", "v3"), ("v2", "v4"), ("v3", "v4")], edges);   // x→sin, x→mul, y→mul, sin→add, mul→add
     }
 
     [Fact]

@@ -158,14 +158,14 @@ Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
         requireVariables variables
         let f = Evaluate.asFunction variables syntax
         let x = point request variables
-        let traced = if request.OfGradient then Inspect.dot (AD.grad f) x else Inspect.dot f x
-        // The listing calls the inputs v0, v1, …; the picture also says which variable each is.
-        let dot =
-            variables |> List.indexed |> List.fold (fun (d: string) (i, name) ->
-                d.Replace(sprintf "  v%d [shape=box, label=\"v%d\\n" i i, sprintf "  v%d [shape=box, label=\"%s = v%d\\n" i name i)) traced
+        let program = if request.OfGradient then Inspect.trace (AD.grad f) x else Inspect.trace f x
         match request.Format with
-        | "dot" -> out.WriteLine dot
-        | "svg" -> out.WriteLine(Svg.ofDot dot)
+        | "dot" ->
+            // The listing calls the inputs v0, v1, …; the picture also says which variable each is.
+            variables |> List.indexed |> List.fold (fun (d: string) (i, name) ->
+                d.Replace(sprintf "  v%d [shape=box, label=\"v%d\\n" i i, sprintf "  v%d [shape=box, label=\"%s = v%d\\n" i name i)) (Inspect.dotOf program)
+            |> out.WriteLine
+        | "svg" -> out.WriteLine(Inspect.svgOfNamed (List.toArray variables) program)
         | other -> raise (UsageError(sprintf "unknown --format '%s': use dot or svg" other))
 
     let private commands =

@@ -28,7 +28,7 @@ public sealed class ComputationGraph : IRichDisplay
     public int OperationCount => Program.OperationCount;
 
     /// <summary>A self-contained SVG drawing: inputs left, operations in layers to the right, outputs double-bordered.</summary>
-    public string ToSvg() => GraphSvg.Render(Listing);
+    public string ToSvg() => Inspect.svgOf(Program);
 
     /// <summary>The SVG drawing inside a div, for HTML output.</summary>
     public string ToHtml() => "<div class=\"functionalad-graph\">" + ToSvg() + "</div>";

@@ -14,7 +14,7 @@ type TracedProgram internal (inputs: Node[], outputs: Node[], operations: Node[]
     /// The number of operations (primitive applications) in the program.
     member _.OperationCount = operations.Length
 
-/// Printing graphs: numbered listings (`v1 = -3.5 * v0`) and Graphviz DOT.
+/// Printing graphs: numbered listings (`v1 = -3.5 * v0`), Graphviz DOT and SVG drawings.
 module Inspect =
     let private number (v: double) = v.ToString("G6", CultureInfo.InvariantCulture)
 
@@ -94,3 +94,25 @@ module Inspect =
 
     /// `f` at `x` as a Graphviz digraph.
     let dot (f: 'T -> 'Y) (x: 'T) = dotOf (trace f x)
+
+    /// The program as a self-contained SVG drawing (no Graphviz needed): inputs on the left, each
+    /// operation one column right of its latest argument, edges from arguments to users, outputs
+    /// double-bordered. Input i is labelled `name = vi [shape]` when `inputNames` has an entry i.
+    let svgOfNamed (inputNames: string[]) (program: TracedProgram) =
+        let names = Names program
+        let outputs = HashSet<Node>(program.Outputs, HashIdentity.Reference)
+        let inputLabel i (n: Node) =
+            let label = sprintf "%s %s" (names.Of n) (Shape.format n.Shape)
+            if i < inputNames.Length then inputNames[i] + " = " + label else label
+        GraphSvg.render
+            [| for i, n in Array.indexed program.Inputs ->
+                   { Id = names.Of n; Label = inputLabel i n; IsInput = true; IsOutput = outputs.Contains n; Arguments = [||] }
+               for n in program.Operations ->
+                   { Id = names.Of n; Label = sprintf "%s = %s" (names.Of n) (expression names n); IsInput = false
+                     IsOutput = outputs.Contains n; Arguments = n.Args |> Array.map names.Of } |]
+
+    /// The program as an SVG drawing, inputs labelled `v0 [shape]` (see `svgOfNamed`).
+    let svgOf (program: TracedProgram) = svgOfNamed [||] program
+
+    /// `f` at `x` as an SVG drawing.
+    let svg (f: 'T -> 'Y) (x: 'T) = svgOf (trace f x)
