@@ -6,8 +6,8 @@ namespace FunctionalAD;
 /// A traced function: its numbered listing, Graphviz source and an SVG drawing. In Polyglot
 /// Notebooks a graph displays itself as the SVG drawing.
 /// </summary>
-[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed class ComputationGraph : IRichDisplay
+[TypeFormatterSource(typeof(HtmlFormatterSource), PreferredMimeTypes = ["text/html"])]
+public sealed class ComputationGraph : IHtmlDisplay
 {
     internal ComputationGraph(TracedProgram program)
     {

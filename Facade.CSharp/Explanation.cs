@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using FunctionalAD.Display;
@@ -8,8 +9,8 @@ namespace FunctionalAD;
 /// The lectures' forward/backward table of a scalar function at a point: every node's value, its
 /// local derivatives and its adjoint λ = ∂f/∂v. Prints as text; displays as an HTML table in notebooks.
 /// </summary>
-[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed class Explanation : IRichDisplay
+[TypeFormatterSource(typeof(HtmlFormatterSource), PreferredMimeTypes = ["text/html"])]
+public sealed class Explanation : IHtmlDisplay
 {
     internal Explanation(ExplainTable table) => Table = table;
 
@@ -30,13 +31,15 @@ public sealed class Explanation : IRichDisplay
         return row.Adjoint is null ? TensorModule.zeros(row.Value.Shape) : TensorModule.ofNdArray(row.Adjoint);
     }
 
+    private static string Number(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+
     private static string Show(NdArray? a)
     {
         if (a is null) return "0";
         var values = a.ToArray();
         return values.Length == 1
-            ? TensorHtml.Number(values[0])
-            : $"{Guard.Format(a.Shape)} ‖·‖ = {TensorHtml.Number(Math.Sqrt(values.Sum(v => v * v)))}";
+            ? Number(values[0])
+            : $"{Guard.Format(a.Shape)} ‖·‖ = {Number(Math.Sqrt(values.Sum(v => v * v)))}";
     }
 
     /// <summary>The table as HTML.</summary>

@@ -485,13 +485,8 @@ public static class TensorExtensions
     /// <returns>The array.</returns>
     public static double[,] ToArray2D(this Tensor x) => TensorModule.toArray2D(x);
 
-    /// <summary>The tensor wrapped for display: an HTML table in Polyglot Notebooks.</summary>
+    /// <summary>The tensor wrapped for display. A tensor already renders as an HTML table in Polyglot Notebooks (the core's <c>Tensor.ToHtml()</c>); the view keeps older notebooks working.</summary>
     /// <param name="x">The tensor.</param>
     /// <returns>A view whose notebook rendering is a table.</returns>
     public static TensorView Show(this Tensor x) => new(x);
-
-    /// <summary>The tensor as an HTML table.</summary>
-    /// <param name="x">The tensor.</param>
-    /// <returns>HTML.</returns>
-    public static string ToHtml(this Tensor x) => Display.TensorHtml.Render(x);
 }

@@ -85,4 +85,25 @@ public class DisplayTests
         Assert.Contains("<table", FormatLikeTheKernel(Tensors.Eye(2).Show(), "text/html"));
         Assert.Contains("adjoint", FormatLikeTheKernel(AD.Explain(Loss, 0.5), "text/html"));
     }
+
+    [Fact]
+    public void A_tensor_displays_as_a_table_without_Show()
+    {
+        Tensor m = new[,] { { 1.5, -2.0 }, { 3.0, 4.25 } };
+        var table = XElement.Parse(FormatLikeTheKernel(m, "text/html"));
+        Assert.Equal(["1.5", "-2", "3", "4.25"], table.Descendants("td").Select(c => c.Value));
+        Assert.Equal(m.ToString(), FormatLikeTheKernel(m, "text/plain"));
+        Assert.Equal(m.ToHtml(), FormatLikeTheKernel(m.Show(), "text/html"));
+        // Inside a transform the tensor is traced; a compiled function's trace has no values yet.
+        AD.Grad((Tensor x) =>
+        {
+            Assert.Contains("shape [], traced", x.ToHtml());
+            return x * x;
+        })(2.0);
+        AD.Compile((Tensor x) =>
+        {
+            Assert.StartsWith("<pre class=\"functionalad-tensor\">Tensor(abstract", x.ToHtml());
+            return x;
+        })(2.0);
+    }
 }

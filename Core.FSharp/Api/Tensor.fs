@@ -6,7 +6,9 @@ open FunctionalAD.Primitives
 
 /// A dense float64 tensor of any rank — a plain value, or a node of an expression graph when it
 /// depends on a differentiation variable. Immutable. Arithmetic broadcasts like NumPy.
+/// In Polyglot Notebooks a tensor displays itself as an HTML table (see `Display`).
 [<Struct; NoEquality; NoComparison>]
+[<Display.TypeFormatterSource(typeof<Display.HtmlFormatterSource>, PreferredMimeTypes = [| "text/html" |])>]
 type Tensor internal (node: Node) =
     /// The graph node behind the tensor (checked: a default-constructed tensor is an error).
     member internal _.Node =
@@ -33,6 +35,14 @@ type Tensor internal (node: Node) =
         elif isNull node.ValueOrNull then sprintf "Tensor(abstract, shape %s)" (Shape.format node.Shape)
         elif node.Shape.Length = 0 then sprintf "Tensor(%s)" (node.Value.ToString())
         else sprintf "Tensor(shape %s,\n%s)" (Shape.format node.Shape) (node.Value.ToString())
+
+    /// The tensor as an HTML table (large tensors are cut with "… more"); notebooks use it.
+    member t.ToHtml() =
+        if isNull node || isNull node.ValueOrNull then Display.TensorHtml.renderText (t.ToString())
+        else Display.TensorHtml.render node.Shape (node.Value.ToArray()) (not node.IsConstant)
+
+    interface Display.IHtmlDisplay with
+        member t.ToHtml() = t.ToHtml()
 
     static member internal Of(n: Node) = Tensor n
     static member internal Const(v: NdArray) = Tensor(Graph.constant v)
