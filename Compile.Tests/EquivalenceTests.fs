@@ -160,3 +160,17 @@ let ``vectorised fused loops, with a scalar tail, agree with eager on every lane
         let x = uniform (50 + n) -1.0 1.0 [| n |]
         assertSame (f x) (Compile.compile f x)
         assertSame (AD.grad loss x) (Compile.compile (AD.grad loss) x)
+
+[<Fact>]
+let ``products large enough for the provider write into reused buffers and agree with eager`` () =
+    let a = uniform 13 -1.0 1.0 [| 64; 48 |]
+    let f (w: Tensor) =
+        let h = tanh (Tensor.matmul a w)
+        let g = tanh (Tensor.matmul (Tensor.transpose h) h)
+        Tensor.sum (Tensor.matmul h g * Tensor.matmul a w)
+    let w = uniform 14 -0.3 0.3 [| 48; 40 |]
+    assertSame (f w) (Compile.compile f w)
+    Assert.Contains("matmul", (Compile.summarize (AD.grad f) w).StepNames)
+    // repeated calls run on buffers holding the previous call's values
+    let compiled = Compile.compile (AD.grad f)
+    for _ in 1 .. 3 do assertSame (AD.grad f w) (compiled w)
