@@ -69,6 +69,10 @@ let info case measure value unit = { Case = case; Measure = measure; Value = val
 let atMost case measure value unit (bound: float) =
     { Case = case; Measure = measure; Value = value; Unit = unit; Target = "≤ " + text bound; Met = Some(value <= bound) }
 
+/// A row compared with a lower bound.
+let atLeast case measure value unit (bound: float) =
+    { Case = case; Measure = measure; Value = value; Unit = unit; Target = "≥ " + text bound; Met = Some(value >= bound) }
+
 let private verdict (row: Row) =
     match row.Met with
     | Some true -> "met"

@@ -20,7 +20,7 @@ let main argv =
     let markdown = option "--markdown" "benchmark-results.md"
     let provider = LinearAlgebraControl.Provider.ToString()
     printfn "FunctionalAD benchmarks (%s), provider: %s, %d cores" (if quick then "quick" else "full") provider Environment.ProcessorCount
-    let cases = [ "logistic regression", logistic; "MLP", mlp; "scalar chain", chain; "fusion", fusion; "Hessian", hessian; "finite differences", finiteDifferences ]
+    let cases = [ "providers", FunctionalAD.Benchmarks.ProviderCases.providers; "logistic regression", logistic; "MLP", mlp; "scalar chain", chain; "fusion", fusion; "Hessian", hessian; "finite differences", finiteDifferences ]
     let rows =
         cases |> List.collect (fun (title, case) ->
             printfn "running %s…" title

@@ -154,9 +154,30 @@ let ``strided slices of matrices and their transposes (gradients) agree with eag
 let ``vectorised fused loops, with a scalar tail, agree with eager on every lane`` () =
     let f (x: Tensor) =
         let masked = Tensor.where (Tensor.greater x (Tensor.scalar 0.1)) (sqrt (abs x) * log (1.0 + x * x)) (exp x * sin x - cos x)
-        masked + Tensor.less x (Tensor.scalar -0.5) * 3.0 - Tensor.notEqual x (Tensor.scalar 0.0) + Tensor.equal x x / (2.0 + x * x)
+        masked + Tensor.less x (Tensor.scalar -0.5) * 3.0 - Tensor.notEqual x (Tensor.scalar 0.0) + Tensor.equal x x / (2.0 + x * x) + Tensor.relu (x - 0.2)
     let loss (x: Tensor) = Tensor.sum (f x * f x)
     for n in [ 8; 37; 64 ] do
         let x = uniform (50 + n) -1.0 1.0 [| n |]
         assertSame (f x) (Compile.compile f x)
         assertSame (AD.grad loss x) (Compile.compile (AD.grad loss) x)
+
+[<Fact>]
+let ``products large enough for the provider write into reused buffers and agree with eager`` () =
+    let a = uniform 13 -1.0 1.0 [| 64; 48 |]
+    let f (w: Tensor) =
+        let h = tanh (Tensor.matmul a w)
+        let g = tanh (Tensor.matmul (Tensor.transpose h) h)
+        Tensor.sum (Tensor.matmul h g * Tensor.matmul a w)
+    let w = uniform 14 -0.3 0.3 [| 48; 40 |]
+    assertSame (f w) (Compile.compile f w)
+    Assert.Contains("matmul", (Compile.summarize (AD.grad f) w).StepNames)
+    // repeated calls run on buffers holding the previous call's values
+    let compiled = Compile.compile (AD.grad f)
+    for _ in 1 .. 3 do assertSame (AD.grad f w) (compiled w)
+
+[<Fact>]
+let ``vectorised relu, comparisons and where keep NaN, infinities and signed zeros bit for bit`` () =
+    let f (x: Tensor) = Tensor.relu x + Tensor.where (Tensor.greater x (Tensor.scalar 0.0)) x (-x) * Tensor.lessEqual x (Tensor.scalar 1.0)
+    let x = Tensor.ofArray [| nan; -0.0; 0.0; 1.0; -1.0; infinity; -infinity; 2.0; nan; -0.0; 0.5 |]
+    let bits (t: Tensor) = t.ToArray() |> Array.map BitConverter.DoubleToInt64Bits
+    Assert.Equal<int64[]>(bits (f x), bits (Compile.compile f x))

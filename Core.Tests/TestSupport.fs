@@ -19,3 +19,4 @@ let assertTensorClose (tol: float) (expected: Tensor) (actual: Tensor) =
 let scalarOf (t: Tensor) = t.ToScalar()
 let s (v: float) = Tensor.scalar v
 let vec (values: float list) = Tensor.ofArray (List.toArray values)
+let mat (rows: float list list) = Tensor.ofArray2D (array2D rows)

@@ -3,7 +3,7 @@ module FunctionalAD.Learn.Tests.ChainTests
 open Xunit
 open FunctionalAD
 open FunctionalAD.Learn
-open FunctionalAD.Learn.Tests.TestSupport
+open FunctionalAD.Tests.TestSupport
 
 let private t, k = 4, 3
 let private unary = Tensor.randomNormal 11 [| t; k |]

@@ -4,7 +4,7 @@ open System
 open Xunit
 open FunctionalAD
 open FunctionalAD.Learn
-open FunctionalAD.Learn.Tests.TestSupport
+open FunctionalAD.Tests.TestSupport
 
 [<Fact>]
 let ``a CSV with scikit-learn's header takes counts and class names from it`` () =

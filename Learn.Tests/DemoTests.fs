@@ -3,6 +3,7 @@ module FunctionalAD.Learn.Tests.DemoTests
 
 open Xunit
 open FunctionalAD.Learn
+open FunctionalAD.Tests.TestSupport
 
 [<Fact>]
 let ``logistic regression on breast cancer: Newton converges in at most 10 iterations, every method reaches 95 %`` () =
@@ -14,7 +15,7 @@ let ``logistic regression on breast cancer: Newton converges in at most 10 itera
     Assert.True(newton.TestAccuracy >= 0.95, sprintf "test accuracy %g" newton.TestAccuracy)
     // the converged methods reach the same minimum of the strictly convex objective
     for r in runs |> List.filter (fun r -> r.Converged) do
-        TestSupport.assertClose 1e-12 newton.FinalLoss r.FinalLoss
+        assertClose 1e-12 newton.FinalLoss r.FinalLoss
     let gd = runs |> List.find (fun r -> r.Method.StartsWith "gradient descent")
     Assert.True(gd.TestAccuracy >= 0.94)
     // gradient descent is still far from the tolerance after 500 iterations: Newton's point

@@ -3,7 +3,7 @@ module FunctionalAD.Learn.Tests.HyperGradientTests
 open Xunit
 open FunctionalAD
 open FunctionalAD.Learn
-open FunctionalAD.Learn.Tests.TestSupport
+open FunctionalAD.Tests.TestSupport
 
 // A small least-squares problem with a training and a validation half.
 let private x = Tensor.randomNormal 21 [| 20; 3 |]

@@ -4,7 +4,7 @@ open System
 open Xunit
 open FunctionalAD
 open FunctionalAD.Learn
-open FunctionalAD.Learn.Tests.TestSupport
+open FunctionalAD.Tests.TestSupport
 
 [<Fact>]
 let ``logistic loss with ±1 labels is the lecture's log(1 + exp(−y·s)) and its gradient`` () =

@@ -3,7 +3,7 @@ module FunctionalAD.Learn.Tests.ModelTests
 open Xunit
 open FunctionalAD
 open FunctionalAD.Learn
-open FunctionalAD.Learn.Tests.TestSupport
+open FunctionalAD.Tests.TestSupport
 
 [<Fact>]
 let ``flatten and unflatten are inverse and differentiable`` () =

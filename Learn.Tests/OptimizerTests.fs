@@ -4,7 +4,7 @@ open System
 open Xunit
 open FunctionalAD
 open FunctionalAD.Learn
-open FunctionalAD.Learn.Tests.TestSupport
+open FunctionalAD.Tests.TestSupport
 
 // f(x) = ½xᵀAx − bᵀx, minimised at A⁻¹b = (0.2, 0.4).
 let private a = mat [ [ 3.0; 1.0 ]; [ 1.0; 2.0 ] ]

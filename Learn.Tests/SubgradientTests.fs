@@ -5,7 +5,7 @@ module FunctionalAD.Learn.Tests.SubgradientTests
 open Xunit
 open FunctionalAD
 open FunctionalAD.Learn
-open FunctionalAD.Learn.Tests.TestSupport
+open FunctionalAD.Tests.TestSupport
 
 [<Fact>]
 let ``relu, abs and max take the minimum-norm subgradient at their kinks`` () =

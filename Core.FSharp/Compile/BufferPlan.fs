@@ -46,8 +46,7 @@ module internal BufferPlan =
         let source = program.Instructions[program.Instructions[k].Args[0]].Shape
         match op.Name with
         | "sum" ->
-            let listed = op.Params.Substring(op.Params.IndexOf '[' + 1)
-            let axes = listed.Substring(0, listed.IndexOf ']').Split(',', StringSplitOptions.RemoveEmptyEntries) |> Array.map int
+            let axes = DestinationKernels.parameterList op.Params "axes"
             Array.init source.Length (fun a -> Array.contains a axes)
         | _ ->
             let target = program.Instructions[k].Shape
@@ -110,13 +109,14 @@ module internal BufferPlan =
         let run = Expression.Lambda<Action<double[][]>>(code, [| buffers |]).Compile()
         fun (b: double[][]) -> run.Invoke b
 
-    /// The code of a single (not elementwise) instruction writing into its buffer.
-    let private single (program: Program) (k: int) : double[][] -> unit =
+    /// The name and code of a single (not elementwise) instruction writing into its buffer.
+    let private single (program: Program) (k: int) : string * (double[][] -> unit) =
         let instruction = program.Instructions[k]
         // Buffers are those of the arguments' storage; shapes are the arguments' own.
         let args = instruction.Args |> Array.map program.Storage
         let argShapes = instruction.Args |> Array.map (fun a -> program.Instructions[a].Shape)
         let eager (op: Op) =
+            op.Name + " (eager)",
             fun (b: double[][]) ->
                 let result = op.Eval(Array.init args.Length (fun j -> NdArray(argShapes[j], b[args[j]])))
                 Array.Copy(result.Data, b[k], result.Data.Length)
@@ -124,28 +124,26 @@ module internal BufferPlan =
         | Broadcast ->
             let target = instruction.Shape
             let strides = DestinationKernels.broadcastStrides argShapes[0] target
-            fun b -> DestinationKernels.broadcastInto target strides b[args[0]] b[k]
+            "broadcast", fun b -> DestinationKernels.broadcastInto target strides b[args[0]] b[k]
         | Primitive op when op.Name = "sum" || op.Name = "sumTo" ->
             match DestinationKernels.geometry argShapes[0] (reducedAxes program k op) with
-            | Some(outer, n, inner) -> fun b -> DestinationKernels.sumInto outer n inner b[args[0]] b[k]
+            | Some(outer, n, inner) -> op.Name, fun b -> DestinationKernels.sumInto outer n inner b[args[0]] b[k]
             | None -> eager op
         | Primitive op when op.Name = "matmul" && argShapes[0].Length = 2 && argShapes[1].Length = 2 ->
             let transA, transB = op.Params.StartsWith("Aᵀ", StringComparison.Ordinal), op.Params.EndsWith("Bᵀ", StringComparison.Ordinal)
             let a, bShape = argShapes[0], argShapes[1]
             if int64 (Shape.size instruction.Shape) * int64 (if transA then a[0] else a[1]) <= int64 DestinationKernels.smallProduct then
-                fun b -> DestinationKernels.smallMatmulInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
+                "matmul (loops)", fun b -> DestinationKernels.smallMatmulInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
             else
-                fun b ->
-                    // The provider is asked for C = A·B + 0·C; C starts at zero so that 0·C cannot
-                    // turn a stale NaN into a NaN result.
-                    Array.Clear b[k]
-                    LinAlgKernels.gemmInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
+                // C = A·B + 0·C: with beta = 0 the provider does not read C (BLAS semantics, and
+                // the managed provider's), so the buffer's old contents cannot leak in.
+                "matmul", fun b -> LinAlgKernels.gemmInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
         | Primitive op when op.Name = "slice" ->
             let starts, steps = DestinationKernels.parameterList op.Params "start", DestinationKernels.parameterList op.Params "step"
-            fun b -> DestinationKernels.windowCopy false argShapes[0] starts instruction.Shape steps b[args[0]] b[k]
+            op.Name, fun b -> DestinationKernels.windowCopy false argShapes[0] starts instruction.Shape steps b[args[0]] b[k]
         | Primitive op when op.Name = "unslice" ->
             let starts, steps = DestinationKernels.parameterList op.Params "start", DestinationKernels.parameterList op.Params "step"
-            fun b -> DestinationKernels.windowCopy true instruction.Shape starts argShapes[0] steps b[k] b[args[0]]
+            op.Name, fun b -> DestinationKernels.windowCopy true instruction.Shape starts argShapes[0] steps b[k] b[args[0]]
         | Primitive op -> eager op
         | _ -> invalidOp "inputs, constants and aliases have no step"
 
@@ -192,10 +190,11 @@ module internal BufferPlan =
                     let size = program.SizeOf r
                     if not (free.ContainsKey size) then free[size] <- Stack<int>()
                     free[size].Push bufferOf[r])
-        let steps =
+        let names, steps =
             units |> Array.map (fun members ->
-                if members.Length > 1 || elementwise members[0] then fusedLoop program members materialised
+                if members.Length > 1 || elementwise members[0] then sprintf "fused[%d]" members.Length, fusedLoop program members materialised
                 else single program members[0])
+            |> Array.unzip
         let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
         let fresh = [| for k in 0 .. count - 1 do if returned[k] && unitOf[k] >= 0 then yield k |]
         let outputs = program.Outputs |> Array.map program.Storage
@@ -213,7 +212,8 @@ module internal BufferPlan =
               FusedLoops = units |> Array.filter (fun m -> m.Length > 1 || elementwise m[0]) |> Array.length
               Buffers = sizes.Count
               BufferElements = sizes |> Seq.sumBy int64
-              ScalarCode = false }
+              ScalarCode = false
+              StepNames = names }
         { new Executable with
             member _.Summary = summary
             member _.Run(values: NdArray[]) =

@@ -81,4 +81,4 @@ module Compile =
         compiled.Invoke
 
     /// What the plan of `f` for the shapes of `x` looks like (it is traced if need be).
-    let summarize (f: 'T -> 'Y) (x: 'T) : PlanSummary = (CompiledFunction f).PlanFor x |> fun plan -> plan.Summary
+    let summarize (f: 'T -> 'Y) (x: 'T) : PlanSummary = (CompiledFunction(f).PlanFor x).Summary

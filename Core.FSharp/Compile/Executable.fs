@@ -19,7 +19,10 @@ type PlanSummary =
       /// Their total size in elements.
       BufferElements: int64
       /// True when the whole program runs as compiled scalar code over one register array.
-      ScalarCode: bool }
+      ScalarCode: bool
+      /// The steps in order: `fused[n]` for a loop of n elementwise instructions, else the
+      /// primitive (`matmul`, `sum`, …) or `broadcast`; `eager` marks a step that allocates.
+      StepNames: string[] }
 
 /// A compiled plan: fresh output values from input values, reusing its own buffers.
 type internal Executable =

@@ -86,7 +86,7 @@ module internal ScalarCode =
     let private vectorMask name = binary (fun (a, b) -> select (call (vectorMethod name 2) [| a; b |]) ones zeros)
 
     /// The same formulas on Vector<double> lanes, for the primitives whose vector form computes
-    /// what the scalar one does (IEEE arithmetic, comparisons, selection, √, |·|); None for the
+    /// what the scalar one does (IEEE arithmetic, comparisons, selection, √, |·|, relu); None for the
     /// others, whose loops stay scalar. Vector.Exp/Log/Sin/Cos exist but measured slower than
     /// scalar Math calls (BENCHMARKS.md), so transcendental functions keep a loop scalar.
     let tryVectorFormula (name: string) : (Expression[] -> Expression) option =
@@ -102,4 +102,9 @@ module internal ScalarCode =
         | "equal" -> vectorMask "Equals"
         | "notEqual" -> binary (fun (a, b) -> select (call (vectorMethod "Equals" 2) [| a; b |]) zeros ones)
         | "where" -> Some(fun a -> select (call (vectorMethod "Equals" 2) [| a[0]; zeros |]) a[2] a[1])
+        // x where x > 0, NaN where x is NaN (x ≠ x), else +0: reluValue lane by lane.
+        | "relu" ->
+            Some(fun a ->
+                let isNumber = call (vectorMethod "Equals" 2) [| a[0]; a[0] |]
+                select (call (vectorMethod "GreaterThan" 2) [| a[0]; zeros |]) a[0] (select isNumber zeros a[0]))
         | _ -> None

@@ -77,7 +77,8 @@ module internal ScalarPlan =
                   FusedLoops = 0
                   Buffers = 1
                   BufferElements = int64 count
-                  ScalarCode = true }
+                  ScalarCode = true
+                  StepNames = Array.create code.Length "scalar code" }
             Some
                 { new Executable with
                     member _.Summary = summary

@@ -34,7 +34,7 @@ module internal Arithmetic =
 
     /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
     let rec broadcastTo (shape: int[]) (x: Node) : Node =
-        if x.Shape = shape then x
+        if Shape.same x.Shape shape then x
         else
             if not (Shape.broadcastsTo x.Shape shape) then
                 Shape.fail "broadcastTo" [| x.Shape; shape |] "shape" "the tensor cannot be broadcast to the target shape"
@@ -46,7 +46,7 @@ module internal Arithmetic =
 
     /// Sums `x` down to a shape that broadcasts to `x.Shape`. Its transpose is `broadcastTo`.
     and sumTo (shape: int[]) (x: Node) : Node =
-        if x.Shape = shape then x
+        if Shape.same x.Shape shape then x
         else
             if not (Shape.broadcastsTo shape x.Shape) then
                 Shape.fail "sumTo" [| x.Shape; shape |] "shape" "the target shape does not broadcast to the tensor's shape"
@@ -125,7 +125,7 @@ module internal Arithmetic =
 
     /// The same elements under another shape of equal size (row-major order is kept).
     let rec reshape (shape: int[]) (x: Node) : Node =
-        if x.Shape = shape then x
+        if Shape.same x.Shape shape then x
         else
             if Shape.size shape <> Shape.size x.Shape then
                 Shape.fail "reshape" [| x.Shape; shape |] "shape" (sprintf "cannot reshape %d elements into %d" (Shape.size x.Shape) (Shape.size shape))

@@ -15,9 +15,14 @@ module internal Sweeps =
 
     /// Nodes of `order` that depend on one of `sources`.
     let private dependents (order: List<Node>) (sources: HashSet<Node>) =
-        let relevant = HashSet<Node>(HashIdentity.Reference)
+        let relevant = HashSet<Node>(order.Count, HashIdentity.Reference)
         for n in order do
-            if sources.Contains n || n.Args |> Array.exists relevant.Contains then relevant.Add n |> ignore
+            let mutable depends = sources.Contains n
+            let mutable i = 0
+            while not depends && i < n.Args.Length do
+                depends <- relevant.Contains n.Args[i]
+                i <- i + 1
+            if depends then relevant.Add n |> ignore
         relevant
 
     /// Reverse mode (the lectures' `node_to_grad` algorithm): seeds each output with its
@@ -28,7 +33,7 @@ module internal Sweeps =
         let wrt = HashSet<Node>(wrt, HashIdentity.Reference)
         let order = Graph.topologicalOrder level (seeds |> Array.map fst)
         let relevant = dependents order wrt
-        let adjoint = Dictionary<Node, Node>(HashIdentity.Reference)
+        let adjoint = Dictionary<Node, Node>(order.Count, HashIdentity.Reference)
         let accumulate (node: Node) (g: Node) =
             match adjoint.TryGetValue node with
             | true, existing -> adjoint[node] <- Arithmetic.add existing g
@@ -54,9 +59,9 @@ module internal Sweeps =
     /// Forward mode: pushes the tangents of `inputs` through the graph in topological order.
     /// Returns every node's tangent; absent means zero.
     let forward (level: int) (inputs: (Node * Node) seq) (outputs: Node seq) =
-        let tangent = Dictionary<Node, Node>(HashIdentity.Reference)
-        for node, t in inputs do tangent[node] <- t
         let order = Graph.topologicalOrder level outputs
+        let tangent = Dictionary<Node, Node>(order.Count, HashIdentity.Reference)
+        for node, t in inputs do tangent[node] <- t
         let known (n: Node) = match tangent.TryGetValue n with | true, t -> ValueSome t | _ -> ValueNone
         for node in order do
             if not (tangent.ContainsKey node) then

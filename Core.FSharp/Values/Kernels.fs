@@ -50,7 +50,7 @@ module internal Kernels =
 
     /// Materialises `x` at a shape it broadcasts to.
     let broadcastTo (target: int[]) (x: NdArray) =
-        if x.Shape = target then x
+        if Shape.same x.Shape target then x
         elif x.Size = 1 then NdArray.full target x.Data[0]
         else
             let out = Array.zeroCreate (Shape.size target)
@@ -133,7 +133,7 @@ module internal Kernels =
 
     /// Sums `x` down to a shape that broadcasts to it (the transpose of broadcasting).
     let sumTo (target: int[]) (x: NdArray) =
-        if x.Shape = target then x
+        if Shape.same x.Shape target then x
         else
             let lead = x.Rank - target.Length
             let axes =

@@ -16,7 +16,8 @@ type LinearAlgebraException(operation: string, shape: int[], detail: string) =
 module internal LinAlgKernels =
     /// C = op(A) · op(B) for one pair of row-major matrices. A row-major r×c buffer is a
     /// column-major c×r matrix, so Cᵀ = op(B)ᵀ · op(A)ᵀ is computed in place of C, with no copies.
-    /// `c` (m·n elements, zeroed) receives the product; compiled plans reuse their buffers this way.
+    /// `c` (m·n elements) is overwritten with the product (beta = 0, so its old contents are not
+    /// read); compiled plans reuse their buffers this way.
     let gemmInto (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) (c: double[]) =
         let m = if transA then ca else ra
         let n = if transB then rb else cb
@@ -24,6 +25,7 @@ module internal LinAlgKernels =
         if m > 0 && n > 0 && inner > 0 then
             let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
             LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0, b, cb, rb, a, ca, ra, 0.0, c)
+        else Array.Clear c
 
     /// The product in a new buffer.
     let private gemm (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) =

@@ -18,6 +18,10 @@ module Shape =
     /// Formats a shape the way error messages and listings show it: [2,3].
     let format (shape: int[]) = "[" + String.Join(",", shape) + "]"
 
+    /// True when two shapes are equal (a vectorised comparison: shapes are compared on every
+    /// operation, and F#'s structural `=` on arrays is generic and slow).
+    let same (a: int[]) (b: int[]) = MemoryExtensions.SequenceEqual(ReadOnlySpan<int>(a), ReadOnlySpan<int>(b))
+
     /// Number of elements of a shape (1 for a scalar).
     let size (shape: int[]) =
         let mutable n = 1

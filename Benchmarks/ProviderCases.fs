@@ -1,0 +1,81 @@
+/// Native linear-algebra providers against MathNet's managed provider, measured in one process:
+/// matrix products, the provider against a direct cblas_dgemm call (the practical limit), and
+/// whole AD workloads (logistic gradient, MLP step) on each provider.
+module FunctionalAD.Benchmarks.ProviderCases
+
+open System.Runtime.InteropServices
+open MathNet.Numerics.LinearAlgebra
+open MathNet.Numerics.Providers.LinearAlgebra
+open FunctionalAD
+open FunctionalAD.Native
+open FunctionalAD.Benchmarks.Harness
+open FunctionalAD.Benchmarks.Cases
+
+[<DllImport("libopenblas.so.0", CallingConvention = CallingConvention.Cdecl)>]
+extern void cblas_dgemm(int order, int transA, int transB, int m, int n, int k, double alpha, double[] a, int lda, double[] b, int ldb, double beta, double[] c, int ldc)
+
+let private columnMajor, noTranspose = 102, 111
+
+/// Runs `action` with `provider` active, restoring the one that was active.
+let private using (provider: ILinearAlgebraProvider) (action: unit -> 'T) =
+    let previous = LinearAlgebraControl.Provider
+    LinearAlgebraControl.Provider <- provider
+    try action () finally LinearAlgebraControl.Provider <- previous
+
+let private force (t: Tensor) = t.ToArray() |> ignore
+
+/// The provider comparisons; one explanatory row when OpenBLAS is not installed.
+let providers (s: Settings) =
+    if not (OpenBlasLinearAlgebraProvider.IsLibraryAvailable) then
+        [ info "providers" "OpenBLAS not installed (apt-get install libopenblas0-pthread): skipped" 0.0 "" ]
+    else
+        let managed = ManagedLinearAlgebraProvider() :> ILinearAlgebraProvider
+        let openBlas = OpenBlasLinearAlgebraProvider() :> ILinearAlgebraProvider
+        let gemmRows n =
+            let name = sprintf "matrix product %d×%d" n n
+            let a = Matrix<float>.Build.Random(n, n, 1)
+            let b = Matrix<float>.Build.Random(n, n, 2)
+            let c = Matrix<float>.Build.Dense(n, n)
+            let reps = s.Repetitions(if n >= 2048 then 3 else 7)
+            let product (p: ILinearAlgebraProvider) () = using p (fun () -> a.Multiply(b, c))
+            let tNative, tManaged, nativeVsManaged = pairedMs reps (product openBlas) (product managed)
+            let aData, bData, cData = a.AsColumnMajorArray(), b.AsColumnMajorArray(), Array.zeroCreate (n * n)
+            let direct () = cblas_dgemm(columnMajor, noTranspose, noTranspose, n, n, n, 1.0, aData, n, bData, n, 0.0, cData, n)
+            let viaProvider () = openBlas.MatrixMultiplyWithUpdate(Transpose.DontTranspose, Transpose.DontTranspose, 1.0, aData, n, n, bData, n, n, 0.0, cData)
+            let _, _, providerVsDirect = pairedMs reps viaProvider direct
+            let gflops ms = 2.0 * float n ** 3.0 / (ms * 1e6)
+            [ info name "managed provider" tManaged "ms"
+              info name "OpenBLAS provider" tNative "ms"
+              info name "OpenBLAS provider" (gflops tNative) "GFLOP/s"
+              info name "managed provider" (gflops tManaged) "GFLOP/s"
+              (if n = 1024 then atLeast name "T(managed) / T(OpenBLAS)" (1.0 / nativeVsManaged) "× speed-up" 15.0
+               else info name "T(managed) / T(OpenBLAS)" (1.0 / nativeVsManaged) "× speed-up")
+              atLeast name "speed of the provider / direct cblas_dgemm" (1.0 / providerVsDirect) "×" 0.9 ]
+        let sizes = if s.Quick then [ 64; 128 ] else [ 256; 1024; 2048 ]
+        let workloads =
+            let rows, cols = if s.Quick then 200, 50 else 10_000, 1_000
+            let x = Tensor.randomNormal 1 [| rows; cols |]
+            let y = Tensor.create [| rows |] (Array.init rows (fun i -> if i % 3 = 0 then 1.0 else -1.0))
+            let w = Tensor.randomNormal 2 [| cols |] * 0.01
+            let gradient = AD.valueAndGrad (logisticLoss x y)
+            let sizesMlp = if s.Quick then [| 32; 16; 16; 4 |] else [| 784; 256; 256; 10 |]
+            let batch = if s.Quick then 8 else 256
+            let xb = Tensor.randomNormal 4 [| batch; sizesMlp[0] |]
+            let classes = sizesMlp[sizesMlp.Length - 1]
+            let labels = Tensor.create [| batch; classes |] (Array.init (batch * classes) (fun k -> if k % classes = (k / classes) % classes then 1.0 else 0.0))
+            let parameters = Array.init (sizesMlp.Length - 1) (fun l -> [| Tensor.randomNormal (10 + l) [| sizesMlp[l]; sizesMlp[l + 1] |] * 0.05; Tensor.zeros [| sizesMlp[l + 1] |] |]) |> Array.concat
+            let step (p: Tensor[]) = let _, g = AD.valueAndGrad (mlpLoss xb labels) p in Array.map2 (fun (p: Tensor) g -> p - 0.1 * g) p g
+            let reps = s.Repetitions 5
+            let logisticName = sprintf "logistic gradient %d×%d (eager AD)" rows cols
+            let mlpName = sprintf "MLP step %s, batch %d (eager AD)" (System.String.Join("-", sizesMlp)) batch
+            let tLogNative, tLogManaged, logRatio =
+                pairedMs reps (fun () -> using openBlas (fun () -> snd (gradient w) |> force)) (fun () -> using managed (fun () -> snd (gradient w) |> force))
+            let tMlpNative, tMlpManaged, mlpRatio =
+                pairedMs reps (fun () -> using openBlas (fun () -> step parameters |> Array.iter force)) (fun () -> using managed (fun () -> step parameters |> Array.iter force))
+            [ info logisticName "managed provider" tLogManaged "ms"
+              info logisticName "OpenBLAS provider" tLogNative "ms"
+              info logisticName "T(managed) / T(OpenBLAS)" (1.0 / logRatio) "× speed-up"
+              info mlpName "managed provider" tMlpManaged "ms"
+              info mlpName "OpenBLAS provider" tMlpNative "ms"
+              info mlpName "T(managed) / T(OpenBLAS)" (1.0 / mlpRatio) "× speed-up" ]
+        (sizes |> List.collect gemmRows) @ workloads
