@@ -22,7 +22,7 @@ public class ExampleTests
     public void Every_example_is_a_file_based_program_referencing_the_facade()
     {
         var files = Directory.GetFiles(RepositoryPaths.Combine("docs", "examples"), "*.cs").Select(f => Path.GetFileName(f)).Order().ToArray();
-        Assert.Equal(["gradient.cs", "jacobian-hessian.cs", "training.cs"], files);
+        Assert.Equal(["expressions.cs", "gradient.cs", "jacobian-hessian.cs", "training.cs"], files);
         foreach (var file in files)
         {
             var text = File.ReadAllText(RepositoryPaths.Combine("docs", "examples", file));
@@ -38,6 +38,18 @@ public class ExampleTests
         Assert.Equal(-3.5 * e / (1 + e), Number(output, "loss'(0.5)"), 12);
         Assert.Equal(3.5 * 3.5 * e / ((1 + e) * (1 + e)), Number(output, "loss''(0.5)"), 12);
         Assert.Contains("v1 = -3.5 * v0", output);
+    }
+
+    [Fact]
+    public void Expressions_example_prints_compiled_derivatives_their_text_and_a_failed_check()
+    {
+        var output = RunExample("expressions.cs").ReplaceLineEndings("\n");
+        var e = Math.Exp(-1.75);
+        Assert.Equal(-3.5 * e / (1 + e), Number(output, "loss'(0.5)"), 15);
+        Assert.Contains("var t0 = Math.Exp(-3.5 * x);\n    return -3.5 * t0 / (1 + t0);", output);
+        Assert.Contains($"grad f(1.5, 0.5) = (1.5, {(2.25 + Math.Cos(0.5)).ToString("R", CultureInfo.InvariantCulture)})", output);
+        Assert.Contains($"hessian f(1.5, 0.5) = [[1, 3], [3, {(-Math.Sin(0.5)).ToString("R", CultureInfo.InvariantCulture)}]]", output);
+        Assert.Contains("GradCheck FAILED", output);
     }
 
     [Fact]
