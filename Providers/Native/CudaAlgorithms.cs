@@ -15,22 +15,7 @@ internal static unsafe class CudaAlgorithms<T, TCuda>
 {
     public static void Gemm(IntPtr blas, Transpose transposeA, Transpose transposeB, T alpha, T[] a, int rowsA, int columnsA, T[] b, int rowsB, int columnsB, T beta, T[] c)
     {
-        Guard.Defined(transposeA, nameof(transposeA));
-        Guard.Defined(transposeB, nameof(transposeB));
-        Guard.Length(a, (long)rowsA * columnsA, nameof(a));
-        Guard.Length(b, (long)rowsB * columnsB, nameof(b));
-        var transA = transposeA != Transpose.DontTranspose;
-        var transB = transposeB != Transpose.DontTranspose;
-        var m = transA ? columnsA : rowsA;
-        var k = transA ? rowsA : columnsA;
-        var kB = transB ? columnsB : rowsB;
-        var n = transB ? rowsB : columnsB;
-        if (k != kB)
-        {
-            throw new ArgumentException($"op(a) is {m}x{k} but op(b) is {kB}x{n}: the inner dimensions must agree.", nameof(b));
-        }
-
-        Guard.Length(c, (long)m * n, nameof(c));
+        var (transA, transB, m, n, k) = Guard.Product(transposeA, transposeB, a, rowsA, columnsA, b, rowsB, columnsB, c);
         using var da = DeviceBuffer<T>.From(a);
         using var db = DeviceBuffer<T>.From(b);
         using var dc = beta == T.Zero ? new DeviceBuffer<T>(c.LongLength) : DeviceBuffer<T>.From(c);

@@ -1,3 +1,5 @@
+using MathNet.Numerics.Providers.LinearAlgebra;
+
 namespace FunctionalAD.Native;
 
 /// <summary>
@@ -32,6 +34,38 @@ internal static class Guard
         {
             throw new ArgumentException("The input and output arrays must be different objects.", name);
         }
+    }
+
+    /// <summary>
+    /// Checks the arguments of c = op(a)·op(b) (MathNet's column-major convention, sizes as
+    /// stored) and returns whether each side is transposed and the product's dimensions m×k·k×n.
+    /// </summary>
+    internal static (bool TransA, bool TransB, int M, int N, int K) Product<T>(
+        Transpose transposeA, Transpose transposeB, T[] a, int rowsA, int columnsA, T[] b, int rowsB, int columnsB, T[] c)
+    {
+        Defined(transposeA, nameof(transposeA));
+        Defined(transposeB, nameof(transposeB));
+        Dimension(rowsA, nameof(rowsA));
+        Dimension(columnsA, nameof(columnsA));
+        Dimension(rowsB, nameof(rowsB));
+        Dimension(columnsB, nameof(columnsB));
+        Length(a, (long)rowsA * columnsA, nameof(a));
+        Length(b, (long)rowsB * columnsB, nameof(b));
+
+        // For real matrices the conjugate transpose is the transpose.
+        var transA = transposeA != Transpose.DontTranspose;
+        var transB = transposeB != Transpose.DontTranspose;
+        var m = transA ? columnsA : rowsA;
+        var k = transA ? rowsA : columnsA;
+        var kB = transB ? columnsB : rowsB;
+        var n = transB ? rowsB : columnsB;
+        if (k != kB)
+        {
+            throw new ArgumentException($"op(a) is {m}x{k} but op(b) is {kB}x{n}: the inner dimensions must agree.", nameof(b));
+        }
+
+        Length(c, (long)m * n, nameof(c));
+        return (transA, transB, m, n, k);
     }
 
     internal static void Defined<TEnum>(TEnum value, string name)

@@ -18,28 +18,7 @@ internal static unsafe class LapackAlgorithms<T, TLapack>
 {
     public static void MatrixMultiplyWithUpdate(Transpose transposeA, Transpose transposeB, T alpha, T[] a, int rowsA, int columnsA, T[] b, int rowsB, int columnsB, T beta, T[] c)
     {
-        Guard.Defined(transposeA, nameof(transposeA));
-        Guard.Defined(transposeB, nameof(transposeB));
-        Guard.Dimension(rowsA, nameof(rowsA));
-        Guard.Dimension(columnsA, nameof(columnsA));
-        Guard.Dimension(rowsB, nameof(rowsB));
-        Guard.Dimension(columnsB, nameof(columnsB));
-        Guard.Length(a, (long)rowsA * columnsA, nameof(a));
-        Guard.Length(b, (long)rowsB * columnsB, nameof(b));
-
-        // For real matrices the conjugate transpose is the transpose.
-        var transA = transposeA != Transpose.DontTranspose;
-        var transB = transposeB != Transpose.DontTranspose;
-        var m = transA ? columnsA : rowsA;
-        var k = transA ? rowsA : columnsA;
-        var kB = transB ? columnsB : rowsB;
-        var n = transB ? rowsB : columnsB;
-        if (k != kB)
-        {
-            throw new ArgumentException($"op(a) is {m}x{k} but op(b) is {kB}x{n}: the inner dimensions must agree.", nameof(b));
-        }
-
-        Guard.Length(c, (long)m * n, nameof(c));
+        var (transA, transB, m, n, k) = Guard.Product(transposeA, transposeB, a, rowsA, columnsA, b, rowsB, columnsB, c);
         if (m == 0 || n == 0)
         {
             return;
