@@ -19,6 +19,12 @@ public static partial class AD
         return Fs<(Tensor, Tensor, Tensor), Tensor>(p => f(p.Item1, p.Item2, p.Item3));
     }
 
+    private static Microsoft.FSharp.Core.FSharpFunc<(Tensor, Tensor, Tensor, Tensor), Tensor> OfQuadruple(Func<Tensor, Tensor, Tensor, Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Fs<(Tensor, Tensor, Tensor, Tensor), Tensor>(p => f(p.Item1, p.Item2, p.Item3, p.Item4));
+    }
+
     /// <summary>Forward mode: the value of <paramref name="f"/> at <paramref name="x"/> and the directional derivative J·v.</summary>
     /// <param name="f">The function.</param>
     /// <param name="x">The point.</param>
@@ -43,6 +49,28 @@ public static partial class AD
         return (result.Item1, result.Item2);
     }
 
+    /// <summary>Forward mode for a function of three tensors: the value and J·(vx, vy, vz).</summary>
+    /// <param name="f">The function.</param>
+    /// <param name="x">The point, one tensor per argument.</param>
+    /// <param name="v">The tangents, shaped like <paramref name="x"/>.</param>
+    /// <returns>(f(x), the directional derivative).</returns>
+    public static (Tensor Value, Tensor Tangent) Jvp(Func<Tensor, Tensor, Tensor, Tensor> f, (Tensor, Tensor, Tensor) x, (Tensor, Tensor, Tensor) v)
+    {
+        var result = ADModule.jvp(OfTriple(f), x, v);
+        return (result.Item1, result.Item2);
+    }
+
+    /// <summary>Forward mode for a function of four tensors: the value and J·(v1, v2, v3, v4).</summary>
+    /// <param name="f">The function.</param>
+    /// <param name="x">The point, one tensor per argument.</param>
+    /// <param name="v">The tangents, shaped like <paramref name="x"/>.</param>
+    /// <returns>(f(x), the directional derivative).</returns>
+    public static (Tensor Value, Tensor Tangent) Jvp(Func<Tensor, Tensor, Tensor, Tensor, Tensor> f, (Tensor, Tensor, Tensor, Tensor) x, (Tensor, Tensor, Tensor, Tensor) v)
+    {
+        var result = ADModule.jvp(OfQuadruple(f), x, v);
+        return (result.Item1, result.Item2);
+    }
+
     /// <summary>Reverse mode: the value of <paramref name="f"/> at <paramref name="x"/> and its pullback u ↦ Jᵀu.</summary>
     /// <param name="f">The function.</param>
     /// <param name="x">The point.</param>
@@ -63,6 +91,33 @@ public static partial class AD
     public static (Tensor Value, Func<Tensor, (Tensor, Tensor)> Pullback) Vjp(Func<Tensor, Tensor, Tensor> f, Tensor x, Tensor y)
     {
         var result = ADModule.vjp(OfPair(f), (x, y));
+        var pullback = result.Item2;
+        return (result.Item1, u => pullback.Invoke(u));
+    }
+
+    /// <summary>Reverse mode for a function of three tensors: the value and the pullback u ↦ (Jₓᵀu, Jᵧᵀu, J_zᵀu).</summary>
+    /// <param name="f">The function.</param>
+    /// <param name="x">The first argument.</param>
+    /// <param name="y">The second argument.</param>
+    /// <param name="z">The third argument.</param>
+    /// <returns>The value and a pullback returning one cotangent per argument.</returns>
+    public static (Tensor Value, Func<Tensor, (Tensor, Tensor, Tensor)> Pullback) Vjp(Func<Tensor, Tensor, Tensor, Tensor> f, Tensor x, Tensor y, Tensor z)
+    {
+        var result = ADModule.vjp(OfTriple(f), (x, y, z));
+        var pullback = result.Item2;
+        return (result.Item1, u => pullback.Invoke(u));
+    }
+
+    /// <summary>Reverse mode for a function of four tensors: the value and the pullback returning one cotangent per argument.</summary>
+    /// <param name="f">The function.</param>
+    /// <param name="x1">The first argument.</param>
+    /// <param name="x2">The second argument.</param>
+    /// <param name="x3">The third argument.</param>
+    /// <param name="x4">The fourth argument.</param>
+    /// <returns>The value and a pullback returning one cotangent per argument.</returns>
+    public static (Tensor Value, Func<Tensor, (Tensor, Tensor, Tensor, Tensor)> Pullback) Vjp(Func<Tensor, Tensor, Tensor, Tensor, Tensor> f, Tensor x1, Tensor x2, Tensor x3, Tensor x4)
+    {
+        var result = ADModule.vjp(OfQuadruple(f), (x1, x2, x3, x4));
         var pullback = result.Item2;
         return (result.Item1, u => pullback.Invoke(u));
     }

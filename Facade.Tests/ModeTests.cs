@@ -60,6 +60,33 @@ public class ModeTests
     }
 
     [Fact]
+    public void Three_and_four_argument_Jvp_and_Vjp_use_tuples()
+    {
+        // f = x·y·z: ∂f = (yz, xz, xy) = (6, 3, 2) at (1, 2, 3)
+        Func<Tensor, Tensor, Tensor, Tensor> f = (x, y, z) => x * y * z;
+        var (value, tangent) = AD.Jvp(f, (1.0, 2.0, 3.0), (1.0, 10.0, 100.0));
+        Approx.Equal(6, value);
+        Approx.Equal(6 + 30 + 200, tangent);
+        var (_, pullback) = AD.Vjp(f, 1, 2, 3);
+        var (gx, gy, gz) = pullback(2.0);
+        Approx.Equal(12, gx);
+        Approx.Equal(6, gy);
+        Approx.Equal(4, gz);
+
+        // g = a·b + c·sin d: ∂g = (b, a, sin d, c cos d) at (1, 2, 3, 0) = (2, 1, 0, 3)
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor> g = (a, b, c, d) => a * b + c * d.Sin();
+        var (value4, tangent4) = AD.Jvp(g, (1.0, 2.0, 3.0, 0.0), (1.0, 1.0, 1.0, 1.0));
+        Approx.Equal(2, value4);
+        Approx.Equal(2 + 1 + 0 + 3, tangent4);
+        var (_, pullback4) = AD.Vjp(g, 1, 2, 3, 0);
+        var (g1, g2, g3, g4) = pullback4(1.0);
+        Approx.Equal(2, g1);
+        Approx.Equal(1, g2);
+        Approx.Equal(0, g3);
+        Approx.Equal(3, g4);
+    }
+
+    [Fact]
     public void Hessian_and_Hvp_match_the_closed_form()
     {
         // f = x0² x1 + x1³: H = [[2 x1, 2 x0], [2 x0, 6 x1]].
