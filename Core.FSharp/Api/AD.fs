@@ -48,27 +48,26 @@ module AD =
             Tree.unflatten x grads
         Tree.map release y, pullback
 
-    /// Forward mode: the value of `f` at `x` and the directional derivative J·v.
-    let jvp (f: 'T -> 'Y) (x: 'T) (v: 'T) : 'Y * 'Y =
-        let tag, variables, y = trace f x
-        let tangentsIn = Tree.leaves v
-        checkSameShapes "jvp" (Tree.leaves x) tangentsIn "tangent"
-        let outputs = Tree.leaves y
-        let tangent = Sweeps.forward tag.Level (Array.map2 (fun (var: Node) (t: Tensor) -> var, t.Node) variables tangentsIn) (outputs |> Array.map (fun o -> o.Node))
-        let tangentsOut = outputs |> Array.map (fun o -> orZeros o.Shape (match tangent.TryGetValue o.Node with | true, t -> ValueSome t | _ -> ValueNone) |> release)
-        Tree.map release y, Tree.unflatten y tangentsOut
-
-    /// The value of `f` at `x` and the linear map v ↦ J·v, reusing one recorded graph for every v.
-    let linearize (f: 'T -> 'Y) (x: 'T) : 'Y * ('T -> 'Y) =
+    /// Records `f` at `x` once and returns the value and the pushforward v ↦ J·v; `operation`
+    /// names the caller in shape errors.
+    let private pushforwardOf (operation: string) (f: 'T -> 'Y) (x: 'T) : 'Y * ('T -> 'Y) =
         let tag, variables, y = trace f x
         let inputs = Tree.leaves x
         let outputs = Tree.leaves y
         let pushforward (v: 'T) =
             let tangentsIn = Tree.leaves v
-            checkSameShapes "linearize" inputs tangentsIn "tangent"
+            checkSameShapes operation inputs tangentsIn "tangent"
             let tangent = Sweeps.forward tag.Level (Array.map2 (fun (var: Node) (t: Tensor) -> var, t.Node) variables tangentsIn) (outputs |> Array.map (fun o -> o.Node))
             Tree.unflatten y (outputs |> Array.map (fun o -> orZeros o.Shape (match tangent.TryGetValue o.Node with | true, t -> ValueSome t | _ -> ValueNone) |> release))
         Tree.map release y, pushforward
+
+    /// Forward mode: the value of `f` at `x` and the directional derivative J·v.
+    let jvp (f: 'T -> 'Y) (x: 'T) (v: 'T) : 'Y * 'Y =
+        let y, pushforward = pushforwardOf "jvp" f x
+        y, pushforward v
+
+    /// The value of `f` at `x` and the linear map v ↦ J·v, reusing one recorded graph for every v.
+    let linearize (f: 'T -> 'Y) (x: 'T) : 'Y * ('T -> 'Y) = pushforwardOf "linearize" f x
 
     let private requireScalar operation (y: Tensor) =
         if y.Size <> 1 then

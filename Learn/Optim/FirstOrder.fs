@@ -38,6 +38,9 @@ module Optimizer =
           Init = ignore
           Update = fun () p g -> Params.addScaled p -learningRate g, () }
 
+    /// The velocity update shared by momentum and Nesterov: v ← βv + g.
+    let private accelerate (beta: float) (v: 'P) (g: 'P) : 'P = Tree.map2 (fun vi gi -> beta * vi + gi) v g
+
     /// Heavy-ball momentum: v ← βv + g, p ← p − η·v. The state is the velocity v.
     let momentum (learningRate: float) (beta: float) : Optimizer<'P, 'P> =
         checkRate "momentum" learningRate
@@ -46,7 +49,7 @@ module Optimizer =
           Init = Params.zerosLike
           Update =
             fun v p g ->
-                let v' = Tree.map2 (fun vi gi -> beta * vi + gi) v g
+                let v' = accelerate beta v g
                 Params.addScaled p -learningRate v', v' }
 
     /// Nesterov momentum in the form used by PyTorch: v ← βv + g, p ← p − η(g + βv): the step
@@ -58,7 +61,7 @@ module Optimizer =
           Init = Params.zerosLike
           Update =
             fun v p g ->
-                let v' = Tree.map2 (fun vi gi -> beta * vi + gi) v g
+                let v' = accelerate beta v g
                 Params.addScaled p -learningRate (Tree.map2 (fun gi vi -> gi + beta * vi) g v'), v' }
 
     /// Adam's usual settings (β₁ = 0.9, β₂ = 0.999, ε = 1e-8, no weight decay) at a learning rate.

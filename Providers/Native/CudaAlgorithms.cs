@@ -40,10 +40,7 @@ internal static unsafe class CudaAlgorithms<T, TCuda>
 
     public static void LUSolve(IntPtr solver, int columnsOfB, T[] a, int order, T[] b)
     {
-        Guard.Dimension(columnsOfB, nameof(columnsOfB));
-        Guard.Length(a, (long)order * order, nameof(a));
-        Guard.Length(b, (long)order * columnsOfB, nameof(b));
-        Guard.Distinct(a, b, nameof(b));
+        Guard.SquareSolve(a, order, b, columnsOfB, nameof(order), nameof(columnsOfB));
         if (columnsOfB == 0)
         {
             return;
@@ -64,10 +61,7 @@ internal static unsafe class CudaAlgorithms<T, TCuda>
 
     public static void LUSolveFactored(IntPtr solver, int columnsOfB, T[] a, int order, int[] ipiv, T[] b)
     {
-        Guard.Dimension(columnsOfB, nameof(columnsOfB));
-        Guard.Length(a, (long)order * order, nameof(a));
-        Guard.Length(b, (long)order * columnsOfB, nameof(b));
-        Guard.Distinct(a, b, nameof(b));
+        Guard.SquareSolve(a, order, b, columnsOfB, nameof(order), nameof(columnsOfB));
         var oneBased = Guard.OneBasedPivots(ipiv, order, nameof(ipiv));
         if (columnsOfB == 0)
         {
@@ -95,10 +89,7 @@ internal static unsafe class CudaAlgorithms<T, TCuda>
 
     public static void CholeskySolve(IntPtr solver, T[] a, int order, T[] b, int columnsB, bool factored)
     {
-        Guard.Dimension(columnsB, nameof(columnsB));
-        Guard.Length(a, (long)order * order, nameof(a));
-        Guard.Length(b, (long)order * columnsB, nameof(b));
-        Guard.Distinct(a, b, nameof(b));
+        Guard.SquareSolve(a, order, b, columnsB, nameof(order), nameof(columnsB));
         if (columnsB == 0)
         {
             return;

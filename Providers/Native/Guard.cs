@@ -37,6 +37,19 @@ internal static class Guard
     }
 
     /// <summary>
+    /// Checks the arguments of a solve A·X = B in place: A is order×order, B is order×columns
+    /// (column-major), and B is a different array from A.
+    /// </summary>
+    internal static void SquareSolve<T>(T[] a, int order, T[] b, int columns, string orderName, string columnsName)
+    {
+        Dimension(columns, columnsName);
+        Dimension(order, orderName);
+        Length(a, (long)order * order, nameof(a));
+        Length(b, (long)order * columns, nameof(b));
+        Distinct(a, b, nameof(b));
+    }
+
+    /// <summary>
     /// Checks the arguments of c = op(a)·op(b) (MathNet's column-major convention, sizes as
     /// stored) and returns whether each side is transposed and the product's dimensions m×k·k×n.
     /// </summary>

@@ -108,11 +108,7 @@ internal static unsafe class LapackAlgorithms<T, TLapack>
 
     public static void LUSolve(int columnsOfB, T[] a, int order, T[] b)
     {
-        Guard.Dimension(columnsOfB, nameof(columnsOfB));
-        Guard.Dimension(order, nameof(order));
-        Guard.Length(a, (long)order * order, nameof(a));
-        Guard.Length(b, (long)order * columnsOfB, nameof(b));
-        Guard.Distinct(a, b, nameof(b));
+        Guard.SquareSolve(a, order, b, columnsOfB, nameof(order), nameof(columnsOfB));
         if (order == 0 || columnsOfB == 0)
         {
             return;
@@ -130,11 +126,7 @@ internal static unsafe class LapackAlgorithms<T, TLapack>
 
     public static void LUSolveFactored(int columnsOfB, T[] a, int order, int[] ipiv, T[] b)
     {
-        Guard.Dimension(columnsOfB, nameof(columnsOfB));
-        Guard.Dimension(order, nameof(order));
-        Guard.Length(a, (long)order * order, nameof(a));
-        Guard.Length(b, (long)order * columnsOfB, nameof(b));
-        Guard.Distinct(a, b, nameof(b));
+        Guard.SquareSolve(a, order, b, columnsOfB, nameof(order), nameof(columnsOfB));
         var oneBased = Guard.OneBasedPivots(ipiv, order, nameof(ipiv));
         if (order == 0 || columnsOfB == 0)
         {
@@ -172,10 +164,7 @@ internal static unsafe class LapackAlgorithms<T, TLapack>
     public static void CholeskySolve(T[] a, int orderA, T[] b, int columnsB)
     {
         Guard.Dimension(orderA, nameof(orderA));
-        Guard.Dimension(columnsB, nameof(columnsB));
-        Guard.Length(a, (long)orderA * orderA, nameof(a));
-        Guard.Length(b, (long)orderA * columnsB, nameof(b));
-        Guard.Distinct(a, b, nameof(b));
+        Guard.SquareSolve(a, orderA, b, columnsB, nameof(orderA), nameof(columnsB));
         if (orderA == 0 || columnsB == 0)
         {
             return;
@@ -192,10 +181,7 @@ internal static unsafe class LapackAlgorithms<T, TLapack>
     public static void CholeskySolveFactored(T[] a, int orderA, T[] b, int columnsB)
     {
         Guard.Dimension(orderA, nameof(orderA));
-        Guard.Dimension(columnsB, nameof(columnsB));
-        Guard.Length(a, (long)orderA * orderA, nameof(a));
-        Guard.Length(b, (long)orderA * columnsB, nameof(b));
-        Guard.Distinct(a, b, nameof(b));
+        Guard.SquareSolve(a, orderA, b, columnsB, nameof(orderA), nameof(columnsB));
         if (orderA == 0 || columnsB == 0)
         {
             return;
