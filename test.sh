@@ -28,6 +28,12 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(value passed)))
   failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
   skipped=$((skipped + $(value total) - $(value executed)))
+  # A test host that crashed (a stack overflow, say) leaves a run-level error and no results
+  # for the tests it did not reach: count the run as one failure so it cannot pass unnoticed.
+  if grep -q '<RunInfo [^>]*outcome="Error"' "$trx"; then
+    echo "A test run ended with an error (its test host crashed or aborted): $(basename "$trx")"
+    failed=$((failed + 1))
+  fi
 done
 if [ "$files" = 0 ] || { [ "$status" != 0 ] && [ "$failed" = 0 ]; }; then
   # The build or the test host failed before results were written: that is a failure too.

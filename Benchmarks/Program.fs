@@ -1,4 +1,4 @@
-/// dotnet run -c Release --project Benchmarks -- [--quick] [--markdown PATH] [--figures DIR]
+/// dotnet run -c Release --project Benchmarks -- [--quick] [--only CASE] [--markdown PATH] [--figures DIR]
 module FunctionalAD.Benchmarks.Program
 
 open System
@@ -21,8 +21,11 @@ let main argv =
     let provider = LinearAlgebraControl.Provider.ToString()
     printfn "FunctionalAD benchmarks (%s), provider: %s, %d cores" (if quick then "quick" else "full") provider Environment.ProcessorCount
     let cases = [ "providers", FunctionalAD.Benchmarks.ProviderCases.providers; "logistic regression", logistic; "MLP", mlp; "scalar chain", chain; "fusion", fusion; "Hessian", hessian; "finite differences", finiteDifferences ]
+    // `--only "scalar chain"` runs the cases whose title contains the text (case-insensitive).
+    let only = option "--only" ""
+    let selected = cases |> List.filter (fun (title, _) -> title.Contains(only, StringComparison.OrdinalIgnoreCase))
     let rows =
-        cases |> List.collect (fun (title, case) ->
+        selected |> List.collect (fun (title, case) ->
             printfn "running %s…" title
             let rows = case settings
             printfn "%s\n" (consoleTable rows)

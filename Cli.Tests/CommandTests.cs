@@ -106,7 +106,7 @@ public class CommandTests
     {
         var (code, output, _) = Fad("diff", "x * (x + y)^2", "--wrt", "x");
         Assert.Equal(0, code);
-        Assert.Equal("t0 = x + y\n∂f/∂x = 2 * (x * t0) + t0 * t0", output);
+        Assert.Equal("t0 = x + y\n∂f/∂x = t0 * t0 + 2 * (x * t0)", output);
         var (codeY, outputY, _) = Fad("diff", "x * (x + y)^2", "--wrt", "y");
         Assert.Equal(0, codeY);
         Assert.Equal("∂f/∂y = 2 * (x * (x + y))", outputY);

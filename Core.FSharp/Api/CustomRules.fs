@@ -49,7 +49,12 @@ module Custom =
             | Some v, _ -> v
             | None, Some j -> vjpFromJvp j
             | None, None -> raise (ArgumentException(sprintf "%s: give at least one derivative rule" name, "rules"))
-        let wrapAll (nodes: Node[]) = nodes |> Array.map Tensor.Of
+        // A user rule may itself differentiate (jvpFromVjp does, and so do implicit rules), which
+        // opens a transform that can reuse the number of the level being swept: what the rule
+        // sees must already have let go of that level's history, or it would be mistaken for
+        // the new level's variables (perturbation confusion).
+        let wrap (node: Node) = Tensor.Of(Graph.release node)
+        let wrapAll (nodes: Node[]) = nodes |> Array.map wrap
         let evaluate (values: NdArray[]) = (f (values |> Array.map Tensor.ofNdArray)).Value
         let op: Op =
             { Name = name
@@ -59,12 +64,12 @@ module Custom =
                 fun args out t ->
                     if t |> Array.forall ValueOption.isNone then ValueNone
                     else
-                        let ts = Array.init args.Length (fun i -> match t[i] with ValueSome n -> Tensor.Of n | ValueNone -> Tensor.zeros args[i].Shape)
-                        ValueSome (jvpRule (wrapAll args) (Tensor.Of out) ts).Node
+                        let ts = Array.init args.Length (fun i -> match t[i] with ValueSome n -> wrap n | ValueNone -> Tensor.zeros args[i].Shape)
+                        ValueSome (jvpRule (wrapAll args) (wrap out) ts).Node
               Vjp =
                 fun args out g ->
                     let xs = wrapAll args
-                    let cs = vjpRule xs (Tensor.Of out) (Tensor.Of g)
+                    let cs = vjpRule xs (wrap out) (wrap g)
                     checkCotangents name xs cs
                     cs |> Array.map (fun c -> ValueSome c.Node) }
         fun (inputs: Tensor[]) ->

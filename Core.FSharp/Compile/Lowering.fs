@@ -152,7 +152,7 @@ module internal Lowering =
     /// The program computing `outputs` from `inputs` (abstract variables of nesting `level`).
     let lower (level: int) (inputs: Node[]) (outputs: Node[]) : Program =
         let builder = Builder()
-        let index = Dictionary<Node, int>(HashIdentity.Reference)
+        let index = Dictionary<Node, int>(NodeIdentity.Comparer)
         inputs |> Array.iteri (fun i n -> index[n] <- builder.Input(i, n.Shape))
         // A node outside the traced level (a constant, or a value an inner transform released)
         // has a value: it enters the program as a literal.

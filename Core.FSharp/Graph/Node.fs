@@ -12,14 +12,16 @@ type VarTag internal (level: int) =
     member _.Level = level
 
 /// What a node is: a constant, a differentiation variable, or a primitive applied to arguments.
+/// A struct, stored inside its node: one object fewer per node of a large graph.
+[<Struct>]
 type NodeKind =
     /// A value with no history.
     | Constant
     /// A differentiation variable. With an argument it is the identity of that argument for
     /// every other transform, so an inner derivative stays differentiable by outer ones.
-    | Variable of VarTag
+    | Variable of tag: VarTag
     /// A primitive operation applied to the node's arguments.
-    | Apply of Op
+    | Apply of op: Op
 
 /// One vertex of an immutable expression DAG: what it is, its arguments, its shape and, when its
 /// inputs have values, its value (define-by-run: user code may branch on it).
@@ -66,6 +68,16 @@ and Op =
       /// Cotangents of the arguments from the arguments, the output and the output's cotangent.
       Vjp: Node[] -> Node -> Node -> Node voption[] }
 
+/// Node identity for hash sets and dictionaries, hashed on the node's number: the runtime's
+/// identity hash must be installed in each new object's header on first use, which made it the
+/// most expensive step of a reverse sweep over a large graph.
+[<Sealed>]
+type internal NodeIdentity private () =
+    static member val Comparer = NodeIdentity()
+    interface IEqualityComparer<Node> with
+        member _.Equals(a, b) = obj.ReferenceEquals(a, b)
+        member _.GetHashCode n = n.Id.GetHashCode()
+
 /// Building nodes, and the nesting levels of transforms.
 module Graph =
     let mutable private nextId = 0L
@@ -74,15 +86,51 @@ module Graph =
     /// A constant node holding a value.
     let constant (value: NdArray) = Node(freshId (), Constant, [||], value.Shape, value, 0UL)
 
-    /// Builds a primitive node. On constants it computes at once and keeps no history; when some
-    /// argument depends on a variable the node records the operation and, where the arguments
-    /// have values, the value too.
-    let apply (op: Op) (shape: int[]) (args: Node[]) =
+    type private LevelState() =
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private depth: int
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private dropped: uint64
+        /// How many transforms are open on this thread.
+        static member Depth
+            with get () = LevelState.depth
+            and set v = LevelState.depth <- v
+        /// The levels whose history nodes built now let go of (set while a sweep runs rules).
+        static member Dropped
+            with get () = LevelState.dropped
+            and set v = LevelState.dropped <- v
+
+    /// The bits of the nesting levels open on this thread (levels 1 … depth).
+    let private openLevels () = (1UL <<< (LevelState.Depth + 1)) - 2UL
+
+    /// What a node built now from `args` depends on, and whether all of them have values.
+    /// While a sweep runs rules, dependence on levels whose transforms have closed is dropped:
+    /// nobody can differentiate with respect to them any more, so at the outermost level rules
+    /// compute on plain values and keep no history, while inside an enclosing transform they
+    /// build a differentiable graph. Abstract nodes (tracing for compilation) have no value and
+    /// keep their dependence.
+    let private liveDeps (args: Node[]) =
         let mutable deps = 0UL
         let mutable known = true
         for a in args do
             deps <- deps ||| a.Deps
             known <- known && not (isNull a.ValueOrNull)
+        struct ((if known then deps &&& ~~~LevelState.Dropped else deps), known)
+
+    /// Runs a sweep's `body`: nodes its rules build drop dependence on every level not open on
+    /// this thread. Only this thread is affected, and transforms opened inside (a custom rule
+    /// that differentiates) record their own level as usual.
+    let sweeping (body: unit -> 'T) : 'T =
+        let saved = LevelState.Dropped
+        LevelState.Dropped <- ~~~(openLevels ())
+        try body ()
+        finally LevelState.Dropped <- saved
+
+    /// Builds a primitive node. On constants it computes at once and keeps no history; when some
+    /// argument depends on a variable the node records the operation and, where the arguments
+    /// have values, the value too.
+    let apply (op: Op) (shape: int[]) (args: Node[]) =
+        let struct (deps, known) = liveDeps args
         let value = if known then op.Eval(args |> Array.map (fun a -> a.ValueOrNull)) else null
         if deps = 0UL && known then constant value
         else Node(freshId (), Apply op, args, shape, value, deps)
@@ -90,54 +138,52 @@ module Graph =
     /// Builds a primitive node whose value was computed elsewhere (a user function with custom
     /// rules evaluates itself); on constants it is a constant.
     let applyWithValue (op: Op) (shape: int[]) (args: Node[]) (value: NdArray) =
-        let deps = args |> Array.fold (fun d a -> d ||| a.Deps) 0UL
+        let struct (deps, _) = liveDeps args
         if deps = 0UL && not (isNull value) then constant value
         else Node(freshId (), Apply op, args, shape, value, deps)
 
     /// Builds an operation with no derivative (a comparison, `sign`, `stopGradient`): when the
     /// arguments have values the result is a plain constant, so no history is kept.
     let applyConstant (op: Op) (shape: int[]) (args: Node[]) =
-        if args |> Array.forall (fun a -> not (isNull a.ValueOrNull)) then constant (op.Eval(args |> Array.map (fun a -> a.Value)))
-        else Node(freshId (), Apply op, args, shape, null, args |> Array.fold (fun d a -> d ||| a.Deps) 0UL)
+        let struct (deps, known) = liveDeps args
+        if known then constant (op.Eval(args |> Array.map (fun a -> a.ValueOrNull)))
+        else Node(freshId (), Apply op, args, shape, null, deps)
 
     /// A new differentiation variable at `tag`'s level standing for `x`.
     let variable (tag: VarTag) (x: Node) =
         let bit = 1UL <<< tag.Level
-        if x.IsConstant then Node(freshId (), Variable tag, [||], x.Shape, x.ValueOrNull, bit)
-        else Node(freshId (), Variable tag, [| x |], x.Shape, x.ValueOrNull, x.Deps ||| bit)
+        let struct (deps, _) = liveDeps [| x |]
+        if deps = 0UL then Node(freshId (), Variable tag, [||], x.Shape, x.ValueOrNull, bit)
+        else Node(freshId (), Variable tag, [| x |], x.Shape, x.ValueOrNull, deps ||| bit)
 
     /// An abstract input for tracing: a shape, no value.
     let abstractVariable (tag: VarTag) (shape: int[]) = Node(freshId (), Variable tag, [||], Array.copy shape, null, 1UL <<< tag.Level)
-
-    type private LevelState() =
-        [<ThreadStatic; DefaultValue>]
-        static val mutable private depth: int
-        static member Depth
-            with get () = LevelState.depth
-            and set v = LevelState.depth <- v
 
     /// Runs `body` with a fresh variable tag one level deeper than the current transform, then
     /// returns to the outer level. Levels are per thread.
     let withNewLevel (body: VarTag -> 'T) : 'T =
         let level = LevelState.Depth + 1
         if level > 62 then raise (InvalidOperationException "Derivatives are nested more than 62 levels deep.")
+        let dropped = LevelState.Dropped
         LevelState.Depth <- level
+        LevelState.Dropped <- dropped &&& ~~~(1UL <<< level)
         try body (VarTag level)
-        finally LevelState.Depth <- level - 1
+        finally
+            LevelState.Depth <- level - 1
+            LevelState.Dropped <- dropped
 
     /// Lets go of history nobody can use: a result that depends on no variable of a transform
     /// still open on this thread becomes a plain constant, so loops of ordinary code keep no
     /// history. Transforms call it on what they return, after their own level has closed.
     let release (node: Node) =
-        let openLevels = (1UL <<< (LevelState.Depth + 1)) - 2UL
-        if node.Deps <> 0UL && node.Deps &&& openLevels = 0UL && not (isNull node.ValueOrNull) then constant node.ValueOrNull else node
+        if node.Deps <> 0UL && node.Deps &&& openLevels () = 0UL && not (isNull node.ValueOrNull) then constant node.ValueOrNull else node
 
     /// The nodes reachable from `roots` that depend on level `level`, arguments before users.
     /// Iterative, so a chain of millions of nodes cannot overflow the stack.
     let topologicalOrder (level: int) (roots: Node seq) =
         let bit = 1UL <<< level
         let order = List<Node>()
-        let visited = HashSet<Node>(HashIdentity.Reference)
+        let visited = HashSet<Node>(NodeIdentity.Comparer)
         let stack = Stack<struct (Node * bool)>()
         for r in roots do
             if r.Deps &&& bit <> 0UL then stack.Push(struct (r, false))

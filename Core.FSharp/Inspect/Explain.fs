@@ -44,7 +44,7 @@ module Explain =
         if program.Outputs.Length <> 1 || Shape.size output.Shape <> 1 then
             raise (ArgumentException("explain: the function must return one scalar", "f"))
         let level = (program.Inputs |> Array.map (fun n -> match n.Kind with Variable tag -> tag.Level | _ -> 0) |> Array.max)
-        let adjoints = Sweeps.backward level [ output, Graph.constant (NdArray.ones output.Shape) ] program.Inputs
+        let adjoints = Sweeps.adjoints level [ output, Graph.constant (NdArray.ones output.Shape) ] program.Inputs
         let names = Inspect.Names program
         let adjointOf (n: Node) = match adjoints.TryGetValue n with | true, a -> a.Value | _ -> null
         let inputRow (n: Node) =

@@ -30,7 +30,7 @@ module Inspect =
     /// The names a listing gives to nodes: inputs and operations are v0, v1, …; a variable of an
     /// inner transform is shown as the value it stands for; small constants are written inline.
     type internal Names(program: TracedProgram) =
-        let names = Dictionary<Node, string>(HashIdentity.Reference)
+        let names = Dictionary<Node, string>(NodeIdentity.Comparer)
         do
             program.Inputs |> Array.iteri (fun i n -> names[n] <- sprintf "v%d" i)
             program.Operations |> Array.iteri (fun i n -> names[n] <- sprintf "v%d" (program.Inputs.Length + i))
@@ -80,7 +80,7 @@ module Inspect =
     let dotOf (program: TracedProgram) =
         let names = Names program
         let text = StringBuilder("digraph program {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n")
-        let outputs = HashSet<Node>(program.Outputs, HashIdentity.Reference)
+        let outputs = HashSet<Node>(program.Outputs, NodeIdentity.Comparer)
         let escape (s: string) = s.Replace("\"", "\\\"")
         for n in program.Inputs do
             text.AppendLine(sprintf "  %s [shape=box, label=\"%s\\n%s\"];" (names.Of n) (names.Of n) (Shape.format n.Shape)) |> ignore
@@ -100,7 +100,7 @@ module Inspect =
     /// double-bordered. Input i is labelled `name = vi [shape]` when `inputNames` has an entry i.
     let svgOfNamed (inputNames: string[]) (program: TracedProgram) =
         let names = Names program
-        let outputs = HashSet<Node>(program.Outputs, HashIdentity.Reference)
+        let outputs = HashSet<Node>(program.Outputs, NodeIdentity.Comparer)
         let inputLabel i (n: Node) =
             let label = sprintf "%s %s" (names.Of n) (Shape.format n.Shape)
             if i < inputNames.Length then inputNames[i] + " = " + label else label

@@ -11,29 +11,78 @@ open FunctionalAD
 /// into a local derivative with `mulNoNan g d`, which is 0 wherever g is 0 even when d is
 /// infinite or NaN. So a branch that `where` did not select, or a zero cotangent, never turns
 /// into NaN, e.g. `where (x > 0) (sqrt x) 0` has derivative 0 at x = 0.
-module internal Arithmetic =
+//
+// The module is recursive because rules are written with the primitives they differentiate
+// into (the derivative of `div` uses `div`). Operation records that take no parameters are
+// built once, as values before the functions that apply them: a node then costs no op record or
+// closures, which keeps large eager graphs small.
+module internal rec Arithmetic =
     /// An operation record from its parts (the form every primitive declaration uses).
     let op name parameters eval jvp vjp : Op = { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp }
 
     /// A scalar constant node.
     let scalar (v: double) = Graph.constant (NdArray.scalar v)
 
-    let private binaryKernel name (kernel: SpanBinary) jvp vjp (x: Node) (y: Node) =
-        let shape = Shape.broadcast name x.Shape y.Shape
-        Graph.apply (op name "" (fun v -> Kernels.binary kernel shape v[0] v[1]) jvp vjp) shape [| x; y |]
+    /// The evaluation of an elementwise operation of two arguments, with NumPy broadcasting.
+    let private binaryEval name (kernel: SpanBinary) (v: NdArray[]) = Kernels.binary kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]
 
-    let private addKernel = SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d))
-    let private subKernel = SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d))
-    let private mulKernel = SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d))
-    let private divKernel = SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d))
-    let private mulNoNanKernel =
-        SpanBinary(fun a b d ->
-            TensorPrimitives.Multiply(a, b, d)
-            for i in 0 .. a.Length - 1 do
-                if a[i] = 0.0 then d[i] <- 0.0)
+    let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.apply op (Shape.broadcast op.Name x.Shape y.Shape) [| x; y |]
+
+    // The records below are written out rather than built by a helper: a value of a recursive
+    // module may hold closures over later functions only where nothing could call them early.
+
+    let private addOp : Op =
+        { Name = "add"; Params = ""
+          Eval = binaryEval "add" (SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d)))
+          Jvp = fun _ out t -> addTangents (fit out t[0]) (fit out t[1])
+          Vjp = fun args _ g -> [| unfit args[0] g; unfit args[1] g |] }
+
+    let private subOp : Op =
+        { Name = "sub"; Params = ""
+          Eval = binaryEval "sub" (SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d)))
+          Jvp =
+            fun _ out t ->
+                match fit out t[0], fit out t[1] with
+                | ValueSome a, ValueSome b -> ValueSome(sub a b)
+                | a, ValueNone -> a
+                | ValueNone, ValueSome b -> ValueSome(neg b)
+          Vjp = fun args _ g -> [| unfit args[0] g; unfit args[1] (neg g) |] }
+
+    let private negOp : Op =
+        { Name = "neg"; Params = ""
+          Eval = fun v -> Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Negate(a, d))) v[0]
+          Jvp = fun _ _ t -> t[0] |> ValueOption.map neg
+          Vjp = fun _ _ g -> [| ValueSome(neg g) |] }
+
+    let private mulOp : Op =
+        { Name = "mul"; Params = ""
+          Eval = binaryEval "mul" (SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
+          Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan t args[0])))
+          Vjp = fun args _ g -> [| unfit args[0] (mulNoNan g args[1]); unfit args[1] (mulNoNan g args[0]) |] }
+
+    let private divOp : Op =
+        { Name = "div"; Params = ""
+          Eval = binaryEval "div" (SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d)))
+          Jvp =
+            fun args out t ->
+                let dx = t[0] |> ValueOption.map (fun t -> mulNoNan t (reciprocal args[1]))
+                let dy = t[1] |> ValueOption.map (fun t -> mulNoNan t (neg (div out args[1])))
+                addTangents (fit out dx) (fit out dy)
+          Vjp = fun args out g -> [| unfit args[0] (mulNoNan g (reciprocal args[1])); unfit args[1] (mulNoNan g (neg (div out args[1]))) |] }
+
+    let private mulNoNanOp : Op =
+        { Name = "mulNoNan"; Params = ""
+          Eval =
+            binaryEval "mulNoNan"
+                (SpanBinary(fun a b d ->
+                    TensorPrimitives.Multiply(a, b, d)
+                    for i in 0 .. a.Length - 1 do
+                        if a[i] = 0.0 then d[i] <- 0.0))
+          Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan args[0] t)))
+          Vjp = fun args _ g -> [| unfit args[0] (mulNoNan g args[1]); unfit args[1] (mulNoNan args[0] g) |] }
 
     /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
-    let rec broadcastTo (shape: int[]) (x: Node) : Node =
+    let broadcastTo (shape: int[]) (x: Node) : Node =
         if Shape.same x.Shape shape then x
         else
             if not (Shape.broadcastsTo x.Shape shape) then
@@ -45,7 +94,7 @@ module internal Arithmetic =
                 (Array.copy shape) [| x |]
 
     /// Sums `x` down to a shape that broadcasts to `x.Shape`. Its transpose is `broadcastTo`.
-    and sumTo (shape: int[]) (x: Node) : Node =
+    let sumTo (shape: int[]) (x: Node) : Node =
         if Shape.same x.Shape shape then x
         else
             if not (Shape.broadcastsTo shape x.Shape) then
@@ -57,74 +106,42 @@ module internal Arithmetic =
                 (Array.copy shape) [| x |]
 
     /// A tangent of an argument, stretched to the output's shape.
-    and private fit (out: Node) (t: Node voption) = t |> ValueOption.map (broadcastTo out.Shape)
+    let private fit (out: Node) (t: Node voption) = t |> ValueOption.map (broadcastTo out.Shape)
 
     /// A cotangent of the output, summed down to an argument's shape.
-    and private unfit (arg: Node) (g: Node) = ValueSome(sumTo arg.Shape g)
+    let private unfit (arg: Node) (g: Node) = ValueSome(sumTo arg.Shape g)
 
     /// The sum of two optional (possibly zero) tangents.
-    and addTangents (a: Node voption) (b: Node voption) =
+    let addTangents (a: Node voption) (b: Node voption) =
         match a, b with
         | ValueSome a, ValueSome b -> ValueSome(add a b)
         | ValueSome _, ValueNone -> a
         | ValueNone, _ -> b
 
     /// x + y.
-    and add (x: Node) (y: Node) : Node =
-        binaryKernel "add" addKernel
-            (fun _ out t -> addTangents (fit out t[0]) (fit out t[1]))
-            (fun args _ g -> [| unfit args[0] g; unfit args[1] g |])
-            x y
+    let add (x: Node) (y: Node) : Node = applyBinary addOp x y
 
     /// x − y.
-    and sub (x: Node) (y: Node) : Node =
-        binaryKernel "sub" subKernel
-            (fun _ out t ->
-                match fit out t[0], fit out t[1] with
-                | ValueSome a, ValueSome b -> ValueSome(sub a b)
-                | a, ValueNone -> a
-                | ValueNone, ValueSome b -> ValueSome(neg b))
-            (fun args _ g -> [| unfit args[0] g; unfit args[1] (neg g) |])
-            x y
+    let sub (x: Node) (y: Node) : Node = applyBinary subOp x y
 
     /// −x.
-    and neg (x: Node) : Node =
-        Graph.apply
-            (op "neg" "" (fun v -> Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Negate(a, d))) v[0])
-                (fun _ _ t -> t[0] |> ValueOption.map neg)
-                (fun _ _ g -> [| ValueSome(neg g) |]))
-            x.Shape [| x |]
+    let neg (x: Node) : Node = Graph.apply negOp x.Shape [| x |]
 
     /// x · y, elementwise.
-    and mul (x: Node) (y: Node) : Node =
-        binaryKernel "mul" mulKernel
-            (fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan t args[0]))))
-            (fun args _ g -> [| unfit args[0] (mulNoNan g args[1]); unfit args[1] (mulNoNan g args[0]) |])
-            x y
+    let mul (x: Node) (y: Node) : Node = applyBinary mulOp x y
 
     /// x / y, elementwise.
-    and div (x: Node) (y: Node) : Node =
-        binaryKernel "div" divKernel
-            (fun args out t ->
-                let dx = t[0] |> ValueOption.map (fun t -> mulNoNan t (reciprocal args[1]))
-                let dy = t[1] |> ValueOption.map (fun t -> mulNoNan t (neg (div out args[1])))
-                addTangents (fit out dx) (fit out dy))
-            (fun args out g -> [| unfit args[0] (mulNoNan g (reciprocal args[1])); unfit args[1] (mulNoNan g (neg (div out args[1]))) |])
-            x y
+    let div (x: Node) (y: Node) : Node = applyBinary divOp x y
 
     /// 1 / x.
-    and reciprocal (x: Node) = div (scalar 1.0) x
+    let reciprocal (x: Node) = div (scalar 1.0) x
 
     /// a · b, except 0 wherever a is 0 even if b is infinite or NaN: how rules apply a tangent or
     /// cotangent `a` to a local derivative `b`.
-    and mulNoNan (a: Node) (b: Node) : Node =
-        binaryKernel "mulNoNan" mulNoNanKernel
-            (fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan args[0] t))))
-            (fun args _ g -> [| unfit args[0] (mulNoNan g args[1]); unfit args[1] (mulNoNan args[0] g) |])
-            a b
+    let mulNoNan (a: Node) (b: Node) : Node = applyBinary mulNoNanOp a b
 
     /// The same elements under another shape of equal size (row-major order is kept).
-    let rec reshape (shape: int[]) (x: Node) : Node =
+    let reshape (shape: int[]) (x: Node) : Node =
         if Shape.same x.Shape shape then x
         else
             if Shape.size shape <> Shape.size x.Shape then

@@ -15,13 +15,24 @@ open FunctionalAD.Primitives.Arithmetic
 /// that are not constants.
 module internal Elementwise =
 
-    /// Declares a smooth unary primitive from its evaluation and local derivative.
-    let private unary name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (x: Node) =
-        Graph.apply
-            (op name parameters (fun v -> eval v[0])
-                (fun args out t -> t[0] |> ValueOption.map (fun t -> mulNoNan t (derivative args[0] out)))
-                (fun args out g -> [| ValueSome(mulNoNan g (derivative args[0] out)) |]))
-            x.Shape [| x |]
+    /// The operation record of a smooth unary primitive from its evaluation and local
+    /// derivative d(x, y).
+    let private unaryOp name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) =
+        op name parameters (fun v -> eval v[0])
+            (fun args out t -> t[0] |> ValueOption.map (fun t -> mulNoNan t (derivative args[0] out)))
+            (fun args out g -> [| ValueSome(mulNoNan g (derivative args[0] out)) |])
+
+    /// Declares a smooth unary primitive with parameters (a new operation record per use).
+    let private unary name parameters eval derivative (x: Node) = Graph.apply (unaryOp name parameters eval derivative) x.Shape [| x |]
+
+    /// Declares a smooth unary primitive without parameters: its operation record is built once,
+    /// so a node of a large eager graph costs no record or closures.
+    let private primitive name (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) : Node -> Node =
+        let op = unaryOp name "" eval derivative
+        fun x -> Graph.apply op x.Shape [| x |]
+
+    /// Evaluates a TensorPrimitives span function elementwise.
+    let private vectorised (f: SpanUnary) = Kernels.map f
 
     /// Declares an operation whose derivative is zero everywhere it exists (comparisons, sign):
     /// its result is a constant mask.
@@ -57,22 +68,26 @@ module internal Elementwise =
     /// sign x ∈ {−1, 0, 1}; derivative 0.
     let sign (x: Node) = nondifferentiable "sign" "" (fun v -> Kernels.mapScalar signValue v[0]) x.Shape [| x |]
 
-    let private comparison name (test: double -> double -> bool) (x: Node) (y: Node) =
-        let shape = Shape.broadcast name x.Shape y.Shape
-        nondifferentiable name "" (fun v -> Kernels.binaryScalar (fun a b -> if test a b then 1.0 else 0.0) shape v[0] v[1]) shape [| x; y |]
+    let private comparisonOp name (test: double -> double -> bool) =
+        op name "" (fun v -> Kernels.binaryScalar (fun a b -> if test a b then 1.0 else 0.0) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+            (fun _ _ _ -> ValueNone) (fun args _ _ -> Array.create args.Length ValueNone)
+
+    let private comparison name test : Node -> Node -> Node =
+        let op = comparisonOp name test
+        fun x y -> Graph.applyConstant op (Shape.broadcast name x.Shape y.Shape) [| x; y |]
 
     /// 1 where x > y, else 0.
-    let greater x y = comparison "greater" (>) x y
+    let greater = comparison "greater" (>)
     /// 1 where x ≥ y, else 0.
-    let greaterEqual x y = comparison "greaterEqual" (>=) x y
+    let greaterEqual = comparison "greaterEqual" (>=)
     /// 1 where x < y, else 0.
-    let less x y = comparison "less" (<) x y
+    let less = comparison "less" (<)
     /// 1 where x ≤ y, else 0.
-    let lessEqual x y = comparison "lessEqual" (<=) x y
+    let lessEqual = comparison "lessEqual" (<=)
     /// 1 where x = y, else 0.
-    let equal x y = comparison "equal" (=) x y
+    let equal = comparison "equal" (=)
     /// 1 where x ≠ y, else 0.
-    let notEqual x y = comparison "notEqual" (<>) x y
+    let notEqual = comparison "notEqual" (<>)
 
     /// where(cond, a, b): a where cond ≠ 0, else b, with broadcasting. The cotangent goes to the
     /// selected branch alone; the other receives an exact zero.
@@ -92,35 +107,58 @@ module internal Elementwise =
                        ValueSome(sumTo args[2].Shape (where args[0] zero g)) |]))
             shape [| cond; a; b |]
 
-    let rec exp (x: Node) : Node = unary "exp" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) x
-    and log (x: Node) : Node = unary "log" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) x
-    and sqrt (x: Node) : Node = unary "sqrt" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) x
+    /// eˣ; derivative eˣ (the output).
+    let exp = primitive "exp" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y)
+    /// Natural logarithm; derivative 1/x.
+    let log = primitive "log" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x)
+    /// Square root; derivative 1/(2√x).
+    let sqrt = primitive "sqrt" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y)
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
-    let log1p (x: Node) = unary "log1p" "" (Kernels.mapScalar log1pValue) (fun x _ -> reciprocal (add (scalar 1.0) x)) x
+    let log1p = primitive "log1p" (Kernels.mapScalar log1pValue) (fun x _ -> reciprocal (add (scalar 1.0) x))
 
     /// exp(x) − 1, accurate for small x.
-    let expm1 (x: Node) = unary "expm1" "" (Kernels.mapScalar expm1Value) (fun _ y -> add y (scalar 1.0)) x
+    let expm1 = primitive "expm1" (Kernels.mapScalar expm1Value) (fun _ y -> add y (scalar 1.0))
 
-    let rec sin (x: Node) : Node = unary "sin" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d)))) (fun x _ -> cos x) x
-    and cos (x: Node) : Node = unary "cos" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d)))) (fun x _ -> neg (sin x)) x
+    /// Sine and cosine differentiate into each other, so their records are values of a
+    /// recursive module, written out (a helper called there could run a rule before the other
+    /// record exists).
+    module private rec Trigonometric =
+        let sin (x: Node) = Graph.apply sinOp x.Shape [| x |]
+        let cos (x: Node) = Graph.apply cosOp x.Shape [| x |]
+        let private through (d: Node) (t: Node voption[]) = t[0] |> ValueOption.map (fun t -> mulNoNan t d)
+        let private sinOp : Op =
+            { Name = "sin"; Params = ""
+              Eval = fun v -> Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))) v[0]
+              Jvp = fun args _ t -> through (cos args[0]) t
+              Vjp = fun args _ g -> [| ValueSome(mulNoNan g (cos args[0])) |] }
+        let private cosOp : Op =
+            { Name = "cos"; Params = ""
+              Eval = fun v -> Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))) v[0]
+              Jvp = fun args _ t -> through (neg (sin args[0])) t
+              Vjp = fun args _ g -> [| ValueSome(mulNoNan g (neg (sin args[0]))) |] }
+
+    /// Sine; derivative cos x.
+    let sin (x: Node) = Trigonometric.sin x
+    /// Cosine; derivative −sin x.
+    let cos (x: Node) = Trigonometric.cos x
 
     /// tan x; derivative 1 + tan² x.
-    let tan (x: Node) = unary "tan" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) x
+    let tan = primitive "tan" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y))
     /// tanh x; derivative 1 − tanh² x.
-    let tanh (x: Node) = unary "tanh" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) x
+    let tanh = primitive "tanh" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y))
 
     /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
-    let sigmoid (x: Node) = unary "sigmoid" "" (Kernels.mapScalar sigmoidValue) (fun _ y -> mul y (sub (scalar 1.0) y)) x
+    let sigmoid = primitive "sigmoid" (Kernels.mapScalar sigmoidValue) (fun _ y -> mul y (sub (scalar 1.0) y))
 
     /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x.
-    let softplus (x: Node) = unary "softplus" "" (Kernels.mapScalar softplusValue) (fun x _ -> sigmoid x) x
+    let softplus = primitive "softplus" (Kernels.mapScalar softplusValue) (fun x _ -> sigmoid x)
 
     /// max(x, 0); relu'(0) = 0.
-    let relu (x: Node) = unary "relu" "" (Kernels.mapScalar reluValue) (fun x _ -> greater x (scalar 0.0)) x
+    let relu = primitive "relu" (Kernels.mapScalar reluValue) (fun x _ -> greater x (scalar 0.0))
 
     /// |x|; abs'(0) = 0.
-    let abs (x: Node) = unary "abs" "" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) x
+    let abs = primitive "abs" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x)
 
     /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
     let rec powConst (c: double) (x: Node) : Node =

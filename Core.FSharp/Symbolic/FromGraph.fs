@@ -45,7 +45,7 @@ module internal FromGraph =
 
     /// The terms of `outputs`, where `inputs[i]` is parameter i. Every node must hold one element.
     let terms (table: TermTable) (level: int) (inputs: Node[]) (outputs: Node[]) : Term[] =
-        let termOf = Dictionary<Node, Term>(HashIdentity.Reference)
+        let termOf = Dictionary<Node, Term>(NodeIdentity.Comparer)
         inputs |> Array.iteri (fun i n -> termOf[n] <- Simplify.parameter table i)
         let lookup (n: Node) =
             match termOf.TryGetValue n with

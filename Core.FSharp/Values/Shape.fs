@@ -42,6 +42,7 @@ module Shape =
 
     /// NumPy broadcasting of two shapes: align on the right, a dimension of 1 stretches.
     let broadcast operation (a: int[]) (b: int[]) =
+        if same a b then a else
         let rank = max a.Length b.Length
         Array.init rank (fun i ->
             let da = let j = i - (rank - a.Length) in if j >= 0 then a[j] else 1
