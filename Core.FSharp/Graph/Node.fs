@@ -126,12 +126,17 @@ module Graph =
         try body ()
         finally LevelState.Dropped <- saved
 
+    let private values (args: Node[]) =
+        let values = Array.zeroCreate args.Length
+        for i in 0 .. args.Length - 1 do values[i] <- args[i].ValueOrNull
+        values
+
     /// Builds a primitive node. On constants it computes at once and keeps no history; when some
     /// argument depends on a variable the node records the operation and, where the arguments
     /// have values, the value too.
     let apply (op: Op) (shape: int[]) (args: Node[]) =
         let struct (deps, known) = liveDeps args
-        let value = if known then op.Eval(args |> Array.map (fun a -> a.ValueOrNull)) else null
+        let value = if known then op.Eval(values args) else null
         if deps = 0UL && known then constant value
         else Node(freshId (), Apply op, args, shape, value, deps)
 
@@ -146,7 +151,7 @@ module Graph =
     /// arguments have values the result is a plain constant, so no history is kept.
     let applyConstant (op: Op) (shape: int[]) (args: Node[]) =
         let struct (deps, known) = liveDeps args
-        if known then constant (op.Eval(args |> Array.map (fun a -> a.ValueOrNull)))
+        if known then constant (op.Eval(values args))
         else Node(freshId (), Apply op, args, shape, null, deps)
 
     /// A new differentiation variable at `tag`'s level standing for `x`.

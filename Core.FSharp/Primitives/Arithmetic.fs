@@ -28,6 +28,11 @@ module internal rec Arithmetic =
 
     let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.apply op (Shape.broadcast op.Name x.Shape y.Shape) [| x; y |]
 
+    /// The cotangent of an argument, summed down to its shape; a constant receives none, so
+    /// its cotangent is not even computed (the other factor of a product with a constant).
+    let inline private pullTo (arg: Node) ([<InlineIfLambda>] cotangent: unit -> Node) =
+        if arg.IsConstant then ValueNone else ValueSome(sumTo arg.Shape (cotangent ()))
+
     // The records below are written out rather than built by a helper: a value of a recursive
     // module may hold closures over later functions only where nothing could call them early.
 
@@ -46,11 +51,11 @@ module internal rec Arithmetic =
                 | ValueSome a, ValueSome b -> ValueSome(sub a b)
                 | a, ValueNone -> a
                 | ValueNone, ValueSome b -> ValueSome(neg b)
-          Vjp = fun args _ g -> [| unfit args[0] g; unfit args[1] (neg g) |] }
+          Vjp = fun args _ g -> [| unfit args[0] g; pullTo args[1] (fun () -> neg g) |] }
 
     let private negOp : Op =
         { Name = "neg"; Params = ""
-          Eval = fun v -> Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Negate(a, d))) v[0]
+          Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Negate(a, d))) << Array.head
           Jvp = fun _ _ t -> t[0] |> ValueOption.map neg
           Vjp = fun _ _ g -> [| ValueSome(neg g) |] }
 
@@ -58,7 +63,7 @@ module internal rec Arithmetic =
         { Name = "mul"; Params = ""
           Eval = binaryEval "mul" (SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan t args[0])))
-          Vjp = fun args _ g -> [| unfit args[0] (mulNoNan g args[1]); unfit args[1] (mulNoNan g args[0]) |] }
+          Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |] }
 
     let private divOp : Op =
         { Name = "div"; Params = ""
@@ -68,7 +73,7 @@ module internal rec Arithmetic =
                 let dx = t[0] |> ValueOption.map (fun t -> mulNoNan t (reciprocal args[1]))
                 let dy = t[1] |> ValueOption.map (fun t -> mulNoNan t (neg (div out args[1])))
                 addTangents (fit out dx) (fit out dy)
-          Vjp = fun args out g -> [| unfit args[0] (mulNoNan g (reciprocal args[1])); unfit args[1] (mulNoNan g (neg (div out args[1]))) |] }
+          Vjp = fun args out g -> [| pullTo args[0] (fun () -> mulNoNan g (reciprocal args[1])); pullTo args[1] (fun () -> mulNoNan g (neg (div out args[1]))) |] }
 
     let private mulNoNanOp : Op =
         { Name = "mulNoNan"; Params = ""
@@ -79,7 +84,7 @@ module internal rec Arithmetic =
                     for i in 0 .. a.Length - 1 do
                         if a[i] = 0.0 then d[i] <- 0.0))
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan args[0] t)))
-          Vjp = fun args _ g -> [| unfit args[0] (mulNoNan g args[1]); unfit args[1] (mulNoNan args[0] g) |] }
+          Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan args[0] g) |] }
 
     /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
     let broadcastTo (shape: int[]) (x: Node) : Node =

@@ -129,12 +129,12 @@ module internal Elementwise =
         let private through (d: Node) (t: Node voption[]) = t[0] |> ValueOption.map (fun t -> mulNoNan t d)
         let private sinOp : Op =
             { Name = "sin"; Params = ""
-              Eval = fun v -> Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))) v[0]
+              Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head
               Jvp = fun args _ t -> through (cos args[0]) t
               Vjp = fun args _ g -> [| ValueSome(mulNoNan g (cos args[0])) |] }
         let private cosOp : Op =
             { Name = "cos"; Params = ""
-              Eval = fun v -> Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))) v[0]
+              Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))) << Array.head
               Jvp = fun args _ t -> through (neg (sin args[0])) t
               Vjp = fun args _ g -> [| ValueSome(mulNoNan g (neg (sin args[0]))) |] }
 

@@ -15,6 +15,7 @@ module internal Sweeps =
     /// more than once. A node is always built after its arguments, so taking nodes largest id
     /// first reaches every node after all of its users: the queue is a reverse topological
     /// order discovered on the way, over the nodes that receive a cotangent and nothing else.
+    /// `wrt` are variables: their adjoints are the results and are not pulled back further.
     /// `retain` says whose adjoints the result keeps (absent means zero); the others are let go
     /// of as soon as they have been pulled back.
     let private pullBack (level: int) (seeds: (Node * Node) seq) (wrt: Node seq) (retain: Node -> bool) =
@@ -35,10 +36,12 @@ module internal Sweeps =
             for node, seed in seeds do accumulate node seed
             while pending.Count > 0 do
                 let node = pending.Dequeue()
-                if not (wrt.Contains node) then
-                    let g = adjoint[node]
-                    if not (retain node) then adjoint.Remove node |> ignore
-                    match node.Kind with
+                match node.Kind with
+                | Variable _ when wrt.Contains node -> ()
+                | kind ->
+                    let mutable g = null
+                    if retain node then g <- adjoint[node] else adjoint.Remove(node, &g) |> ignore
+                    match kind with
                     | Variable _ when node.Args.Length = 1 -> accumulate node.Args[0] g
                     | Apply op ->
                         let cotangents = op.Vjp node.Args node g

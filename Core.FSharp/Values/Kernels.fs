@@ -65,9 +65,8 @@ module internal Kernels =
 
     /// A binary elementwise kernel with NumPy broadcasting.
     let binary (op: SpanBinary) (shape: int[]) (a: NdArray) (b: NdArray) =
-        let a, b = broadcastTo shape a, broadcastTo shape b
         let out = Array.zeroCreate (Shape.size shape)
-        op.Invoke(span a, span b, Span<double> out)
+        op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
         NdArray(shape, out)
 
     /// A binary elementwise function of scalars with broadcasting.
