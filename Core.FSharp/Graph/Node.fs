@@ -12,7 +12,7 @@ type VarTag internal (level: int) =
     member _.Level = level
 
 /// What a node is: a constant, a differentiation variable, or a primitive applied to arguments.
-/// A struct, stored inside its node: one object fewer per node of a large graph.
+/// A struct: reading a node's kind allocates nothing.
 [<Struct>]
 type NodeKind =
     /// A value with no history.
@@ -26,10 +26,21 @@ type NodeKind =
 /// One vertex of an immutable expression DAG: what it is, its arguments, its shape and, when its
 /// inputs have values, its value (define-by-run: user code may branch on it).
 and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args: Node[], shape: int[], value: NdArray, deps: uint64) =
+    // The kind is kept as one reference (the Op, the VarTag or null) rather than the 24-byte
+    // struct: a large eager graph is mostly nodes, and their size is what the GC copies.
+    let kindPayload: obj =
+        match kind with
+        | Apply op -> box op
+        | Variable tag -> box tag
+        | Constant -> null
     /// A number unique to this node, increasing in creation order.
     member _.Id = id
     /// Constant, variable or primitive application.
-    member _.Kind = kind
+    member _.Kind =
+        match kindPayload with
+        | :? Op as op -> Apply op
+        | :? VarTag as tag -> Variable tag
+        | _ -> Constant
     /// The argument nodes.
     member _.Args = args
     /// The shape, known even when the value is not (while compiling).
@@ -37,10 +48,10 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
     /// The value, or null for an abstract node built while tracing a function for compilation.
     member _.ValueOrNull = value
     /// The value; asking for it on an abstract node is an error that says what to do instead.
-    member _.Value =
+    member this.Value =
         if isNull value then
             let origin =
-                match kind with
+                match this.Kind with
                 | Apply op -> sprintf "the result of `%s`" op.Name
                 | Variable _ -> "an input"
                 | Constant -> "a constant"
@@ -85,6 +96,27 @@ module Graph =
 
     /// A constant node holding a value.
     let constant (value: NdArray) = Node(freshId (), Constant, [||], value.Shape, value, 0UL)
+
+    type private ScalarConstants() =
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private slots: Node[]
+        /// A small direct-mapped cache of this thread's recent scalar constants.
+        static member Slots =
+            if isNull ScalarConstants.slots then ScalarConstants.slots <- Array.zeroCreate 64
+            ScalarConstants.slots
+
+    /// A rank-0 constant. Recent values are shared (per thread): `x * 0.9` in a loop then costs
+    /// no new constant per operation, and sharing an immutable constant changes nothing else.
+    let scalar (v: double) =
+        let bits = BitConverter.DoubleToInt64Bits v
+        let slots = ScalarConstants.Slots
+        let slot = int ((bits ^^^ (bits >>> 21) ^^^ (bits >>> 42)) &&& 63L)
+        let cached = slots[slot]
+        if not (isNull cached) && BitConverter.DoubleToInt64Bits cached.ValueOrNull.Data[0] = bits then cached
+        else
+            let node = constant (NdArray.scalar v)
+            slots[slot] <- node
+            node
 
     type private LevelState() =
         [<ThreadStatic; DefaultValue>]

@@ -21,7 +21,7 @@ module internal rec Arithmetic =
     let op name parameters eval jvp vjp : Op = { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp }
 
     /// A scalar constant node.
-    let scalar (v: double) = Graph.constant (NdArray.scalar v)
+    let scalar (v: double) = Graph.scalar v
 
     /// The evaluation of an elementwise operation of two arguments, with NumPy broadcasting.
     let private binaryEval name (kernel: SpanBinary) (v: NdArray[]) = Kernels.binary kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]
