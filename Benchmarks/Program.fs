@@ -19,7 +19,12 @@ let main argv =
           Figures = option "--figures" (if quick then Path.Combine(Path.GetTempPath(), "functionalad-figures") else Path.Combine("docs", "figures")) }
     let markdown = option "--markdown" "benchmark-results.md"
     let provider = LinearAlgebraControl.Provider.ToString()
-    printfn "FunctionalAD benchmarks (%s), provider: %s, %d cores" (if quick then "quick" else "full") provider Environment.ProcessorCount
+    let gc =
+        sprintf "%s GC, %s, large-object threshold %s bytes"
+            (if Runtime.GCSettings.IsServerGC then "server" else "workstation")
+            (if Runtime.GCSettings.LatencyMode = Runtime.GCLatencyMode.Batch then "non-concurrent" else "concurrent")
+            (match AppContext.GetData "System.GC.LOHThreshold" with null -> "85000 (default)" | v -> string v)
+    printfn "FunctionalAD benchmarks (%s), provider: %s, %d cores, %s" (if quick then "quick" else "full") provider Environment.ProcessorCount gc
     let cases = [ "providers", FunctionalAD.Benchmarks.ProviderCases.providers; "logistic regression", logistic; "MLP", mlp; "scalar chain", chain; "fusion", fusion; "Hessian", hessian; "finite differences", finiteDifferences ]
     // `--only "scalar chain"` runs the cases whose title contains the text (case-insensitive).
     let only = option "--only" ""
@@ -30,7 +35,7 @@ let main argv =
             let rows = case settings
             printfn "%s\n" (consoleTable rows)
             rows)
-    let header = sprintf "FunctionalAD benchmarks, %s UTC, provider %s, %d cores, %s run\n\n" (DateTime.UtcNow.ToString "yyyy-MM-dd HH:mm") provider Environment.ProcessorCount (if quick then "quick" else "full")
+    let header = sprintf "FunctionalAD benchmarks, %s UTC, provider %s, %d cores, %s, %s run\n\n" (DateTime.UtcNow.ToString "yyyy-MM-dd HH:mm") provider Environment.ProcessorCount gc (if quick then "quick" else "full")
     File.WriteAllText(markdown, header + markdownTable rows)
     printfn "results written to %s; figures to %s" markdown settings.Figures
     0

@@ -60,7 +60,7 @@ let private chain (seed: int) =
             | _ -> Tensor.where (Tensor.greater v (Tensor.scalar c)) v (cos v)) x
 
 [<Fact>]
-let ``random elementwise chains on vectors: values, gradients and Hessian-vector products agree with eager`` () =
+let ``random elementwise chains on vectors: values, gradients, Hessian-vector products and donating descent steps agree with eager`` () =
     for seed in 1 .. 25 do
         let f = chain seed
         let loss (x: Tensor) = Tensor.sum (f x)
@@ -69,6 +69,9 @@ let ``random elementwise chains on vectors: values, gradients and Hessian-vector
         assertSame (f x) (Compile.compile f x)
         assertSame (AD.grad loss x) (Compile.compile (AD.grad loss) x)
         assertSame (AD.hvp loss x v) (Compile.compile (fun (x, v) -> AD.hvp loss x v) (x, v))
+        // A descent step writes into its donated input wherever the plan allows.
+        let descend (x: Tensor) = x - 0.1 * AD.grad loss x, f x
+        assertSameTree (descend x) (Compile.compileDonating descend (Tensor.ofArray (x.ToArray())))
 
 [<Fact>]
 let ``random elementwise chains on scalars run as compiled scalar code and agree with eager`` () =

@@ -44,6 +44,37 @@ public static partial class AD
         return (x, y, z) => compiled([x, y, z]);
     }
 
+    /// <summary>
+    /// Like <see cref="Compile(Func{Tensor, Tensor})"/>, but each call takes its input's buffer
+    /// (JAX's donated arguments): an output the size of the input is written into that buffer
+    /// wherever the plan no longer needs the input, instead of a new array. The input is given up:
+    /// reading it afterwards throws <see cref="InvalidOperationException"/>; use what the function
+    /// returned. A buffer another tensor can see (a reshape of it) is never reused.
+    /// </summary>
+    /// <param name="f">A function of a tensor that does not read tensor values.</param>
+    /// <returns>The compiled, donating function.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Func<Tensor, Tensor> CompileDonating(Func<Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return global::FunctionalAD.Compile.compileDonating(Fs(f)).Invoke;
+    }
+
+    /// <summary>
+    /// The donating compiled form of a function of several tensors, such as a training step that
+    /// maps the parameters to the updated parameters: <c>var step = AD.CompileDonating(p =&gt; …);
+    /// parameters = step(parameters);</c> updates them in place of the old ones, allocating nothing
+    /// in the steady state (see <see cref="CompileDonating(Func{Tensor, Tensor})"/>).
+    /// </summary>
+    /// <param name="f">A function of tensors that does not read tensor values.</param>
+    /// <returns>The compiled, donating function.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Func<Tensor[], Tensor[]> CompileDonating(Func<Tensor[], Tensor[]> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return global::FunctionalAD.Compile.compileDonating(Fs(f)).Invoke;
+    }
+
     // Several arguments reach the core as one Tensor[] structure, whose shapes key the plan cache.
     private static Func<Tensor[], Tensor> CompileOfArgs(Func<Tensor[], Tensor> f) =>
         global::FunctionalAD.Compile.compile(Fs(f)).Invoke;

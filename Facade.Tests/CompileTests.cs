@@ -30,6 +30,28 @@ public class CompileTests
     }
 
     [Fact]
+    public void A_donating_training_step_updates_the_parameters_and_gives_up_the_old_ones()
+    {
+        Tensor x = new double[,] { { 1, 2 }, { -1, 0.5 }, { 0.3, -2 } };
+        Tensor y = new[] { 1.0, -1.0, 1.0 };
+        Func<Tensor, Tensor> loss = w => (1 + (-(y * x.MatMul(w))).Exp()).Log().Mean();
+        var gradient = AD.Grad(loss);
+        var step = AD.CompileDonating((Tensor[] p) => [p[0] - 0.5 * gradient(p[0])]);
+        Tensor eager = new[] { 0.2, -0.1 };
+        Tensor[] parameters = [new[] { 0.2, -0.1 }];
+        var first = parameters[0];
+        for (var i = 0; i < 3; i++)
+        {
+            eager = eager - 0.5 * gradient(eager);
+            parameters = step(parameters);
+            Approx.Equal(eager, parameters[0]);
+        }
+        var error = Assert.Throws<InvalidOperationException>(() => first.ToArray());
+        Assert.Contains("donated", error.Message);
+        Approx.Equal(AD.Compile((Tensor w) => w * 3)(eager), AD.CompileDonating((Tensor w) => w * 3)(eager * 1));
+    }
+
+    [Fact]
     public void Functions_of_two_and_three_tensors_compile()
     {
         Tensor w = new double[,] { { 1, 2 }, { 3, 4 }, { -1, 0.5 } };

@@ -17,8 +17,15 @@ module internal BufferPlan =
     /// Groups instructions into units run one after another: a fused loop (several elementwise
     /// instructions of one size) or a single instruction. An instruction that reads a value of
     /// the loop being gathered closes that loop first; one that does not may run before it.
+    /// Elementwise outputs that nothing else reads (a parameter update) run last: every other
+    /// read of their inputs is then behind them, so they can write into donated inputs.
     let private schedule (program: Program) (elementwise: int -> bool) =
         let instructions = program.Instructions
+        let read = Array.zeroCreate instructions.Length
+        for instruction in instructions do
+            for a in instruction.Args do read[a] <- true
+        let last = HashSet<int>(program.Outputs |> Seq.filter (fun k -> not read[k] && elementwise k))
+        let order = Seq.append (Seq.init instructions.Length id |> Seq.filter (last.Contains >> not)) (Seq.sort last)
         let units = List<int[]>()
         let current = List<int>()
         let pending = HashSet<int>()
@@ -27,7 +34,7 @@ module internal BufferPlan =
                 units.Add(current.ToArray())
                 current.Clear()
                 pending.Clear()
-        for k in 0 .. instructions.Length - 1 do
+        for k in order do
             match instructions[k].Kind with
             | Input _ | Literal _ -> ()
             | Alias -> if pending.Contains instructions[k].Args[0] then pending.Add k |> ignore
@@ -156,6 +163,7 @@ module internal BufferPlan =
             | Primitive op -> ScalarCode.isElementwise op.Name op.Params
             | _ -> false
         let units = schedule program elementwise
+        let isLoop (members: int[]) = members.Length > 1 || elementwise members[0]
         let unitOf = Array.create count -1
         units |> Array.iteri (fun u members -> for k in members do unitOf[k] <- u)
         // Which unit last reads each value from a buffer, and what each unit reads.
@@ -192,12 +200,27 @@ module internal BufferPlan =
                     free[size].Push bufferOf[r])
         let names, steps =
             units |> Array.map (fun members ->
-                if members.Length > 1 || elementwise members[0] then sprintf "fused[%d]" members.Length, fusedLoop program members materialised
+                if isLoop members then sprintf "fused[%d]" members.Length, fusedLoop program members materialised
                 else single program members[0])
             |> Array.unzip
         let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
         let fresh = [| for k in 0 .. count - 1 do if returned[k] && unitOf[k] >= 0 then yield k |]
         let outputs = program.Outputs |> Array.map program.Storage
+        // Donation: a fresh output may take the buffer of an input of its size that no step reads
+        // after the output is written. The output's own step may still read it when it is a
+        // fused loop (element i is read before it is stored); a matrix product may not (BLAS
+        // forbids overlapping operands). Inputs that are themselves returned keep their buffers.
+        let donorOf = Array.create count -1
+        let available = HashSet<int>(inputs |> Seq.map (fun struct (_, r) -> r) |> Seq.filter (fun r -> not returned[r]))
+        for k in fresh do
+            let u = unitOf[k]
+            let donor =
+                available |> Seq.tryFind (fun r -> program.SizeOf r = program.SizeOf k && (lastRead[r] < u || (lastRead[r] = u && isLoop units[u])))
+            donor |> Option.iter (fun r ->
+                available.Remove r |> ignore
+                donorOf[k] <- inputs |> Array.pick (fun struct (i, input) -> if input = r then Some i else None))
+        // An output array is the caller's alone unless another output is the same value.
+        let exclusive = outputs |> Array.map (fun s -> fresh |> Array.contains s && (outputs |> Array.filter ((=) s)).Length = 1)
         let spare =
             Spare(fun () ->
                 let shared = sizes |> Seq.map (fun n -> Array.zeroCreate<double> n) |> Seq.toArray
@@ -209,21 +232,36 @@ module internal BufferPlan =
         let summary =
             { Instructions = count
               Steps = steps.Length
-              FusedLoops = units |> Array.filter (fun m -> m.Length > 1 || elementwise m[0]) |> Array.length
+              FusedLoops = units |> Array.filter isLoop |> Array.length
               Buffers = sizes.Count
               BufferElements = sizes |> Seq.sumBy int64
               ScalarCode = false
-              StepNames = names }
+              StepNames = names
+              DonatableOutputs = fresh |> Array.filter (fun k -> donorOf[k] >= 0) |> Array.length }
         { new Executable with
             member _.Summary = summary
-            member _.Run(values: NdArray[]) =
+            member _.Run(values: NdArray[], donated: bool) =
                 let b = spare.Take()
                 for struct (i, k) in inputs do b[k] <- values[i].Data
-                for k in fresh do b[k] <- Array.zeroCreate (program.SizeOf k)
+                // A donated buffer is reused only when no other array can see it: not a view,
+                // and not the same array passed as two inputs.
+                let reusable i =
+                    donated && i >= 0 && not values[i].IsShared
+                    && (values |> Array.filter (fun v -> obj.ReferenceEquals(v, values[i]))).Length = 1
+                for k in fresh do b[k] <- if reusable donorOf[k] then values[donorOf[k]].Data else Array.zeroCreate (program.SizeOf k)
                 for step in steps do step b
                 let results = Array.zeroCreate outputs.Length
                 for j in 0 .. outputs.Length - 1 do
-                    results[j] <- NdArray(instructions[program.Outputs[j]].Shape, b[outputs[j]])
+                    let shape = instructions[program.Outputs[j]].Shape
+                    results[j] <-
+                        if exclusive[j] then NdArray(shape, b[outputs[j]])
+                        else
+                            // The output shares its buffer with an input, a constant of the
+                            // plan or another output: all of them become views.
+                            match instructions[outputs[j]].Kind with
+                            | Input i -> NdArray.view shape values[i]
+                            | Literal v -> NdArray.view shape v
+                            | _ -> NdArray.view shape (NdArray(shape, b[outputs[j]]))
                 for struct (_, k) in inputs do b[k] <- null
                 spare.Give b
                 results }

@@ -5,7 +5,8 @@ open System.Collections.Concurrent
 open FunctionalAD.Compilation
 
 /// One compiled function: a plan per input shapes, traced on the first call with those shapes.
-type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y) =
+/// With `donated`, every call takes its inputs' buffers (see `Compile.compileDonating`).
+type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
     let plans = ConcurrentDictionary<string, Lazy<int[][] * 'Y * Executable>>()
     // The plan used last, checked first so that a steady loop finds it without building a key.
     let mutable last: (int[][] * 'Y * Executable) option = None
@@ -58,7 +59,9 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y) =
             let _, template, plan = c.EntryFor(x, leaves)
             let values = Array.zeroCreate leaves.Length
             for i in 0 .. leaves.Length - 1 do values[i] <- leaves[i].Node.ValueOrNull
-            let results = plan.Run values
+            let results = plan.Run(values, donated)
+            if donated then
+                for v in values do v.Donate()
             let tensors = Array.zeroCreate results.Length
             for i in 0 .. results.Length - 1 do tensors[i] <- Tensor.ofNdArray results[i]
             Tree.unflatten template tensors
@@ -77,8 +80,21 @@ module Compile =
     /// arrays, lists, records) returning a tensor or a structure. Plans are cached per input
     /// shapes, safely across threads.
     let compile (f: 'T -> 'Y) : 'T -> 'Y =
-        let compiled = CompiledFunction f
+        let compiled = CompiledFunction(f, false)
+        compiled.Invoke
+
+    /// Like `compile`, but each call takes its inputs' buffers (JAX's donated arguments): an
+    /// output the size of an input is written into that input's buffer instead of a new array
+    /// wherever the plan no longer needs the input, so a training step `p ↦ p − η∇L(p)` updates
+    /// the parameters without allocating. The inputs are given up: reading them afterwards
+    /// raises InvalidOperationException (use what the function returned). A buffer that another
+    /// tensor can see (a reshape shares its buffer, or the same tensor passed twice) is never
+    /// reused, so donation cannot change a tensor behind its owner's back. Inputs with
+    /// derivative history (an outer transform differentiating through the function) are not
+    /// donated: the function then runs uncompiled.
+    let compileDonating (f: 'T -> 'Y) : 'T -> 'Y =
+        let compiled = CompiledFunction(f, true)
         compiled.Invoke
 
     /// What the plan of `f` for the shapes of `x` looks like (it is traced if need be).
-    let summarize (f: 'T -> 'Y) (x: 'T) : PlanSummary = (CompiledFunction(f).PlanFor x).Summary
+    let summarize (f: 'T -> 'Y) (x: 'T) : PlanSummary = (CompiledFunction(f, false).PlanFor x).Summary

@@ -22,11 +22,16 @@ type PlanSummary =
       ScalarCode: bool
       /// The steps in order: `fused[n]` for a loop of n elementwise instructions, else the
       /// primitive (`matmul`, `sum`, …) or `broadcast`; `eager` marks a step that allocates.
-      StepNames: string[] }
+      StepNames: string[]
+      /// Outputs that can be written into a donated input's buffer (`Compile.compileDonating`)
+      /// instead of a new array.
+      DonatableOutputs: int }
 
-/// A compiled plan: fresh output values from input values, reusing its own buffers.
+/// A compiled plan: fresh output values from input values, reusing its own buffers. With
+/// `donated` it may also write outputs into the inputs' buffers; the caller then gives the
+/// inputs up.
 type internal Executable =
-    abstract Run: NdArray[] -> NdArray[]
+    abstract Run: values: NdArray[] * donated: bool -> NdArray[]
     abstract Summary: PlanSummary
 
 /// One spare workspace per plan: a call takes it (or makes a new one when another thread holds
@@ -46,10 +51,13 @@ module internal Fusion =
     /// statements computing `members` (in order). `formulaOf k` builds k's value from its
     /// arguments' expressions; `resolve` maps an argument to the instruction holding its value;
     /// `outside r` reads a value computed before; `save k v` stores a member needed later.
+    /// Every store comes after every read, so an output may overwrite an input it is computed
+    /// from element by element (a donated buffer, see BufferPlan).
     let statements (valueType: Type) (program: Program) (members: int[]) (formulaOf: int -> (Expression[] -> Expression))
                    (resolve: int -> int) (outside: int -> Expression) (save: int -> ParameterExpression -> Expression option) =
         let locals = Dictionary<int, ParameterExpression>()
         let body = List<Expression>()
+        let stores = List<Expression>()
         let valueOf a =
             let r = resolve a
             match locals.TryGetValue r with
@@ -59,5 +67,5 @@ module internal Fusion =
             let v = Expression.Variable(valueType, sprintf "v%d" k)
             body.Add(Expression.Assign(v, formulaOf k (program.Instructions[k].Args |> Array.map valueOf)))
             locals[k] <- v
-            save k v |> Option.iter body.Add
-        Seq.toList locals.Values, Seq.toList body
+            save k v |> Option.iter stores.Add
+        Seq.toList locals.Values, Seq.toList (Seq.append body stores)

@@ -72,7 +72,7 @@ module internal Lowering =
         member b.Emit(kind: InstructionKind, args: int[], shape: int[]) =
             let constants = args |> Array.map literalValue
             match kind with
-            | Alias when not (isNull constants[0]) -> b.Literal(NdArray(shape, constants[0].Data))
+            | Alias when not (isNull constants[0]) -> b.Literal(NdArray.view shape constants[0])
             | Broadcast when not (isNull constants[0]) -> b.Literal(Kernels.broadcastTo shape constants[0])
             | Primitive op when args.Length > 0 && constants |> Array.forall (fun c -> not (isNull c)) -> b.Literal(op.Eval constants)
             | _ ->

@@ -78,11 +78,12 @@ module internal ScalarPlan =
                   Buffers = 1
                   BufferElements = int64 count
                   ScalarCode = true
-                  StepNames = Array.create code.Length "scalar code" }
+                  StepNames = Array.create code.Length "scalar code"
+                  DonatableOutputs = 0 }
             Some
                 { new Executable with
                     member _.Summary = summary
-                    member _.Run(values: NdArray[]) =
+                    member _.Run(values: NdArray[], _) =
                         let r = spare.Take()
                         for struct (i, k) in inputs do r[k] <- values[i].Data[0]
                         for chunk in code do chunk.Invoke r
@@ -91,7 +92,7 @@ module internal ScalarPlan =
                             let o = program.Outputs[j]
                             results[j] <-
                                 match instructions[source[o]].Kind with
-                                | Literal v -> NdArray(instructions[o].Shape, v.Data)
+                                | Literal v -> NdArray.view instructions[o].Shape v
                                 | _ -> NdArray(instructions[o].Shape, [| r[source[o]] |])
                         spare.Give r
                         results }

@@ -152,7 +152,7 @@ module internal rec Arithmetic =
             if Shape.size shape <> Shape.size x.Shape then
                 Shape.fail "reshape" [| x.Shape; shape |] "shape" (sprintf "cannot reshape %d elements into %d" (Shape.size x.Shape) (Shape.size shape))
             Graph.apply
-                (op "reshape" (Shape.format shape) (fun v -> NdArray(Array.copy shape, v[0].Data))
+                (op "reshape" (Shape.format shape) (fun v -> NdArray.view (Array.copy shape) v[0])
                     (fun _ _ t -> t[0] |> ValueOption.map (reshape shape))
                     (fun args _ g -> [| ValueSome(reshape args[0].Shape g) |]))
                 (Array.copy shape) [| x |]

@@ -122,13 +122,18 @@ module internal Kernels =
                         combineRows kind acc (ReadOnlySpan<double>(x.Data, baseOffset + r * inner, inner))
         NdArray(shape |> Array.mapi (fun i d -> if i = axis then 1 else d), out)
 
+    /// `result` of a computation on `x` under another shape: a view when it may share a buffer
+    /// with another array (it is `x`, or a view itself), else simply relabelled.
+    let private relabel (shape: int[]) (result: NdArray) (x: NdArray) =
+        if obj.ReferenceEquals(result, x) || result.IsShared then NdArray.view shape result else NdArray(shape, result.Data)
+
     /// Reduces the given (normalised) axes.
     let reduce kind (axes: int[]) keepDims (x: NdArray) =
         let result =
             if axes.Length = x.Rank && x.Rank > 0 then
                 NdArray(Array.create x.Rank 1, [| if x.Size = 0 then identity kind else reduceRow kind (span x) |])
             else Array.fold (fun acc axis -> reduceAxis kind axis acc) x axes
-        NdArray(Shape.reduced x.Shape axes keepDims, result.Data)
+        relabel (Shape.reduced x.Shape axes keepDims) result x
 
     /// Sums `x` down to a shape that broadcasts to it (the transpose of broadcasting).
     let sumTo (target: int[]) (x: NdArray) =
@@ -138,7 +143,7 @@ module internal Kernels =
             let axes =
                 [| for i in 0 .. x.Rank - 1 do
                        if i < lead || (target[i - lead] = 1 && x.Shape[i] <> 1) then yield i |]
-            NdArray(Array.copy target, (reduce Sum axes true x).Data)
+            relabel (Array.copy target) (reduce Sum axes true x) x
 
     /// Permutes dimensions: result dimension i is input dimension perm[i].
     let permute (perm: int[]) (x: NdArray) =

@@ -4,35 +4,54 @@ open System
 open MathNet.Numerics.LinearAlgebra
 
 /// An immutable dense float64 array of any rank, stored row-major and contiguous. It is the value
-/// a tensor carries; nothing mutates its buffer after construction.
+/// a tensor carries; nothing mutates its buffer after construction, with one exception the
+/// caller asks for: a compiled function that takes its inputs' buffers (`Compile.compileDonating`)
+/// may reuse them for its outputs, after which the donated arrays cannot be read.
 [<Sealed; AllowNullLiteral>]
 type NdArray internal (shape: int[], data: double[]) =
+    let mutable buffer = data
+    // True when another NdArray may hold the same buffer (a reshape is a view): such a buffer
+    // is never reused by donation, since that would change the other array behind its back.
+    let mutable shared = false
     /// The dimensions, outermost first.
     member _.Shape = shape
     /// The row-major buffer. Internal: it must never be written after construction.
-    member internal _.Data = data
+    member internal _.Data =
+        if isNull buffer then
+            raise (InvalidOperationException(
+                sprintf "tensor: this tensor (shape %s) was donated to a compiled function (Compile.compileDonating) and can no longer be read; use what the function returned" (Shape.format shape)))
+        buffer
+    /// True when the buffer was donated to a compiled function.
+    member internal _.IsDonated = isNull buffer
+    /// True when another NdArray may share the buffer.
+    member internal _.IsShared = shared
+    /// Records that another NdArray shares the buffer.
+    member internal _.MarkShared() = shared <- true
+    /// Gives the buffer up (donation): later reads raise.
+    member internal _.Donate() = buffer <- null
     /// Number of dimensions.
     member _.Rank = shape.Length
     /// Number of elements.
-    member _.Size = data.Length
+    member _.Size = if isNull buffer then Shape.size shape else buffer.Length
     /// A copy of the elements in row-major order.
-    member _.ToArray() = Array.copy data
+    member a.ToArray() = Array.copy a.Data
     /// The single element of a one-element array.
-    member _.Scalar =
-        if data.Length <> 1 then
-            raise (ArgumentException(sprintf "item: a tensor of shape %s has %d elements, not one" (Shape.format shape) data.Length))
-        data[0]
+    member a.Scalar =
+        if a.Size <> 1 then
+            raise (ArgumentException(sprintf "item: a tensor of shape %s has %d elements, not one" (Shape.format shape) a.Size))
+        a.Data[0]
 
-    override _.ToString() =
+    override a.ToString() =
         let fmt (v: double) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
-        let rec render (dim: int) (offset: int) =
+        let rec render (data: double[]) (dim: int) (offset: int) =
             if dim = shape.Length then fmt data[offset]
             else
                 let stride = Shape.size shape[dim + 1 ..]
-                let items = [| for i in 0 .. shape[dim] - 1 -> render (dim + 1) (offset + i * stride) |]
+                let items = [| for i in 0 .. shape[dim] - 1 -> render data (dim + 1) (offset + i * stride) |]
                 "[" + String.Join((if dim = shape.Length - 1 then ", " else ",\n "), items) + "]"
-        if data.Length > 1000 then sprintf "NdArray %s (%d elements)" (Shape.format shape) data.Length
-        else render 0 0
+        if isNull buffer then sprintf "NdArray %s (donated)" (Shape.format shape)
+        elif buffer.Length > 1000 then sprintf "NdArray %s (%d elements)" (Shape.format shape) buffer.Length
+        else render buffer 0 0
 
 /// Building NdArrays and converting them to and from .NET and MathNet types.
 module NdArray =
@@ -43,6 +62,14 @@ module NdArray =
         if shape |> Array.exists (fun d -> d < 0) then
             raise (ArgumentException(sprintf "tensor: shape %s has a negative dimension" (Shape.format shape), "shape"))
         NdArray(shape, data)
+
+    /// The elements of `source` under another shape of the same size, sharing its buffer; both
+    /// are marked shared, so neither buffer is ever reused by donation.
+    let internal view (shape: int[]) (source: NdArray) =
+        let v = NdArray(shape, source.Data)
+        source.MarkShared()
+        v.MarkShared()
+        v
 
     /// An array of the given shape holding a copy of `data` (row-major).
     let create (shape: int[]) (data: double[]) = wrap (Array.copy shape) (Array.copy data)
