@@ -32,6 +32,11 @@ let main argv =
     let rows =
         selected |> List.collect (fun (title, case) ->
             printfn "running %s…" title
+            // Each case starts from a collected heap, so that what one case leaves behind is not
+            // walked by the collections of the next.
+            GC.Collect()
+            GC.WaitForPendingFinalizers()
+            GC.Collect()
             let rows = case settings
             printfn "%s\n" (consoleTable rows)
             rows)

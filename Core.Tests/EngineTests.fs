@@ -37,3 +37,19 @@ let ``a pullback can be reused and differentiated later`` () =
     assertClose 0.0 24.0 (scalarOf (pullback (s 2.0)))
     // the pullback is linear in its cotangent: differentiate through it
     assertClose 0.0 12.0 (scalarOf (AD.grad (fun u -> pullback u) (s 5.0)))
+
+[<Fact>]
+let ``rules compute no cotangent for a constant argument`` () =
+    // The cotangent of a 2000×500 constant in X·w would be an 8 MB outer product per gradient.
+    let x = (Tensor.randomNormal 7 [| 20; 5 |]).Node
+    let mask = (Tensor.greater (Tensor.randomNormal 9 [| 20; 1 |]) (Tensor.scalar 0.0)).Node
+    Graph.withNewLevel (fun tag ->
+        let w = Graph.variable tag (Tensor.randomNormal 8 [| 5; 1 |]).Node
+        let cotangents (y: Node) =
+            match y.Kind with
+            | Apply op -> op.Vjp y.Args y (Graph.constant (NdArray.ones y.Shape)) |> Array.map ValueOption.isSome
+            | _ -> failwith "not an operation"
+        Assert.Equal<bool[]>([| false; true |], cotangents (Primitives.LinearAlgebra.matmul x w))
+        Assert.Equal<bool[]>([| false; true |], cotangents (Primitives.Arithmetic.mul (Primitives.Arithmetic.scalar 2.0) w))
+        Assert.Equal<bool[]>([| false; true; false |], cotangents (Primitives.Elementwise.where mask (Primitives.LinearAlgebra.matmul x w) (Primitives.Arithmetic.scalar 0.0)))
+        Assert.Equal<bool[]>([| false; true |], cotangents (Primitives.Einsum.einsum "ij,jk->ik" [| x; w |])))

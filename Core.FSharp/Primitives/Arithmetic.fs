@@ -30,7 +30,7 @@ module internal rec Arithmetic =
 
     /// The cotangent of an argument, summed down to its shape; a constant receives none, so
     /// its cotangent is not even computed (the other factor of a product with a constant).
-    let inline private pullTo (arg: Node) ([<InlineIfLambda>] cotangent: unit -> Node) =
+    let inline pullTo (arg: Node) ([<InlineIfLambda>] cotangent: unit -> Node) =
         if arg.IsConstant then ValueNone else ValueSome(sumTo arg.Shape (cotangent ()))
 
     // The records below are written out rather than built by a helper: a value of a recursive

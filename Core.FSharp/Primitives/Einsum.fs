@@ -77,7 +77,7 @@ module internal Einsum =
                 (fun args _ t ->
                     Seq.init args.Length (fun k -> t[k] |> ValueOption.map (fun tk -> build inputs output sizes (replaced k tk)))
                     |> Seq.fold addTangents ValueNone)
-                (fun args _ g -> Array.init args.Length (fun k -> ValueSome(gradient g k))))
+                (fun args _ g -> Array.init args.Length (fun k -> if args[k].IsConstant then ValueNone else ValueSome(gradient g k))))
             (output |> Array.map (fun c -> sizes[c])) operands
 
     /// Einstein summation of `operands` by `spec`.

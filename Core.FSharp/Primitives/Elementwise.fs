@@ -103,8 +103,8 @@ module internal Elementwise =
                     | ta, tb -> ValueSome(broadcastTo shape (where args[0] (pick ta) (pick tb))))
                 (fun args _ g ->
                     [| ValueNone
-                       ValueSome(sumTo args[1].Shape (where args[0] g zero))
-                       ValueSome(sumTo args[2].Shape (where args[0] zero g)) |]))
+                       pullTo args[1] (fun () -> where args[0] g zero)
+                       pullTo args[2] (fun () -> where args[0] zero g) |]))
             shape [| cond; a; b |]
 
     /// eˣ; derivative eˣ (the output).
@@ -182,8 +182,8 @@ module internal Elementwise =
                     let ty = t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) (dy args out))
                     addTangents tx ty)
                 (fun args out g ->
-                    [| ValueSome(sumTo args[0].Shape (mulNoNan g (dx args)))
-                       ValueSome(sumTo args[1].Shape (mulNoNan g (dy args out))) |]))
+                    [| pullTo args[0] (fun () -> mulNoNan g (dx args))
+                       pullTo args[1] (fun () -> mulNoNan g (dy args out)) |]))
             shape [| x; y |]
 
     /// The weight each argument of an elementwise max/min receives: 1 where it wins, 0 where it
@@ -207,7 +207,7 @@ module internal Elementwise =
                     |> ValueOption.map (broadcastTo shape))
                 (fun args _ g ->
                     let wx, wy = extremumWeights wins tieShare args[0] args[1]
-                    [| ValueSome(sumTo args[0].Shape (mulNoNan g wx)); ValueSome(sumTo args[1].Shape (mulNoNan g wy)) |]))
+                    [| pullTo args[0] (fun () -> mulNoNan g wx); pullTo args[1] (fun () -> mulNoNan g wy) |]))
             shape [| x; y |]
 
     /// Elementwise maximum.

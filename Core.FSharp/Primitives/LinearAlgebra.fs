@@ -34,7 +34,7 @@ module internal LinearAlgebra =
                     addTangents
                         (t[0] |> ValueOption.map (fun ta -> broadcastTo shape (matmulT transA transB ta args[1])))
                         (t[1] |> ValueOption.map (fun tb -> broadcastTo shape (matmulT transA transB args[0] tb))))
-                (fun args _ g -> [| ValueSome(sumTo args[0].Shape (gradA g args[1])); ValueSome(sumTo args[1].Shape (gradB g args[0])) |]))
+                (fun args _ g -> [| pullTo args[0] (fun () -> gradA g args[1]); pullTo args[1] (fun () -> gradB g args[0]) |]))
             shape [| a; b |]
 
     /// A · B.
@@ -64,7 +64,7 @@ module internal LinearAlgebra =
                     rhs |> ValueOption.map (solve args[0]))
                 (fun args x g ->
                     let gb = solve (transpose args[0]) g
-                    [| ValueSome(neg (matmulT false true (asColumn gb) (asColumn x))); ValueSome gb |]))
+                    [| pullTo args[0] (fun () -> neg (matmulT false true (asColumn gb) (asColumn x))); ValueSome gb |]))
             (Array.copy b.Shape) [| a; b |]
 
     /// A⁻¹. Raises for a singular A.
