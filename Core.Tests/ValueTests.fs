@@ -80,3 +80,24 @@ let ``F# range slicing`` () =
     Assert.Equal<float[]>([| 6.0; 7.0; 10.0; 11.0 |], m[1.., 2..].ToArray())
     assertTensorClose 0.0 (vec [ 0.0; 1.0; 1.0; 0.0; 0.0; 0.0 ]) (AD.grad (fun (x: Tensor) -> Tensor.sum x[1..2]) v)
     Assert.Throws<ShapeMismatchException>(fun () -> v[2..9] |> ignore) |> ignore
+
+[<Fact>]
+let ``matrix-vector products agree with MathNet for every transpose and degenerate size`` () =
+    // On the managed provider these bypass MathNet (which copies its matrix operand); the
+    // reference is MathNet's own product of the same matrices.
+    let rng = System.Random 17
+    let matrix rows cols = Array.init (rows * cols) (fun _ -> rng.NextDouble() * 2.0 - 1.0)
+    let asMatrix rows cols (data: double[]) = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(rows, cols, data)
+    for m, inner, n in [ 7, 5, 1; 1, 5, 7; 1, 1, 1; 1, 9, 1; 30, 1, 1; 1, 1, 30; 64, 33, 1; 1, 33, 64 ] do
+        for transA in [ false; true ] do
+            for transB in [ false; true ] do
+                let ra, ca = (if transA then inner, m else m, inner)
+                let rb, cb = (if transB then n, inner else inner, n)
+                let a, b = matrix ra ca, matrix rb cb
+                let c = Array.create (m * n) nan
+                LinAlgKernels.gemmInto transA transB a ra ca b rb cb c
+                let opA = if transA then (asMatrix ra ca a).Transpose() else asMatrix ra ca a
+                let opB = if transB then (asMatrix rb cb b).Transpose() else asMatrix rb cb b
+                let expected = (opA * opB).ToRowMajorArray()
+                for k in 0 .. c.Length - 1 do
+                    Assert.True(abs (c[k] - expected[k]) <= 1e-13 * (1.0 + abs expected[k]), sprintf "%d×%d×%d transA=%b transB=%b element %d: %g vs %g" m inner n transA transB k c[k] expected[k])
