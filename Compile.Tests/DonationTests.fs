@@ -95,3 +95,14 @@ let ``inputs with derivative history are not donated: the function runs uncompil
     let g = AD.grad donating w
     Assert.Equal<double[]>([| 2.0; -4.0 |], g.ToArray())
     Assert.Equal<double[]>([| 1.0; -2.0 |], w.ToArray())
+
+[<Fact>]
+let ``a donating call that fails part-way still gives its inputs up`` () =
+    // The elementwise output may be written into the donated buffer before the Cholesky
+    // factorisation fails; the input must then not be readable as if nothing had happened.
+    let f (a: Tensor) = a * 2.0, Tensor.cholesky a
+    let notPositive () = Tensor.create [| 2; 2 |] [| 1.0; 2.0; 2.0; 1.0 |]
+    Assert.ThrowsAny<exn>(fun () -> Compile.compile f (notPositive ()) |> ignore) |> ignore
+    let a = notPositive ()
+    Assert.ThrowsAny<exn>(fun () -> Compile.compileDonating f a |> ignore) |> ignore
+    Assert.Throws<InvalidOperationException>(fun () -> a.ToArray() |> ignore) |> ignore

@@ -59,9 +59,13 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
             let _, template, plan = c.EntryFor(x, leaves)
             let values = Array.zeroCreate leaves.Length
             for i in 0 .. leaves.Length - 1 do values[i] <- leaves[i].Node.ValueOrNull
-            let results = plan.Run(values, donated)
-            if donated then
-                for v in values do v.Donate()
+            // Donated inputs are given up even when the plan fails part-way: an output may
+            // already have been written into one of their buffers.
+            let results =
+                try plan.Run(values, donated)
+                finally
+                    if donated then
+                        for v in values do v.Donate()
             let tensors = Array.zeroCreate results.Length
             for i in 0 .. results.Length - 1 do tensors[i] <- Tensor.ofNdArray results[i]
             Tree.unflatten template tensors

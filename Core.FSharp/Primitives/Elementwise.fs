@@ -31,9 +31,6 @@ module internal Elementwise =
         let op = unaryOp name "" eval derivative
         fun x -> Graph.apply op x.Shape [| x |]
 
-    /// Evaluates a TensorPrimitives span function elementwise.
-    let private vectorised (f: SpanUnary) = Kernels.map f
-
     /// Declares an operation whose derivative is zero everywhere it exists (comparisons, sign):
     /// its result is a constant mask.
     let private nondifferentiable name parameters eval shape (args: Node[]) =
@@ -108,11 +105,11 @@ module internal Elementwise =
             shape [| cond; a; b |]
 
     /// eˣ; derivative eˣ (the output).
-    let exp = primitive "exp" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y)
+    let exp = primitive "exp" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y)
     /// Natural logarithm; derivative 1/x.
-    let log = primitive "log" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x)
+    let log = primitive "log" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x)
     /// Square root; derivative 1/(2√x).
-    let sqrt = primitive "sqrt" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y)
+    let sqrt = primitive "sqrt" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y)
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
     let log1p = primitive "log1p" (Kernels.mapScalar log1pValue) (fun x _ -> reciprocal (add (scalar 1.0) x))
@@ -144,9 +141,9 @@ module internal Elementwise =
     let cos (x: Node) = Trigonometric.cos x
 
     /// tan x; derivative 1 + tan² x.
-    let tan = primitive "tan" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y))
+    let tan = primitive "tan" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y))
     /// tanh x; derivative 1 − tanh² x.
-    let tanh = primitive "tanh" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y))
+    let tanh = primitive "tanh" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y))
 
     /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
     let sigmoid = primitive "sigmoid" (Kernels.mapScalar sigmoidValue) (fun _ y -> mul y (sub (scalar 1.0) y))
@@ -158,7 +155,7 @@ module internal Elementwise =
     let relu = primitive "relu" (Kernels.mapScalar reluValue) (fun x _ -> greater x (scalar 0.0))
 
     /// |x|; abs'(0) = 0.
-    let abs = primitive "abs" (vectorised (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x)
+    let abs = primitive "abs" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x)
 
     /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
     let rec powConst (c: double) (x: Node) : Node =
