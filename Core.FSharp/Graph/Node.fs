@@ -107,7 +107,7 @@ module Graph =
 
     /// A rank-0 constant. Recent values are shared (per thread): `x * 0.9` in a loop then costs
     /// no new constant per operation, and sharing an immutable constant changes nothing else.
-    let scalar (v: double) =
+    let internal scalar (v: double) =
         let bits = BitConverter.DoubleToInt64Bits v
         let slots = ScalarConstants.Slots
         let slot = int ((bits ^^^ (bits >>> 21) ^^^ (bits >>> 42)) &&& 63L)
@@ -152,7 +152,7 @@ module Graph =
     /// Runs a sweep's `body`: nodes its rules build drop dependence on every level not open on
     /// this thread. Only this thread is affected, and transforms opened inside (a custom rule
     /// that differentiates) record their own level as usual.
-    let sweeping (body: unit -> 'T) : 'T =
+    let internal sweeping (body: unit -> 'T) : 'T =
         let saved = LevelState.Dropped
         LevelState.Dropped <- ~~~(openLevels ())
         try body ()
