@@ -94,3 +94,21 @@ let markdownTable (rows: Row list) =
     out.AppendLine("| case | measure | value | target | |").AppendLine("|---|---|---|---|---|") |> ignore
     for r in rows do out.AppendLine(text' r) |> ignore
     out.ToString()
+
+/// Writes rows as tab-separated lines: how a case run in a process of its own hands its rows
+/// back (values in round-trip form).
+let writeRows (path: string) (rows: Row list) =
+    let line (r: Row) =
+        let met = match r.Met with Some true -> "met" | Some false -> "missed" | None -> ""
+        String.Join("\t", [| r.Case; r.Measure; r.Value.ToString("R", CultureInfo.InvariantCulture); r.Unit; r.Target; met |])
+    System.IO.File.WriteAllLines(path, rows |> List.map line)
+
+/// Reads rows written by `writeRows`.
+let readRows (path: string) =
+    System.IO.File.ReadAllLines path
+    |> Array.toList
+    |> List.map (fun line ->
+        let f = line.Split '\t'
+        { Case = f[0]; Measure = f[1]; Value = Double.Parse(f[2], CultureInfo.InvariantCulture); Unit = f[3]; Target = f[4]
+          Met = match f[5] with "met" -> Some true | "missed" -> Some false | _ -> None })
+

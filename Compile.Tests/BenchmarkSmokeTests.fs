@@ -18,3 +18,24 @@ let ``the benchmark harness runs every case in quick mode`` () =
         Assert.Contains("provider", report)
     finally
         folder.Delete true
+
+[<Fact>]
+let ``run as a program, the harness runs each case in a process of its own`` () =
+    let folder = Directory.CreateTempSubdirectory("functionalad-bench")
+    try
+        let markdown = Path.Combine(folder.FullName, "results.md")
+        let host = match System.Environment.GetEnvironmentVariable "DOTNET_HOST_PATH" with null | "" -> "dotnet" | path -> path
+        let start = System.Diagnostics.ProcessStartInfo(host, UseShellExecute = false, RedirectStandardOutput = true)
+        for a in [ typeof<FunctionalAD.Benchmarks.Harness.Row>.Assembly.Location; "--quick"; "--only"; "scalar chain"; "--markdown"; markdown; "--figures"; folder.FullName ] do
+            start.ArgumentList.Add a
+        use harness = System.Diagnostics.Process.Start start
+        let output = harness.StandardOutput.ReadToEnd()
+        harness.WaitForExit()
+        Assert.True(0 = harness.ExitCode, output)
+        let report = File.ReadAllText markdown
+        Assert.Contains("one process per case", report)
+        // The child's rows came back through the file: every measure of the case, with verdicts.
+        Assert.Contains("| scalar chain, k = 1200 | operations traced | 1,200  |", report)
+        Assert.Contains("| scalar chain, k = 1200 | derivative graph nodes / k | 2.33  | ≤ 3 | met |", report)
+    finally
+        folder.Delete true
