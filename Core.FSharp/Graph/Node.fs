@@ -33,6 +33,11 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
         | Apply op -> box op
         | Variable tag -> box tag
         | Constant -> null
+    // Up to two arguments are kept in fields rather than in an array of their own: most nodes
+    // have one or two, and one object less per node is what a large eager graph saves most.
+    let arg0 = if args.Length > 0 then args[0] else null
+    let arg1 = if args.Length = 2 then args[1] else null
+    let moreArgs = if args.Length > 2 then args else null
     /// A number unique to this node, increasing in creation order.
     member _.Id = id
     /// Constant, variable or primitive application.
@@ -41,8 +46,17 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
         | :? Op as op -> Apply op
         | :? VarTag as tag -> Variable tag
         | _ -> Constant
-    /// The argument nodes.
-    member _.Args = args
+    /// The number of arguments.
+    member _.Arity = if not (isNull moreArgs) then moreArgs.Length elif not (isNull arg1) then 2 elif not (isNull arg0) then 1 else 0
+    /// The argument nodes (a new array for up to two arguments: hot loops use `Arity`/`Arg`).
+    member n.Args : Node[] =
+        match n.Arity with
+        | 0 -> [||]
+        | 1 -> [| arg0 |]
+        | 2 -> [| arg0; arg1 |]
+        | _ -> moreArgs
+    /// The i-th argument.
+    member _.Arg(i: int) : Node = if not (isNull moreArgs) then moreArgs[i] elif i = 0 then arg0 else arg1
     /// The shape, known even when the value is not (while compiling).
     member _.Shape = shape
     /// The value, or null for an abstract node built while tracing a function for compilation.
@@ -229,6 +243,7 @@ module Graph =
             if expanded then order.Add node
             elif visited.Add node then
                 stack.Push(struct (node, true))
-                for a in node.Args do
+                for i in 0 .. node.Arity - 1 do
+                    let a = node.Arg i
                     if a.Deps &&& bit <> 0UL && not (visited.Contains a) then stack.Push(struct (a, false))
         order

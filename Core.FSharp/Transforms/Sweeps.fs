@@ -42,12 +42,13 @@ module internal Sweeps =
                     let mutable g = null
                     if retain node then g <- adjoint[node] else adjoint.Remove(node, &g) |> ignore
                     match kind with
-                    | Variable _ when node.Args.Length = 1 -> accumulate node.Args[0] g
+                    | Variable _ when node.Arity = 1 -> accumulate (node.Arg 0) g
                     | Apply op ->
-                        let cotangents = op.Vjp node.Args node g
-                        for j in 0 .. node.Args.Length - 1 do
+                        let args = node.Args
+                        let cotangents = op.Vjp args node g
+                        for j in 0 .. args.Length - 1 do
                             match cotangents[j] with
-                            | ValueSome c -> accumulate node.Args[j] c
+                            | ValueSome c -> accumulate args[j] c
                             | ValueNone -> ()
                     | _ -> ())
         adjoint
@@ -70,10 +71,11 @@ module internal Sweeps =
             for node in order do
                 if not (tangent.ContainsKey node) then
                     match node.Kind with
-                    | Variable _ when node.Args.Length = 1 -> known node.Args[0] |> ValueOption.iter (fun t -> tangent[node] <- t)
+                    | Variable _ when node.Arity = 1 -> known (node.Arg 0) |> ValueOption.iter (fun t -> tangent[node] <- t)
                     | Apply op ->
-                        let ts = node.Args |> Array.map known
+                        let args = node.Args
+                        let ts = args |> Array.map known
                         if ts |> Array.exists ValueOption.isSome then
-                            op.Jvp node.Args node ts |> ValueOption.iter (fun t -> tangent[node] <- t)
+                            op.Jvp args node ts |> ValueOption.iter (fun t -> tangent[node] <- t)
                     | _ -> ())
         tangent
