@@ -70,11 +70,7 @@ public sealed class CudaTests
             foreach (var transposeB in Enum.GetValues<Transpose>())
             {
                 const int m = 37, n = 29, k = 41;
-                var (rowsA, columnsA) = transposeA == Transpose.DontTranspose ? (m, k) : (k, m);
-                var (rowsB, columnsB) = transposeB == Transpose.DontTranspose ? (k, n) : (n, k);
-                var a = Dense.Random<T>(random, rowsA, columnsA);
-                var b = Dense.Random<T>(random, rowsB, columnsB);
-                var c = Dense.Random<T>(random, m, n);
+                var (a, rowsA, columnsA, b, rowsB, columnsB, c) = Dense.GemmOperands<T>(random, transposeA, transposeB, m, n, k);
                 var expected = (T[])c.Clone();
                 var actual = (T[])c.Clone();
                 var alpha = T.CreateTruncating(1.5);

@@ -42,11 +42,7 @@ public abstract class MatrixMultiplyTests<T>
             {
                 var alpha = T.CreateTruncating(alphaValue);
                 var beta = T.CreateTruncating(betaValue);
-                var (rowsA, columnsA) = transposeA == Transpose.DontTranspose ? (m, k) : (k, m);
-                var (rowsB, columnsB) = transposeB == Transpose.DontTranspose ? (k, n) : (n, k);
-                var a = Dense.Random<T>(random, rowsA, columnsA);
-                var b = Dense.Random<T>(random, rowsB, columnsB);
-                var c = Dense.Random<T>(random, m, n);
+                var (a, rowsA, columnsA, b, rowsB, columnsB, c) = Dense.GemmOperands<T>(random, transposeA, transposeB, m, n, k);
                 var expected = (T[])c.Clone();
                 var actual = (T[])c.Clone();
 

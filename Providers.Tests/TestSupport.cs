@@ -50,6 +50,17 @@ internal static class Dense
         return values;
     }
 
+    /// <summary>Random operands of C = op(A)·op(B) + C for an m×n result and inner size k: A and B in their stored shapes, and C.</summary>
+    public static (T[] A, int RowsA, int ColumnsA, T[] B, int RowsB, int ColumnsB, T[] C) GemmOperands<T>(Random random, MathNet.Numerics.Providers.LinearAlgebra.Transpose transposeA, MathNet.Numerics.Providers.LinearAlgebra.Transpose transposeB, int m, int n, int k)
+        where T : INumberBase<T>
+    {
+        var (rowsA, columnsA) = transposeA == MathNet.Numerics.Providers.LinearAlgebra.Transpose.DontTranspose ? (m, k) : (k, m);
+        var (rowsB, columnsB) = transposeB == MathNet.Numerics.Providers.LinearAlgebra.Transpose.DontTranspose ? (k, n) : (n, k);
+        var a = Random<T>(random, rowsA, columnsA);
+        var b = Random<T>(random, rowsB, columnsB);
+        return (a, rowsA, columnsA, b, rowsB, columnsB, Random<T>(random, m, n));
+    }
+
     /// <summary>A random matrix plus <c>order</c> on the diagonal: well conditioned, so solutions can be compared directly.</summary>
     public static T[] WellConditioned<T>(Random random, int order)
         where T : INumberBase<T>

@@ -247,7 +247,7 @@ module internal BufferPlan =
                 // and not the same array passed as two inputs.
                 let reusable i =
                     donated && i >= 0 && not values[i].IsShared
-                    && (values |> Array.filter (fun v -> obj.ReferenceEquals(v, values[i]))).Length = 1
+                    && (values |> Array.sumBy (fun v -> if obj.ReferenceEquals(v, values[i]) then 1 else 0)) = 1
                 for k in fresh do b[k] <- if reusable donorOf[k] then values[donorOf[k]].Data else Array.zeroCreate (program.SizeOf k)
                 for step in steps do step b
                 let results = Array.zeroCreate outputs.Length

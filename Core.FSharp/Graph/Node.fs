@@ -35,7 +35,7 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
         | Constant -> null
     // Up to two arguments are kept in fields rather than in an array of their own: most nodes
     // have one or two, and one object less per node is what a large eager graph saves most.
-    let arg0 = if args.Length > 0 then args[0] else null
+    let arg0 = if args.Length = 1 || args.Length = 2 then args[0] else null
     let arg1 = if args.Length = 2 then args[1] else null
     let moreArgs = if args.Length > 2 then args else null
     /// A number unique to this node, increasing in creation order.

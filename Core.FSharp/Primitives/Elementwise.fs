@@ -15,12 +15,17 @@ open FunctionalAD.Primitives.Arithmetic
 /// that are not constants.
 module internal Elementwise =
 
+    /// The rules of a smooth unary primitive with local derivative d: tangent t ↦ t·d,
+    /// cotangent g ↦ g·d.
+    let private tangentThrough (d: Node) (t: Node voption[]) = t[0] |> ValueOption.map (fun t -> mulNoNan t d)
+    let private cotangentThrough (d: Node) (g: Node) = [| ValueSome(mulNoNan g d) |]
+
     /// The operation record of a smooth unary primitive from its evaluation and local
     /// derivative d(x, y).
     let private unaryOp name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) =
         op name parameters (fun v -> eval v[0])
-            (fun args out t -> t[0] |> ValueOption.map (fun t -> mulNoNan t (derivative args[0] out)))
-            (fun args out g -> [| ValueSome(mulNoNan g (derivative args[0] out)) |])
+            (fun args out t -> tangentThrough (derivative args[0] out) t)
+            (fun args out g -> cotangentThrough (derivative args[0] out) g)
 
     /// Declares a smooth unary primitive with parameters (a new operation record per use).
     let private unary name parameters eval derivative (x: Node) = Graph.apply (unaryOp name parameters eval derivative) x.Shape [| x |]
@@ -123,17 +128,16 @@ module internal Elementwise =
     module private rec Trigonometric =
         let sin (x: Node) = Graph.apply sinOp x.Shape [| x |]
         let cos (x: Node) = Graph.apply cosOp x.Shape [| x |]
-        let private through (d: Node) (t: Node voption[]) = t[0] |> ValueOption.map (fun t -> mulNoNan t d)
         let private sinOp : Op =
             { Name = "sin"; Params = ""
               Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head
-              Jvp = fun args _ t -> through (cos args[0]) t
-              Vjp = fun args _ g -> [| ValueSome(mulNoNan g (cos args[0])) |] }
+              Jvp = fun args _ t -> tangentThrough (cos args[0]) t
+              Vjp = fun args _ g -> cotangentThrough (cos args[0]) g }
         let private cosOp : Op =
             { Name = "cos"; Params = ""
               Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))) << Array.head
-              Jvp = fun args _ t -> through (neg (sin args[0])) t
-              Vjp = fun args _ g -> [| ValueSome(mulNoNan g (neg (sin args[0]))) |] }
+              Jvp = fun args _ t -> tangentThrough (neg (sin args[0])) t
+              Vjp = fun args _ g -> cotangentThrough (neg (sin args[0])) g }
 
     /// Sine; derivative cos x.
     let sin (x: Node) = Trigonometric.sin x
