@@ -53,3 +53,34 @@ let ``rules compute no cotangent for a constant argument`` () =
         Assert.Equal<bool[]>([| false; true |], cotangents (Primitives.Arithmetic.mul (Primitives.Arithmetic.scalar 2.0) w))
         Assert.Equal<bool[]>([| false; true; false |], cotangents (Primitives.Elementwise.where mask (Primitives.LinearAlgebra.matmul x w) (Primitives.Arithmetic.scalar 0.0)))
         Assert.Equal<bool[]>([| false; true |], cotangents (Primitives.Einsum.einsum "ij,jk->ik" [| x; w |])))
+
+/// An operation record for tests of the engine's bookkeeping (no derivative rules needed).
+let private testOp name (eval: NdArray[] -> NdArray) : Op =
+    { Name = name; Params = ""; Eval = eval; Jvp = (fun _ _ _ -> ValueNone); Vjp = (fun args _ _ -> Array.create args.Length ValueNone) }
+
+[<Fact>]
+let ``a value whose shape differs from the shape rule is an error naming the operation`` () =
+    // A node keeps its shape in its value, so the two must agree; a kernel that disagrees with
+    // its shape rule is caught where the node is built rather than giving wrong shapes later.
+    let wrong = testOp "wrongShape" (fun _ -> NdArray.zeros [| 3 |])
+    Graph.withNewLevel (fun tag ->
+        let x = Graph.variable tag (Tensor.ofArray [| 1.0; 2.0 |]).Node
+        let error = Assert.Throws<System.InvalidOperationException>(fun () -> Graph.apply wrong [| 2 |] [| x |] |> ignore)
+        Assert.Contains("wrongShape", error.Message)
+        Assert.Contains("[3]", error.Message)
+        Assert.Contains("[2]", error.Message))
+
+[<Fact>]
+let ``an evaluation that builds nodes itself keeps its own argument values`` () =
+    // Argument-value arrays are reused per thread; an evaluation running inside another must
+    // not overwrite the outer one's arguments.
+    let inner = testOp "inner" (fun v -> Kernels.map (SpanUnary(fun a d -> System.Numerics.Tensors.TensorPrimitives.Negate(a, d))) v[0])
+    let outer =
+        testOp "outer" (fun v ->
+            let before = v[0].Scalar, v[1].Scalar
+            let nested = Graph.applyBinary (testOp "nestedPair" (fun w -> NdArray.scalar (w[0].Scalar * 10.0 + w[1].Scalar))) [||] (Graph.constant (NdArray.scalar 7.0)) (Graph.constant (NdArray.scalar 8.0))
+            let single = Graph.applyUnary inner [||] (Graph.constant (NdArray.scalar 5.0))
+            Assert.Equal(before, (v[0].Scalar, v[1].Scalar))
+            NdArray.scalar (v[0].Scalar - v[1].Scalar + nested.Value.Scalar + single.Value.Scalar))
+    let result = Graph.applyBinary outer [||] (Graph.constant (NdArray.scalar 3.0)) (Graph.constant (NdArray.scalar 1.0))
+    assertClose 1e-15 (3.0 - 1.0 + 78.0 - 5.0) result.Value.Scalar

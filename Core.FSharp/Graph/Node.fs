@@ -25,19 +25,22 @@ type NodeKind =
 
 /// One vertex of an immutable expression DAG: what it is, its arguments, its shape and, when its
 /// inputs have values, its value (define-by-run: user code may branch on it).
-and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args: Node[], shape: int[], value: NdArray, deps: uint64) =
-    // The kind is kept as one reference (the Op, the VarTag or null) rather than the 24-byte
-    // struct: a large eager graph is mostly nodes, and their size is what the GC copies.
+and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args: Arguments, shape: int[], value: NdArray, deps: uint64) =
+    // A large eager graph is mostly nodes, and their size is what the GC copies when it
+    // promotes them, so a node is six fields (64 bytes): the kind is kept as one reference (the
+    // Op, the VarTag or null) rather than the 24-byte struct, up to two arguments need no array
+    // of their own, and the value carries the shape, which is stored only when there is none.
     let kindPayload: obj =
         match kind with
         | Apply op -> box op
         | Variable tag -> box tag
         | Constant -> null
-    // Up to two arguments are kept in fields rather than in an array of their own: most nodes
-    // have one or two, and one object less per node is what a large eager graph saves most.
-    let arg0 = if args.Length = 1 || args.Length = 2 then args[0] else null
-    let arg1 = if args.Length = 2 then args[1] else null
-    let moreArgs = if args.Length > 2 then args else null
+    let valueOrShape: obj =
+        if isNull value then box shape
+        elif Shape.same shape value.Shape then box value
+        else
+            let origin = match kind with Apply op -> op.Name | Variable _ -> "variable" | Constant -> "constant"
+            raise (InvalidOperationException(sprintf "%s: computed a value of shape %s where its shape rule gives %s" origin (Shape.format value.Shape) (Shape.format shape)))
     /// A number unique to this node, increasing in creation order.
     member _.Id = id
     /// Constant, variable or primitive application.
@@ -47,22 +50,23 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
         | :? VarTag as tag -> Variable tag
         | _ -> Constant
     /// The number of arguments.
-    member _.Arity = if not (isNull moreArgs) then moreArgs.Length elif not (isNull arg1) then 2 elif not (isNull arg0) then 1 else 0
+    member _.Arity = args.Count
     /// The argument nodes (a new array for up to two arguments: hot loops use `Arity`/`Arg`).
-    member n.Args : Node[] =
-        match n.Arity with
-        | 0 -> [||]
-        | 1 -> [| arg0 |]
-        | 2 -> [| arg0; arg1 |]
-        | _ -> moreArgs
+    member _.Args : Node[] = args.ToArray()
     /// The i-th argument.
-    member _.Arg(i: int) : Node = if not (isNull moreArgs) then moreArgs[i] elif i = 0 then arg0 else arg1
+    member _.Arg(i: int) : Node = args[i]
+    /// The arguments as the node keeps them.
+    member internal _.Arguments = args
     /// The shape, known even when the value is not (while compiling).
-    member _.Shape = shape
+    member _.Shape =
+        match valueOrShape with
+        | :? NdArray as known -> known.Shape
+        | shape -> shape :?> int[]
     /// The value, or null for an abstract node built while tracing a function for compilation.
-    member _.ValueOrNull = value
+    member _.ValueOrNull = match valueOrShape with :? NdArray as known -> known | _ -> null
     /// The value; asking for it on an abstract node is an error that says what to do instead.
     member this.Value =
+        let value = this.ValueOrNull
         if isNull value then
             let origin =
                 match this.Kind with
@@ -70,13 +74,49 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
                 | Variable _ -> "an input"
                 | Constant -> "a constant"
             raise (InvalidOperationException(
-                sprintf "The value of a tensor (%s, shape %s) is not known while a function is being compiled, so code cannot branch on it or read it. " origin (Shape.format shape)
+                sprintf "The value of a tensor (%s, shape %s) is not known while a function is being compiled, so code cannot branch on it or read it. " origin (Shape.format this.Shape)
                 + "Use Tensor.where for data-dependent choices, or leave this function uncompiled."))
         value
     /// Bit L is set when the node depends on a variable of nesting level L.
     member _.Deps = deps
     /// True for a node with no history.
     member _.IsConstant = deps = 0UL
+
+/// A node's arguments without an array of their own for one or two: `Rest` is the second
+/// argument, or all of them when there are more than two.
+and [<Struct; NoEquality; NoComparison>] internal Arguments(first: Node, rest: obj) =
+    /// No arguments.
+    static member None = Arguments(null, null)
+    /// One argument.
+    static member One(x: Node) = Arguments(x, null)
+    /// Two arguments.
+    static member Two(x: Node, y: Node) = Arguments(x, y)
+    /// Any number of arguments.
+    static member Of(args: Node[]) =
+        match args.Length with
+        | 0 -> Arguments.None
+        | 1 -> Arguments(args[0], null)
+        | 2 -> Arguments(args[0], args[1])
+        | _ -> Arguments(args[0], args)
+    /// How many there are.
+    member _.Count =
+        match rest with
+        | :? Node -> 2
+        | :? (Node[]) as all -> all.Length
+        | _ -> if isNull first then 0 else 1
+    /// The i-th argument.
+    member _.Item
+        with get (i: int) : Node =
+            match rest with
+            | :? (Node[]) as all -> all[i]
+            | _ when i = 0 -> first
+            | second -> second :?> Node
+    /// The arguments as an array (a new one for up to two).
+    member a.ToArray() : Node[] =
+        match rest with
+        | :? (Node[]) as all -> all
+        | :? Node as second -> [| first; second |]
+        | _ -> if isNull first then [||] else [| first |]
 
 /// A primitive operation: its evaluation and its forward (JVP) and reverse (VJP) derivative
 /// rules. Rules are written with graph operations, so derivatives can be differentiated again.
@@ -109,7 +149,7 @@ module Graph =
     let private freshId () = Interlocked.Increment &nextId
 
     /// A constant node holding a value.
-    let constant (value: NdArray) = Node(freshId (), Constant, [||], value.Shape, value, 0UL)
+    let constant (value: NdArray) = Node(freshId (), Constant, Arguments.None, value.Shape, value, 0UL)
 
     type private ScalarConstants() =
         [<ThreadStatic; DefaultValue>]
@@ -155,10 +195,11 @@ module Graph =
     /// compute on plain values and keep no history, while inside an enclosing transform they
     /// build a differentiable graph. Abstract nodes (tracing for compilation) have no value and
     /// keep their dependence.
-    let private liveDeps (args: Node[]) =
+    let private liveDeps (args: Arguments) =
         let mutable deps = 0UL
         let mutable known = true
-        for a in args do
+        for i in 0 .. args.Count - 1 do
+            let a = args[i]
             deps <- deps ||| a.Deps
             known <- known && not (isNull a.ValueOrNull)
         struct ((if known then deps &&& ~~~LevelState.Dropped else deps), known)
@@ -172,23 +213,48 @@ module Graph =
         try body ()
         finally LevelState.Dropped <- saved
 
-    let private values (args: Node[]) =
-        let values = Array.zeroCreate args.Length
-        for i in 0 .. args.Length - 1 do values[i] <- args[i].ValueOrNull
-        values
+    type private Evaluation() =
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private pool: NdArray[][]
+        /// `op` on the arguments' values. The arrays that pass up to two values are reused by
+        /// this thread (an eager scalar operation would otherwise allocate one for nothing); one
+        /// is out of the pool while its evaluation runs, so an evaluation that itself builds
+        /// nodes gets a fresh one.
+        static member Run(op: Op, args: Arguments) =
+            if isNull Evaluation.pool then Evaluation.pool <- Array.zeroCreate 3
+            let pool = Evaluation.pool
+            let count = args.Count
+            let pooled = count < pool.Length && not (isNull pool[count])
+            let values = if pooled then pool[count] else Array.zeroCreate count
+            if pooled then pool[count] <- null
+            for i in 0 .. count - 1 do values[i] <- args[i].ValueOrNull
+            let result = op.Eval values
+            if count < pool.Length then
+                Array.Clear values
+                pool[count] <- values
+            result
+
+    let private applyArguments (op: Op) (shape: int[]) (args: Arguments) =
+        let struct (deps, known) = liveDeps args
+        let value = if known then Evaluation.Run(op, args) else null
+        if deps = 0UL && known then constant value
+        else Node(freshId (), Apply op, args, shape, value, deps)
 
     /// Builds a primitive node. On constants it computes at once and keeps no history; when some
     /// argument depends on a variable the node records the operation and, where the arguments
     /// have values, the value too.
-    let apply (op: Op) (shape: int[]) (args: Node[]) =
-        let struct (deps, known) = liveDeps args
-        let value = if known then op.Eval(values args) else null
-        if deps = 0UL && known then constant value
-        else Node(freshId (), Apply op, args, shape, value, deps)
+    let apply (op: Op) (shape: int[]) (args: Node[]) = applyArguments op shape (Arguments.Of args)
+
+    /// `apply` for a primitive of one argument, without an argument array.
+    let internal applyUnary (op: Op) (shape: int[]) (x: Node) = applyArguments op shape (Arguments.One x)
+
+    /// `apply` for a primitive of two arguments, without an argument array.
+    let internal applyBinary (op: Op) (shape: int[]) (x: Node) (y: Node) = applyArguments op shape (Arguments.Two(x, y))
 
     /// Builds a primitive node whose value was computed elsewhere (a user function with custom
     /// rules evaluates itself); on constants it is a constant.
     let applyWithValue (op: Op) (shape: int[]) (args: Node[]) (value: NdArray) =
+        let args = Arguments.Of args
         let struct (deps, _) = liveDeps args
         if deps = 0UL && not (isNull value) then constant value
         else Node(freshId (), Apply op, args, shape, value, deps)
@@ -196,19 +262,20 @@ module Graph =
     /// Builds an operation with no derivative (a comparison, `sign`, `stopGradient`): when the
     /// arguments have values the result is a plain constant, so no history is kept.
     let applyConstant (op: Op) (shape: int[]) (args: Node[]) =
+        let args = Arguments.Of args
         let struct (deps, known) = liveDeps args
-        if known then constant (op.Eval(values args))
+        if known then constant (Evaluation.Run(op, args))
         else Node(freshId (), Apply op, args, shape, null, deps)
 
     /// A new differentiation variable at `tag`'s level standing for `x`.
     let variable (tag: VarTag) (x: Node) =
         let bit = 1UL <<< tag.Level
-        let struct (deps, _) = liveDeps [| x |]
-        if deps = 0UL then Node(freshId (), Variable tag, [||], x.Shape, x.ValueOrNull, bit)
-        else Node(freshId (), Variable tag, [| x |], x.Shape, x.ValueOrNull, deps ||| bit)
+        let struct (deps, _) = liveDeps (Arguments.One x)
+        if deps = 0UL then Node(freshId (), Variable tag, Arguments.None, x.Shape, x.ValueOrNull, bit)
+        else Node(freshId (), Variable tag, Arguments.One x, x.Shape, x.ValueOrNull, deps ||| bit)
 
     /// An abstract input for tracing: a shape, no value.
-    let abstractVariable (tag: VarTag) (shape: int[]) = Node(freshId (), Variable tag, [||], Array.copy shape, null, 1UL <<< tag.Level)
+    let abstractVariable (tag: VarTag) (shape: int[]) = Node(freshId (), Variable tag, Arguments.None, Array.copy shape, null, 1UL <<< tag.Level)
 
     /// Runs `body` with a fresh variable tag one level deeper than the current transform, then
     /// returns to the outer level. Levels are per thread.

@@ -26,7 +26,7 @@ module internal rec Arithmetic =
     /// The evaluation of an elementwise operation of two arguments, with NumPy broadcasting.
     let private binaryEval name (kernel: SpanBinary) (v: NdArray[]) = Kernels.binary kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]
 
-    let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.apply op (Shape.broadcast op.Name x.Shape y.Shape) [| x; y |]
+    let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.applyBinary op (Shape.broadcast op.Name x.Shape y.Shape) x y
 
     /// The cotangent of an argument, summed down to its shape; a constant receives none, so
     /// its cotangent is not even computed (the other factor of a product with a constant).
@@ -130,7 +130,7 @@ module internal rec Arithmetic =
     let sub (x: Node) (y: Node) : Node = applyBinary subOp x y
 
     /// −x.
-    let neg (x: Node) : Node = Graph.apply negOp x.Shape [| x |]
+    let neg (x: Node) : Node = Graph.applyUnary negOp x.Shape x
 
     /// x · y, elementwise.
     let mul (x: Node) (y: Node) : Node = applyBinary mulOp x y

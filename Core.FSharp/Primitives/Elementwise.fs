@@ -28,13 +28,13 @@ module internal Elementwise =
             (fun args out g -> cotangentThrough (derivative args[0] out) g)
 
     /// Declares a smooth unary primitive with parameters (a new operation record per use).
-    let private unary name parameters eval derivative (x: Node) = Graph.apply (unaryOp name parameters eval derivative) x.Shape [| x |]
+    let private unary name parameters eval derivative (x: Node) = Graph.applyUnary (unaryOp name parameters eval derivative) x.Shape x
 
     /// Declares a smooth unary primitive without parameters: its operation record is built once,
     /// so a node of a large eager graph costs no record or closures.
     let private primitive name (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) : Node -> Node =
         let op = unaryOp name "" eval derivative
-        fun x -> Graph.apply op x.Shape [| x |]
+        fun x -> Graph.applyUnary op x.Shape x
 
     /// Declares an operation whose derivative is zero everywhere it exists (comparisons, sign):
     /// its result is a constant mask.
@@ -126,8 +126,8 @@ module internal Elementwise =
     /// recursive module, written out (a helper called there could run a rule before the other
     /// record exists).
     module private rec Trigonometric =
-        let sin (x: Node) = Graph.apply sinOp x.Shape [| x |]
-        let cos (x: Node) = Graph.apply cosOp x.Shape [| x |]
+        let sin (x: Node) = Graph.applyUnary sinOp x.Shape x
+        let cos (x: Node) = Graph.applyUnary cosOp x.Shape x
         let private sinOp : Op =
             { Name = "sin"; Params = ""
               Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head
