@@ -101,3 +101,27 @@ let ``matrix-vector products agree with MathNet for every transpose and degenera
                 let expected = (opA * opB).ToRowMajorArray()
                 for k in 0 .. c.Length - 1 do
                     Assert.True(abs (c[k] - expected[k]) <= 1e-13 * (1.0 + abs expected[k]), sprintf "%d×%d×%d transA=%b transB=%b element %d: %g vs %g" m inner n transA transB k c[k] expected[k])
+
+[<Fact>]
+let ``a scalar keeps its element inline and behaves as a one-element array`` () =
+    let unaryKernels =
+        [ SpanUnary(fun a d -> System.Numerics.Tensors.TensorPrimitives.Sin(a, d))
+          SpanUnary(fun a d -> System.Numerics.Tensors.TensorPrimitives.Exp(a, d)) ]
+    let binaryKernel = SpanBinary(fun a b d -> System.Numerics.Tensors.TensorPrimitives.Divide(a, b, d))
+    for v in [ 0.3; -2.5; 0.0; nan; infinity ] do
+        let scalar = NdArray.scalar v
+        let asVector = NdArray.ofArray [| v |]
+        for kernel in unaryKernels do
+            Assert.Equal((Kernels.map kernel asVector).Data[0], (Kernels.map kernel scalar).Scalar)
+        Assert.Equal((Kernels.binary binaryKernel [| 1 |] asVector (NdArray.ofArray [| 0.7 |])).Data[0], (Kernels.binary binaryKernel [||] scalar (NdArray.scalar 0.7)).Scalar)
+        Assert.Equal((Kernels.mapScalar (fun x -> x * x + 1.0) asVector).Data[0], (Kernels.mapScalar (fun x -> x * x + 1.0) scalar).Scalar)
+        Assert.Equal<int[]>([||], (Kernels.map unaryKernels[0] scalar).Shape)
+        Assert.Equal<float[]>([| v |], scalar.ToArray())
+        Assert.Equal<float[]>([| v |], scalar.Data)
+    // A donated scalar cannot be read, whether or not its buffer was ever made.
+    for materialised in [ false; true ] do
+        let scalar = NdArray.scalar 4.0
+        if materialised then scalar.Data |> ignore
+        scalar.Donate()
+        Assert.Throws<System.InvalidOperationException>(fun () -> scalar.Scalar |> ignore) |> ignore
+        Assert.Contains("donated", scalar.ToString())

@@ -166,7 +166,7 @@ module Graph =
         let slots = ScalarConstants.Slots
         let slot = int ((bits ^^^ (bits >>> 21) ^^^ (bits >>> 42)) &&& 63L)
         let cached = slots[slot]
-        if not (isNull cached) && not cached.ValueOrNull.IsDonated && BitConverter.DoubleToInt64Bits cached.ValueOrNull.Data[0] = bits then cached
+        if not (isNull cached) && not cached.ValueOrNull.IsDonated && BitConverter.DoubleToInt64Bits cached.ValueOrNull.Scalar = bits then cached
         else
             let node = constant (NdArray.scalar v)
             slots[slot] <- node

@@ -2,6 +2,7 @@ namespace FunctionalAD
 
 open System
 open System.Numerics.Tensors
+open System.Runtime.InteropServices
 
 /// An elementwise kernel over spans, vectorised by TensorPrimitives where it can be.
 type internal SpanUnary = delegate of ReadOnlySpan<double> * Span<double> -> unit
@@ -14,14 +15,24 @@ module internal Kernels =
     let private span (a: NdArray) = ReadOnlySpan<double>(a.Data)
     let private readOnly (s: Span<double>) : ReadOnlySpan<double> = Span<double>.op_Implicit s
 
+    // Rank-0 arrays go through the span kernels on one-element spans over locals, so a scalar
+    // result needs no buffer of its own (see NdArray.scalar).
+
     /// Applies a span kernel to every element.
     let map (op: SpanUnary) (x: NdArray) =
-        let out = Array.zeroCreate x.Size
-        op.Invoke(span x, Span<double> out)
-        NdArray(x.Shape, out)
+        if x.Rank = 0 then
+            let mutable input = x.Scalar
+            let mutable output = 0.0
+            op.Invoke(MemoryMarshal.CreateReadOnlySpan(&input, 1), MemoryMarshal.CreateSpan(&output, 1))
+            NdArray.scalar output
+        else
+            let out = Array.zeroCreate x.Size
+            op.Invoke(span x, Span<double> out)
+            NdArray(x.Shape, out)
 
     /// Applies a scalar function to every element (for functions TensorPrimitives lacks).
-    let mapScalar (f: double -> double) (x: NdArray) = NdArray(x.Shape, Array.map f x.Data)
+    let mapScalar (f: double -> double) (x: NdArray) =
+        if x.Rank = 0 then NdArray.scalar (f x.Scalar) else NdArray(x.Shape, Array.map f x.Data)
 
     /// Row-major odometer over all but the last dimension of `shape`: calls `body` with the row
     /// number and the offset of that row's first element in a source with the given strides.
@@ -65,14 +76,23 @@ module internal Kernels =
 
     /// A binary elementwise kernel with NumPy broadcasting.
     let binary (op: SpanBinary) (shape: int[]) (a: NdArray) (b: NdArray) =
-        let out = Array.zeroCreate (Shape.size shape)
-        op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
-        NdArray(shape, out)
+        if shape.Length = 0 then
+            let mutable left = a.Scalar
+            let mutable right = b.Scalar
+            let mutable output = 0.0
+            op.Invoke(MemoryMarshal.CreateReadOnlySpan(&left, 1), MemoryMarshal.CreateReadOnlySpan(&right, 1), MemoryMarshal.CreateSpan(&output, 1))
+            NdArray.scalar output
+        else
+            let out = Array.zeroCreate (Shape.size shape)
+            op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
+            NdArray(shape, out)
 
     /// A binary elementwise function of scalars with broadcasting.
     let binaryScalar (f: double -> double -> double) (shape: int[]) (a: NdArray) (b: NdArray) =
-        let a, b = broadcastTo shape a, broadcastTo shape b
-        NdArray(shape, Array.map2 f a.Data b.Data)
+        if shape.Length = 0 then NdArray.scalar (f a.Scalar b.Scalar)
+        else
+            let a, b = broadcastTo shape a, broadcastTo shape b
+            NdArray(shape, Array.map2 f a.Data b.Data)
 
     /// select(cond, a, b) with broadcasting: a where cond is non-zero, else b.
     let select (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =

@@ -8,27 +8,35 @@ open MathNet.Numerics.LinearAlgebra
 /// caller asks for: a compiled function that takes its inputs' buffers (`Compile.compileDonating`)
 /// may reuse them for its outputs, after which the donated arrays cannot be read.
 [<Sealed; AllowNullLiteral>]
-type NdArray internal (shape: int[], data: double[]) =
+type NdArray internal (shape: int[], data: double[], inlineScalar: double) =
+    // A rank-0 array made by `NdArray.scalar` keeps its element in a field and makes its
+    // one-element buffer only when a kernel asks for it: eager scalar code (the lectures'
+    // chains) then costs one object per value instead of two.
     let mutable buffer = data
+    let mutable donated = false
     // True when another NdArray may hold the same buffer (a reshape is a view): such a buffer
     // is never reused by donation, since that would change the other array behind its back.
     let mutable shared = false
+    internal new(shape, data) = NdArray(shape, data, 0.0)
     /// The dimensions, outermost first.
     member _.Shape = shape
     /// The row-major buffer. Internal: it must never be written after construction.
     member internal _.Data =
-        if isNull buffer then
+        if donated then
             raise (InvalidOperationException(
                 sprintf "tensor: this tensor (shape %s) was donated to a compiled function (Compile.compileDonating) and can no longer be read; use what the function returned" (Shape.format shape)))
+        if isNull buffer then buffer <- [| inlineScalar |]
         buffer
     /// True when the buffer was donated to a compiled function.
-    member internal _.IsDonated = isNull buffer
+    member internal _.IsDonated = donated
     /// True when another NdArray may share the buffer.
     member internal _.IsShared = shared
     /// Records that another NdArray shares the buffer.
     member internal _.MarkShared() = shared <- true
     /// Gives the buffer up (donation): later reads raise.
-    member internal _.Donate() = buffer <- null
+    member internal _.Donate() =
+        donated <- true
+        buffer <- null
     /// Number of dimensions.
     member _.Rank = shape.Length
     /// Number of elements.
@@ -39,7 +47,7 @@ type NdArray internal (shape: int[], data: double[]) =
     member a.Scalar =
         if a.Size <> 1 then
             raise (ArgumentException(sprintf "item: a tensor of shape %s has %d elements, not one" (Shape.format shape) a.Size))
-        a.Data[0]
+        if isNull buffer && not donated then inlineScalar else a.Data[0]
 
     override a.ToString() =
         let fmt (v: double) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
@@ -49,9 +57,9 @@ type NdArray internal (shape: int[], data: double[]) =
                 let stride = Shape.size shape[dim + 1 ..]
                 let items = [| for i in 0 .. shape[dim] - 1 -> render data (dim + 1) (offset + i * stride) |]
                 "[" + String.Join((if dim = shape.Length - 1 then ", " else ",\n "), items) + "]"
-        if isNull buffer then sprintf "NdArray %s (donated)" (Shape.format shape)
-        elif buffer.Length > 1000 then sprintf "NdArray %s (%d elements)" (Shape.format shape) buffer.Length
-        else render buffer 0 0
+        if donated then sprintf "NdArray %s (donated)" (Shape.format shape)
+        elif a.Size > 1000 then sprintf "NdArray %s (%d elements)" (Shape.format shape) a.Size
+        else render a.Data 0 0
 
 /// Building NdArrays and converting them to and from .NET and MathNet types.
 module NdArray =
@@ -73,8 +81,9 @@ module NdArray =
 
     /// An array of the given shape holding a copy of `data` (row-major).
     let create (shape: int[]) (data: double[]) = wrap (Array.copy shape) (Array.copy data)
+    let private rankZero : int[] = Array.Empty<int>()
     /// A rank-0 array.
-    let scalar (v: double) = NdArray([||], [| v |])
+    let scalar (v: double) = NdArray(rankZero, null, v)
     /// An array filled with one value.
     let full (shape: int[]) (v: double) = NdArray(Array.copy shape, Array.create (Shape.size shape) v)
     /// An array of zeros.
