@@ -149,6 +149,7 @@ let chain (s: Settings) =
     // every collection during the eager runs has to walk.
     let eager = AD.grad f x
     let tEager = medianMs (s.Repetitions 9) (fun () -> force (AD.grad f x))
+    let eagerBytes = allocatedBytes (fun () -> force (AD.grad f x))
     let compiled = Compile.compile (AD.grad f)
     let tCompile = onceMs (fun () -> force (compiled x))
     let agreement = abs (eager.ToScalar() - (compiled x).ToScalar())
@@ -159,6 +160,7 @@ let chain (s: Settings) =
       info name "|compiled − eager| gradient" agreement ""
       atMost name "compiled gradient per operation" (perOp tCompiled) "ns" 30.0
       atMost name "eager gradient per operation" (perOp tEager) "ns" 1000.0
+      info name "eager gradient, allocated per operation" (float eagerBytes / float operations) "B"
       atMost name "derivative graph nodes / k" (float derivativeNodes / float operations) "" 3.0 ]
 
 /// A fused elementwise chain against the same chain evaluated eagerly, one vectorised

@@ -35,6 +35,11 @@ module AD =
         | ValueSome n -> Tensor.Of n
         | ValueNone -> Tensor.zeros shape
 
+    /// The cotangents of `x`'s leaves (the variables of `tag`) from cotangents of outputs.
+    let private pullBack (x: 'T) (tag: VarTag) (variables: Node[]) (seeds: (Node * Node)[]) : 'T =
+        let adjoint = Sweeps.backward tag.Level seeds variables
+        Tree.unflatten x (variables |> Array.map (fun v -> orZeros v.Shape (match adjoint.TryGetValue v with | true, g -> ValueSome g | _ -> ValueNone) |> release))
+
     /// Reverse mode: the value of `f` at `x` and its pullback u ↦ Jᵀu. The pullback can be called
     /// many times; each call walks the recorded graph once.
     let vjp (f: 'T -> 'Y) (x: 'T) : 'Y * ('Y -> 'T) =
@@ -43,9 +48,7 @@ module AD =
         let pullback (u: 'Y) =
             let cotangents = Tree.leaves u
             checkSameShapes "vjp" outputs cotangents "cotangent"
-            let adjoint = Sweeps.backward tag.Level (Array.map2 (fun (o: Tensor) (c: Tensor) -> o.Node, c.Node) outputs cotangents) variables
-            let grads = variables |> Array.map (fun v -> orZeros v.Shape (match adjoint.TryGetValue v with | true, g -> ValueSome g | _ -> ValueNone) |> release)
-            Tree.unflatten x grads
+            pullBack x tag variables (Array.map2 (fun (o: Tensor) (c: Tensor) -> o.Node, c.Node) outputs cotangents)
         Tree.map release y, pullback
 
     /// Records `f` at `x` once and returns the value and the pushforward v ↦ J·v; `operation`
@@ -75,9 +78,12 @@ module AD =
 
     /// The value of a scalar function of a structure and its gradient (same structure as `x`).
     let valueAndGrad (f: 'T -> Tensor) (x: 'T) : Tensor * 'T =
-        let y, pullback = vjp f x
+        let tag, variables, y = trace f x
         requireScalar "grad" y
-        y, pullback (Tensor.ones y.Shape)
+        // Unlike `vjp`, nothing here keeps the output node once the sweep has its seed, so the
+        // graph can be collected piece by piece as the sweep passes.
+        let value = release y
+        value, pullBack x tag variables [| y.Node, (Tensor.ones y.Shape).Node |]
 
     /// The gradient of a scalar function: `grad f` is again a function and can be differentiated.
     let grad (f: 'T -> Tensor) : 'T -> 'T = fun x -> snd (valueAndGrad f x)

@@ -32,8 +32,11 @@ module internal Sweeps =
                 | _ ->
                     adjoint[node] <- g
                     pending.Enqueue(node, -node.Id)
+        Graph.sweeping (fun () -> for node, seed in seeds do accumulate node seed)
+        // The seeds are not needed after this: when the caller keeps no reference to the outputs
+        // either (a one-shot gradient), each part of the graph can be collected as soon as the
+        // sweep has passed it, rather than all of it being promoted through the GC's generations.
         Graph.sweeping (fun () ->
-            for node, seed in seeds do accumulate node seed
             while pending.Count > 0 do
                 let node = pending.Dequeue()
                 match node.Kind with
