@@ -12,8 +12,9 @@ type LinearAlgebraException(operation: string, shape: int[], detail: string) =
     /// The operation that failed.
     member _.Operation = operation
 
-/// Matrix kernels. Products go straight to the active MathNet linear-algebra provider (managed,
-/// OpenBLAS or CUDA); factorizations go through MathNet's matrices, which use the same provider.
+/// Matrix kernels. Products go to the active native provider (OpenBLAS or CUDA), or on MathNet's
+/// managed provider to our own copy-free kernels (`BlockedProduct`, and row loops for
+/// matrix–vector products); factorizations go through MathNet's matrices and its provider.
 module internal LinAlgKernels =
     /// C = op(A) · op(B) when one side is a vector (m = 1 or n = 1), as row dot products or row
     /// updates over the row-major buffers, vectorised and allocation-free. MathNet's managed
@@ -49,8 +50,9 @@ module internal LinAlgKernels =
         let m = if transA then ca else ra
         let n = if transB then rb else cb
         let inner = if transA then ra else ca
-        if m > 0 && n > 0 && inner > 0 && (m = 1 || n = 1) && (LinearAlgebraControl.Provider :? ManagedLinearAlgebraProvider) then
-            vectorProductInto transA transB a ca b cb c m n inner
+        let managed = LinearAlgebraControl.Provider :? ManagedLinearAlgebraProvider
+        if m > 0 && n > 0 && inner > 0 && managed && (m = 1 || n = 1) then vectorProductInto transA transB a ca b cb c m n inner
+        elif m > 0 && n > 0 && inner > 0 && managed then BlockedProduct.into transA transB a ca b cb c m n inner
         elif m > 0 && n > 0 && inner > 0 then
             let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
             LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0, b, cb, rb, a, ca, ra, 0.0, c)
