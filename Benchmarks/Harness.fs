@@ -18,9 +18,21 @@ type Row =
       /// Whether the value meets the target (None when there is no target).
       Met: bool option }
 
-/// Median wall time in milliseconds of `repetitions` runs after one warm-up run.
-let medianMs (repetitions: int) (action: unit -> unit) =
+/// Warm-up before timing: runs `action` until a second has passed (at least once, at most 50
+/// times), so that tiered compilation has replaced the first, unoptimised code of every method
+/// involved, as BenchmarkDotNet's warm-up phase does. A single run (`repetitions` = 1, the quick
+/// mode) warms up once.
+let private warmUp (repetitions: int) (action: unit -> unit) =
+    let watch = Stopwatch.StartNew()
     action ()
+    let mutable runs = 1
+    while repetitions > 1 && runs < 50 && watch.Elapsed.TotalSeconds < 1.0 do
+        action ()
+        runs <- runs + 1
+
+/// Median wall time in milliseconds of `repetitions` runs after the warm-up.
+let medianMs (repetitions: int) (action: unit -> unit) =
+    warmUp repetitions action
     let times =
         Array.init repetitions (fun _ ->
             let watch = Stopwatch.StartNew()
@@ -29,7 +41,7 @@ let medianMs (repetitions: int) (action: unit -> unit) =
     Array.sortInPlace times
     times[times.Length / 2]
 
-/// A case and its reference timed in alternation, `repetitions` pairs after one warm-up of
+/// A case and its reference timed in alternation, `repetitions` pairs after the warm-up of
 /// each: (median of a, median of b, median of the per-pair ratios a/b). Alternating keeps the
 /// ratio fair on a shared machine whose load drifts during the run.
 let pairedMs (repetitions: int) (a: unit -> unit) (b: unit -> unit) =
@@ -37,8 +49,8 @@ let pairedMs (repetitions: int) (a: unit -> unit) (b: unit -> unit) =
         let watch = Stopwatch.StartNew()
         action ()
         watch.Elapsed.TotalMilliseconds
-    a ()
-    b ()
+    warmUp repetitions a
+    warmUp repetitions b
     let pairs = Array.init repetitions (fun _ -> let ta = time a in let tb = time b in ta, tb)
     let median (values: float[]) = let v = Array.sort values in v[v.Length / 2]
     median (Array.map fst pairs), median (Array.map snd pairs), median (pairs |> Array.map (fun (ta, tb) -> ta / tb))

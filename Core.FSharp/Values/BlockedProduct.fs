@@ -2,6 +2,7 @@ namespace FunctionalAD
 
 open System
 open System.Numerics
+open System.Runtime.CompilerServices
 
 /// A cache-blocked matrix product over row-major buffers, for the managed provider: MathNet's
 /// managed product copies its transposed operands (about 7.8 MB per step of the benchmarks'
@@ -11,17 +12,24 @@ open System.Numerics
 /// no edge cases), and a register-resident `rows` × `columns` block of C accumulates the
 /// products of one A tile and one B tile. Transposes are absorbed by the packing, and the
 /// packing buffers are reused per thread, so a product allocates nothing in the steady state.
+/// The loops are compiled fully optimised at once: under tiered compilation a program's first
+/// products would otherwise run unoptimised code, 3× slower, for their first dozen calls.
 module internal BlockedProduct =
-    let private lanes = Vector<double>.Count
+    // Constants the JIT can fold into the loops (literals, and the vector width, which it knows).
     /// Rows of C per register block: 4 rows × 2 vectors = 8 accumulators, which leaves room in
     /// 16 vector registers for two B vectors and a broadcast A element.
+    [<Literal>]
     let private rows = 4
-    /// Columns of C per register block.
-    let private columns = 2 * lanes
     /// Depth of one packed slice: a B tile (depth × columns) then stays in L1.
+    [<Literal>]
     let private depth = 256
     /// Columns of op(B) packed at a time: with the packed A slice they stay in L2.
+    [<Literal>]
     let private chunk = 128
+    /// Elements of one vector.
+    let inline private lanes () = Vector<double>.Count
+    /// Columns of C per register block.
+    let inline private columns () = 2 * Vector<double>.Count
 
     type private Workspace() =
         [<ThreadStatic; DefaultValue>]
@@ -38,11 +46,12 @@ module internal BlockedProduct =
             Workspace.packedB
         /// Scratch for a register block at the edge of C.
         static member Edge =
-            if isNull Workspace.edge then Workspace.edge <- Array.zeroCreate (rows * columns)
+            if isNull Workspace.edge then Workspace.edge <- Array.zeroCreate (rows * columns ())
             Workspace.edge
 
     /// Packs op(A)[0 .. m-1, p0 .. p0+kc-1] as tiles of `rows` rows: tile t holds, for each p,
     /// the `rows` elements of column p (zero beyond row m).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private packA (transA: bool) (a: double[]) (ca: int) (m: int) (p0: int) (kc: int) (packed: double[]) =
         let tiles = (m + rows - 1) / rows
         for t in 0 .. tiles - 1 do
@@ -60,20 +69,22 @@ module internal BlockedProduct =
 
     /// Packs op(B)[p0 .. p0+kc-1, j0 .. j0+nc-1] as tiles of `columns` columns: tile u holds,
     /// for each p, the `columns` elements of row p (zero beyond column n).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private packB (transB: bool) (b: double[]) (cb: int) (n: int) (p0: int) (kc: int) (j0: int) (nc: int) (packed: double[]) =
-        let tiles = (nc + columns - 1) / columns
+        let tiles = (nc + columns () - 1) / columns ()
         for u in 0 .. tiles - 1 do
-            let tile = u * kc * columns
+            let tile = u * kc * columns ()
             for p in 0 .. kc - 1 do
-                let target = tile + p * columns
-                for q in 0 .. columns - 1 do
-                    let j = j0 + u * columns + q
+                let target = tile + p * columns ()
+                for q in 0 .. columns () - 1 do
+                    let j = j0 + u * columns () + q
                     packed[target + q] <-
                         if j >= n then 0.0
                         elif transB then b[j * cb + p0 + p]
                         else b[(p0 + p) * cb + j]
 
     /// C[i0 .., j0 ..] += (A tile) · (B tile) over kc steps, for the valid part of the block.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private block (packedA: double[]) (aTile: int) (packedB: double[]) (bTile: int) (kc: int) (c: double[]) (n: int) (i0: int) (j0: int) (validRows: int) (validColumns: int) =
         let mutable c00 = Vector<double>.Zero
         let mutable c01 = Vector<double>.Zero
@@ -84,8 +95,8 @@ module internal BlockedProduct =
         let mutable c30 = Vector<double>.Zero
         let mutable c31 = Vector<double>.Zero
         for p in 0 .. kc - 1 do
-            let b0 = Vector<double>(packedB, bTile + p * columns)
-            let b1 = Vector<double>(packedB, bTile + p * columns + lanes)
+            let b0 = Vector<double>(packedB, bTile + p * columns ())
+            let b1 = Vector<double>(packedB, bTile + p * columns () + lanes ())
             let a = aTile + p * rows
             let a0 = Vector<double>(packedA[a])
             c00 <- Vector.MultiplyAddEstimate(a0, b0, c00)
@@ -99,11 +110,11 @@ module internal BlockedProduct =
             let a3 = Vector<double>(packedA[a + 3])
             c30 <- Vector.MultiplyAddEstimate(a3, b0, c30)
             c31 <- Vector.MultiplyAddEstimate(a3, b1, c31)
-        if validRows = rows && validColumns = columns then
+        if validRows = rows && validColumns = columns () then
             let add (row: int) (left: Vector<double>) (right: Vector<double>) =
                 let at = (i0 + row) * n + j0
                 (Vector<double>(c, at) + left).CopyTo(c, at)
-                (Vector<double>(c, at + lanes) + right).CopyTo(c, at + lanes)
+                (Vector<double>(c, at + lanes ()) + right).CopyTo(c, at + lanes ())
             add 0 c00 c01
             add 1 c10 c11
             add 2 c20 c21
@@ -111,16 +122,16 @@ module internal BlockedProduct =
         else
             let edge = Workspace.Edge
             c00.CopyTo(edge, 0)
-            c01.CopyTo(edge, lanes)
-            c10.CopyTo(edge, columns)
-            c11.CopyTo(edge, columns + lanes)
-            c20.CopyTo(edge, 2 * columns)
-            c21.CopyTo(edge, 2 * columns + lanes)
-            c30.CopyTo(edge, 3 * columns)
-            c31.CopyTo(edge, 3 * columns + lanes)
+            c01.CopyTo(edge, lanes ())
+            c10.CopyTo(edge, columns ())
+            c11.CopyTo(edge, columns () + lanes ())
+            c20.CopyTo(edge, 2 * columns ())
+            c21.CopyTo(edge, 2 * columns () + lanes ())
+            c30.CopyTo(edge, 3 * columns ())
+            c31.CopyTo(edge, 3 * columns () + lanes ())
             for r in 0 .. validRows - 1 do
                 for q in 0 .. validColumns - 1 do
-                    c[(i0 + r) * n + j0 + q] <- c[(i0 + r) * n + j0 + q] + edge[r * columns + q]
+                    c[(i0 + r) * n + j0 + q] <- c[(i0 + r) * n + j0 + q] + edge[r * columns () + q]
 
     /// C = op(A) · op(B) with C m × n, overwritten; A is stored with `ca` columns and B with `cb`.
     let into (transA: bool) (transB: bool) (a: double[]) (ca: int) (b: double[]) (cb: int) (c: double[]) (m: int) (n: int) (inner: int) =
@@ -134,7 +145,7 @@ module internal BlockedProduct =
             for j0 in 0 .. chunk .. n - 1 do
                 let nc = min chunk (n - j0)
                 packB transB b cb n p0 kc j0 nc packedB
-                for u in 0 .. (nc + columns - 1) / columns - 1 do
-                    let jBlock = j0 + u * columns
+                for u in 0 .. (nc + columns () - 1) / columns () - 1 do
+                    let jBlock = j0 + u * columns ()
                     for t in 0 .. rowTiles - 1 do
-                        block packedA (t * kc * rows) packedB (u * kc * columns) kc c n (t * rows) jBlock (min rows (m - t * rows)) (min columns (n - jBlock))
+                        block packedA (t * kc * rows) packedB (u * kc * columns ()) kc c n (t * rows) jBlock (min rows (m - t * rows)) (min (columns ()) (n - jBlock))
