@@ -85,13 +85,15 @@ let ``F# range slicing`` () =
 let ``matrix products agree with MathNet for every transpose, edge and degenerate size`` () =
     // On the managed provider these bypass MathNet (which copies its operands): matrix–vector
     // products as row loops, others as the packed blocked product, whose tiles of 4 rows and
-    // 2 vectors of columns, 256-deep slices and 128-column chunks all get partial edges here.
+    // 2 vectors of columns, 256-deep slices and 128-column chunks all get partial edges here,
+    // on one thread and spread over the cores.
     // The reference is MathNet's own product of the same matrices.
     let rng = System.Random 17
     let matrix rows cols = Array.init (rows * cols) (fun _ -> rng.NextDouble() * 2.0 - 1.0)
     let asMatrix rows cols (data: double[]) = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(rows, cols, data)
     let vectorShapes = [ 7, 5, 1; 1, 5, 7; 1, 1, 1; 1, 9, 1; 30, 1, 1; 1, 1, 30; 64, 33, 1; 1, 33, 64 ]
-    let matrixShapes = [ 2, 1, 2; 4, 8, 16; 5, 300, 131; 33, 257, 9; 130, 3, 129; 8, 512, 24 ]
+    // The last two are large enough to split their column chunks over the cores.
+    let matrixShapes = [ 2, 1, 2; 4, 8, 16; 5, 300, 131; 33, 257, 9; 130, 3, 129; 8, 512, 24; 300, 300, 300; 67, 513, 260 ]
     for m, inner, n in vectorShapes @ matrixShapes do
         for transA in [ false; true ] do
             for transB in [ false; true ] do

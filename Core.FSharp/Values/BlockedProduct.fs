@@ -133,19 +133,36 @@ module internal BlockedProduct =
                 for q in 0 .. validColumns - 1 do
                     c[(i0 + r) * n + j0 + q] <- c[(i0 + r) * n + j0 + q] + edge[r * columns () + q]
 
+    /// Products of at least this many multiply-adds per depth slice split their column chunks
+    /// over the thread pool; below it, handing work to another core costs more than it saves.
+    [<Literal>]
+    let private parallelWork = 1_048_576
+
+    /// C[:, j0 .. j0+nc-1] += (packed A slice) · op(B)[p0 .., j0 ..]: one column chunk, with its
+    /// B tiles packed into this thread's buffer. Chunks write disjoint columns of C, so they
+    /// may run on different threads.
+    let private chunkProduct (transB: bool) (b: double[]) (cb: int) (c: double[]) (m: int) (n: int) (p0: int) (kc: int) (packedA: double[]) (j0: int) =
+        let nc = min chunk (n - j0)
+        let packedB = Workspace.B(chunk * depth)
+        packB transB b cb n p0 kc j0 nc packedB
+        let rowTiles = (m + rows - 1) / rows
+        for u in 0 .. (nc + columns () - 1) / columns () - 1 do
+            let jBlock = j0 + u * columns ()
+            for t in 0 .. rowTiles - 1 do
+                block packedA (t * kc * rows) packedB (u * kc * columns ()) kc c n (t * rows) jBlock (min rows (m - t * rows)) (min (columns ()) (n - jBlock))
+
     /// C = op(A) · op(B) with C m × n, overwritten; A is stored with `ca` columns and B with `cb`.
+    /// Large products spread their column chunks over the cores; each element of C is still
+    /// computed by one thread in one order, so results do not depend on the number of cores.
     let into (transA: bool) (transB: bool) (a: double[]) (ca: int) (b: double[]) (cb: int) (c: double[]) (m: int) (n: int) (inner: int) =
         Array.Clear(c, 0, m * n)
         let rowTiles = (m + rows - 1) / rows
         let packedA = Workspace.A(rowTiles * rows * min depth inner)
-        let packedB = Workspace.B(chunk * min depth inner)
+        let chunks = (n + chunk - 1) / chunk
         for p0 in 0 .. depth .. inner - 1 do
             let kc = min depth (inner - p0)
             packA transA a ca m p0 kc packedA
-            for j0 in 0 .. chunk .. n - 1 do
-                let nc = min chunk (n - j0)
-                packB transB b cb n p0 kc j0 nc packedB
-                for u in 0 .. (nc + columns () - 1) / columns () - 1 do
-                    let jBlock = j0 + u * columns ()
-                    for t in 0 .. rowTiles - 1 do
-                        block packedA (t * kc * rows) packedB (u * kc * columns ()) kc c n (t * rows) jBlock (min rows (m - t * rows)) (min (columns ()) (n - jBlock))
+            if chunks > 1 && int64 m * int64 n * int64 kc >= int64 parallelWork && Environment.ProcessorCount > 1 then
+                Threading.Tasks.Parallel.For(0, chunks, fun j -> chunkProduct transB b cb c m n p0 kc packedA (j * chunk)) |> ignore
+            else
+                for j in 0 .. chunks - 1 do chunkProduct transB b cb c m n p0 kc packedA (j * chunk)
