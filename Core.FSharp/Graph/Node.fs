@@ -55,8 +55,6 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
     member _.Args : Node[] = args.ToArray()
     /// The i-th argument.
     member _.Arg(i: int) : Node = args[i]
-    /// The arguments as the node keeps them.
-    member internal _.Arguments = args
     /// The shape, known even when the value is not (while compiling).
     member _.Shape =
         match valueOrShape with
@@ -82,8 +80,8 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
     /// True for a node with no history.
     member _.IsConstant = deps = 0UL
 
-/// A node's arguments without an array of their own for one or two: `Rest` is the second
-/// argument, or all of them when there are more than two.
+/// A node's arguments without an array of their own for one or two: the first, and `rest`, which
+/// is the second argument, or the array of all of them when there are more than two.
 and [<Struct; NoEquality; NoComparison>] internal Arguments(first: Node, rest: obj) =
     /// No arguments.
     static member None = Arguments(null, null)
