@@ -31,6 +31,9 @@ module internal BlockedProduct =
     /// Columns of C per register block.
     let inline private columns () = 2 * Vector<double>.Count
 
+    /// `buffer`, or a new one when it is missing or shorter than `size`.
+    let private atLeast (size: int) (buffer: double[]) = if isNull buffer || buffer.Length < size then Array.zeroCreate size else buffer
+
     type private Workspace() =
         [<ThreadStatic; DefaultValue>]
         static val mutable private packedA: double[]
@@ -39,14 +42,14 @@ module internal BlockedProduct =
         [<ThreadStatic; DefaultValue>]
         static val mutable private edge: double[]
         static member A(size: int) =
-            if isNull Workspace.packedA || Workspace.packedA.Length < size then Workspace.packedA <- Array.zeroCreate size
+            Workspace.packedA <- atLeast size Workspace.packedA
             Workspace.packedA
         static member B(size: int) =
-            if isNull Workspace.packedB || Workspace.packedB.Length < size then Workspace.packedB <- Array.zeroCreate size
+            Workspace.packedB <- atLeast size Workspace.packedB
             Workspace.packedB
         /// Scratch for a register block at the edge of C.
         static member Edge =
-            if isNull Workspace.edge then Workspace.edge <- Array.zeroCreate (rows * columns ())
+            Workspace.edge <- atLeast (rows * columns ()) Workspace.edge
             Workspace.edge
 
     /// Packs op(A)[0 .. m-1, p0 .. p0+kc-1] as tiles of `rows` rows: tile t holds, for each p,
