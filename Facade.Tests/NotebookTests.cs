@@ -1,12 +1,17 @@
+using System.Xml.Linq;
+
 namespace FunctionalAD.Facade.Tests;
 
-/// <summary>Every notebook in docs/notebooks runs from top to bottom without error, with the results it claims.</summary>
+/// <summary>
+/// Every notebook in docs/notebooks runs from top to bottom in the real .NET Interactive C# kernel
+/// without error, with the results and displays it claims.
+/// </summary>
+[Collection(DotnetCliCollection.Name)]
 public class NotebookTests
 {
     private static string Notebook(string name) => RepositoryPaths.Combine("docs", "notebooks", name);
 
-    private static T Variable<T>(Microsoft.CodeAnalysis.Scripting.ScriptState<object> state, string name) =>
-        (T)(state.GetVariable(name) ?? throw new KeyNotFoundException($"The notebook defines no variable '{name}'.")).Value;
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
     [Fact]
     public void Every_notebook_is_a_CSharp_Polyglot_notebook_with_code()
@@ -17,64 +22,78 @@ public class NotebookTests
         {
             var text = File.ReadAllText(Notebook(name));
             Assert.Contains("\".net-csharp\"", text);
-            Assert.NotEmpty(NotebookRunner.CodeCells(Notebook(name)));
+            Assert.Contains("\"language\": \"csharp\"", text);
         }
     }
 
     [Fact]
-    public async Task Quickstart_runs_and_computes_the_seeds_derivative()
+    public void Quickstart_computes_the_seeds_derivative_and_shows_tensors_and_a_graph()
     {
-        var (cells, state) = await NotebookRunner.RunAsync(Notebook("quickstart.ipynb"));
+        var run = NotebookKernel.RunNotebook(Notebook("quickstart.ipynb"), "slope", "curvature").AssertEveryCellSucceeded();
         var e = Math.Exp(-1.75);
-        Assert.Equal(-3.5 * e / (1 + e), Variable<double>(state, "slope"), 12);
-        Assert.Equal(3.5 * 3.5 * e / ((1 + e) * (1 + e)), Variable<double>(state, "curvature"), 12);
-        Assert.Contains(cells, c => c.ReturnValue is ComputationGraph);
-        Assert.Contains(cells, c => c.ReturnValue is TensorView);
+        Assert.Equal(-3.5 * e / (1 + e), run.Value<double>("slope"), 12);
+        Assert.Equal(3.5 * 3.5 * e / ((1 + e) * (1 + e)), run.Value<double>("curvature"), 12);
+        // y = tanh(A x + 1) = tanh([6, 7.5]) as the kernel's text/html: a table of the values.
+        var y = XElement.Parse(run.Cells[1].OfMimeType("text/html").Single());
+        Assert.Equal("functionalad-tensor", (string?)y.Attribute("class"));
+        Assert.Contains("shape [2]", y.Value);
+        Tensor shown = y.Descendants("td").Select(c => double.Parse(c.Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Approx.Equal([Math.Tanh(6), Math.Tanh(7.5)], shown, 1e-6); // the table shows six significant digits
+        // The last cell prints the listing and returns the traced graph, drawn as SVG.
+        var last = run.Cells[^1];
+        Assert.Contains("v4 = log v3", string.Concat(last.OfMimeType("text/plain")));
+        var svg = XElement.Parse(last.OfMimeType("text/html").Single()).Element(Svg + "svg")!;
+        Assert.Equal(5, svg.Descendants(Svg + "g").Count(g => (string?)g.Attribute("class") == "node"));
     }
 
     [Fact]
-    public async Task Lectures_run_and_show_linear_AD_graphs_against_exponential_symbolic_swell()
+    public void Lectures_show_linear_AD_graphs_against_exponential_symbolic_swell()
     {
-        var (cells, state) = await NotebookRunner.RunAsync(Notebook("lectures.ipynb"));
-        var adCounts = Variable<int[]>(state, "adOperationCounts");
-        var symbolicSizes = Variable<long[]>(state, "symbolicSizes");
+        var run = NotebookKernel.RunNotebook(Notebook("lectures.ipynb"), "adOperationCounts", "symbolicSizes", "adjointOfW", "sinDerivativesAtZero")
+            .AssertEveryCellSucceeded();
+        var adCounts = run.Value<int[]>("adOperationCounts");
+        var symbolicSizes = run.Value<long[]>("symbolicSizes");
         Assert.Equal(adCounts.Length, symbolicSizes.Length);
         // AD graph of the derivative: the same number of extra operations for every extra function.
-        var steps = adCounts.Zip(adCounts.Skip(1), (a, b) => b - a).Distinct().ToArray();
-        Assert.Single(steps);
+        Assert.Single(adCounts.Zip(adCounts.Skip(1), (a, b) => b - a).Distinct());
         // Symbolic derivative without sharing: the size at least doubles with every extra function.
         Assert.All(symbolicSizes.Zip(symbolicSizes.Skip(1)), p => Assert.True(p.Second >= 2 * p.First));
-        Assert.Equal(40.0, Variable<double>(state, "adjointOfW"), 12);
-        Assert.Equal([0.0, 1.0, 0.0, -1.0, 0.0], Variable<double[]>(state, "sinDerivativesAtZero").Select(v => Math.Round(v, 12)));
-        Assert.Contains(cells, c => c.ReturnValue is Explanation);
-        Assert.Contains(cells, c => c.ReturnValue is ComputationGraph);
+        Assert.Equal(40.0, run.Value<double>("adjointOfW"), 12);
+        Assert.Equal([0.0, 1.0, 0.0, -1.0, 0.0], run.Value<double[]>("sinDerivativesAtZero").Select(v => Math.Round(v, 12)));
+        var html = run.Cells.SelectMany(c => c.OfMimeType("text/html")).ToList();
+        Assert.Contains(html, h => h.StartsWith("<table class=\"functionalad-explain\"", StringComparison.Ordinal));
+        Assert.Contains(html, h => h.StartsWith("<div class=\"functionalad-graph\"><svg", StringComparison.Ordinal));
+        Assert.Contains(html, h => h.StartsWith("<div class=\"functionalad-tensor\"", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Logistic_regression_reaches_95_percent_test_accuracy()
+    public void Logistic_regression_reaches_95_percent_test_accuracy()
     {
-        var (_, state) = await NotebookRunner.RunAsync(Notebook("logistic-regression.ipynb"));
-        Assert.InRange(Variable<double>(state, "testAccuracy"), 0.95, 1.0);
-        Assert.True(Variable<double>(state, "gradientCheckError") < 1e-7);
-        var losses = Variable<List<double>>(state, "losses");
+        var run = NotebookKernel.RunNotebook(Notebook("logistic-regression.ipynb"), "testAccuracy", "gradientCheckError", "losses")
+            .AssertEveryCellSucceeded();
+        Assert.InRange(run.Value<double>("testAccuracy"), 0.95, 1.0);
+        Assert.True(run.Value<double>("gradientCheckError") < 1e-7);
+        var losses = run.Value<List<double>>("losses");
         Assert.True(losses[^1] < losses[0] / 3);
     }
 
     [Theory]
     [InlineData("a.NoSuchMethod()", "CS1061")]
     [InlineData("throw new FormatException(\"boom\");", "boom")]
-    public async Task A_failing_cell_fails_the_run_and_names_the_cell(string failingCell, string expected)
+    // The kernel imports System but not System.IO: a notebook must say `using System.IO;`.
+    [InlineData("File.Exists(\"x\")", "CS0103: The name 'File' does not exist")]
+    public void A_failing_cell_is_reported_with_its_number_and_message(string failingCell, string expected)
     {
         var folder = Directory.CreateTempSubdirectory("functionalad-notebook-");
         try
         {
             var path = Path.Combine(folder.FullName, "failing.ipynb");
-            var code = new Dictionary<string, object> { ["dotnet_interactive"] = new Dictionary<string, string> { ["language"] = "csharp" } };
-            object Cell(string source) => new Dictionary<string, object> { ["cell_type"] = "code", ["metadata"] = code, ["source"] = new[] { source } };
-            File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["cells"] = new[] { Cell("var a = 1;"), Cell(failingCell) } }));
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NotebookRunner.RunAsync(path));
-            Assert.Contains("code cell 1", error.Message);
-            Assert.Contains(expected, error.Message);
+            NotebookKernel.WriteNotebook(path, "var a = 1;", failingCell);
+            var run = NotebookKernel.RunNotebook(path);
+            Assert.Null(run.Cells[0].Error);
+            Assert.Contains(expected, run.Cells[1].Error);
+            var error = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => run.AssertEveryCellSucceeded());
+            Assert.Contains("failing.ipynb, code cell 1", error.Message);
         }
         finally
         {
