@@ -200,3 +200,37 @@ let ``jacobian chunks assemble the full Jacobian in both modes`` () =
     Assert.Equal<int[]>([| 9; 2 |], (snd forwardBlocks[0]).Shape)
     assertTensorClose 1e-15 full (Tensor.concat 1 (forwardBlocks |> Array.map snd))
     Assert.Throws<System.ArgumentOutOfRangeException>(fun () -> AD.jacobianChunks Auto 0 g x3 |> Seq.toArray |> ignore) |> ignore
+
+/// f(x, A) = xᵀ A x: its Hessian blocks in closed form, H_xx = A + Aᵀ,
+/// H_xA[i, j, k] = δᵢⱼ x_k + x_j δᵢₖ, H_AA = 0, and H_Ax the transpose of H_xA.
+[<Fact>]
+let ``hessianArgs gives the blocks of a Hessian over several inputs by pair`` () =
+    let x = vec [ 0.5; -2.0 ]
+    let a = Tensor.ofArray2D (array2D [ [ 1.0; 3.0 ]; [ -1.0; 4.0 ] ])
+    let quadratic (p: Tensor[]) = Tensor.sum (p[0] * Tensor.matmul p[1] p[0])
+    let h = AD.hessianArgs quadratic [| x; a |]
+    assertTensorClose 1e-14 (a + Tensor.transpose a) h.[0].[0]
+    let xs = x.ToArray()
+    let hxa = Array.init 8 (fun n ->
+        let i, j, k = n / 4, (n / 2) % 2, n % 2
+        (if i = j then xs[k] else 0.0) + (if i = k then xs[j] else 0.0))
+    assertTensorClose 1e-14 (Tensor.create [| 2; 2; 2 |] hxa) h.[0].[1]
+    Assert.Equal<int[]>([| 2; 2; 2 |], h.[1].[0].Shape)
+    assertTensorClose 1e-14 (Tensor.permute [| 1; 2; 0 |] h.[0].[1]) h.[1].[0]
+    assertTensorClose 0.0 (Tensor.zeros [| 2; 2; 2; 2 |]) h.[1].[1]
+
+[<Fact>]
+let ``jacobianArgs blocks agree in both modes and with the single-input Jacobians`` () =
+    let y = vec [ 1.5; -0.5; 2.0 ]
+    let g (p: Tensor[]) = [| sin p[0] * p[1]; Tensor.sum (p[0] * p[0]) |]
+    let forward = AD.jacfwdArgs g [| x3; y |]
+    let reverse = AD.jacrevArgs g [| x3; y |]
+    let auto = AD.jacobianArgs g [| x3; y |]
+    for k in 0 .. 1 do
+        for j in 0 .. 1 do
+            assertTensorClose 1e-14 forward.[k].[j] reverse.[k].[j]
+            assertTensorClose 1e-14 forward.[k].[j] auto.[k].[j]
+    assertTensorClose 1e-14 (AD.jacobian (fun x -> sin x * y) x3) forward.[0].[0]
+    assertTensorClose 1e-14 (Tensor.diag (sin x3)) forward.[0].[1]
+    assertTensorClose 1e-14 (2.0 * x3) forward.[1].[0]
+    assertTensorClose 0.0 (Tensor.zeros [| 3 |]) forward.[1].[1]

@@ -21,14 +21,17 @@ public static partial class AD
         return args =>
         {
             var picked = chosen.Select(i => args[i]).ToArray();
-            var result = ADModule.valueAndGrad(Fs<Tensor[], Tensor>(variables =>
-            {
-                var full = (Tensor[])args.Clone();
-                for (var k = 0; k < chosen.Length; k++) full[chosen[k]] = variables[k];
-                return f(full);
-            }), picked);
+            var result = ADModule.valueAndGrad(Fs<Tensor[], Tensor>(variables => f(Substituted(args, chosen, variables))), picked);
             return (result.Item1, result.Item2);
         };
+    }
+
+    /// <summary>A copy of <paramref name="args"/> with the chosen positions replaced by <paramref name="variables"/>, in order.</summary>
+    private static Tensor[] Substituted(Tensor[] args, int[] chosen, Tensor[] variables)
+    {
+        var full = (Tensor[])args.Clone();
+        for (var k = 0; k < chosen.Length; k++) full[chosen[k]] = variables[k];
+        return full;
     }
 
     private static int[] All(int arity) => Enumerable.Range(0, arity).ToArray();
