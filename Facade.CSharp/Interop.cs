@@ -8,9 +8,13 @@ internal static class Interop
     internal static FSharpFunc<TIn, TOut> Fs<TIn, TOut>(Func<TIn, TOut> f) =>
         FSharpFunc<TIn, TOut>.FromConverter(new Converter<TIn, TOut>(f));
 
+    /// <summary>A C# two-argument function as the core's curried `a -> b -> result`.</summary>
+    internal static FSharpFunc<TA, FSharpFunc<TB, TOut>> Curry<TA, TB, TOut>(Func<TA, TB, TOut> f) =>
+        Fs<TA, FSharpFunc<TB, TOut>>(a => Fs<TB, TOut>(b => f(a, b)));
+
     /// <summary>A C# three-argument rule as the core's curried rule `a -> b -> c -> result`.</summary>
     internal static FSharpFunc<TA, FSharpFunc<TB, FSharpFunc<TC, TOut>>> Curry<TA, TB, TC, TOut>(Func<TA, TB, TC, TOut> f) =>
-        Fs<TA, FSharpFunc<TB, FSharpFunc<TC, TOut>>>(a => Fs<TB, FSharpFunc<TC, TOut>>(b => Fs<TC, TOut>(c => f(a, b, c))));
+        Fs<TA, FSharpFunc<TB, FSharpFunc<TC, TOut>>>(a => Curry<TB, TC, TOut>((b, c) => f(a, b, c)));
 }
 
 /// <summary>Argument checks shared by the façade: they run before any tracing.</summary>

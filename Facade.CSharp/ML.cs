@@ -7,7 +7,7 @@ namespace FunctionalAD;
 /// seeded initialisers, optimisers over parameter arrays, and data sets. Combine them with
 /// <see cref="AD.ValueAndGrad(Func{Tensor, Tensor})"/> and friends to train models.
 /// </summary>
-public static class ML
+public static partial class ML
 {
     /// <summary>Loss functions, each the mean over the samples of a batch, differentiable by every transform.</summary>
     public static class Losses

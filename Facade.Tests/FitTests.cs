@@ -1,0 +1,91 @@
+using Microsoft.FSharp.Core;
+using Learn = FunctionalAD.Learn;
+
+namespace FunctionalAD.Facade.Tests;
+
+/// <summary>The C# training surface: ML.Mlp, ML.Fit with IProgress and cancellation, predictions and accuracy.</summary>
+public class FitTests
+{
+    private static (Learn.Dataset Train, Learn.Dataset Test) Wine()
+    {
+        var (train, test) = ML.Data.Split(ML.Data.LoadCsv(RepositoryPaths.Combine("data", "wine.csv")), testFraction: 0.25, seed: 3);
+        return ML.Data.Standardize(train, test);
+    }
+
+    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to a thread pool).</summary>
+    private sealed class Recorder(Action<Learn.EpochMetrics>? then = null) : IProgress<Learn.EpochMetrics>
+    {
+        public List<Learn.EpochMetrics> Reports { get; } = [];
+
+        public void Report(Learn.EpochMetrics value)
+        {
+            Reports.Add(value);
+            then?.Invoke(value);
+        }
+    }
+
+    private static FSharpFunc<TA, FSharpFunc<TB, TOut>> Curried<TA, TB, TOut>(Func<TA, TB, TOut> f) =>
+        FSharpFunc<TA, FSharpFunc<TB, TOut>>.FromConverter(a => FSharpFunc<TB, TOut>.FromConverter(b => f(a, b)));
+
+    [Fact]
+    public void Fit_trains_a_perceptron_exactly_as_the_Learn_library_reporting_every_epoch()
+    {
+        var (train, test) = Wine();
+        var model = ML.Mlp.Create([13, 8, 3], seed: 1);
+        Assert.Equal(4, model.Parameters.Length);
+        Assert.Equal([13, 8], model.Parameters[0].Shape);
+        var progress = new Recorder();
+        var (trained, history) = ML.Fit(model, train, test, ML.Optimizers.Adam(0.05), epochs: 6, batchSize: 32, seed: 2, progress: progress);
+        Assert.Equal(6, history.Count);
+        Assert.Equal(history, progress.Reports);
+        Assert.Equal([1, 2, 3, 4, 5, 6], history.Select(m => m.Epoch));
+        Assert.True(history[^1].TestAccuracy >= 0.9, $"test accuracy {history[^1].TestAccuracy}");
+        Assert.Equal(history[^1].TestAccuracy, trained.Accuracy(test));
+        Assert.Equal(ML.Predictions.Accuracy(ML.Predictions.Argmax(trained.Logits(test.Features)), test.Labels), trained.Accuracy(test));
+
+        // The same run in F#: Learn's Training.fit over Dense[] records with Learn's Adam.
+        var layers = Learn.Mlp.init(
+            FSharpFunc<int, FSharpFunc<int, FSharpFunc<int, Tensor>>>.FromConverter(s => Curried<int, int, Tensor>((i, o) => Learn.Init.glorotUniform(s, i, o))),
+            1, Microsoft.FSharp.Collections.ListModule.OfSeq([13, 8, 3]));
+        var reference = Learn.Training.fit(
+            Learn.Optimizer.adam<Learn.Dense[]>(Learn.Optimizer.adamDefaults(0.05)), Learn.Demos.mlpModel, new Learn.TrainConfig(6, 32, 2),
+            Curried<int, Learn.EpochMetrics, Unit>((_, _) => null!), train, test, layers);
+        Assert.Equal(reference.Item2.Select(m => (m.TrainLoss, m.TestLoss, m.TestAccuracy)), history.Select(m => (m.TrainLoss, m.TestLoss, m.TestAccuracy)));
+    }
+
+    [Fact]
+    public void Fit_stops_when_its_token_is_cancelled()
+    {
+        var (train, test) = Wine();
+        using var cancellation = new CancellationTokenSource();
+        var progress = new Recorder(m => { if (m.Epoch == 2) cancellation.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            ML.Fit(ML.Mlp.Create([13, 4, 3], seed: 0), train, test, ML.Optimizers.Sgd(0.1), epochs: 50, progress: progress, cancellationToken: cancellation.Token));
+        Assert.Equal(2, progress.Reports.Count);
+    }
+
+    [Fact]
+    public void The_gradient_of_a_perceptrons_loss_over_its_parameter_list_drives_a_hand_written_loop()
+    {
+        var (train, _) = Wine();
+        var model = ML.Mlp.Create([13, 6, 3], seed: 4, activation: t => t.Relu());
+        var lossAndGradients = AD.ValueAndGrad((Tensor[] p) => model.Loss(p, train));
+        var optimizer = ML.Optimizers.Adam(0.05);
+        var parameters = model.Parameters;
+        var first = lossAndGradients(parameters).Value.Item();
+        for (var step = 0; step < 30; step++) parameters = optimizer.Step(parameters, lossAndGradients(parameters).Gradients);
+        Assert.True(lossAndGradients(parameters).Value.Item() < first / 4);
+        Assert.True(model.WithParameters(parameters).Accuracy(train) > 0.95);
+    }
+
+    [Fact]
+    public void Bad_arguments_name_the_CSharp_member()
+    {
+        var (train, test) = Wine();
+        var model = ML.Mlp.Create([13, 3], seed: 0);
+        Assert.Contains("ML.Mlp.Create", Assert.Throws<ArgumentException>(() => ML.Mlp.Create([13], 0)).Message);
+        Assert.Contains("ML.Mlp.WithParameters: parameter 1 has shape [2]", Assert.Throws<ArgumentException>(() => model.WithParameters([Tensors.Zeros(13, 3), Tensors.Zeros(2)])).Message);
+        Assert.Contains("ML.Fit", Assert.Throws<ArgumentOutOfRangeException>(() => ML.Fit(model, train, test, ML.Optimizers.Sgd(0.1), epochs: 1, batchSize: 0)).Message);
+        Assert.Contains("ML.Predictions.Accuracy", Assert.Throws<ArgumentException>(() => ML.Predictions.Accuracy([1, 0], [1])).Message);
+    }
+}
