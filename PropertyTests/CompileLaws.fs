@@ -8,11 +8,12 @@ module FunctionalAD.PropertyTests.CompileLaws
 open Xunit
 open FsCheck.FSharp
 open FunctionalAD
+open FunctionalAD.PropertyTests.Property
 open FunctionalAD.PropertyTests.Subjects
 
-[<Fact>]
+[<Law "compile f = f, compile (grad f) = grad f, donated steps">]
 let ``compiled programs, their gradients and donating descent steps agree with eager evaluation`` () =
-    Property.check "compile f = f, compile (grad f) = grad f, donated steps" (Prop.forAll programs (fun p ->
+    Prop.forAll programs (fun p ->
         let x = p.Input.Tensor
         let scale = p.Scale x
         let close law (expected: Tensor) (actual: Tensor) =
@@ -25,4 +26,4 @@ let ``compiled programs, their gradients and donating descent steps agree with e
         let expectedStep, expectedOther = descend x
         let step, other = Compile.compileDonating descend (Tensor.create x.Shape (x.ToArray()))
         close "donating descent step" expectedStep step
-        close "output reading the donated input" expectedOther other))
+        close "output reading the donated input" expectedOther other)

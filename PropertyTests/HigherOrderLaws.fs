@@ -8,6 +8,7 @@ open FsCheck
 open FsCheck.FSharp
 open FunctionalAD
 open FunctionalAD.PropertyTests.Generators
+open FunctionalAD.PropertyTests.Property
 open FunctionalAD.PropertyTests.Subjects
 
 /// A point (a small vector of values in a domain) and an order 0 to 4.
@@ -20,29 +21,29 @@ let private pointsAndOrders (domain: Domain) =
     }
     |> Arb.fromGen
 
-let private closedForm name (domain: Domain) (f: Tensor -> Tensor) (derivative: int -> float -> float) =
-    Property.check (sprintf "n-th derivative of %s" name) (Prop.forAll (pointsAndOrders domain) (fun (x, order) ->
+let private closedForm (domain: Domain) (f: Tensor -> Tensor) (derivative: int -> float -> float) =
+    Prop.forAll (pointsAndOrders domain) (fun (x, order) ->
         let actual = (AD.nthDerivative order f x.Tensor).ToArray()
         x.Values |> Array.iteri (fun k xk ->
             let expected = derivative order xk
             // Nested forward sweeps round a few ε per operation on graphs of tens of nodes.
-            Approx.within (sprintf "order %d at x = %g" order xk) (Approx.exactTolerance * (1.0 + abs expected)) expected actual[k])))
+            Approx.within (sprintf "order %d at x = %g" order xk) (Approx.exactTolerance * (1.0 + abs expected)) expected actual[k]))
 
-[<Fact>]
-let ``n-th derivatives of exp are exp`` () = closedForm "exp" anywhere exp (fun _ x -> Math.Exp x)
+[<Law "n-th derivative of exp">]
+let ``n-th derivatives of exp are exp`` () = closedForm anywhere exp (fun _ x -> Math.Exp x)
 
-[<Fact>]
+[<Law "n-th derivative of sin">]
 let ``n-th derivatives of sin are shifted sines`` () =
-    closedForm "sin" anywhere sin (fun n x -> Math.Sin(x + float n * Math.PI / 2.0))
+    closedForm anywhere sin (fun n x -> Math.Sin(x + float n * Math.PI / 2.0))
 
-[<Fact>]
+[<Law "n-th derivative of tanh">]
 let ``n-th derivatives of tanh are polynomials in tanh`` () =
     // With t = tanh x and tanh' = 1 − t²:
     //   tanh'    = 1 − t²
     //   tanh''   = −2t(1 − t²)
     //   tanh'''  = −2(1 − t²)(1 − 3t²)
     //   tanh'''' = 8t(1 − t²)(2 − 3t²)
-    closedForm "tanh" anywhere tanh (fun n x ->
+    closedForm anywhere tanh (fun n x ->
         let t = Math.Tanh x
         match n with
         | 0 -> t
@@ -51,19 +52,21 @@ let ``n-th derivatives of tanh are polynomials in tanh`` () =
         | 3 -> -2.0 * (1.0 - t * t) * (1.0 - 3.0 * t * t)
         | _ -> 8.0 * t * (1.0 - t * t) * (2.0 - 3.0 * t * t))
 
-[<Fact>]
+/// Polynomials with coefficients in [-5, 5] (degree 0 to 6), a point and an order 0 to 4.
+let private polynomials =
+    gen {
+        let! degree = Gen.choose (0, 6)
+        let! coefficients = Gen.arrayOfLength (degree + 1) (Gen.choose (-50, 50) |> Gen.map (fun c -> float c / 10.0))
+        let! n = Gen.choose (1, 4)
+        let! x = sampleOf anywhere [| n |]
+        let! order = Gen.choose (0, 4)
+        return coefficients, x, order
+    }
+    |> Arb.fromGen
+
+[<Law "n-th derivative of a polynomial">]
 let ``n-th derivatives of polynomials follow the power rule`` () =
-    let polynomials =
-        gen {
-            let! degree = Gen.choose (0, 6)
-            let! coefficients = Gen.arrayOfLength (degree + 1) (Gen.choose (-50, 50) |> Gen.map (fun c -> float c / 10.0))
-            let! n = Gen.choose (1, 4)
-            let! x = sampleOf anywhere [| n |]
-            let! order = Gen.choose (0, 4)
-            return coefficients, x, order
-        }
-        |> Arb.fromGen
-    Property.check "n-th derivative of a polynomial" (Prop.forAll polynomials (fun (c, x, order) ->
+    Prop.forAll polynomials (fun (c, x, order) ->
         // Horner's scheme: c0 + x(c1 + x(c2 + …)).
         let p (x: Tensor) = Array.foldBack (fun ck acc -> ck + x * acc) c[.. c.Length - 2] (x * 0.0 + c[c.Length - 1])
         let fallingFactorial k n = Seq.fold (fun acc j -> acc * float (k - j)) 1.0 (seq { 0 .. n - 1 })
@@ -72,7 +75,7 @@ let ``n-th derivatives of polynomials follow the power rule`` () =
         let scale xk = c |> Array.mapi (fun k ck -> abs ck * fallingFactorial k order * Math.Pow(abs xk, float (max 0 (k - order)))) |> Array.sum
         let actual = (AD.nthDerivative order p x.Tensor).ToArray()
         x.Values |> Array.iteri (fun k xk ->
-            Approx.within (sprintf "order %d at x = %g" order xk) (Approx.exactTolerance * (1.0 + scale xk)) (expected xk) actual[k])))
+            Approx.within (sprintf "order %d at x = %g" order xk) (Approx.exactTolerance * (1.0 + scale xk)) (expected xk) actual[k]))
 
 [<Fact>]
 let ``nested derivatives do not confuse perturbations (Siskind and Pearlmutter's example)`` () =
@@ -93,14 +96,14 @@ let private inner (mode: InnerMode) (g: Tensor -> Tensor) (x: Tensor) (v: Tensor
     | ByGrad -> Tensor.sum (AD.grad g x * v)
     | ByVjp -> let y, pullback = AD.vjp g x in Tensor.sum (pullback (Tensor.onesLike y) * v)
 
-[<Fact>]
+[<Law "nested derivatives keep perturbations apart">]
 let ``random nestings of derivatives do not confuse perturbations in either mode`` () =
     // level₀(x) = b(x); level_{k+1}(x) = a(x) · D_y[level_k(y) + c·a(x)](x)[v]. The term c·a(x) is
     // constant in y, so it must not change the inner derivative: the same tower built without
     // it (the reference) has the same outer derivative. A transform that mistook the outer
     // variable's perturbation for its own would differentiate c·a(x) and disagree.
     let cases = Arb.zip (Arb.zip (shortPrograms, shortPrograms), Gen.listOf (Gen.elements [ ByJvp; ByGrad; ByVjp ]) |> Gen.resize 3 |> Arb.fromGen)
-    Property.check "nested derivatives keep perturbations apart" (Prop.forAll cases (fun ((p, q), modes) ->
+    Prop.forAll cases (fun ((p, q), modes) ->
         let q' = { q with Input = p.Input }
         Prop.filter q'.Admissible (lazy (
             let a, b = (ofProgram p).Scalar, (ofProgram q').Scalar
@@ -122,4 +125,4 @@ let ``random nestings of derivatives do not confuse perturbations in either mode
             // against finite differences of the tower's value (which only needs the inner,
             // first-order derivatives). Each level multiplies by a(x), hence the scale.
             let scale = (1.0 + p.Scale x) ** float (modes.Length + 1) * (1.0 + q'.Scale x)
-            Approx.matchesFiniteDifference (sprintf "jvp of nesting %A vs finite differences" modes) (tower true) x w scale actual))))
+            Approx.matchesFiniteDifference (sprintf "jvp of nesting %A vs finite differences" modes) (tower true) x w scale actual)))

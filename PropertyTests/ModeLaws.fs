@@ -4,36 +4,49 @@ module FunctionalAD.PropertyTests.ModeLaws
 
 open Xunit
 open FunctionalAD
+open FunctionalAD.PropertyTests.Property
 open FunctionalAD.PropertyTests.Subjects
 
-[<Fact>]
-let ``vjp is the adjoint of jvp`` () =
-    onPrimitivesAndPrograms "<u, J v> = <J^T u, v>" (fun s ->
-        let v = s.Random 1 s.X
-        let y, jv = AD.jvp s.F s.X v
-        let _, pullback = AD.vjp s.F s.X
-        let u = s.Random 2 y
-        let jtu = pullback u
-        // Both sides sum products of exact derivatives; their rounding is relative to Σ|terms|.
-        let scale = Approx.absInner u jv + Approx.absInner jtu v
-        Approx.within "adjointness" (Approx.exactTolerance * (1.0 + scale)) (Approx.inner u jv) (Approx.inner jtu v))
+let private adjointness (s: Subject) =
+    let v = s.Random 1 s.X
+    let y, jv = AD.jvp s.F s.X v
+    let _, pullback = AD.vjp s.F s.X
+    let u = s.Random 2 y
+    let jtu = pullback u
+    // Both sides sum products of exact derivatives; their rounding is relative to Σ|terms|.
+    let scale = Approx.absInner u jv + Approx.absInner jtu v
+    Approx.within "adjointness" (Approx.exactTolerance * (1.0 + scale)) (Approx.inner u jv) (Approx.inner jtu v)
 
-[<Fact>]
-let ``forward and reverse Jacobians agree`` () =
-    onPrimitivesAndPrograms "jacfwd = jacrev" (fun s ->
-        let forward = AD.jacfwd s.F s.X
-        Approx.tensorsClose "jacfwd vs jacrev" Approx.exactTolerance (s.Scale + Approx.magnitude forward) forward (AD.jacrev s.F s.X))
+[<Law "<u, J v> = <J^T u, v> / primitives">]
+let ``vjp is the adjoint of jvp on primitives`` () = onPrimitives adjointness
 
-[<Fact>]
-let ``linearize agrees with jvp`` () =
-    onPrimitivesAndPrograms "linearize = jvp" (fun s ->
-        let y, pushforward = AD.linearize s.F s.X
-        let y', _ = AD.jvp s.F s.X (s.Random 1 s.X)
-        Approx.tensorsClose "linearize value" 0.0 0.0 y' y
-        for k in 1 .. 3 do
-            let v = s.Random k s.X
-            let expected = snd (AD.jvp s.F s.X v)
-            Approx.tensorsClose (sprintf "linearize along direction %d" k) Approx.exactTolerance s.Scale expected (pushforward v))
+[<Law "<u, J v> = <J^T u, v> / programs">]
+let ``vjp is the adjoint of jvp on programs`` () = onPrograms adjointness
+
+let private jacobiansAgree (s: Subject) =
+    let forward = AD.jacfwd s.F s.X
+    Approx.tensorsClose "jacfwd vs jacrev" Approx.exactTolerance (s.Scale + Approx.magnitude forward) forward (AD.jacrev s.F s.X)
+
+[<Law "jacfwd = jacrev / primitives">]
+let ``forward and reverse Jacobians agree on primitives`` () = onPrimitives jacobiansAgree
+
+[<Law "jacfwd = jacrev / programs">]
+let ``forward and reverse Jacobians agree on programs`` () = onPrograms jacobiansAgree
+
+let private linearizeIsJvp (s: Subject) =
+    let y, pushforward = AD.linearize s.F s.X
+    let y', _ = AD.jvp s.F s.X (s.Random 1 s.X)
+    Approx.tensorsClose "linearize value" 0.0 0.0 y' y
+    for k in 1 .. 3 do
+        let v = s.Random k s.X
+        let expected = snd (AD.jvp s.F s.X v)
+        Approx.tensorsClose (sprintf "linearize along direction %d" k) Approx.exactTolerance s.Scale expected (pushforward v)
+
+[<Law "linearize = jvp / primitives">]
+let ``linearize agrees with jvp on primitives`` () = onPrimitives linearizeIsJvp
+
+[<Law "linearize = jvp / programs">]
+let ``linearize agrees with jvp on programs`` () = onPrograms linearizeIsJvp
 
 [<Fact>]
 let ``the Jacobian of a function with an empty output or input is empty in both modes`` () =

@@ -1,14 +1,11 @@
-/// Running FsCheck properties from xunit facts (FsCheck.Xunit is not available): every property
-/// runs with a fixed seed and a fixed number of cases, and a failure reports the property's
-/// name, the seed to replay it and the shrunk counterexample (programs print as listings).
+/// How the properties run under FsCheck.Xunit: every law is a `[<Law "name">]` method returning
+/// an FsCheck property, run with a fixed seed and a fixed number of cases; a failure reports
+/// FsCheck's original and shrunk counterexample (programs print as listings) and the seed.
 module FunctionalAD.PropertyTests.Property
 
 open System
 open FsCheck
-
-/// A property that found a counterexample (or gave up on too many discarded cases).
-type PropertyFailedException(message: string) =
-    inherit Exception(message)
+open FsCheck.Xunit
 
 /// Cases per property: 200 (what CI runs), or the value of FAD_PROPERTY_RUNS when it is set
 /// (e.g. FAD_PROPERTY_RUNS=10000 for a long local run).
@@ -31,34 +28,17 @@ let seedOf (name: string) =
         | true, s -> s
         | _ -> raise (ArgumentException(sprintf "FAD_PROPERTY_SEED must be an unsigned integer, not '%s'" text))
 
-/// Records the outcome instead of printing it.
-type private CapturingRunner() =
-    member val Result: TestResult option = None with get, set
-    interface IRunner with
-        member _.OnStartFixture _ = ()
-        member _.OnArguments(_, _, _) = ()
-        member _.OnShrink(_, _) = ()
-        member this.OnFinished(_, result) = this.Result <- Some result
+/// An FsCheck.Xunit property named by the law it checks: the name fixes its seed (FsCheck's
+/// replay "seed,gamma" with the generator's standard gamma), `runs` its cases, and it fails when
+/// more than 5 cases per case asked for are discarded.
+type LawAttribute(name: string) as this =
+    inherit PropertyAttribute()
+    do
+        let seed = seedOf name
+        this.Replay <- sprintf "%d,%d" seed (Rnd(seed).Gamma)
+        this.MaxTest <- runs
+        this.MaxRejected <- runs * 5
+        this.QuietOnSuccess <- true
 
-/// Counterexamples print with `%A`, which uses StructuredFormatDisplay (programs show as listings).
-let private format (value: obj) = sprintf "%A" value
-
-/// Runs `property` with the fixed seed and case count; throws PropertyFailedException with the
-/// seed and the shrunk counterexample when it fails.
-let check (name: string) (property: Property) =
-    let seed = seedOf name
-    let runner = CapturingRunner()
-    let config =
-        Config.Quick
-            .WithName(name)
-            .WithMaxTest(runs)
-            .WithMaxRejected(runs * 5)
-            .WithReplay(Some { Rnd = Rnd(seed); Size = None })
-            .WithRunner(runner)
-    Check.One(config, property)
-    match runner.Result with
-    | Some (TestResult.Passed _) -> ()
-    | Some result ->
-        let header = sprintf "Property '%s' failed with seed %d (%d cases); replay with FAD_PROPERTY_SEED=%d.\n" name seed runs seed
-        raise (PropertyFailedException(header + Runner.onFinishedToStringWithFormatter format name result))
-    | None -> raise (PropertyFailedException(sprintf "Property '%s' produced no result" name))
+    /// The law's name.
+    member _.Name = name

@@ -4,6 +4,7 @@ module FunctionalAD.PropertyTests.SecondOrderLaws
 
 open Xunit
 open FunctionalAD
+open FunctionalAD.PropertyTests.Property
 open FunctionalAD.PropertyTests.Subjects
 
 /// The Hessian as an n×n matrix.
@@ -12,30 +13,42 @@ let private hessianMatrix (s: Subject) = Tensor.reshape [| s.X.Size; s.X.Size |]
 /// Second derivatives of the scalarized subject scale like its values times the weights.
 let private scaleOf (s: Subject) (h: Tensor) = s.Scale + Approx.magnitude h
 
-[<Fact>]
-let ``the Hessian is symmetric`` () =
-    onPrimitivesAndShortPrograms "H = H^T" (fun s ->
-        let h = hessianMatrix s
-        Approx.tensorsClose "symmetry" Approx.exactTolerance (scaleOf s h) h (Tensor.transpose h))
+let private hessianSymmetric (s: Subject) =
+    let h = hessianMatrix s
+    Approx.tensorsClose "symmetry" Approx.exactTolerance (scaleOf s h) h (Tensor.transpose h)
 
-[<Fact>]
-let ``the Hessian is the Jacobian of the gradient in both modes`` () =
-    onPrimitivesAndShortPrograms "hessian = jacfwd (grad f) = jacrev (grad f)" (fun s ->
-        let h = AD.hessian s.Scalar s.X
-        let forward = AD.jacfwd (AD.grad s.Scalar) s.X
-        let reverse = AD.jacrev (AD.grad s.Scalar) s.X
-        Approx.tensorsClose "jacfwd (grad f) vs hessian" Approx.exactTolerance (scaleOf s h) h forward
-        Approx.tensorsClose "jacrev (grad f) vs jacfwd (grad f)" Approx.exactTolerance (scaleOf s h) forward reverse)
+[<Law "H = H^T / primitives">]
+let ``the Hessian is symmetric on primitives`` () = onPrimitives hessianSymmetric
 
-[<Fact>]
-let ``Hessian-vector products equal H v`` () =
-    onPrimitivesAndShortPrograms "hvp = hvpReverse = H v" (fun s ->
-        let h = hessianMatrix s
-        let v = s.Random 1 s.X
-        let expected = Tensor.reshape s.X.Shape (Tensor.matmul h (Tensor.flatten v))
-        let scale = scaleOf s h * (1.0 + Approx.magnitude v)
-        Approx.tensorsClose "hvp (forward over reverse)" Approx.exactTolerance scale expected (AD.hvp s.Scalar s.X v)
-        Approx.tensorsClose "hvpReverse (reverse over reverse)" Approx.exactTolerance scale expected (AD.hvpReverse s.Scalar s.X v))
+[<Law "H = H^T / programs">]
+let ``the Hessian is symmetric on programs`` () = onShortPrograms hessianSymmetric
+
+let private hessianIsJacobianOfGradient (s: Subject) =
+    let h = AD.hessian s.Scalar s.X
+    let forward = AD.jacfwd (AD.grad s.Scalar) s.X
+    let reverse = AD.jacrev (AD.grad s.Scalar) s.X
+    Approx.tensorsClose "jacfwd (grad f) vs hessian" Approx.exactTolerance (scaleOf s h) h forward
+    Approx.tensorsClose "jacrev (grad f) vs jacfwd (grad f)" Approx.exactTolerance (scaleOf s h) forward reverse
+
+[<Law "hessian = jacfwd (grad f) = jacrev (grad f) / primitives">]
+let ``the Hessian is the Jacobian of the gradient in both modes on primitives`` () = onPrimitives hessianIsJacobianOfGradient
+
+[<Law "hessian = jacfwd (grad f) = jacrev (grad f) / programs">]
+let ``the Hessian is the Jacobian of the gradient in both modes on programs`` () = onShortPrograms hessianIsJacobianOfGradient
+
+let private hvpIsHv (s: Subject) =
+    let h = hessianMatrix s
+    let v = s.Random 1 s.X
+    let expected = Tensor.reshape s.X.Shape (Tensor.matmul h (Tensor.flatten v))
+    let scale = scaleOf s h * (1.0 + Approx.magnitude v)
+    Approx.tensorsClose "hvp (forward over reverse)" Approx.exactTolerance scale expected (AD.hvp s.Scalar s.X v)
+    Approx.tensorsClose "hvpReverse (reverse over reverse)" Approx.exactTolerance scale expected (AD.hvpReverse s.Scalar s.X v)
+
+[<Law "hvp = hvpReverse = H v / primitives">]
+let ``Hessian-vector products equal H v on primitives`` () = onPrimitives hvpIsHv
+
+[<Law "hvp = hvpReverse = H v / programs">]
+let ``Hessian-vector products equal H v on programs`` () = onShortPrograms hvpIsHv
 
 // Regression: prod once took its second derivative in quotient form, NaN at a zero factor.
 [<Fact>]

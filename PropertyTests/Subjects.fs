@@ -35,13 +35,11 @@ let programs = admissiblePrograms 10
 /// Programs for second-order laws, which cost a sweep per input element: up to 6 instructions.
 let shortPrograms = admissiblePrograms 6
 
-/// Checks a law on every primitive and on random programs (two properties, each with its own
-/// fixed seed).
-let onPrimitivesAndPrograms (name: string) (law: Subject -> unit) =
-    Property.check (name + " / primitives") (Prop.forAll Catalogue.cases (ofCase >> law))
-    Property.check (name + " / programs") (Prop.forAll programs (ofProgram >> law))
+/// A law on every primitive of the catalogue, at points of its domain.
+let onPrimitives (law: Subject -> unit) = Prop.forAll Catalogue.cases (ofCase >> law)
 
-/// Like `onPrimitivesAndPrograms`, on shorter programs (for second-order laws).
-let onPrimitivesAndShortPrograms (name: string) (law: Subject -> unit) =
-    Property.check (name + " / primitives") (Prop.forAll Catalogue.cases (ofCase >> law))
-    Property.check (name + " / programs") (Prop.forAll shortPrograms (ofProgram >> law))
+/// A law on random programs of up to 10 instructions.
+let onPrograms (law: Subject -> unit) = Prop.forAll programs (ofProgram >> law)
+
+/// A law on random programs of up to 6 instructions (for second-order laws).
+let onShortPrograms (law: Subject -> unit) = Prop.forAll shortPrograms (ofProgram >> law)
