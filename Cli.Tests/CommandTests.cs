@@ -192,6 +192,80 @@ public class CommandTests
         Assert.Equal(0, code);
         Assert.Contains("Usage:", output);
         Assert.Contains("fad diff", output);
+        Assert.Equal((0, output), (Fad("-h").Code, Fad("-h").Out));
+    }
+
+    [Fact]
+    public void FadAlonePrintsTheHelp()
+    {
+        var (code, output, error) = Fad();
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Equal(Fad("--help").Out, output);
+    }
+
+    [Theory]
+    [InlineData("eval", "--at <NAME=VALUE>")]
+    [InlineData("grad", "--at <NAME=VALUE>")]
+    [InlineData("hessian", "--at <NAME=VALUE>")]
+    [InlineData("diff", "--wrt <NAME>")]
+    [InlineData("explain", "--at <NAME=VALUE>")]
+    [InlineData("graph", "--format <dot|svg>")]
+    public void EveryCommandHasHelpWithLongAndShortOptions(string command, string option)
+    {
+        foreach (var help in new[] { "--help", "-h" })
+        {
+            var (code, output, error) = Fad(command, help);
+            Assert.Equal(0, code);
+            Assert.Equal("", error);
+            Assert.Contains($"fad {command} <EXPR> [options]", output);
+            Assert.Contains(option, output);
+            Assert.Contains("EXPR uses + - * / ^", output); // -h is help, never an expression
+        }
+    }
+
+    [Fact]
+    public void VersionPrintsTheToolsInformationalVersion()
+    {
+        var (code, output, _) = Fad("--version");
+        Assert.Equal(0, code);
+        var version = typeof(Commands).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        Assert.Equal(version, output);
+    }
+
+    [Fact]
+    public void OptionsTakeTheirValueAfterASpaceOrAnEqualsSign()
+    {
+        Assert.Equal(Fad("grad", "x*y", "--at", "x=3,y=2"), Fad("grad", "x*y", "--at=x=3,y=2"));
+        Assert.Equal(Fad("diff", "x*y", "--wrt", "y"), Fad("diff", "x*y", "--wrt=y"));
+        var (code, output, _) = Fad("grad", "x*y", "--at=x=3,y=2");
+        Assert.Equal(0, code);
+        Assert.Equal(3.0, After("∂f/∂y = ", output));
+    }
+
+    [Fact]
+    public void RepeatedAtOptionsAccumulateButAVariableIsGivenOnce()
+    {
+        var (code, output, _) = Fad("grad", "x*y", "--at", "x=3", "--at", "y=2");
+        Assert.Equal(0, code);
+        Assert.Equal(2.0, After("∂f/∂x = ", output));
+        var (twice, _, error) = Fad("grad", "x*y", "--at", "x=3", "--at", "y=2", "--at", "x=4");
+        Assert.Equal(2, twice);
+        Assert.Contains("'x' is given more than once in --at", error);
+        Assert.Contains("'x' is given more than once in --at", Fad("grad", "x*y", "--at", "x=3,y=2,x=4").Err);
+    }
+
+    [Theory]
+    [InlineData("diff", "x*y", "--wrt", "x", "--wrt", "y")]
+    [InlineData("graph", "x", "--at", "x=1", "--format", "dot", "--format", "svg")]
+    public void OtherOptionsGivenTwiceAreRejected(params string[] args)
+    {
+        var (code, output, error) = Fad(args);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains("expects a single argument but 2 were provided", error);
+        Assert.Contains($"Run 'fad {args[0]} --help' for usage.", error);
     }
 
     [Theory]
@@ -216,16 +290,16 @@ public class CommandTests
     }
 
     [Theory]
-    [InlineData(new string[0], "no command given")]
-    [InlineData(new[] { "integrate", "x" }, "unknown command 'integrate'")]
-    [InlineData(new[] { "eval" }, "eval needs an expression")]
+    [InlineData(new[] { "integrate", "x" }, "Unrecognized command or argument 'integrate'")]
+    [InlineData(new[] { "eval" }, "Required argument 'EXPR' missing for command: 'eval'")]
     [InlineData(new[] { "eval", "x" }, "no value for the variable 'x'")]
     [InlineData(new[] { "eval", "x", "--at", "y=1" }, "'y' is not a variable of the expression")]
     [InlineData(new[] { "eval", "x", "--at", "x" }, "expected NAME=VALUE")]
     [InlineData(new[] { "eval", "x", "--at", "x=1+" }, "in the value of x: unexpected end of the input")]
     [InlineData(new[] { "eval", "x", "--at", "x=y" }, "must be a number or a vector of numbers")]
     [InlineData(new[] { "graph", "x", "--at", "x=1", "--format", "png" }, "unknown --format 'png'")]
-    [InlineData(new[] { "grad", "x", "--at" }, "unknown option or missing value: --at")]
+    [InlineData(new[] { "grad", "x", "--at" }, "Required argument missing for option: '--at'")]
+    [InlineData(new[] { "eval", "x", "--wrt", "x" }, "Unrecognized command or argument '--wrt'")]
     [InlineData(new[] { "grad", "1 + 2" }, "no variables")]
     public void UsageErrorsExitTwo(string[] args, string message)
     {

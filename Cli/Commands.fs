@@ -3,6 +3,9 @@ namespace FunctionalAD.Cli
 open System
 open System.Globalization
 open System.IO
+open System.CommandLine
+open System.CommandLine.Help
+open System.CommandLine.Invocation
 open FunctionalAD
 
 /// A mistake in how the tool was called: exit code 2 with the message.
@@ -24,28 +27,22 @@ type Request =
 /// The `fad` subcommands. `run` is the whole tool as a function of its arguments and two
 /// writers, returning the exit code: 0 success, 1 a failed computation, 2 a parse or usage error.
 module Commands =
-    let usage = """fad — automatic differentiation of ordinary math from the command line (FunctionalAD)
-
-Usage:
-  fad eval    EXPR --at NAME=VALUE[,NAME=VALUE...]   value
-  fad grad    EXPR --at ...                          value and gradient (reverse mode)
-  fad hessian EXPR --at ...                          Hessian matrix (forward-over-reverse)
-  fad diff    EXPR [--wrt NAME]                      the derivative as a simplified expression
-  fad explain EXPR --at ...                          forward values and backward adjoints per node
-  fad graph   EXPR --at ... [--format dot|svg] [--grad]   the computation graph (or the gradient's)
-  fad --help
-
-EXPR uses + - * / ^, parentheses, numbers, pi, e, variables, vectors [1, 2, 3] and the functions
+    /// What every help screen ends with: the expression language and the exit codes.
+    let grammar = """EXPR uses + - * / ^, parentheses, numbers, pi, e, variables, vectors [1, 2, 3] and the functions
 exp log log1p expm1 sqrt sin cos tan tanh sinh cosh abs sigmoid softplus relu sum mean
 max(a, b) min(a, b) pow(a, b) dot(a, b).
 VALUE is a number, an expression without variables, or a vector: --at w=[1,2,3],b=0.5
+Options take their value after a space or an '=' (--at=w=0.5); --at may be repeated and
+accumulates, each variable given once; other options may be given once.
 
-Examples:
+Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
+
+    /// What `fad --help` (and `fad` alone) adds: examples.
+    let examples = """Examples:
   fad grad "log(1 + exp(-3.5*w))" --at w=0.5
   fad hessian "x1^3 * x2" --at x1=2,x2=3
   fad diff "x * (x + y)^2" --wrt x
-
-Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
+  fad graph "x * x" --at x=3 --format svg --grad"""
 
     let private number (v: float) = v.ToString("G10", CultureInfo.InvariantCulture)
 
@@ -88,9 +85,12 @@ Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
         for name, _ in bound do
             if not (List.contains name variables) then
                 raise (UsageError(sprintf "'%s' is not a variable of the expression (its variables are: %s)" name (String.Join(", ", variables))))
+        match bound |> List.countBy fst |> List.tryFind (fun (_, n) -> n > 1) with
+        | Some(name, _) -> raise (UsageError(sprintf "'%s' is given more than once in --at; give each variable one value" name))
+        | None -> ()
         variables
         |> List.map (fun v ->
-            match bound |> List.tryFindBack (fun (name, _) -> name = v) with
+            match bound |> List.tryFind (fun (name, _) -> name = v) with
             | Some(_, value) -> value
             | None -> raise (UsageError(sprintf "no value for the variable '%s': give one with --at %s=VALUE" v v)))
         |> Array.ofList
@@ -168,53 +168,98 @@ Exit codes: 0 success, 1 the computation failed, 2 a parse or usage error."""
         | "svg" -> out.WriteLine(Inspect.svgOfNamed (List.toArray variables) program)
         | other -> raise (UsageError(sprintf "unknown --format '%s': use dot or svg" other))
 
-    let private commands =
-        dict [ "eval", evaluateCommand; "grad", gradCommand; "hessian", hessianCommand; "diff", diffCommand
-               "explain", explainCommand; "graph", graphCommand ]
-
-    /// Reads the arguments after the command name.
-    let private request (command: string) (args: string list) =
-        let rec read (r: Request) args =
-            match args with
-            | [] -> r
-            | "--at" :: value :: rest -> read { r with Bindings = r.Bindings @ [ value ] } rest
-            | "--wrt" :: name :: rest -> read { r with WithRespectTo = Some name } rest
-            | "--format" :: format :: rest -> read { r with Format = format } rest
-            | "--grad" :: rest -> read { r with OfGradient = true } rest
-            | option :: _ when option.StartsWith "--" -> raise (UsageError(sprintf "unknown option or missing value: %s" option))
-            | text :: rest when r.Text = "" -> read { r with Text = text } rest
-            | extra :: _ -> raise (UsageError(sprintf "unexpected argument '%s' (quote the expression if it contains spaces)" extra))
-        let r = read { Text = ""; Bindings = []; WithRespectTo = None; Format = "dot"; OfGradient = false } args
-        if r.Text = "" then raise (UsageError(sprintf "%s needs an expression" command))
-        r
-
-    /// Runs the tool: writes results to `out`, errors to `err`, and returns the exit code.
-    let run (args: string[]) (out: TextWriter) (err: TextWriter) : int =
-        let text = ref ""
+    /// Runs one command on its request: the exit code, with parse, usage and computation
+    /// errors reported on `err`.
+    let private execute (out: TextWriter) (err: TextWriter) name command (request: Request) =
         try
-            match List.ofArray args with
-            | [] -> raise (UsageError "no command given")
-            | ("--help" | "-h" | "help") :: _ ->
-                out.WriteLine usage
-                0
-            | command :: rest ->
-                match commands.TryGetValue command with
-                | true, execute ->
-                    let r = request command rest
-                    text.Value <- r.Text
-                    let syntax = Syntax.parse r.Text
-                    execute out r syntax (Syntax.variables syntax)
-                    0
-                | _ -> raise (UsageError(sprintf "unknown command '%s'" command))
+            let syntax = Syntax.parse request.Text
+            command out request syntax (Syntax.variables syntax)
+            0
         with
         | ParseError(message, column) ->
             err.WriteLine(sprintf "error: %s (column %d)" message (column + 1))
-            err.WriteLine(Syntax.pointAt text.Value column)
+            err.WriteLine(Syntax.pointAt request.Text column)
             2
         | UsageError message ->
             err.WriteLine("error: " + message)
-            err.WriteLine("Run 'fad --help' for usage.")
+            err.WriteLine(sprintf "Run 'fad %s --help' for usage." name)
             2
         | :? ArgumentException | :? InvalidOperationException | :? NotSupportedException as e ->
             err.WriteLine("error: " + e.Message)
             1
+
+    /// The help System.CommandLine writes, followed by the expression language (and, for `fad`
+    /// itself, examples), so every level's --help is complete.
+    type private HelpWithGrammar(standard: SynchronousCommandLineAction) =
+        inherit SynchronousCommandLineAction()
+        override _.Invoke(result: ParseResult) =
+            let code = standard.Invoke result
+            let out = result.InvocationConfiguration.Output
+            out.WriteLine grammar
+            if isNull result.CommandResult.Parent then
+                out.WriteLine()
+                out.WriteLine examples
+            code
+
+    /// `--version`: the tool's own informational version (System.CommandLine's would name the
+    /// entry assembly, which is not `fad` when the tool runs inside another process).
+    type private PrintVersion() =
+        inherit SynchronousCommandLineAction()
+        override _.Invoke(result: ParseResult) =
+            let attribute = Reflection.CustomAttributeExtensions.GetCustomAttribute<Reflection.AssemblyInformationalVersionAttribute>(typeof<Request>.Assembly)
+            result.InvocationConfiguration.Output.WriteLine attribute.InformationalVersion
+            0
+
+    /// One subcommand: EXPR and the options it takes (`--at` for those that evaluate at a point).
+    let private subcommand name (description: string) (atPoint: bool) (extra: Option list) (read: ParseResult -> Request -> Request) run =
+        let command = Command(name, description)
+        let expression = Argument<string>("EXPR", Description = "the expression (quote it)")
+        command.Add expression
+        let at = Option<string[]>("--at", Description = "the point: NAME=VALUE[,NAME=VALUE...]; repeat to add variables", HelpName = "NAME=VALUE")
+        if atPoint then command.Add at
+        for option in extra do command.Add option
+        command.SetAction(fun (result: ParseResult) ->
+            let request =
+                { Text = result.GetValue expression
+                  Bindings = (if atPoint then result.GetValue at else null) |> Option.ofObj |> Option.map List.ofArray |> Option.defaultValue []
+                  WithRespectTo = None
+                  Format = "dot"
+                  OfGradient = false }
+            execute result.InvocationConfiguration.Output result.InvocationConfiguration.Error name run (read result request))
+        command
+
+    /// The whole command line: the subcommands under a root that prints its help when called
+    /// alone. The root is named `fad` whatever process runs it (a RootCommand takes the name of
+    /// the executable).
+    let private commandLine () =
+        let root = Command("fad", "fad — automatic differentiation of ordinary math from the command line (FunctionalAD)")
+        let help = HelpWithGrammar(HelpAction())
+        root.Add(HelpOption(Action = help))
+        root.Add(VersionOption(Action = PrintVersion()))
+        let asIs (_: ParseResult) (r: Request) = r
+        let wrt = Option<string>("--wrt", Description = "the variable to differentiate by (needed with several)", HelpName = "NAME")
+        let format = Option<string>("--format", Description = "dot (Graphviz) or svg; default dot", HelpName = "dot|svg")
+        let ofGradient = Option<bool>("--grad", Description = "draw the gradient's graph instead of the function's")
+        for command in
+            [ subcommand "eval" "the value" true [] asIs evaluateCommand
+              subcommand "grad" "the value and the gradient (reverse mode)" true [] asIs gradCommand
+              subcommand "hessian" "the Hessian matrix (forward-over-reverse)" true [] asIs hessianCommand
+              subcommand "diff" "the derivative as a simplified expression" false [ wrt ] (fun result r -> { r with WithRespectTo = Option.ofObj (result.GetValue wrt) }) diffCommand
+              subcommand "explain" "forward values and backward adjoints per node" true [] asIs explainCommand
+              subcommand "graph" "the computation graph (or the gradient's)" true [ format; ofGradient ]
+                  (fun result r -> { r with Format = result.GetValue format |> Option.ofObj |> Option.defaultValue "dot"; OfGradient = result.GetValue ofGradient })
+                  graphCommand ] do
+            root.Add command
+        root.SetAction(fun (result: ParseResult) -> help.Invoke result)
+        root
+
+    /// Runs the tool: writes results to `out`, errors to `err`, and returns the exit code.
+    let run (args: string[]) (out: TextWriter) (err: TextWriter) : int =
+        let result = (commandLine ()).Parse(args)
+        if result.Errors.Count > 0 && not (result.Action :? HelpWithGrammar) then
+            for e in result.Errors do err.WriteLine("error: " + e.Message)
+            let command = result.CommandResult.Command
+            err.WriteLine(if isNull result.CommandResult.Parent then "Run 'fad --help' for usage." else sprintf "Run 'fad %s --help' for usage." command.Name)
+            2
+        else
+            result.Invoke(InvocationConfiguration(Output = out, Error = err, EnableDefaultExceptionHandler = false))
