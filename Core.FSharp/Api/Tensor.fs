@@ -67,6 +67,12 @@ type Tensor internal (node: Node) =
     static member Pow(a: Tensor, c: float) = Tensor(Elementwise.powConst c a.Node)
     /// c ** y elementwise (F#'s `**`).
     static member Pow(c: float, b: Tensor) = Tensor(Elementwise.pow (Arithmetic.scalar c) b.Node)
+    /// x ** n for an integer exponent (F#'s `x ** 2`).
+    static member Pow(a: Tensor, n: int) = Tensor(Elementwise.powConst (float n) a.Node)
+    /// The scalar 0, which broadcasts to any shape: F#'s `List.sum` and `Seq.sum` of tensors.
+    static member Zero = Tensor.Lift 0.0
+    /// t / n, for F#'s `List.average` and `Seq.average` of tensors.
+    static member DivideByInt(a: Tensor, n: int) = Tensor(Arithmetic.div a.Node (Arithmetic.scalar (float n)))
     /// Elementwise eˣ (F#'s `exp`).
     static member Exp(a: Tensor) = Tensor(Elementwise.exp a.Node)
     /// Elementwise natural logarithm (F#'s `log`).
@@ -114,6 +120,21 @@ type Tensor internal (node: Node) =
             let starts = Array.init n.Length (fun k -> if k = 0 then i' else 0)
             let counts = Array.init n.Length (fun k -> if k = 0 then 1 else n[k])
             Tensor(Arithmetic.reshape n[1..] (Layout.slice starts counts (Array.create n.Length 1) t.Node))
+
+    /// The element at (i, j) of a matrix as a scalar tensor, `m[i, j]` in F# and C# (negative
+    /// indices count from the end).
+    member t.Item
+        with get (i: int, j: int) =
+            if t.Rank <> 2 then Shape.fail "index" [| t.Node.Shape |] "j" (sprintf "two indices for a tensor of rank %d" t.Rank)
+            let row = t[i]
+            row[j]
+
+    /// The element at (i, j, k) of a rank-3 tensor as a scalar tensor, `t[i, j, k]`.
+    member t.Item
+        with get (i: int, j: int, k: int) =
+            if t.Rank <> 3 then Shape.fail "index" [| t.Node.Shape |] "k" (sprintf "three indices for a tensor of rank %d" t.Rank)
+            let matrix = t[i]
+            matrix[j, k]
 
     /// The elements in each axis from `start` to `finish` inclusive (F# slicing, `t[1..3]`).
     member private t.Slice(bounds: (int option * int option)[]) =

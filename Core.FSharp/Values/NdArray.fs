@@ -3,6 +3,26 @@ namespace FunctionalAD
 open System
 open MathNet.Numerics.LinearAlgebra
 
+/// How tensors print, like NumPy's print options: one with more than `Threshold` elements
+/// shows only `EdgeItems` entries at each end of every longer axis, with "..." between, so a
+/// large tensor prints in a few lines. Process-wide, as in NumPy and TorchSharp.
+[<AbstractClass; Sealed>]
+type PrintOptions private () =
+    static let mutable threshold = 1000
+    static let mutable edgeItems = 3
+    /// Tensors with more elements than this print elided (default 1000).
+    static member Threshold
+        with get () = threshold
+        and set (v: int) =
+            if v < 0 then raise (ArgumentOutOfRangeException("Threshold", v, "PrintOptions.Threshold must be at least 0"))
+            threshold <- v
+    /// Entries shown at each end of an elided axis (default 3).
+    static member EdgeItems
+        with get () = edgeItems
+        and set (v: int) =
+            if v < 1 then raise (ArgumentOutOfRangeException("EdgeItems", v, "PrintOptions.EdgeItems must be at least 1"))
+            edgeItems <- v
+
 /// An immutable dense float64 array of any rank, stored row-major and contiguous. It is the value
 /// a tensor carries; nothing mutates its buffer after construction, with one exception the
 /// caller asks for: a compiled function that takes its inputs' buffers (`Compile.compileDonating`)
@@ -51,14 +71,20 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double) =
 
     override a.ToString() =
         let fmt (v: double) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
+        let edge = PrintOptions.EdgeItems
+        let elide = a.Size > PrintOptions.Threshold
         let rec render (data: double[]) (dim: int) (offset: int) =
             if dim = shape.Length then fmt data[offset]
             else
                 let stride = Shape.size shape[dim + 1 ..]
-                let items = [| for i in 0 .. shape[dim] - 1 -> render data (dim + 1) (offset + i * stride) |]
+                let entry i = render data (dim + 1) (offset + i * stride)
+                let n = shape[dim]
+                let items =
+                    if elide && n > 2 * edge then
+                        Array.concat [ Array.init edge entry; [| "..." |]; Array.init edge (fun k -> entry (n - edge + k)) ]
+                    else Array.init n entry
                 "[" + String.Join((if dim = shape.Length - 1 then ", " else ",\n "), items) + "]"
         if donated then sprintf "NdArray %s (donated)" (Shape.format shape)
-        elif a.Size > 1000 then sprintf "NdArray %s (%d elements)" (Shape.format shape) a.Size
         else render a.Data 0 0
 
 /// Building NdArrays and converting them to and from .NET and MathNet types.
