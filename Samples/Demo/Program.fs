@@ -1,5 +1,5 @@
 /// The main demo: the lecture notes' worked examples, reproduced with FunctionalAD, with their
-/// forward/backward tables. Run: dotnet run --project Samples/Demo
+/// forward/backward tables. Run: dotnet run -c Release --project Samples/Demo [-- --providers]
 module FunctionalAD.Demo.Program
 
 open System
@@ -111,10 +111,12 @@ let machineLearning () =
     printfn "(Progress bars, curves and the lectures' advanced derivatives: dotnet run --project Samples/Learn -c Release)"
 
 [<EntryPoint>]
-let main _ =
+let main argv =
     let choice = Providers.UseBest()
     printfn "FunctionalAD demo: the lecture notes' worked examples"
-    printfn "Linear-algebra provider: %s" (choice.ToString())
+    // One quiet line: which provider runs; why the others do not only when asked (--providers).
+    if Array.contains "--providers" argv then printfn "Linear-algebra providers:\n%s" (Providers.Describe())
+    else printfn "Linear-algebra provider: %s (--providers says why the others are not used)" choice.Name
     logisticLoss ()
     hiddenLayer ()
     vectorLogistic ()

@@ -1,5 +1,5 @@
 /// The measurements behind docs/tutorial.md's figures: each function measures, writes its SVG
-/// under docs/figures and returns the numbers so the console can print them as tables.
+/// into the folder it is given and returns the numbers so the console can print them as tables.
 module FunctionalAD.Samples.Learn.Figures
 
 open System
@@ -8,25 +8,22 @@ open System.IO
 open FunctionalAD
 open FunctionalAD.Learn
 
-/// docs/figures of the repository that holds data/ (found from the working directory upwards).
-let figuresFolder () =
-    let repository = Path.GetDirectoryName(Path.GetDirectoryName(Demos.dataFile "wine.csv"))
-    Path.Combine(repository, "docs", "figures")
-
-let private save (name: string) (plot: LinePlot) = Plot.save (Path.Combine(figuresFolder (), name)) plot
+let private save (folder: string) (name: string) (plot: LinePlot) =
+    Directory.CreateDirectory folder |> ignore
+    Plot.save (Path.Combine(folder, name)) plot
 
 /// The lecture's logistic loss of one sample, f(w) = log(1 + exp(−3.5w)), at w = 0.5.
 let private lectureLoss (w: Tensor) = log (1.0 + exp (-3.5 * w))
 
 /// Forward- and central-difference errors against AD's exact f'(0.5) for steps 10⁰ … 10⁻¹⁵:
 /// truncation error falls as h (forward) or h² (central) until rounding error, ε/h, takes over.
-let finiteDifferenceErrors () =
+let finiteDifferenceErrors (folder: string) =
     let w = Tensor.scalar 0.5
     let exact = Tensor.toScalar (AD.grad lectureLoss w)
     let steps = [| for k in 0 .. 30 -> Math.Pow(10.0, -0.5 * float k) |]
     let error scheme h = abs (Tensor.toScalar (Numerical.directionalWith scheme h lectureLoss w (Tensor.scalar 1.0)) - exact)
     let rows = steps |> Array.map (fun h -> h, error ForwardDifference h, error CentralDifference h)
-    save "fd-error.svg"
+    save folder "fd-error.svg"
         { Title = "Finite differences vs AD: |error| of f'(0.5), f(w) = log(1 + exp(-3.5w))"
           XLabel = "step h"; YLabel = "absolute error"; XScale = Log10; YScale = Log10
           Series =
@@ -44,7 +41,7 @@ let private time (repeats: int) (action: unit -> unit) =
 /// Cost of derivatives by mode against the dimension n: the gradient of f: ℝⁿ → ℝ costs one
 /// reverse sweep but n forward sweeps; the Jacobian of g: ℝ → ℝⁿ costs one forward sweep but n
 /// reverse sweeps.
-let modeCosts () =
+let modeCosts (folder: string) =
     let f (x: Tensor) = Tensor.sum (Tensor.softplus (Tensor.sin x * x)) + Tensor.square (Tensor.sum x)
     let g (t: Tensor) (n: int) = Tensor.sin (t * Tensor.arange n) * exp (-t)
     let sizes = [| 10; 30; 100; 300; 1000 |]
@@ -61,7 +58,7 @@ let modeCosts () =
             let timings = all n (Tensor.randomNormal n [| n |]) |> Array.map (time (if n >= 300 then 5 else 15))
             n, timings[0], timings[1], timings[2], timings[3])
     let series name pick = { Name = name; Points = rows |> Array.map (fun r -> (let (n, _, _, _, _) = r in float n), pick r) }
-    save "modes-cost.svg"
+    save folder "modes-cost.svg"
         { Title = "Forward vs reverse mode: seconds against dimension n"
           XLabel = "n"; YLabel = "seconds (median)"; XScale = Log10; YScale = Log10
           Series =
@@ -72,32 +69,33 @@ let modeCosts () =
     rows
 
 /// ‖∇f‖ against the iteration for the four minimisers of the logistic-regression demo.
-let logisticConvergence (runs: SolverRun list) =
-    save "logistic-convergence.svg"
+let logisticConvergence (folder: string) (runs: SolverRun list) =
+    save folder "logistic-convergence.svg"
         { Title = "Logistic regression on breast cancer: gradient norm per iteration"
           XLabel = "iteration"; YLabel = "gradient norm"; XScale = Linear; YScale = Log10
           Series = runs |> List.map (fun r -> { Name = r.Method; Points = r.GradientNorms |> Array.mapi (fun i v -> float i, v) }) }
 
 /// Loss and accuracy curves of a minibatch training run.
-let trainingCurves (fileStem: string) (run: TrainingRun) =
+let trainingCurves (folder: string) (fileStem: string) (run: TrainingRun) =
     let curve name pick = { Name = name; Points = run.Epochs |> List.map (fun m -> float m.Epoch, pick m) |> List.toArray }
     let loss =
-        save (fileStem + "-loss.svg")
+        save folder (fileStem + "-loss.svg")
             { Title = run.Name + ": loss"; XLabel = "epoch"; YLabel = "cross-entropy"; XScale = Linear; YScale = Log10
               Series = [ curve "train (mean over batches)" (fun m -> m.TrainLoss); curve "test" (fun m -> m.TestLoss) ] }
     let accuracy =
-        save (fileStem + "-accuracy.svg")
+        save folder (fileStem + "-accuracy.svg")
             { Title = run.Name + ": accuracy"; XLabel = "epoch"; YLabel = "accuracy"; XScale = Linear; YScale = Linear
               Series = [ curve "train" (fun m -> m.TrainAccuracy); curve "test" (fun m -> m.TestAccuracy) ] }
     [ loss; accuracy ]
 
 /// The lecture's one-hidden-layer loss f(w₀, w₁) = (1 − w₁·tanh(3.5·w₀))² at (0.3, 0.8): its
-/// listing, its graph (written as docs/figures/hidden-layer.dot for Graphviz) and its
+/// listing, its graph (written as hidden-layer.dot for Graphviz) and its
 /// forward/backward table.
-let hiddenLayerGraph () =
+let hiddenLayerGraph (folder: string) =
     let f (w0: Tensor, w1: Tensor) = Tensor.square (1.0 - w1 * tanh (3.5 * w0))
     let point = Tensor.scalar 0.3, Tensor.scalar 0.8
     let dot = Inspect.dot f point
-    let path = Path.Combine(figuresFolder (), "hidden-layer.dot")
+    Directory.CreateDirectory folder |> ignore
+    let path = Path.Combine(folder, "hidden-layer.dot")
     File.WriteAllText(path, dot + "\n")
     Inspect.listing f point, dot, Explain.table f point, path

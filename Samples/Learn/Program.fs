@@ -1,5 +1,6 @@
 /// The machine-learning demos and the tutorial's measurements, with a live terminal view.
-/// Run: dotnet run --project Samples/Learn -c Release [-- logistic|digits|wine|advanced|figures|all]
+/// Run: dotnet run --project Samples/Learn -c Release [-- logistic|digits|wine|advanced|figures|all] [--output DIR]
+/// Figures go to DIR, by default artifacts/figures under the current directory (ignored by git).
 module FunctionalAD.Samples.Learn.Program
 
 open System
@@ -34,32 +35,32 @@ let private epochTable (run: TrainingRun) =
     table [ "epoch"; "train loss"; "train acc"; "test loss"; "test acc"; "seconds" ]
         (run.Epochs |> List.map (fun m -> [ string m.Epoch; f4 m.TrainLoss; f4 m.TrainAccuracy; f4 m.TestLoss; f4 m.TestAccuracy; g3 m.Elapsed ]))
 
-let logistic () =
+let logistic (folder: string) =
     heading "Logistic regression on breast cancer (455 train / 114 test, L2 = 1e-3): gradient descent vs Newton"
     let runs = Demos.logisticBreastCancer 1e-8
     table [ "method"; "iterations"; "converged"; "final loss"; "‖∇f‖"; "train acc"; "test acc"; "seconds" ]
         (runs |> List.map (fun r -> [ r.Method; string r.Iterations; string r.Converged; r.FinalLoss.ToString("G10"); g3 r.GradientNorm; f4 r.TrainAccuracy; f4 r.TestAccuracy; g3 r.Seconds ]))
     let newton = runs |> List.last
     AnsiConsole.MarkupLine("Newton's gradient norms: " + String.Join(", ", newton.GradientNorms |> Array.map g3))
-    saved [ Figures.logisticConvergence runs ]
+    saved [ Figures.logisticConvergence folder runs ]
 
-let digits () =
+let digits (folder: string) =
     let config = Demos.mlpDigitsDefaults
     heading (sprintf "MLP on digits: hidden %A, tanh, Adam η = %g, batch %d, %d epochs" config.Hidden config.LearningRate config.BatchSize config.Epochs)
     let run = withProgress "digits" config.Epochs (Demos.mlpDigits config)
     epochTable run
     AnsiConsole.MarkupLine($"[bold]test accuracy {f4 run.TestAccuracy}[/] in {g3 run.Seconds} s")
-    saved (Figures.trainingCurves "digits" run)
+    saved (Figures.trainingCurves folder "digits" run)
 
-let wine () =
+let wine (folder: string) =
     heading "Softmax regression on wine (142 train / 36 test), Adam η = 0.05, batch 16"
     let epochs = 30
     let run = withProgress "wine" epochs (Demos.softmaxWine epochs)
     epochTable run
     AnsiConsole.MarkupLine($"[bold]test accuracy {f4 run.TestAccuracy}[/] in {g3 run.Seconds} s")
-    saved (Figures.trainingCurves "wine" run)
+    saved (Figures.trainingCurves folder "wine" run)
 
-let advanced () =
+let advanced (_: string) =
     heading "Differentiating through a dynamic program: Viterbi on a chain (T = 5, K = 3)"
     let unary = Tensor.randomNormal 1 [| 5; 3 |]
     let pairwise = Tensor.randomNormal 2 [| 3; 3 |]
@@ -93,17 +94,17 @@ let advanced () =
     AnsiConsole.MarkupLine($"implicit gradient: {Markup.Escape shown}")
     table [ "unrolled iterations"; "max |unrolled − implicit|" ] rows
 
-let figures () =
-    heading "Finite differences vs AD (docs/figures/fd-error.svg)"
-    let exact, rows = Figures.finiteDifferenceErrors ()
+let figures (folder: string) =
+    heading "Finite differences vs AD (fd-error.svg)"
+    let exact, rows = Figures.finiteDifferenceErrors folder
     AnsiConsole.MarkupLine($"AD: f'(0.5) = {exact:R}")
     table [ "h"; "forward error"; "central error" ] (rows |> Array.filter (fun (h, _, _) -> abs (Math.Log10 h - Math.Round(Math.Log10 h)) < 1e-9) |> Array.map (fun (h, a, b) -> [ g3 h; g3 a; g3 b ]) |> Array.toList)
-    heading "Forward vs reverse mode cost (docs/figures/modes-cost.svg)"
-    let costs = Figures.modeCosts ()
+    heading "Forward vs reverse mode cost (modes-cost.svg)"
+    let costs = Figures.modeCosts folder
     table [ "n"; "∇f reverse (s)"; "∇f forward (s)"; "Jg forward (s)"; "Jg reverse (s)" ]
         (costs |> Array.map (fun (n, a, b, c, d) -> [ string n; g3 a; g3 b; g3 c; g3 d ]) |> Array.toList)
     heading "The lecture's one-hidden-layer example: graph (DOT) and backward table"
-    let listing, dot, explain, path = Figures.hiddenLayerGraph ()
+    let listing, dot, explain, path = Figures.hiddenLayerGraph folder
     // Plain console output: these are texts to copy (DOT for Graphviz), not to be wrapped.
     printfn "%s\n\n%s\n\n%O" listing dot explain
     saved [ path ]
@@ -113,9 +114,20 @@ let main argv =
     // Redirected output (a log, the tutorial's pastes) gets wide tables instead of 80 columns.
     if Console.IsOutputRedirected then AnsiConsole.Profile.Width <- 160
     let commands = [ "logistic", logistic; "digits", digits; "wine", wine; "advanced", advanced; "figures", figures ]
-    match argv with
-    | [||] | [| "all" |] -> commands |> List.iter (fun (_, run) -> run ()); 0
-    | [| name |] when commands |> List.exists (fun (n, _) -> n = name) -> (commands |> List.find (fun (n, _) -> n = name) |> snd) (); 0
-    | _ ->
-        eprintfn "usage: FunctionalAD.Samples.Learn [logistic|digits|wine|advanced|figures|all]"
+    let usage () =
+        eprintfn "usage: FunctionalAD.Samples.Learn [logistic|digits|wine|advanced|figures|all] [--output DIR]"
         2
+    let run (names: string list) (folder: string) =
+        match names with
+        | [] | [ "all" ] -> commands |> List.iter (fun (_, run) -> run folder); 0
+        | [ name ] when commands |> List.exists (fun (n, _) -> n = name) -> (commands |> List.find (fun (n, _) -> n = name) |> snd) folder; 0
+        | _ -> usage ()
+    let rec parse (names: string list) (folder: string) (args: string list) =
+        match args with
+        | [ "--output" ] -> None
+        | "--output" :: dir :: rest -> parse names dir rest
+        | name :: rest -> parse (names @ [ name ]) folder rest
+        | [] -> Some(names, folder)
+    match parse [] (IO.Path.Combine("artifacts", "figures")) (List.ofArray argv) with
+    | Some(names, folder) -> run names folder
+    | None -> usage ()
