@@ -48,6 +48,7 @@ public class CompileTests
         }
         var error = Assert.Throws<InvalidOperationException>(() => first.ToArray());
         Assert.Contains("donated", error.Message);
+        Assert.Contains("AD.CompileDonating", error.Message); // the C# member, not only the F# function
         Approx.Equal(AD.Compile((Tensor w) => w * 3)(eager), AD.CompileDonating((Tensor w) => w * 3)(eager * 1));
     }
 

@@ -44,7 +44,7 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double) =
     member internal _.Data =
         if donated then
             raise (InvalidOperationException(
-                sprintf "tensor: this tensor (shape %s) was donated to a compiled function (Compile.compileDonating) and can no longer be read; use what the function returned" (Shape.format shape)))
+                sprintf "tensor: this tensor (shape %s) was donated to a compiled function (Compile.compileDonating, AD.CompileDonating in C#) and can no longer be read; use what the function returned" (Shape.format shape)))
         if isNull buffer then buffer <- [| inlineScalar |]
         buffer
     /// True when the buffer was donated to a compiled function.
