@@ -29,10 +29,15 @@ public class NotebookTests
     [Fact]
     public void Quickstart_computes_the_seeds_derivative_and_shows_tensors_and_a_graph()
     {
-        var run = NotebookKernel.RunNotebook(Notebook("quickstart.ipynb"), "slope", "curvature").AssertEveryCellSucceeded();
+        var run = NotebookKernel.RunNotebook(Notebook("quickstart.ipynb"), "slope", "curvature", "gradientOfX", "gradientOfA", "hessianXX")
+            .AssertEveryCellSucceeded();
         var e = Math.Exp(-1.75);
         Assert.Equal(-3.5 * e / (1 + e), run.Value<double>("slope"), 12);
         Assert.Equal(3.5 * 3.5 * e / ((1 + e) * (1 + e)), run.Value<double>("curvature"), 12);
+        // xᵀ A x at x = (0.5, −2), A = [[1, 3], [−1, 4]] over the list [x, A].
+        Assert.Equal([-3.0, -15.0], run.Value<double[]>("gradientOfX"));
+        Assert.Equal([0.25, -1.0, -1.0, 4.0], run.Value<double[]>("gradientOfA"));
+        Assert.Equal([2.0, 2.0, 2.0, 8.0], run.Value<double[]>("hessianXX"));
         // y = tanh(A x + 1) = tanh([6, 7.5]) as the kernel's text/html: a table of the values.
         var y = XElement.Parse(run.Cells[1].OfMimeType("text/html").Single());
         Assert.Equal("functionalad-tensor", (string?)y.Attribute("class"));
