@@ -113,6 +113,80 @@ module AD =
         if n < 0 then raise (ArgumentOutOfRangeException("n", "nthDerivative: the order must be at least 0"))
         Seq.fold (fun g _ -> derivative g) f (seq { 1 .. n })
 
+    /// `x` with axis `source` moved to position `target`.
+    let private moveAxis (source: int) (target: int) (x: Tensor) =
+        if source = target then x
+        else
+            let others = [| 0 .. x.Shape.Length - 1 |] |> Array.filter ((<>) source)
+            Tensor.permute (Array.insertAt target source others) x
+
+    /// An axis of a tensor of rank `rank`, negative ones counted from the end.
+    let private normaliseAxis (argument: string) (index: int) (axis: int) (rank: int) (shape: int[]) =
+        let a = if axis < 0 then axis + rank else axis
+        if a < 0 || a >= rank then
+            raise (ArgumentOutOfRangeException(argument, sprintf "vmap: %s[%d] = %d is out of range for a tensor of shape %s (rank %d)" argument index axis (Shape.format shape) rank))
+        a
+
+    /// The axis for leaf i of `count`: one entry applies to every leaf.
+    let private axisOf (axes: int option[]) (argument: string) (count: int) (i: int) =
+        if axes.Length = 1 then axes[0]
+        elif axes.Length = count then axes[i]
+        else raise (ArgumentException(sprintf "vmap: %s has %d entries for %d tensors (give one entry, or one per tensor)" argument axes.Length count, argument))
+
+    /// `f` mapped over the examples of a batch: `inAxes` says for each input leaf which axis
+    /// holds the examples (None: the leaf is the same for every example), `outAxes` where each
+    /// output leaf gets the batch axis (a single entry applies to every leaf). Like `jax.vmap`,
+    /// the function is traced once on one example and rewritten into one program on the whole
+    /// batch by each primitive's batching rule, so `vmap (grad f)` gives per-example gradients in
+    /// a few large operations. A function that reads values (branches on them) cannot be traced:
+    /// it is then applied to one example at a time, with the same result.
+    let vmapWith (inAxes: int option[]) (outAxes: int option[]) (f: 'T -> 'Y) : 'T -> 'Y =
+        fun (xs: 'T) ->
+            let leaves = Tree.leaves xs
+            let fronted =
+                leaves |> Array.mapi (fun i leaf ->
+                    axisOf inAxes "inAxes" leaves.Length i
+                    |> Option.map (fun axis -> moveAxis (normaliseAxis "inAxes" i axis leaf.Shape.Length leaf.Shape) 0 leaf))
+            let sizes = fronted |> Array.choose (Option.map (fun t -> t.Shape[0])) |> Array.distinct
+            if sizes.Length = 0 then
+                raise (ArgumentException("vmap: no input is mapped (every entry of inAxes is None); map at least one", "inAxes"))
+            if sizes.Length > 1 then
+                let described = Array.map2 (fun (leaf: Tensor) axis -> sprintf "%s along %s" (Shape.format leaf.Shape) (match axis with Some a -> string a | None -> "none")) leaves (Array.init leaves.Length (axisOf inAxes "inAxes" leaves.Length))
+                raise (ArgumentException(sprintf "vmap: the mapped inputs have different batch sizes %s (inputs %s)" (String.Join(", ", sizes)) (String.Join("; ", described)), "xs"))
+            let size = sizes[0]
+            let examplesOf (pick: int -> Tensor -> Tensor) = Tree.unflatten xs (Array.init leaves.Length (fun i -> match fronted[i] with Some b -> pick i b | None -> leaves[i]))
+            let traced () =
+                Graph.withNewLevel (fun tag ->
+                    let inputs = fronted |> Array.map (Option.map (fun b -> Graph.abstractVariable tag b.Shape[1..]))
+                    let y = f (examplesOf (fun i _ -> Tensor.Of inputs[i].Value))
+                    let outputs = Tree.leaves y
+                    let batched = Batching.run tag.Level (Array.choose id inputs) (fronted |> Array.choose (Option.map (fun t -> t.Node))) size (outputs |> Array.map (fun t -> t.Node))
+                    y, outputs, batched |> Array.map (fun struct (n, b) -> struct (Tensor.Of n, b)))
+            let oneAtATime () =
+                if size = 0 then
+                    raise (InvalidOperationException "vmap: the function reads values, so it is applied one example at a time, which cannot give the shapes of an empty batch")
+                let results = Array.init size (fun b -> f (examplesOf (fun _ t -> Tensor.index 0 b t)))
+                let y = results[0]
+                let perLeaf = results |> Array.map Tree.leaves
+                let outputs = Tree.leaves y
+                y, outputs, outputs |> Array.mapi (fun k _ -> struct (Tensor.stack 0 (perLeaf |> Array.map (fun l -> l[k])), true))
+            let y, outputs, batched = try traced () with :? ValueNotKnownException -> oneAtATime ()
+            batched
+            |> Array.mapi (fun k (struct (result, isBatched)) ->
+                let result = release result
+                match axisOf outAxes "outAxes" outputs.Length k, isBatched with
+                | None, false -> result
+                | None, true ->
+                    raise (ArgumentException(sprintf "vmap: output %d (shape %s per example) depends on the mapped inputs, so outAxes[%d] cannot be None" k (Shape.format outputs[k].Shape) k, "outAxes"))
+                | Some axis, _ ->
+                    let stacked = if isBatched then result else Tensor.broadcastTo (Array.append [| size |] result.Shape) result
+                    moveAxis 0 (normaliseAxis "outAxes" k axis stacked.Shape.Length stacked.Shape) stacked)
+            |> Tree.unflatten y
+
+    /// `f` mapped over axis 0 of every input leaf, the batch on axis 0 of every output leaf
+    /// (`jax.vmap` with its defaults).
+    let vmap (f: 'T -> 'Y) : 'T -> 'Y = vmapWith [| Some 0 |] [| Some 0 |] f
+
     let private basis (shape: int[]) (i: int) =
         let data = Array.zeroCreate (Shape.size shape)
         data[i] <- 1.0

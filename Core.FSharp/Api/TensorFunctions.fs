@@ -108,6 +108,12 @@ module Tensor =
     let tan x = unary Elementwise.tan x
     /// Hyperbolic tangent.
     let tanh x = unary Elementwise.tanh x
+    /// Arctangent.
+    let atan x = unary Elementwise.atan x
+    /// atan2(y, x): the angle of the point (x, y), in (−π, π], with broadcasting.
+    let atan2 y x = binary Elementwise.atan2 y x
+    /// The error function erf x = 2/√π ∫₀ˣ e^−t² dt.
+    let erf x = unary Elementwise.erf x
     /// The logistic function.
     let sigmoid x = unary Elementwise.sigmoid x
     /// log(1 + eˣ).

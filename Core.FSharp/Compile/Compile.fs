@@ -19,7 +19,7 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
             let inputs = shapes |> Array.map (Graph.abstractVariable tag)
             let y =
                 try f (Tree.unflatten x (inputs |> Array.map Tensor.Of))
-                with :? InvalidOperationException as e when e.Message.Contains "is not known while a function is being compiled" ->
+                with :? ValueNotKnownException as e ->
                     raise (InvalidOperationException(sprintf "compile: while tracing the function with inputs of shapes %s: %s" (shapes |> Array.map Shape.format |> String.concat ", ") e.Message, e))
             let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
             let program = Lowering.lower tag.Level inputs outputs
