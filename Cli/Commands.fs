@@ -36,7 +36,7 @@ Usage:
   fad --help
 
 EXPR uses + - * / ^, parentheses, numbers, pi, e, variables, vectors [1, 2, 3] and the functions
-exp log log1p expm1 sqrt sin cos tan tanh sinh cosh abs sigmoid softplus relu sum mean
+exp log log1p expm1 sqrt sin cos tan tanh atan atan2 erf sinh cosh abs sigmoid softplus relu sum mean
 max(a, b) min(a, b) pow(a, b) dot(a, b).
 VALUE is a number, an expression without variables, or a vector: --at w=[1,2,3],b=0.5
 

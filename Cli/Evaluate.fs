@@ -17,6 +17,9 @@ module Evaluate =
         | "cos", [ x ] -> cos x
         | "tan", [ x ] -> tan x
         | "tanh", [ x ] -> tanh x
+        | "atan", [ x ] -> atan x
+        | "atan2", [ y; x ] -> atan2 y x
+        | "erf", [ x ] -> Tensor.erf x
         | "sinh", [ x ] -> (exp x - exp (-x)) / 2.0
         | "cosh", [ x ] -> (exp x + exp (-x)) / 2.0
         | "abs", [ x ] -> abs x

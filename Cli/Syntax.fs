@@ -24,7 +24,7 @@ exception ParseError of message: string * column: int
 module Syntax =
     /// The functions the parser accepts, with their number of arguments.
     let functions =
-        dict [ "exp", 1; "log", 1; "log1p", 1; "expm1", 1; "sqrt", 1; "sin", 1; "cos", 1; "tan", 1; "tanh", 1
+        dict [ "exp", 1; "log", 1; "log1p", 1; "expm1", 1; "sqrt", 1; "sin", 1; "cos", 1; "tan", 1; "tanh", 1; "atan", 1; "atan2", 2; "erf", 1
                "sinh", 1; "cosh", 1; "abs", 1; "sigmoid", 1; "softplus", 1; "relu", 1; "sum", 1; "mean", 1
                "max", 2; "min", 2; "pow", 2; "dot", 2 ]
 

@@ -140,3 +140,31 @@ let ``erf, atan and atan2 match closed forms to second order`` () =
     assertClose 1e-15 (-y0 / r) (scalarOf gx)
     // ∂²/∂y² atan2(y, x) = −2xy / r², by forward-over-reverse.
     assertClose 1e-15 (-2.0 * x0 * y0 / (r * r)) (scalarOf (AD.derivative (fun y -> AD.grad (fun y -> atan2 y (s x0)) y) (s y0)))
+
+[<Fact>]
+let ``Jacobians and Hessians through batched sweeps equal one sweep per basis vector`` () =
+    let x = vec [ 0.3; -0.8; 1.1; 0.5 ]
+    let f (v: Tensor) = Tensor.stack 0 [ v[0] * v[1]; exp v[2]; sin (v[0] + v[3]); Tensor.sum (v * v); v[1] / (1.0 + v[2] * v[2]) ]
+    let columns = Array.init 4 (fun i -> let t = Array.zeroCreate 4 in t[i] <- 1.0; snd (AD.jvp f x (Tensor.ofArray t)))
+    let expected = Tensor.stack 1 columns
+    assertTensorClose 1e-15 expected (AD.jacfwd f x)
+    assertTensorClose 1e-15 expected (AD.jacrev f x)
+    for chunk in [ 1; 2; 3; 7 ] do
+        assertTensorClose 1e-15 expected (AD.jacfwdChunked chunk f x)
+        assertTensorClose 1e-15 expected (AD.jacrevChunked chunk f x)
+    let blocks = AD.jacobianChunks JacobianMode.Reverse 2 f x |> Seq.toArray
+    Assert.Equal<int list>([ 0; 2; 4 ], blocks |> Array.map fst |> List.ofArray)
+    assertTensorClose 1e-15 expected (Tensor.concat 0 (blocks |> Array.map snd))
+    // Σ exp(x_i x_{i+1}): its Hessian is tridiagonal, in closed form.
+    let chain (v: Tensor) = Tensor.sum (exp (Tensor.slice [| (0, 3, 1) |] v * Tensor.slice [| (1, 4, 1) |] v))
+    let xs = x.ToArray()
+    let h = Array2D.zeroCreate 4 4
+    for i in 0 .. 2 do
+        let e = exp (xs[i] * xs[i + 1])
+        h[i, i] <- h[i, i] + xs[i + 1] * xs[i + 1] * e
+        h[i + 1, i + 1] <- h[i + 1, i + 1] + xs[i] * xs[i] * e
+        h[i, i + 1] <- h[i, i + 1] + e * (1.0 + xs[i] * xs[i + 1])
+        h[i + 1, i] <- h[i, i + 1]
+    assertTensorClose 1e-14 (Tensor.ofArray2D h) (AD.hessian chain x)
+    assertTensorClose 1e-14 (Tensor.ofArray2D h) (AD.hessianChunked 3 chain x)
+    Assert.Throws<ArgumentOutOfRangeException>(fun () -> AD.jacfwdChunked 0 f x |> ignore) |> ignore

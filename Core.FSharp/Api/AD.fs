@@ -187,71 +187,110 @@ module AD =
     /// (`jax.vmap` with its defaults).
     let vmap (f: 'T -> 'Y) : 'T -> 'Y = vmapWith [| Some 0 |] [| Some 0 |] f
 
-    let private basis (shape: int[]) (i: int) =
-        let data = Array.zeroCreate (Shape.size shape)
-        data[i] <- 1.0
-        Tensor.create shape data
+    /// Basis vectors `start` … `start + count − 1` of a tensor of `shape`, stacked along a new
+    /// leading axis.
+    let private basisChunk (shape: int[]) (start: int) (count: int) =
+        let n = Shape.size shape
+        let data = Array.zeroCreate (count * n)
+        for i in 0 .. count - 1 do data[i * n + start + i] <- 1.0
+        Tensor.create (Array.append [| count |] shape) data
 
-    /// Jacobian by forward mode: one forward sweep of a single recorded graph per input element.
-    /// Each output leaf gets a Jacobian of shape (output shape @ input shape).
-    let jacfwd (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+    /// The default number of basis vectors pushed through one sweep: all of them, unless a chunk
+    /// of results would exceed about 2²² elements (32 MB).
+    let private defaultChunk (vectors: int) (resultSize: int) = max 1 (min vectors (4_194_304 / max 1 resultSize))
+
+    /// The chunks (start, count) covering `n` basis vectors.
+    let private chunks (n: int) (chunkSize: int) = [| for start in 0 .. chunkSize .. n - 1 -> start, min chunkSize (n - start) |]
+
+    let private checkChunk (chunkSize: int) =
+        if chunkSize < 1 then raise (ArgumentOutOfRangeException("chunkSize", chunkSize, "jacobian: the chunk size must be at least 1"))
+
+    /// Columns `start` … of the Jacobian from one batched forward sweep: each output leaf gets
+    /// shape (output shape @ count).
+    let private forwardBlock (pushforward: Tensor -> 'Y) (x: Tensor) (start: int) (count: int) : Tensor[] =
+        Tree.leaves (vmapWith [| Some 0 |] [| Some -1 |] pushforward (basisChunk x.Shape start count))
+
+    /// Rows `start` … of the Jacobian of output leaf k from one batched reverse sweep: shape
+    /// (count @ input shape).
+    let private reverseBlock (pullback: 'Y -> Tensor) (y: 'Y) (k: int) (start: int) (count: int) : Tensor =
+        let outputs = Tree.leaves y
+        let seeds = outputs |> Array.mapi (fun j o -> if j = k then basisChunk o.Shape start count else Tensor.zeros o.Shape)
+        let axes = Array.init outputs.Length (fun j -> if j = k then Some 0 else None)
+        vmapWith axes [| Some 0 |] (fun u -> pullback (Tree.unflatten y u)) seeds
+
+    /// Jacobian by forward mode in chunks of basis vectors whose size `chunkFor` picks from the
+    /// number of output elements.
+    let private jacfwdBy (chunkFor: int -> int) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
         let y, pushforward = linearize f x
-        let columns = Array.init x.Size (fun i -> Tree.leaves (pushforward (basis x.Shape i)))
+        let chunkSize = chunkFor (Tree.leaves y |> Array.sumBy (fun t -> t.Size))
+        let blocks = chunks x.Size chunkSize |> Array.map (fun (start, count) -> forwardBlock pushforward x start count)
         Tree.leaves y
         |> Array.mapi (fun k out ->
-            // An empty input has no columns to stack: its Jacobian is empty.
-            if columns.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
-            else
-                let stacked = Tensor.stack -1 (columns |> Array.map (fun c -> Tensor.reshape [| out.Size |] c[k]))
-                Tensor.reshape (Array.append out.Shape x.Shape) stacked)
+            // An empty input has no columns: its Jacobian is empty.
+            if blocks.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
+            else Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.concat out.Shape.Length (blocks |> Array.map (fun b -> b[k]))))
         |> Tree.unflatten y
 
-    /// Jacobian by reverse mode: one reverse sweep of a single recorded graph per output element.
-    let jacrev (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+    /// Jacobian by reverse mode in chunks of basis vectors whose size `chunkFor` picks from the
+    /// size of the largest output leaf.
+    let private jacrevBy (chunkFor: int -> int) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
         let y, pullback = vjp f x
-        let outputs = Tree.leaves y
-        outputs
+        let chunkSize = chunkFor (Tree.leaves y |> Array.fold (fun m t -> max m t.Size) 1)
+        Tree.leaves y
         |> Array.mapi (fun k out ->
-            let rows =
-                Array.init out.Size (fun i ->
-                    let seeds = outputs |> Array.mapi (fun j o -> if j = k then basis o.Shape i else Tensor.zeros o.Shape)
-                    Tensor.reshape [| x.Size |] (pullback (Tree.unflatten y seeds)))
-            // An empty output has no rows to stack: its Jacobian is empty.
+            let rows = chunks out.Size chunkSize |> Array.map (fun (start, count) -> reverseBlock pullback y k start count)
+            // An empty output has no rows: its Jacobian is empty.
             if rows.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
-            else Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.stack 0 rows))
+            else Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.concat 0 rows))
         |> Tree.unflatten y
+
+    /// Jacobian by forward mode: the basis vectors are pushed through one recorded graph in
+    /// batched sweeps (vmap), as many at a time as keep a chunk of results near 32 MB. Each output
+    /// leaf gets a Jacobian of shape (output shape @ input shape).
+    let jacfwd (f: Tensor -> 'Y) (x: Tensor) : 'Y = jacfwdBy (defaultChunk x.Size) f x
+
+    /// Jacobian by reverse mode: basis cotangents are pulled back through one recorded graph in
+    /// batched sweeps (vmap), chunked as for `jacfwd`.
+    let jacrev (f: Tensor -> 'Y) (x: Tensor) : 'Y = jacrevBy (fun outputs -> defaultChunk outputs x.Size) f x
+
+    /// Jacobian by forward mode with at most `chunkSize` basis vectors per batched sweep of one
+    /// recorded graph (bounds memory: a chunk costs `chunkSize` times one sweep).
+    let jacfwdChunked (chunkSize: int) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+        checkChunk chunkSize
+        jacfwdBy (fun _ -> chunkSize) f x
+
+    /// Jacobian by reverse mode with at most `chunkSize` basis vectors per batched sweep.
+    let jacrevChunked (chunkSize: int) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+        checkChunk chunkSize
+        jacrevBy (fun _ -> chunkSize) f x
 
     /// The Jacobian of a tensor-valued function in blocks, computed lazily: each element of the
     /// sequence is (first index, block). With reverse mode a block holds `chunkSize` rows (output
     /// elements, shape chunk @ input shape); with forward mode `chunkSize` columns (input
-    /// elements, shape output shape @ chunk). Only one block is alive at a time, so a Jacobian too
-    /// large for memory can be streamed to disk or reduced on the fly.
+    /// elements, shape output shape @ chunk). Each block is one batched sweep, and only one block
+    /// is alive at a time, so a Jacobian too large for memory can be streamed to disk or reduced
+    /// on the fly.
     let jacobianChunks (mode: JacobianMode) (chunkSize: int) (f: Tensor -> Tensor) (x: Tensor) : seq<int * Tensor> =
-        if chunkSize < 1 then raise (ArgumentOutOfRangeException("chunkSize", chunkSize, "jacobian: the chunk size must be at least 1"))
-        let blocks count (make: int -> Tensor) =
-            seq { for start in 0 .. chunkSize .. count - 1 -> start, Tensor.stack 0 (Array.init (min chunkSize (count - start)) (fun i -> make (start + i))) }
+        checkChunk chunkSize
         let forwardMode () =
-            let y, pushforward = linearize f x
-            blocks x.Size (fun i -> Tensor.reshape [| y.Size |] (pushforward (basis x.Shape i)))
-            |> Seq.map (fun (start, block) -> start, Tensor.reshape (Array.append y.Shape [| block.Shape[0] |]) (Tensor.transpose block))
+            let _, pushforward = linearize f x
+            chunks x.Size chunkSize |> Seq.map (fun (start, count) -> start, (forwardBlock pushforward x start count)[0])
         let reverseMode () =
             let y, pullback = vjp f x
-            blocks y.Size (fun i -> pullback (basis y.Shape i))
+            chunks y.Size chunkSize |> Seq.map (fun (start, count) -> start, reverseBlock pullback y 0 start count)
         match mode with
         | Forward -> forwardMode ()
         | Reverse -> reverseMode ()
         | Auto -> if x.Size < (f x).Size then forwardMode () else reverseMode ()
 
     /// The Jacobian (output shape @ input shape). `Auto` uses forward mode when there are fewer
-    /// inputs than outputs, reverse mode otherwise. Sweeps run one basis vector at a time, so
-    /// memory stays that of one sweep plus the result, however large the Jacobian.
+    /// inputs than outputs, reverse mode otherwise. Basis vectors go through one recorded graph
+    /// in batched sweeps (see `jacfwd`; `jacfwdChunked`/`jacrevChunked` bound the chunk).
     let jacobianWith (mode: JacobianMode) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
         match mode with
         | Forward -> jacfwd f x
         | Reverse -> jacrev f x
         | Auto ->
-            // The output size is known only after one evaluation; `vjp` records the graph once
-            // and `jacrev` would record it again, so pick by evaluating on constants first.
             let outputs = Tree.leaves (f x) |> Array.sumBy (fun t -> t.Size)
             if x.Size < outputs then jacfwd f x else jacrev f x
 
@@ -259,8 +298,12 @@ module AD =
     let jacobian (f: Tensor -> 'Y) (x: Tensor) : 'Y = jacobianWith Auto f x
 
     /// The Hessian of a scalar function (input shape @ input shape), forward-over-reverse: the
-    /// gradient's graph is recorded once and pushed forward along each basis vector.
+    /// gradient's graph is recorded once and pushed forward along the basis vectors in batched
+    /// sweeps (vmap).
     let hessian (f: Tensor -> Tensor) (x: Tensor) : Tensor = jacfwd (grad f) x
+
+    /// The Hessian with at most `chunkSize` basis vectors per batched sweep.
+    let hessianChunked (chunkSize: int) (f: Tensor -> Tensor) (x: Tensor) : Tensor = jacfwdChunked chunkSize (grad f) x
 
     /// Hessian-vector product H·v, forward-over-reverse (one gradient graph, one forward sweep).
     let hvp (f: 'T -> Tensor) (x: 'T) (v: 'T) : 'T = snd (jvp (grad f) x v)

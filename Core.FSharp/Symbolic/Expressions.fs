@@ -67,7 +67,7 @@ module internal SymbolicDerivatives =
 /// identities such as x·1 and x+0 removed, and every subexpression used more than once computed
 /// once in a block variable. Print it with `Format`, compile it with `.Compile()`.
 /// Supported: double parameters, constants, captured variables, + − × ÷, unary minus,
-/// Math.Exp, Log (also to a base), Log10, Sqrt, Pow, Sin, Cos, Tan, Tanh, Sinh, Cosh, Abs, Max,
+/// Math.Exp, Log (also to a base), Log10, Sqrt, Pow, Sin, Cos, Tan, Tanh, Atan, Atan2, Sinh, Cosh, Abs, Max,
 /// Min, and `c ? a : b` with comparisons (the derivative is that of the selected branch).
 /// Anything else raises NotSupportedException naming the node and its text.
 [<AbstractClass; Sealed>]

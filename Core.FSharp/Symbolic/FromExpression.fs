@@ -51,12 +51,14 @@ module internal FromExpression =
         | "Cos", [| x |] -> cos x
         | "Tan", [| x |] -> tan x
         | "Tanh", [| x |] -> tanh x
+        | "Atan", [| x |] -> atan x
+        | "Atan2", [| y; x |] -> atan2 y x
         | "Sinh", [| x |] -> (exp x - exp (-x)) / 2.0
         | "Cosh", [| x |] -> (exp x + exp (-x)) / 2.0
         | "Abs", [| x |] -> abs x
         | "Max", [| x; y |] -> Tensor.maximum x y
         | "Min", [| x; y |] -> Tensor.minimum x y
-        | _ -> unsupported e "the core has no primitive for this method (supported: Math.Exp, Log, Log10, Sqrt, Pow, Sin, Cos, Tan, Tanh, Sinh, Cosh, Abs, Max, Min)"
+        | _ -> unsupported e "the core has no primitive for this method (supported: Math.Exp, Log, Log10, Sqrt, Pow, Sin, Cos, Tan, Tanh, Atan, Atan2, Sinh, Cosh, Abs, Max, Min)"
 
     /// A function of the tensors standing for `lambda`'s parameters. An unsupported node is
     /// reported when the function is first applied, which differentiation does before any work.
