@@ -256,6 +256,18 @@ public class ExpressionTests
     }
 
     [Fact]
+    public void PrimitiveFormulasAreDifferentiableInExpressionTrees()
+    {
+        // Every elementwise primitive's own formula is a method an expression tree can call.
+        var d = Expressions.Derivative(x => x * ScalarFunctions.Log1p(x));
+        Assert.Equal("x => ScalarFunctions.Log1p(x) + x / (1 + x)", Expressions.Format(d));
+        var erf = Expressions.Derivative(x => ScalarFunctions.Erf(x)).Compile();
+        Assert.Equal(2 / Math.Sqrt(Math.PI) * Math.Exp(-0.49), erf(0.7), 15);
+        var unsupported = Assert.Throws<NotSupportedException>(() => Expressions.Derivative(x => Math.Asin(x)));
+        Assert.Contains("Math.Atan2", unsupported.Message);
+    }
+
+    [Fact]
     public void ArctangentsDifferentiateInExpressionTrees()
     {
         var d = Expressions.Derivative(x => Math.Atan(x));

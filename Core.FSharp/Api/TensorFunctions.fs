@@ -1,6 +1,7 @@
 namespace FunctionalAD
 
 open System
+open System.Collections.Generic
 open MathNet.Numerics.LinearAlgebra
 open FunctionalAD.Primitives
 
@@ -108,6 +109,15 @@ module Tensor =
     let tan x = unary Elementwise.tan x
     /// Hyperbolic tangent.
     let tanh x = unary Elementwise.tanh x
+    /// The elementwise primitives that take tensors alone, by name (`exp`, `log1p`, `atan2` …),
+    /// with their number of arguments: the list their declarations register, for parsers of
+    /// formulas such as `fad`.
+    let primitives : Collections.Generic.IReadOnlyDictionary<string, int * (Tensor[] -> Tensor)> =
+        Elementwise.registered ()
+        |> Seq.map (fun p -> KeyValuePair(p.Name, (p.Arity, fun (args: Tensor[]) -> wrap (p.Apply(args |> Array.map node)))))
+        |> Collections.Generic.Dictionary
+        :> Collections.Generic.IReadOnlyDictionary<_, _>
+
     /// Arctangent.
     let atan x = unary Elementwise.atan x
     /// atan2(y, x): the angle of the point (x, y), in (−π, π], with broadcasting.

@@ -166,18 +166,47 @@ module internal Kernels =
             relabel (Array.copy target) (reduce Sum axes true x) x
 
     /// Permutes dimensions: result dimension i is input dimension perm[i].
+    /// dest[j, i] = src[i, j] for a rows × cols source, in square tiles so that both the reads
+    /// and the writes stay within a few cache lines.
+    let private transposeInto (rows: int) (cols: int) (src: double[]) (dest: double[]) =
+        let tile = 32
+        for i0 in 0 .. tile .. rows - 1 do
+            for j0 in 0 .. tile .. cols - 1 do
+                for i in i0 .. min rows (i0 + tile) - 1 do
+                    for j in j0 .. min cols (j0 + tile) - 1 do
+                        dest[j * rows + i] <- src[i * cols + j]
+
     let permute (perm: int[]) (x: NdArray) =
         let shape = perm |> Array.map (fun p -> x.Shape[p])
-        let inStrides = Shape.strides x.Shape
-        let strides = perm |> Array.map (fun p -> inStrides[p])
         let out = Array.zeroCreate x.Size
-        let inner = if shape.Length = 0 then 1 else shape[shape.Length - 1]
-        let innerStride = if shape.Length = 0 then 0 else strides[shape.Length - 1]
         if x.Size > 0 then
-            forEachRow shape strides (fun row offset ->
-                let baseOut = row * inner
-                for k in 0 .. inner - 1 do
-                    out[baseOut + k] <- x.Data[offset + k * innerStride])
+            let data = x.Data
+            // Unit axes do not move any element, and input axes that stay adjacent and in order
+            // move as one: what is left is the permutation that really moves data.
+            let kept = perm |> Array.filter (fun p -> x.Shape[p] <> 1)
+            let nextKept (a: int) = seq { a + 1 .. x.Shape.Length - 1 } |> Seq.tryFind (fun q -> x.Shape[q] <> 1)
+            let groups = Collections.Generic.List<int list>()
+            for p in kept do
+                match Seq.tryLast groups with
+                | Some group when nextKept (List.last group) = Some p -> groups[groups.Count - 1] <- group @ [ p ]
+                | _ -> groups.Add [ p ]
+            let groupSize (group: int list) = group |> List.fold (fun acc p -> acc * x.Shape[p]) 1
+            let byInput = groups |> Seq.sortBy List.head |> Seq.toArray
+            let inShape = byInput |> Array.map groupSize
+            let order = groups |> Seq.map (fun g -> Array.findIndex ((=) g) byInput) |> Seq.toArray
+            match order with
+            | [||] | [| _ |] -> Array.blit data 0 out 0 x.Size
+            | [| 1; 0 |] -> transposeInto inShape[0] inShape[1] data out
+            | _ ->
+                let inStrides = Shape.strides inShape
+                let outShape = order |> Array.map (fun g -> inShape[g])
+                let strides = order |> Array.map (fun g -> inStrides[g])
+                let inner = outShape[outShape.Length - 1]
+                let innerStride = strides[strides.Length - 1]
+                forEachRow outShape strides (fun row offset ->
+                    let baseOut = row * inner
+                    for k in 0 .. inner - 1 do
+                        out[baseOut + k] <- data[offset + k * innerStride])
         NdArray(shape, out)
 
     /// Basic slicing: per axis (start, count, step) with count elements taken.

@@ -21,6 +21,21 @@ module internal Elementwise =
     let private tangentThrough (d: Node) (t: Node voption[]) = t[0] |> ValueOption.map (fun t -> mulNoNan t d)
     let private cotangentThrough (d: Node) (g: Node) = [| ValueSome(mulNoNan g d) |]
 
+    /// An elementwise primitive of tensors alone (no parameters), as its declaration registers it.
+    type Registered = { Name: string; Arity: int; Apply: Node[] -> Node; Formula: ScalarFormula }
+
+    /// The elementwise primitives of tensors alone, by name, registered by their declarations
+    /// below: the one list parsers (`fad`) and expression-tree translation consult, so a new
+    /// primitive reaches them without being named anywhere else.
+    let private registry = Collections.Generic.Dictionary<string, Registered>()
+
+    /// Registers the primitive of `op` (a declaration's last step).
+    let private register (op: Op) (arity: int) (apply: Node[] -> Node) =
+        registry[op.Name] <- { Name = op.Name; Arity = arity; Apply = apply; Formula = op.Capabilities.Formula.Value }
+
+    /// The registered primitives.
+    let registered () : Registered seq = registry.Values
+
     /// The operation record of a smooth unary primitive from its evaluation, local derivative
     /// d(x, y) and scalar formula.
     let private unaryOp name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (formula: ScalarFormula) =
@@ -36,6 +51,7 @@ module internal Elementwise =
     /// so a node of a large eager graph costs no record or closures.
     let private primitive name (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
         let op = unaryOp name [] eval derivative formula
+        register op 1 (fun a -> Graph.applyUnary op a[0].Shape a[0])
         fun x -> Graph.applyUnary op x.Shape x
 
     /// The operation record of an elementwise operation whose derivative is zero everywhere it
@@ -125,13 +141,13 @@ module internal Elementwise =
     module private rec Trigonometric =
         let sin (x: Node) = Graph.applyUnary sinOp x.Shape x
         let cos (x: Node) = Graph.applyUnary cosOp x.Shape x
-        let private sinOp : Op =
+        let sinOp : Op =
             { Name = "sin"; Params = Param.empty
               Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head
               Jvp = fun args _ t -> tangentThrough (cos args[0]) t
               Vjp = fun args _ g -> cotangentThrough (cos args[0]) g
               Capabilities = sinCapabilities }
-        let private cosOp : Op =
+        let cosOp : Op =
             { Name = "cos"; Params = Param.empty
               Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))) << Array.head
               Jvp = fun args _ t -> tangentThrough (neg (sin args[0])) t
@@ -142,6 +158,10 @@ module internal Elementwise =
     let sin (x: Node) = Trigonometric.sin x
     /// Cosine; derivative −sin x.
     let cos (x: Node) = Trigonometric.cos x
+
+    do
+        register Trigonometric.sinOp 1 (fun a -> sin a[0])
+        register Trigonometric.cosOp 1 (fun a -> cos a[0])
 
     /// tan x; derivative 1 + tan² x.
     let tan = primitive "tan" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
@@ -212,6 +232,8 @@ module internal Elementwise =
 
     /// atan2(y, x), the angle of the point (x, y); ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²).
     let atan2 (y: Node) (x: Node) : Node = Graph.apply atan2Op (Shape.broadcast "atan2" y.Shape x.Shape) [| y; x |]
+
+    do register atan2Op 2 (fun a -> atan2 a[0] a[1])
 
     /// The weight each argument of an elementwise max/min receives: 1 where it wins, 0 where it
     /// loses, and at a tie ½ if both arguments are non-constant, else 0 for the non-constant one
