@@ -18,11 +18,7 @@ module AD =
     let private release (t: Tensor) = Tensor.Of(Graph.release t.Node)
 
     /// Runs `f` on fresh variables standing for the leaves of `x`, one nesting level deeper.
-    let private trace (f: 'T -> 'Y) (x: 'T) =
-        Graph.withNewLevel (fun tag ->
-            let variables = Tree.leaves x |> Array.map (fun leaf -> Graph.variable tag leaf.Node)
-            let y = f (Tree.unflatten x (variables |> Array.map Tensor.Of))
-            tag, variables, y)
+    let private trace (f: 'T -> 'Y) (x: 'T) = Trace.run Trace.values f x
 
     let private checkSameShapes operation (expected: Tensor[]) (given: Tensor[]) (argument: string) =
         if expected.Length <> given.Length then
@@ -154,18 +150,18 @@ module AD =
                 let described = Array.map2 (fun (leaf: Tensor) axis -> sprintf "%s along %s" (Shape.format leaf.Shape) (match axis with Some a -> string a | None -> "none")) leaves (Array.init leaves.Length (axisOf inAxes "inAxes" leaves.Length))
                 raise (ArgumentException(sprintf "vmap: the mapped inputs have different batch sizes %s (inputs %s)" (String.Join(", ", sizes)) (String.Join("; ", described)), "xs"))
             let size = sizes[0]
-            let examplesOf (pick: int -> Tensor -> Tensor) = Tree.unflatten xs (Array.init leaves.Length (fun i -> match fronted[i] with Some b -> pick i b | None -> leaves[i]))
             let traced () =
-                Graph.withNewLevel (fun tag ->
-                    let inputs = fronted |> Array.map (Option.map (fun b -> Graph.abstractVariable tag b.Shape[1..]))
-                    let y = f (examplesOf (fun i _ -> Tensor.Of inputs[i].Value))
+                // One example of each mapped input, as an abstract variable of its shape.
+                let example tag i _ = fronted[i] |> Option.map (fun (b: Tensor) -> Graph.abstractVariable tag b.Shape[1..])
+                Trace.runThen example f xs (fun tag inputs y ->
                     let outputs = Tree.leaves y
-                    let batched = Batching.run tag.Level (Array.choose id inputs) (fronted |> Array.choose (Option.map (fun t -> t.Node))) size (outputs |> Array.map (fun t -> t.Node))
+                    let batched = Batching.run tag.Level inputs (fronted |> Array.choose (Option.map (fun t -> t.Node))) size (outputs |> Array.map (fun t -> t.Node))
                     y, outputs, batched |> Array.map (fun struct (n, b) -> struct (Tensor.Of n, b)))
             let oneAtATime () =
                 if size = 0 then
                     raise (InvalidOperationException "vmap: the function reads values, so it is applied one example at a time, which cannot give the shapes of an empty batch")
-                let results = Array.init size (fun b -> f (examplesOf (fun _ t -> Tensor.index 0 b t)))
+                let exampleOf b = Tree.unflatten xs (Array.init leaves.Length (fun i -> match fronted[i] with Some batch -> Tensor.index 0 b batch | None -> leaves[i]))
+                let results = Array.init size (fun b -> f (exampleOf b))
                 let y = results[0]
                 let perLeaf = results |> Array.map Tree.leaves
                 let outputs = Tree.leaves y

@@ -20,9 +20,8 @@ module Inspect =
 
     /// Records `f` at `x` as a program over fresh inputs (one nesting level deeper).
     let trace (f: 'T -> 'Y) (x: 'T) : TracedProgram =
-        Graph.withNewLevel (fun tag ->
-            let inputs = Tree.leaves x |> Array.map (fun leaf -> Graph.variable tag leaf.Node)
-            let outputs = Tree.leaves (f (Tree.unflatten x (inputs |> Array.map Tensor.Of))) |> Array.map (fun t -> t.Node)
+        Trace.runThen Trace.values f x (fun tag inputs y ->
+            let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
             let order = Graph.topologicalOrder tag.Level outputs
             let operations = order |> Seq.filter (fun n -> match n.Kind with Apply _ -> true | _ -> false) |> Seq.toArray
             TracedProgram(inputs, outputs, operations))

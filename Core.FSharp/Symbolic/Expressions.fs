@@ -10,9 +10,7 @@ module internal SymbolicDerivatives =
     /// Terms of `derivatives f` at abstract scalar inputs (one per parameter).
     let terms (arity: int) (f: Tensor[] -> Tensor) (derivatives: (Tensor[] -> Tensor) -> Tensor[] -> Tensor[]) : Term[] =
         let table = TermTable()
-        Graph.withNewLevel (fun tag ->
-            let inputs = Array.init arity (fun _ -> Graph.abstractVariable tag [||])
-            let outputs = derivatives f (inputs |> Array.map Tensor.Of)
+        Trace.runThen Trace.shapes (derivatives f) (Array.init arity (fun _ -> Tensor.scalar 0.0)) (fun tag inputs outputs ->
             FromGraph.terms table tag.Level inputs (outputs |> Array.map (fun t -> t.Node)))
 
     let gradient (f: Tensor[] -> Tensor) (x: Tensor[]) = AD.grad f x
