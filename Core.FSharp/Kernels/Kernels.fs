@@ -84,7 +84,38 @@ module internal Kernels =
             NdArray.scalar output
         else
             let out = Array.zeroCreate (Shape.size shape)
-            op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
+            let inner = shape[shape.Length - 1]
+            if Shape.same a.Shape shape && Shape.same b.Shape shape then op.Invoke(span a, span b, Span<double> out)
+            elif inner < 16 || out.Length = 0 then op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
+            else
+                // Row by row, reading each argument in place: a row of an argument that is
+                // stretched along the last axis is one value, spread into a reused row buffer.
+                let stridesA, stridesB = broadcastStrides a.Shape shape, broadcastStrides b.Shape shape
+                let bufferA, bufferB = Array.zeroCreate inner, Array.zeroCreate inner
+                let dataA, dataB = a.Data, b.Data
+                let rank = shape.Length
+                let stretchedA, stretchedB = stridesA[rank - 1] = 0, stridesB[rank - 1] = 0
+                let index = Array.zeroCreate (rank - 1)
+                let mutable offsetA = 0
+                let mutable offsetB = 0
+                for row in 0 .. out.Length / inner - 1 do
+                    if stretchedA then Array.Fill(bufferA, dataA[offsetA])
+                    if stretchedB then Array.Fill(bufferB, dataB[offsetB])
+                    let rowA = if stretchedA then ReadOnlySpan<double> bufferA else ReadOnlySpan<double>(dataA, offsetA, inner)
+                    let rowB = if stretchedB then ReadOnlySpan<double> bufferB else ReadOnlySpan<double>(dataB, offsetB, inner)
+                    op.Invoke(rowA, rowB, Span<double>(out, row * inner, inner))
+                    let mutable d = rank - 2
+                    let mutable carry = true
+                    while carry && d >= 0 do
+                        index[d] <- index[d] + 1
+                        offsetA <- offsetA + stridesA[d]
+                        offsetB <- offsetB + stridesB[d]
+                        if index[d] = shape[d] then
+                            offsetA <- offsetA - stridesA[d] * shape[d]
+                            offsetB <- offsetB - stridesB[d] * shape[d]
+                            index[d] <- 0
+                            d <- d - 1
+                        else carry <- false
             NdArray(shape, out)
 
     /// A binary elementwise function of scalars with broadcasting.
