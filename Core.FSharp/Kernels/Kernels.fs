@@ -128,7 +128,8 @@ module internal Kernels =
     /// select(cond, a, b) with broadcasting: a where cond is non-zero, else b.
     let select (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =
         let c, a, b = broadcastTo shape cond, broadcastTo shape a, broadcastTo shape b
-        NdArray(shape, Array.init (Shape.size shape) (fun i -> if c.Data[i] <> 0.0 then a.Data[i] else b.Data[i]))
+        let c, a, b = c.Data, a.Data, b.Data
+        NdArray(shape, Array.init (Shape.size shape) (fun i -> if c[i] <> 0.0 then a[i] else b[i]))
 
     /// The kinds of reduction a primitive can ask for.
     type Reduction =
@@ -250,9 +251,12 @@ module internal Kernels =
         let inner = if rank = 0 then 1 else counts[rank - 1]
         let innerStride = if rank = 0 then 0 else strides[rank - 1]
         if out.Length > 0 then
+            let data = x.Data
             forEachRow counts strides (fun row offset ->
-                for k in 0 .. inner - 1 do
-                    out[row * inner + k] <- x.Data[offset0 + offset + k * innerStride])
+                if innerStride = 1 then Array.blit data (offset0 + offset) out (row * inner) inner
+                else
+                    for k in 0 .. inner - 1 do
+                        out[row * inner + k] <- data[offset0 + offset + k * innerStride])
         NdArray(Array.copy counts, out)
 
     /// The transpose of `slice`: places `g` into zeros of `shape` at the sliced positions.
@@ -265,9 +269,12 @@ module internal Kernels =
         let inner = if rank = 0 then 1 else g.Shape[rank - 1]
         let innerStride = if rank = 0 then 0 else strides[rank - 1]
         if g.Size > 0 then
+            let data = g.Data
             forEachRow g.Shape strides (fun row offset ->
-                for k in 0 .. inner - 1 do
-                    out[offset0 + offset + k * innerStride] <- g.Data[row * inner + k])
+                if innerStride = 1 then Array.blit data (row * inner) out (offset0 + offset) inner
+                else
+                    for k in 0 .. inner - 1 do
+                        out[offset0 + offset + k * innerStride] <- data[row * inner + k])
         NdArray(Array.copy shape, out)
 
     /// Takes entries along `axis` at the given indices (repeats allowed).
