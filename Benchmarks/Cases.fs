@@ -198,9 +198,44 @@ let hessian (s: Settings) =
             let name = sprintf "Hessian Σexp(x_i x_i+1), n = %d" n
             [ info name "compiled (after trace)" tCompiled "ms"
               info name "trace + compile (once)" tCompile "ms"
-              info name "eager" tEager "ms"
-              info name "compiled / n² " (tCompiled * 1e6 / float (n * n)) "ns" ])
+              info name "eager (batched sweeps)" tEager "ms"
+              info name "compiled / n² " (tCompiled * 1e6 / float (n * n)) "ns"
+              if n <= 300 then atMost name "T(eager) / T(compiled)" (tEager / tCompiled) "×" 2.0 ])
     rows
+
+/// vmap: Jacobians by batched sweeps vs one sweep per row, per-example gradients by
+/// vmap (grad f) vs a loop of grad.
+let batching (s: Settings) =
+    let n = if s.Quick then 30 else 300
+    let w = Tensor.randomNormal 7 [| n; n |] * (1.0 / sqrt (float n))
+    let x = Tensor.randomNormal 8 [| n |]
+    let layer (x: Tensor) = tanh (Tensor.matmul w x)
+    let perRow () =
+        let y, pullback = AD.vjp layer x
+        Tensor.stack 0 (Array.init y.Size (fun i -> pullback (Tensor.create y.Shape (Array.init y.Size (fun k -> if k = i then 1.0 else 0.0)))))
+    let batched () = AD.jacrev layer x
+    let jacobianAgreement = maxDifference ((perRow ()).ToArray()) ((batched ()).ToArray())
+    let reps = s.Repetitions 7
+    let tPerRow, tBatched, perRowVsBatched = pairedMs reps (fun () -> force (perRow ())) (fun () -> force (batched ()))
+    let jacobianName = sprintf "Jacobian of tanh(W x), W %d×%d, eager" n n
+    let examples, features = if s.Quick then 16, 50 else 256, 1_000
+    let xs = Tensor.randomNormal 9 [| examples; features |]
+    let labels = Tensor.create [| examples |] (Array.init examples (fun i -> if i % 3 = 0 then 1.0 else -1.0))
+    let weights = Tensor.randomNormal 10 [| features |] * 0.01
+    let exampleLoss (x: Tensor, y: Tensor) (wt: Tensor) = Tensor.softplus (-(y * Tensor.dot x wt))
+    let vmapped () = AD.vmap (fun (x: Tensor, y: Tensor) -> AD.grad (exampleLoss (x, y)) weights) (xs, labels)
+    let loop () = Tensor.stack 0 (Array.init examples (fun i -> AD.grad (exampleLoss (Tensor.index 0 i xs, Tensor.index 0 i labels)) weights))
+    let gradientAgreement = maxDifference ((vmapped ()).ToArray()) ((loop ()).ToArray())
+    let tLoop, tVmap, loopVsVmap = pairedMs reps (fun () -> force (loop ())) (fun () -> force (vmapped ()))
+    let gradientName = sprintf "per-example logistic gradients, %d × %d" examples features
+    [ info jacobianName "batched sweeps (jacrev)" tBatched "ms"
+      info jacobianName "one reverse sweep per row" tPerRow "ms"
+      info jacobianName "max |batched − per row|" jacobianAgreement ""
+      atLeast jacobianName "T(per row) / T(batched)" perRowVsBatched "×" 5.0
+      info gradientName "vmap (grad f)" tVmap "ms"
+      info gradientName "loop of grad" tLoop "ms"
+      info gradientName "max |vmap − loop|" gradientAgreement ""
+      atLeast gradientName "T(loop) / T(vmap)" loopVsVmap "×" 10.0 ]
 
 /// Finite differences vs reverse mode for gradients of n inputs, with an SVG of the growth.
 let finiteDifferences (s: Settings) =

@@ -18,6 +18,7 @@ let private cases =
       "scalar chain", chain
       "fusion", fusion
       "Hessian", hessian
+      "vmap", batching
       "finite differences", finiteDifferences ]
 
 /// Runs one case in this process and prints its table.

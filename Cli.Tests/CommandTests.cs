@@ -113,6 +113,23 @@ public class CommandTests
     }
 
     [Fact]
+    public void DiffKeepsTheAccurateFormsOfPrimitives()
+    {
+        // log1p stays log1p (not log(1 + x), which loses every digit for small x), and the
+        // primitives added by their declarations alone (atan, atan2, erf) differentiate here too.
+        var (code, output, _) = Fad("diff", "x * log1p(x)");
+        Assert.Equal(0, code);
+        Assert.Equal("∂f/∂x = log1p(x) + x / (1 + x)", output);
+        Assert.Equal((0, "∂f/∂x = 1 / (1 + x * x)", ""), Fad("diff", "atan(x)"));
+        var (erfCode, erfOutput, _) = Fad("diff", "erf(x)");
+        Assert.Equal(0, erfCode);
+        Assert.Contains("exp(-(x * x))", erfOutput);
+        var (gradCode, gradOutput, _) = Fad("grad", "atan2(y, x)", "--at", "x=1.3", "--at", "y=-0.4");
+        Assert.Equal(0, gradCode);
+        Assert.Equal(1.3 / (1.3 * 1.3 + 0.4 * 0.4), After("∂f/∂y = ", gradOutput), 9);
+    }
+
+    [Fact]
     public void DiffNeedsToKnowWhichVariable()
     {
         var (code, _, error) = Fad("diff", "x * y");

@@ -38,10 +38,14 @@ public class TensorFunctionTests
     }
 
     [Fact]
-    public void SigmoidIsWrittenInline()
+    public void SigmoidIsWrittenWithTheCoresFormula()
     {
+        // One scalar formula per primitive: the expression calls the same overflow-free sigmoid
+        // that eager kernels and compiled loops evaluate.
         var partial = Expressions.Partial(FuncConvert.FromFunc<Tensor[], Tensor>(xs => TensorModule.sigmoid(xs[0])), new[] { "x" }, "x");
-        Assert.Equal("x =>\n{\n    var t0 = 1 / (1 + Math.Exp(-x));\n    return t0 * (1 - t0);\n}", Expressions.Format(partial));
+        Assert.Equal("x =>\n{\n    var t0 = ScalarFunctions.Sigmoid(x);\n    return t0 * (1 - t0);\n}", Expressions.Format(partial));
+        var derivative = (Func<double, double>)partial.Compile();
+        Assert.Equal(ScalarFunctions.Sigmoid(0.3) * (1 - ScalarFunctions.Sigmoid(0.3)), derivative(0.3), 15);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ type Request =
 module Commands =
     /// What every help screen ends with: the expression language and the exit codes.
     let grammar = """EXPR uses + - * / ^, parentheses, numbers, pi, e, variables, vectors [1, 2, 3] and the functions
-exp log log1p expm1 sqrt sin cos tan tanh sinh cosh abs sigmoid softplus relu sum mean
+exp log log1p expm1 sqrt sin cos tan tanh atan atan2 erf sinh cosh abs sigmoid softplus relu sum mean
 max(a, b) min(a, b) pow(a, b) dot(a, b).
 VALUE is a number, an expression without variables, or a vector: --at w=[1,2,3],b=0.5
 Options take their value after a space or an '=' (--at=w=0.5); --at may be repeated and

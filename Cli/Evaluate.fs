@@ -6,29 +6,21 @@ open FunctionalAD
 
 /// Parsed expressions as functions on tensors, so every command runs on the core's AD.
 module Evaluate =
+    /// A function call: the core's elementwise primitives by their own names, and the
+    /// compositions the syntax adds (Syntax.compositions).
     let private call (name: string) (args: Tensor list) : Tensor =
         match name, args with
-        | "exp", [ x ] -> exp x
-        | "log", [ x ] -> log x
-        | "log1p", [ x ] -> Tensor.log1p x
-        | "expm1", [ x ] -> Tensor.expm1 x
-        | "sqrt", [ x ] -> sqrt x
-        | "sin", [ x ] -> sin x
-        | "cos", [ x ] -> cos x
-        | "tan", [ x ] -> tan x
-        | "tanh", [ x ] -> tanh x
         | "sinh", [ x ] -> (exp x - exp (-x)) / 2.0
         | "cosh", [ x ] -> (exp x + exp (-x)) / 2.0
-        | "abs", [ x ] -> abs x
-        | "sigmoid", [ x ] -> Tensor.sigmoid x
-        | "softplus", [ x ] -> Tensor.softplus x
-        | "relu", [ x ] -> Tensor.relu x
         | "sum", [ x ] -> Tensor.sum x
         | "mean", [ x ] -> Tensor.mean x
         | "max", [ x; y ] -> Tensor.maximum x y
         | "min", [ x; y ] -> Tensor.minimum x y
         | "dot", [ x; y ] -> Tensor.dot x y
-        | _ -> invalidArg "name" (sprintf "%s with %d arguments is not a function" name args.Length)
+        | _ ->
+            match Tensor.primitives.TryGetValue name with
+            | true, (arity, apply) when arity = args.Length -> apply (Array.ofList args)
+            | _ -> invalidArg "name" (sprintf "%s with %d arguments is not a function" name args.Length)
 
     /// The value of `e` with the variables bound in `env` (tensors, possibly differentiation
     /// variables). A constant exponent uses `powConst`, whose derivative needs no logarithm.

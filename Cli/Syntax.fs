@@ -2,6 +2,7 @@ namespace FunctionalAD.Cli
 
 open System
 open System.Globalization
+open FunctionalAD
 
 /// An expression as written: numbers, variables, + − × ÷ ^, function calls and vectors.
 type Syntax =
@@ -22,11 +23,15 @@ exception ParseError of message: string * column: int
 ///   power   = primary ["^" unary]          (right-associative: 2^-x, x^y^z)
 ///   primary = number | name | name "(" expr {"," expr} ")" | "(" expr ")" | "[" expr {"," expr} "]"
 module Syntax =
-    /// The functions the parser accepts, with their number of arguments.
+    /// The functions the syntax adds to the core's primitives, with their number of arguments.
+    let compositions = [ "sinh", 1; "cosh", 1; "sum", 1; "mean", 1; "max", 2; "min", 2; "pow", 2; "dot", 2 ]
+
+    /// The functions the parser accepts, with their number of arguments: every elementwise
+    /// primitive of the core by its own name, and the compositions.
     let functions =
-        dict [ "exp", 1; "log", 1; "log1p", 1; "expm1", 1; "sqrt", 1; "sin", 1; "cos", 1; "tan", 1; "tanh", 1
-               "sinh", 1; "cosh", 1; "abs", 1; "sigmoid", 1; "softplus", 1; "relu", 1; "sum", 1; "mean", 1
-               "max", 2; "min", 2; "pow", 2; "dot", 2 ]
+        Seq.append (Tensor.primitives |> Seq.map (fun p -> p.Key, fst p.Value)) compositions
+        |> Seq.sortBy fst
+        |> dict
 
     /// Named constants.
     let constants = dict [ "pi", Math.PI; "e", Math.E ]

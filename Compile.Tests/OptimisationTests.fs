@@ -39,6 +39,15 @@ let ``an elementwise chain runs as one fused loop`` () =
     assertSame (f vector) (Compile.compile f vector)
 
 [<Fact>]
+let ``primitives declared with a formula fuse into the elementwise loop`` () =
+    // erf, atan and atan2 reach fused loops through their declarations alone.
+    let f (x: Tensor) = Tensor.erf (atan x * 2.0) + atan2 x (1.0 + x * x)
+    let summary = Compile.summarize f vector
+    Assert.Equal(1, summary.FusedLoops)
+    Assert.Equal(1, summary.Steps)
+    assertSame (f vector) (Compile.compile f vector)
+
+[<Fact>]
 let ``buffers are reused once their values are dead`` () =
     let f (x: Tensor) =
         let m = Tensor.reshape [| 10; 5 |] x

@@ -56,7 +56,7 @@ let ``rules compute no cotangent for a constant argument`` () =
 
 /// An operation record for tests of the engine's bookkeeping (no derivative rules needed).
 let private testOp name (eval: NdArray[] -> NdArray) : Op =
-    { Name = name; Params = ""; Eval = eval; Jvp = (fun _ _ _ -> ValueNone); Vjp = (fun args _ _ -> Array.create args.Length ValueNone) }
+    { Name = name; Params = Param.empty; Eval = eval; Jvp = (fun _ _ _ -> ValueNone); Vjp = (fun args _ _ -> Array.create args.Length ValueNone); Capabilities = Param.none }
 
 [<Fact>]
 let ``a value whose shape differs from the shape rule is an error naming the operation`` () =

@@ -43,6 +43,8 @@ let unaryCases : obj[] seq =
       "cos", cos, anywhere
       "tan", tan, anywhere
       "tanh", tanh, anywhere
+      "atan", atan, anywhere
+      "erf", Tensor.erf, anywhere
       "sigmoid", Tensor.sigmoid, anywhere
       "softplus", Tensor.softplus, anywhere
       "relu", Tensor.relu, awayFromZero
@@ -64,6 +66,7 @@ let binaryCases : obj[] seq =
       "mul", (fun a b -> a * b), anywhere
       "div", (fun a b -> a / b), positive
       "pow", Tensor.pow, positive
+      "atan2", Tensor.atan2, positive
       "maximum", Tensor.maximum, anywhere
       "minimum", Tensor.minimum, anywhere
       "where", (fun a b -> Tensor.where (Tensor.greater a b) (a * b) (a - b)), anywhere ]

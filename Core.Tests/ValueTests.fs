@@ -132,3 +132,40 @@ let ``a scalar keeps its element inline and behaves as a one-element array`` () 
         scalar.Donate()
         Assert.Throws<System.InvalidOperationException>(fun () -> scalar.Scalar |> ignore) |> ignore
         Assert.Contains("donated", scalar.ToString())
+
+[<Fact>]
+let ``permutes move every element where the index arithmetic says, with unit and merged axes`` () =
+    let shapes = [ [| 3; 1; 4; 2 |]; [| 2; 3; 4 |]; [| 37; 41 |]; [| 1; 5; 1 |]; [| 2; 1; 3; 1; 2 |] ]
+    for shape in shapes do
+        let x = NdArray.create shape (Array.init (Array.fold (*) 1 shape) float)
+        let strides = Shape.strides shape
+        let permutations =
+            let rec all (items: int list) =
+                match items with
+                | [] -> [ [] ]
+                | _ -> items |> List.collect (fun i -> all (List.filter ((<>) i) items) |> List.map (fun rest -> i :: rest))
+            all [ 0 .. shape.Length - 1 ] |> List.map Array.ofList
+        for perm in permutations do
+            let result = Kernels.permute perm x
+            let outShape = perm |> Array.map (fun p -> shape[p])
+            Assert.Equal<int[]>(outShape, result.Shape)
+            let outStrides = Shape.strides outShape
+            for k in 0 .. result.Size - 1 do
+                // Output index (i₀, i₁, …) reads input element Σ iₐ · stride(perm[a]).
+                let source = Array.init outShape.Length (fun a -> (k / outStrides[a]) % outShape[a] * strides[perm[a]]) |> Array.sum
+                Assert.Equal(float source, result.Data[k])
+
+[<Fact>]
+let ``broadcasting binary kernels read arguments in place, row by row, with the same results`` () =
+    let subtract = SpanBinary(fun a b d -> System.Numerics.Tensors.TensorPrimitives.Subtract(a, b, d))
+    let cases =
+        [ [| 5; 17 |], [| 17 |]; [| 17 |], [| 5; 17 |]; [| 5; 1 |], [| 5; 20 |]; [| 3; 1; 20 |], [| 4; 1 |]
+          [| 2; 3; 1 |], [| 1; 16 |]; [| 1; 16 |], [| 3; 1 |]; [| 6; 18 |], [| 6; 18 |] ]
+    for shapeA, shapeB in cases do
+        let fill (shape: int[]) seed = NdArray.create shape (Array.init (Array.fold (*) 1 shape) (fun i -> float (i * 7 + seed) % 11.0 - 5.0))
+        let a, b = fill shapeA 1, fill shapeB 3
+        let shape = Shape.broadcast "test" shapeA shapeB
+        let expected = Kernels.binaryScalar (fun x y -> x - y) shape a b
+        let actual = Kernels.binary subtract shape a b
+        Assert.Equal<int[]>(expected.Shape, actual.Shape)
+        Assert.Equal<float[]>(expected.ToArray(), actual.ToArray())

@@ -103,6 +103,16 @@ public static class TensorExtensions
     /// <returns>The elementwise tanh.</returns>
     public static Tensor Tanh(this Tensor x) => TensorModule.tanh(x);
 
+    /// <summary>Arctangent.</summary>
+    /// <param name="x">The tensor.</param>
+    /// <returns>The elementwise arctangent.</returns>
+    public static Tensor Atan(this Tensor x) => TensorModule.atan(x);
+
+    /// <summary>The error function erf x = 2/√π ∫₀ˣ e^−t² dt.</summary>
+    /// <param name="x">The tensor.</param>
+    /// <returns>The elementwise error function.</returns>
+    public static Tensor Erf(this Tensor x) => TensorModule.erf(x);
+
     /// <summary>The logistic function 1 / (1 + e⁻ˣ).</summary>
     /// <param name="x">The tensor.</param>
     /// <returns>The elementwise sigmoid.</returns>

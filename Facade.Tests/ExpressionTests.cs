@@ -106,8 +106,8 @@ public class ExpressionTests
     [Fact]
     public void Unsupported_constructs_and_null_fail_with_clear_exceptions()
     {
-        var error = Assert.Throws<NotSupportedException>(() => AD.Grad((Expression<Func<double, double>>)(x => Math.Atan(x))));
-        Assert.Contains("Atan", error.Message);
+        var error = Assert.Throws<NotSupportedException>(() => AD.Grad((Expression<Func<double, double>>)(x => Math.Asin(x))));
+        Assert.Contains("Asin", error.Message);
         Assert.Throws<ArgumentNullException>(() => AD.Derivative((Expression<Func<double, double>>)null!));
         Assert.Throws<ArgumentNullException>(() => AD.GradExpression((Expression<Func<double, double, double>>)null!));
     }

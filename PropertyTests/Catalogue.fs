@@ -80,6 +80,8 @@ let private entries: Entry list =
       unaryEntry "cos" anywhere cos
       unaryEntry "tan" small tan
       unaryEntry "tanh" anywhere tanh
+      unaryEntry "atan" anywhere atan
+      unaryEntry "erf" anywhere Tensor.erf
       unaryEntry "sigmoid" anywhere Tensor.sigmoid
       unaryEntry "softplus" anywhere Tensor.softplus
       unaryEntry "relu" anywhere Tensor.relu
@@ -96,6 +98,7 @@ let private entries: Entry list =
       binaryEntry "mul" anywhere anywhere (*)
       binaryEntry "div" anywhere anywhere (/)
       binaryEntry "pow" positive anywhere Tensor.pow
+      binaryEntry "atan2" anywhere positive Tensor.atan2
       binaryEntry "maximum" anywhere anywhere Tensor.maximum
       binaryEntry "minimum" anywhere anywhere Tensor.minimum
       binaryEntry "where (a > b, a * b, a - b)" anywhere anywhere (fun a b -> Tensor.where (Tensor.greater a b) (a * b) (a - b))

@@ -136,6 +136,8 @@ let private steps: Map<string, Step> =
         "sin", unary sin
         "cos", unary cos
         "tanh", unary tanh
+        "atan", unary atan
+        "erf", unary Tensor.erf
         "tan(tanh x)", unary (fun x -> tan (tanh x))
         "sigmoid", unary Tensor.sigmoid
         "softplus", unary Tensor.softplus
@@ -151,6 +153,7 @@ let private steps: Map<string, Step> =
         "sub", binary (-)
         "mul", binary (*)
         "a / (b*b + 0.5)", binary (fun a b -> a / (b * b + 0.5))
+        "atan2(a, b*b + 0.5)", binary (fun a b -> Tensor.atan2 a (b * b + 0.5))
         "(softplus a + 0.5) ** tanh b", binary (fun a b -> (Tensor.softplus a + 0.5) ** tanh b)
         "maximum", { binary Tensor.maximum with Margin = fun _ a -> gap a[0] (fitTo a[0].Shape a[1]) }
         "minimum", { binary Tensor.minimum with Margin = fun _ a -> gap a[0] (fitTo a[0].Shape a[1]) }

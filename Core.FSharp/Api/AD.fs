@@ -18,11 +18,7 @@ module AD =
     let private release (t: Tensor) = Tensor.Of(Graph.release t.Node)
 
     /// Runs `f` on fresh variables standing for the leaves of `x`, one nesting level deeper.
-    let private trace (f: 'T -> 'Y) (x: 'T) =
-        Graph.withNewLevel (fun tag ->
-            let variables = Tree.leaves x |> Array.map (fun leaf -> Graph.variable tag leaf.Node)
-            let y = f (Tree.unflatten x (variables |> Array.map Tensor.Of))
-            tag, variables, y)
+    let private trace (f: 'T -> 'Y) (x: 'T) = Trace.run Trace.values f x
 
     let private checkSameShapes operation (expected: Tensor[]) (given: Tensor[]) (argument: string) =
         if expected.Length <> given.Length then
@@ -113,71 +109,184 @@ module AD =
         if n < 0 then raise (ArgumentOutOfRangeException("n", "nthDerivative: the order must be at least 0"))
         Seq.fold (fun g _ -> derivative g) f (seq { 1 .. n })
 
-    let private basis (shape: int[]) (i: int) =
-        let data = Array.zeroCreate (Shape.size shape)
-        data[i] <- 1.0
-        Tensor.create shape data
+    /// `x` with axis `source` moved to position `target`.
+    let private moveAxis (source: int) (target: int) (x: Tensor) =
+        if source = target then x
+        else
+            let others = [| 0 .. x.Shape.Length - 1 |] |> Array.filter ((<>) source)
+            Tensor.permute (Array.insertAt target source others) x
 
-    /// Jacobian by forward mode: one forward sweep of a single recorded graph per input element.
-    /// Each output leaf gets a Jacobian of shape (output shape @ input shape).
-    let jacfwd (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+    /// An axis of a tensor of rank `rank`, negative ones counted from the end.
+    let private normaliseAxis (argument: string) (index: int) (axis: int) (rank: int) (shape: int[]) =
+        let a = if axis < 0 then axis + rank else axis
+        if a < 0 || a >= rank then
+            raise (ArgumentOutOfRangeException(argument, sprintf "vmap: %s[%d] = %d is out of range for a tensor of shape %s (rank %d)" argument index axis (Shape.format shape) rank))
+        a
+
+    /// The axis for leaf i of `count`: one entry applies to every leaf.
+    let private axisOf (axes: int option[]) (argument: string) (count: int) (i: int) =
+        if axes.Length = 1 then axes[0]
+        elif axes.Length = count then axes[i]
+        else raise (ArgumentException(sprintf "vmap: %s has %d entries for %d tensors (give one entry, or one per tensor)" argument axes.Length count, argument))
+
+    /// `f` mapped over the examples of a batch: `inAxes` says for each input leaf which axis
+    /// holds the examples (None: the leaf is the same for every example), `outAxes` where each
+    /// output leaf gets the batch axis (a single entry applies to every leaf). Like `jax.vmap`,
+    /// the function is traced once on one example and rewritten into one program on the whole
+    /// batch by each primitive's batching rule, so `vmap (grad f)` gives per-example gradients in
+    /// a few large operations. A function that reads values (branches on them) cannot be traced:
+    /// it is then applied to one example at a time, with the same result.
+    let vmapWith (inAxes: int option[]) (outAxes: int option[]) (f: 'T -> 'Y) : 'T -> 'Y =
+        fun (xs: 'T) ->
+            let leaves = Tree.leaves xs
+            let fronted =
+                leaves |> Array.mapi (fun i leaf ->
+                    axisOf inAxes "inAxes" leaves.Length i
+                    |> Option.map (fun axis -> moveAxis (normaliseAxis "inAxes" i axis leaf.Shape.Length leaf.Shape) 0 leaf))
+            let sizes = fronted |> Array.choose (Option.map (fun t -> t.Shape[0])) |> Array.distinct
+            if sizes.Length = 0 then
+                raise (ArgumentException("vmap: no input is mapped (every entry of inAxes is None); map at least one", "inAxes"))
+            if sizes.Length > 1 then
+                let described = Array.map2 (fun (leaf: Tensor) axis -> sprintf "%s along %s" (Shape.format leaf.Shape) (match axis with Some a -> string a | None -> "none")) leaves (Array.init leaves.Length (axisOf inAxes "inAxes" leaves.Length))
+                raise (ArgumentException(sprintf "vmap: the mapped inputs have different batch sizes %s (inputs %s)" (String.Join(", ", sizes)) (String.Join("; ", described)), "xs"))
+            let size = sizes[0]
+            let traced () =
+                // One example of each mapped input, as an abstract variable of its shape.
+                let example tag i _ = fronted[i] |> Option.map (fun (b: Tensor) -> Graph.abstractVariable tag b.Shape[1..])
+                Trace.runThen example f xs (fun tag inputs y ->
+                    let outputs = Tree.leaves y
+                    let batched = Batching.run tag.Level inputs (fronted |> Array.choose (Option.map (fun t -> t.Node))) size (outputs |> Array.map (fun t -> t.Node))
+                    y, outputs, batched |> Array.map (fun struct (n, b) -> struct (Tensor.Of n, b)))
+            let oneAtATime () =
+                if size = 0 then
+                    raise (InvalidOperationException "vmap: the function reads values, so it is applied one example at a time, which cannot give the shapes of an empty batch")
+                let exampleOf b = Tree.unflatten xs (Array.init leaves.Length (fun i -> match fronted[i] with Some batch -> Tensor.index 0 b batch | None -> leaves[i]))
+                let results = Array.init size (fun b -> f (exampleOf b))
+                let y = results[0]
+                let perLeaf = results |> Array.map Tree.leaves
+                let outputs = Tree.leaves y
+                y, outputs, outputs |> Array.mapi (fun k _ -> struct (Tensor.stack 0 (perLeaf |> Array.map (fun l -> l[k])), true))
+            let y, outputs, batched = try traced () with :? ValueNotKnownException -> oneAtATime ()
+            batched
+            |> Array.mapi (fun k (struct (result, isBatched)) ->
+                let result = release result
+                match axisOf outAxes "outAxes" outputs.Length k, isBatched with
+                | None, false -> result
+                | None, true ->
+                    raise (ArgumentException(sprintf "vmap: output %d (shape %s per example) depends on the mapped inputs, so outAxes[%d] cannot be None" k (Shape.format outputs[k].Shape) k, "outAxes"))
+                | Some axis, _ ->
+                    let stacked = if isBatched then result else Tensor.broadcastTo (Array.append [| size |] result.Shape) result
+                    moveAxis 0 (normaliseAxis "outAxes" k axis stacked.Shape.Length stacked.Shape) stacked)
+            |> Tree.unflatten y
+
+    /// `f` mapped over axis 0 of every input leaf, the batch on axis 0 of every output leaf
+    /// (`jax.vmap` with its defaults).
+    let vmap (f: 'T -> 'Y) : 'T -> 'Y = vmapWith [| Some 0 |] [| Some 0 |] f
+
+    /// Basis vectors `start` … `start + count − 1` of a tensor of `shape`, stacked along a new
+    /// leading axis.
+    let private basisChunk (shape: int[]) (start: int) (count: int) =
+        let n = Shape.size shape
+        let data = Array.zeroCreate (count * n)
+        for i in 0 .. count - 1 do data[i * n + start + i] <- 1.0
+        Tensor.create (Array.append [| count |] shape) data
+
+    /// The default number of basis vectors pushed through one sweep: all of them, unless a chunk
+    /// of results would exceed about 2²² elements (32 MB).
+    let private defaultChunk (vectors: int) (resultSize: int) = max 1 (min vectors (4_194_304 / max 1 resultSize))
+
+    /// The chunks (start, count) covering `n` basis vectors.
+    let private chunks (n: int) (chunkSize: int) = [| for start in 0 .. chunkSize .. n - 1 -> start, min chunkSize (n - start) |]
+
+    let private checkChunk (chunkSize: int) =
+        if chunkSize < 1 then raise (ArgumentOutOfRangeException("chunkSize", chunkSize, "jacobian: the chunk size must be at least 1"))
+
+    /// Columns `start` … of the Jacobian from one batched forward sweep: each output leaf gets
+    /// shape (output shape @ count).
+    let private forwardBlock (pushforward: Tensor -> 'Y) (x: Tensor) (start: int) (count: int) : Tensor[] =
+        Tree.leaves (vmapWith [| Some 0 |] [| Some -1 |] pushforward (basisChunk x.Shape start count))
+
+    /// Rows `start` … of the Jacobian of output leaf k from one batched reverse sweep: shape
+    /// (count @ input shape).
+    let private reverseBlock (pullback: 'Y -> Tensor) (y: 'Y) (k: int) (start: int) (count: int) : Tensor =
+        let outputs = Tree.leaves y
+        let seeds = outputs |> Array.mapi (fun j o -> if j = k then basisChunk o.Shape start count else Tensor.zeros o.Shape)
+        let axes = Array.init outputs.Length (fun j -> if j = k then Some 0 else None)
+        vmapWith axes [| Some 0 |] (fun u -> pullback (Tree.unflatten y u)) seeds
+
+    /// Jacobian by forward mode in chunks of basis vectors whose size `chunkFor` picks from the
+    /// number of output elements.
+    let private jacfwdBy (chunkFor: int -> int) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
         let y, pushforward = linearize f x
-        let columns = Array.init x.Size (fun i -> Tree.leaves (pushforward (basis x.Shape i)))
+        let chunkSize = chunkFor (Tree.leaves y |> Array.sumBy (fun t -> t.Size))
+        let blocks = chunks x.Size chunkSize |> Array.map (fun (start, count) -> forwardBlock pushforward x start count)
         Tree.leaves y
         |> Array.mapi (fun k out ->
-            // An empty input has no columns to stack: its Jacobian is empty.
-            if columns.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
-            else
-                let stacked = Tensor.stack -1 (columns |> Array.map (fun c -> Tensor.reshape [| out.Size |] c[k]))
-                Tensor.reshape (Array.append out.Shape x.Shape) stacked)
+            // An empty input has no columns: its Jacobian is empty.
+            if blocks.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
+            else Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.concat out.Shape.Length (blocks |> Array.map (fun b -> b[k]))))
         |> Tree.unflatten y
 
-    /// Jacobian by reverse mode: one reverse sweep of a single recorded graph per output element.
-    let jacrev (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+    /// Jacobian by reverse mode in chunks of basis vectors whose size `chunkFor` picks from the
+    /// size of the largest output leaf.
+    let private jacrevBy (chunkFor: int -> int) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
         let y, pullback = vjp f x
-        let outputs = Tree.leaves y
-        outputs
+        let chunkSize = chunkFor (Tree.leaves y |> Array.fold (fun m t -> max m t.Size) 1)
+        Tree.leaves y
         |> Array.mapi (fun k out ->
-            let rows =
-                Array.init out.Size (fun i ->
-                    let seeds = outputs |> Array.mapi (fun j o -> if j = k then basis o.Shape i else Tensor.zeros o.Shape)
-                    Tensor.reshape [| x.Size |] (pullback (Tree.unflatten y seeds)))
-            // An empty output has no rows to stack: its Jacobian is empty.
+            let rows = chunks out.Size chunkSize |> Array.map (fun (start, count) -> reverseBlock pullback y k start count)
+            // An empty output has no rows: its Jacobian is empty.
             if rows.Length = 0 then Tensor.zeros (Array.append out.Shape x.Shape)
-            else Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.stack 0 rows))
+            else Tensor.reshape (Array.append out.Shape x.Shape) (Tensor.concat 0 rows))
         |> Tree.unflatten y
+
+    /// Jacobian by forward mode: the basis vectors are pushed through one recorded graph in
+    /// batched sweeps (vmap), as many at a time as keep a chunk of results near 32 MB. Each output
+    /// leaf gets a Jacobian of shape (output shape @ input shape).
+    let jacfwd (f: Tensor -> 'Y) (x: Tensor) : 'Y = jacfwdBy (defaultChunk x.Size) f x
+
+    /// Jacobian by reverse mode: basis cotangents are pulled back through one recorded graph in
+    /// batched sweeps (vmap), chunked as for `jacfwd`.
+    let jacrev (f: Tensor -> 'Y) (x: Tensor) : 'Y = jacrevBy (fun outputs -> defaultChunk outputs x.Size) f x
+
+    /// Jacobian by forward mode with at most `chunkSize` basis vectors per batched sweep of one
+    /// recorded graph (bounds memory: a chunk costs `chunkSize` times one sweep).
+    let jacfwdChunked (chunkSize: int) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+        checkChunk chunkSize
+        jacfwdBy (fun _ -> chunkSize) f x
+
+    /// Jacobian by reverse mode with at most `chunkSize` basis vectors per batched sweep.
+    let jacrevChunked (chunkSize: int) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
+        checkChunk chunkSize
+        jacrevBy (fun _ -> chunkSize) f x
 
     /// The Jacobian of a tensor-valued function in blocks, computed lazily: each element of the
     /// sequence is (first index, block). With reverse mode a block holds `chunkSize` rows (output
     /// elements, shape chunk @ input shape); with forward mode `chunkSize` columns (input
-    /// elements, shape output shape @ chunk). Only one block is alive at a time, so a Jacobian too
-    /// large for memory can be streamed to disk or reduced on the fly.
+    /// elements, shape output shape @ chunk). Each block is one batched sweep, and only one block
+    /// is alive at a time, so a Jacobian too large for memory can be streamed to disk or reduced
+    /// on the fly.
     let jacobianChunks (mode: JacobianMode) (chunkSize: int) (f: Tensor -> Tensor) (x: Tensor) : seq<int * Tensor> =
-        if chunkSize < 1 then raise (ArgumentOutOfRangeException("chunkSize", chunkSize, "jacobian: the chunk size must be at least 1"))
-        let blocks count (make: int -> Tensor) =
-            seq { for start in 0 .. chunkSize .. count - 1 -> start, Tensor.stack 0 (Array.init (min chunkSize (count - start)) (fun i -> make (start + i))) }
+        checkChunk chunkSize
         let forwardMode () =
-            let y, pushforward = linearize f x
-            blocks x.Size (fun i -> Tensor.reshape [| y.Size |] (pushforward (basis x.Shape i)))
-            |> Seq.map (fun (start, block) -> start, Tensor.reshape (Array.append y.Shape [| block.Shape[0] |]) (Tensor.transpose block))
+            let _, pushforward = linearize f x
+            chunks x.Size chunkSize |> Seq.map (fun (start, count) -> start, (forwardBlock pushforward x start count)[0])
         let reverseMode () =
             let y, pullback = vjp f x
-            blocks y.Size (fun i -> pullback (basis y.Shape i))
+            chunks y.Size chunkSize |> Seq.map (fun (start, count) -> start, reverseBlock pullback y 0 start count)
         match mode with
         | Forward -> forwardMode ()
         | Reverse -> reverseMode ()
         | Auto -> if x.Size < (f x).Size then forwardMode () else reverseMode ()
 
     /// The Jacobian (output shape @ input shape). `Auto` uses forward mode when there are fewer
-    /// inputs than outputs, reverse mode otherwise. Sweeps run one basis vector at a time, so
-    /// memory stays that of one sweep plus the result, however large the Jacobian.
+    /// inputs than outputs, reverse mode otherwise. Basis vectors go through one recorded graph
+    /// in batched sweeps (see `jacfwd`; `jacfwdChunked`/`jacrevChunked` bound the chunk).
     let jacobianWith (mode: JacobianMode) (f: Tensor -> 'Y) (x: Tensor) : 'Y =
         match mode with
         | Forward -> jacfwd f x
         | Reverse -> jacrev f x
         | Auto ->
-            // The output size is known only after one evaluation; `vjp` records the graph once
-            // and `jacrev` would record it again, so pick by evaluating on constants first.
             let outputs = Tree.leaves (f x) |> Array.sumBy (fun t -> t.Size)
             if x.Size < outputs then jacfwd f x else jacrev f x
 
@@ -185,8 +294,12 @@ module AD =
     let jacobian (f: Tensor -> 'Y) (x: Tensor) : 'Y = jacobianWith Auto f x
 
     /// The Hessian of a scalar function (input shape @ input shape), forward-over-reverse: the
-    /// gradient's graph is recorded once and pushed forward along each basis vector.
+    /// gradient's graph is recorded once and pushed forward along the basis vectors in batched
+    /// sweeps (vmap).
     let hessian (f: Tensor -> Tensor) (x: Tensor) : Tensor = jacfwd (grad f) x
+
+    /// The Hessian with at most `chunkSize` basis vectors per batched sweep.
+    let hessianChunked (chunkSize: int) (f: Tensor -> Tensor) (x: Tensor) : Tensor = jacfwdChunked chunkSize (grad f) x
 
     /// Hessian-vector product H·v, forward-over-reverse (one gradient graph, one forward sweep).
     let hvp (f: 'T -> Tensor) (x: 'T) (v: 'T) : 'T = snd (jvp (grad f) x v)

@@ -89,6 +89,11 @@ type Tensor internal (node: Node) =
     static member Tanh(a: Tensor) = Tensor(Elementwise.tanh a.Node)
     /// Elementwise absolute value (F#'s `abs`); abs'(0) = 0.
     static member Abs(a: Tensor) = Tensor(Elementwise.abs a.Node)
+    /// Elementwise arctangent (F#'s `atan`).
+    static member Atan(a: Tensor) = Tensor(Elementwise.atan a.Node)
+    /// Elementwise atan2(y, x), the angle of the point (x, y) in (−π, π] (F#'s `atan2`), with
+    /// broadcasting.
+    static member Atan2(y: Tensor, x: Tensor) = Tensor(Elementwise.atan2 y.Node x.Node)
 
     /// Mask (1/0) of a < b, for C#'s `<`.
     static member op_LessThan(a: Tensor, b: Tensor) = Tensor(Elementwise.less a.Node b.Node)

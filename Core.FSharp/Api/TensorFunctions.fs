@@ -1,6 +1,7 @@
 namespace FunctionalAD
 
 open System
+open System.Collections.Generic
 open MathNet.Numerics.LinearAlgebra
 open FunctionalAD.Primitives
 
@@ -108,6 +109,21 @@ module Tensor =
     let tan x = unary Elementwise.tan x
     /// Hyperbolic tangent.
     let tanh x = unary Elementwise.tanh x
+    /// The elementwise primitives that take tensors alone, by name (`exp`, `log1p`, `atan2` …),
+    /// with their number of arguments: the list their declarations register, for parsers of
+    /// formulas such as `fad`.
+    let primitives : Collections.Generic.IReadOnlyDictionary<string, int * (Tensor[] -> Tensor)> =
+        Elementwise.registered ()
+        |> Seq.map (fun p -> KeyValuePair(p.Name, (p.Arity, fun (args: Tensor[]) -> wrap (p.Apply(args |> Array.map node)))))
+        |> Collections.Generic.Dictionary
+        :> Collections.Generic.IReadOnlyDictionary<_, _>
+
+    /// Arctangent.
+    let atan x = unary Elementwise.atan x
+    /// atan2(y, x): the angle of the point (x, y), in (−π, π], with broadcasting.
+    let atan2 y x = binary Elementwise.atan2 y x
+    /// The error function erf x = 2/√π ∫₀ˣ e^−t² dt.
+    let erf x = unary Elementwise.erf x
     /// The logistic function.
     let sigmoid x = unary Elementwise.sigmoid x
     /// log(1 + eˣ).

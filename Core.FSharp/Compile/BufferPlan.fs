@@ -48,18 +48,6 @@ module internal BufferPlan =
         flush ()
         units.ToArray()
 
-    /// The axes (by flag) that a `sum` or `sumTo` instruction reduces.
-    let private reducedAxes (program: Program) (k: int) (op: Op) =
-        let source = program.Instructions[program.Instructions[k].Args[0]].Shape
-        match op.Name with
-        | "sum" ->
-            let axes = DestinationKernels.parameterList op.Params "axes"
-            Array.init source.Length (fun a -> Array.contains a axes)
-        | _ ->
-            let target = program.Instructions[k].Shape
-            let lead = source.Length - target.Length
-            Array.init source.Length (fun a -> a < lead || (target[a - lead] = 1 && source[a] <> 1))
-
     /// The code of one fused loop: for each element i, the members' formulas in order; members
     /// read by other steps or returned are stored into their buffers. When every member has a
     /// vector form, a Vector<double> loop does the elements in lanes and the scalar loop the rest.
@@ -90,13 +78,13 @@ module internal BufferPlan =
             let outside (r: int) : Expression = if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i) else scalarOf r
             let formulaOf k =
                 match program.Instructions[k].Kind with
-                | Primitive op -> (ScalarCode.tryFormula op.Name op.Params).Value
+                | Primitive op -> (ScalarCode.tryFormula op).Value
                 | _ -> invalidOp "a fused loop holds elementwise primitives only"
             let save k (v: ParameterExpression) =
                 if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
             loop (Expression.LessThan(i, Expression.Constant size)) (Fusion.statements typeof<double> program members formulaOf program.Storage outside save) (Expression.PostIncrementAssign i)
         let vectorFormulas =
-            members |> Array.map (fun k -> match program.Instructions[k].Kind with Primitive op -> ScalarCode.tryVectorFormula op.Name | _ -> None)
+            members |> Array.map (fun k -> match program.Instructions[k].Kind with Primitive op -> ScalarCode.tryVectorFormula op | _ -> None)
         let width = Vector<double>.Count
         let vectorLoop =
             if Vector.IsHardwareAccelerated && size >= 2 * width && vectorFormulas |> Array.forall Option.isSome then
@@ -132,26 +120,12 @@ module internal BufferPlan =
             let target = instruction.Shape
             let strides = DestinationKernels.broadcastStrides argShapes[0] target
             "broadcast", fun b -> DestinationKernels.broadcastInto target strides b[args[0]] b[k]
-        | Primitive op when op.Name = "sum" || op.Name = "sumTo" ->
-            match DestinationKernels.geometry argShapes[0] (reducedAxes program k op) with
-            | Some(outer, n, inner) -> op.Name, fun b -> DestinationKernels.sumInto outer n inner b[args[0]] b[k]
-            | None -> eager op
-        | Primitive op when op.Name = "matmul" && argShapes[0].Length = 2 && argShapes[1].Length = 2 ->
-            let transA, transB = op.Params.StartsWith("Aᵀ", StringComparison.Ordinal), op.Params.EndsWith("Bᵀ", StringComparison.Ordinal)
-            let a, bShape = argShapes[0], argShapes[1]
-            if int64 (Shape.size instruction.Shape) * int64 (if transA then a[0] else a[1]) <= int64 DestinationKernels.smallProduct then
-                "matmul (loops)", fun b -> DestinationKernels.smallMatmulInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
-            else
-                // C = A·B + 0·C: with beta = 0 the provider does not read C (BLAS semantics, and
-                // the managed provider's), so the buffer's old contents cannot leak in.
-                "matmul", fun b -> LinAlgKernels.gemmInto transA transB b[args[0]] a[0] a[1] b[args[1]] bShape[0] bShape[1] b[k]
-        | Primitive op when op.Name = "slice" ->
-            let starts, steps = DestinationKernels.parameterList op.Params "start", DestinationKernels.parameterList op.Params "step"
-            op.Name, fun b -> DestinationKernels.windowCopy false argShapes[0] starts instruction.Shape steps b[args[0]] b[k]
-        | Primitive op when op.Name = "unslice" ->
-            let starts, steps = DestinationKernels.parameterList op.Params "start", DestinationKernels.parameterList op.Params "step"
-            op.Name, fun b -> DestinationKernels.windowCopy true instruction.Shape starts argShapes[0] steps b[k] b[args[0]]
-        | Primitive op -> eager op
+        | Primitive op ->
+            // The primitive's own kernel into a buffer where it has one for these shapes.
+            let into = match op.Capabilities.Into with ValueSome make -> make argShapes instruction.Shape | ValueNone -> ValueNone
+            match into with
+            | ValueSome kernel -> op.Name, fun b -> kernel.Invoke(Array.map (fun a -> b[a]) args, b[k])
+            | ValueNone -> eager op
         | _ -> invalidOp "inputs, constants and aliases have no step"
 
     /// The plan for a program.
@@ -160,7 +134,7 @@ module internal BufferPlan =
         let count = instructions.Length
         let elementwise k =
             match instructions[k].Kind with
-            | Primitive op -> ScalarCode.isElementwise op.Name op.Params
+            | Primitive op -> ScalarCode.isElementwise op
             | _ -> false
         let units = schedule program elementwise
         let isLoop (members: int[]) = members.Length > 1 || elementwise members[0]

@@ -15,12 +15,11 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
 
     /// Traces `f` with abstract inputs of the leaves' shapes and compiles the result.
     let build (x: 'T) (shapes: int[][]) =
-        Graph.withNewLevel (fun tag ->
-            let inputs = shapes |> Array.map (Graph.abstractVariable tag)
-            let y =
-                try f (Tree.unflatten x (inputs |> Array.map Tensor.Of))
-                with :? InvalidOperationException as e when e.Message.Contains "is not known while a function is being compiled" ->
-                    raise (InvalidOperationException(sprintf "compile: while tracing the function with inputs of shapes %s: %s" (shapes |> Array.map Shape.format |> String.concat ", ") e.Message, e))
+        let traced (input: 'T) =
+            try f input
+            with :? ValueNotKnownException as e ->
+                raise (InvalidOperationException(sprintf "compile: while tracing the function with inputs of shapes %s: %s" (shapes |> Array.map Shape.format |> String.concat ", ") e.Message, e))
+        Trace.runThen Trace.shapes traced x (fun tag inputs y ->
             let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
             let program = Lowering.lower tag.Level inputs outputs
             let plan = match ScalarPlan.tryBuild program with Some p -> p | None -> BufferPlan.build program

@@ -10,17 +10,6 @@ open FunctionalAD.Primitives
 /// 0·x, mulNoNan by a constant that makes it a plain product, no-op broadcasts and reshapes), and what the
 /// outputs do not need is dropped.
 module internal Lowering =
-    /// Primitives whose name and parameters say everything about them, so two applications to
-    /// the same arguments are the same value. (`gather`, `scatterAdd`, `clamp` and user-defined
-    /// functions print abbreviated parameters and are shared only when they are the same node.)
-    let private fullyDescribed =
-        HashSet<string>(
-            [ "add"; "sub"; "mul"; "div"; "mulNoNan"; "neg"; "exp"; "log"; "sqrt"; "log1p"; "expm1"; "sin"; "cos"; "tan"; "tanh"
-              "sigmoid"; "softplus"; "relu"; "abs"; "sign"; "pow"; "powConst"; "maximum"; "minimum"; "where"
-              "greater"; "greaterEqual"; "less"; "lessEqual"; "equal"; "notEqual"
-              "sum"; "sumTo"; "max"; "min"; "matmul"; "permute"; "slice"; "unslice"; "concat"
-              "diagPart"; "diagEmbed"; "det"; "logDet"; "inverse"; "solve"; "cholesky" ])
-
     /// The `mul` primitive for arguments of the given shapes (taken from the primitive itself, so
     /// a rewritten `mulNoNan` evaluates exactly as an eager `mul`).
     let private mulOp (a: int[]) (b: int[]) =
@@ -33,6 +22,9 @@ module internal Lowering =
     type private Builder() =
         let instructions = List<Instruction>()
         let shared = Dictionary<string, int>()
+        // A primitive's name and typed parameters say everything about it (a user function's
+        // parameters are its identity), so equal applications to the same arguments are shared.
+        let applications = Dictionary<struct (string * Parameters * int[] * int[]), int>(HashIdentity.Structural)
         let literals = Dictionary<NdArray, int>(HashIdentity.Reference)
 
         let append (instruction: Instruction) =
@@ -76,18 +68,17 @@ module internal Lowering =
             | Broadcast when not (isNull constants[0]) -> b.Literal(Kernels.broadcastTo shape constants[0])
             | Primitive op when args.Length > 0 && constants |> Array.forall (fun c -> not (isNull c)) -> b.Literal(op.Eval constants)
             | _ ->
-                let describe tag = sprintf "%s|%s|%s" tag (String.Join(",", args)) (Shape.format shape)
                 let key =
                     match kind with
-                    | Alias -> describe "alias"
-                    | Broadcast -> describe "broadcast"
-                    | Primitive op when fullyDescribed.Contains op.Name -> describe (op.Name + "[" + op.Params + "]")
-                    | _ -> null
-                match (if isNull key then (false, 0) else shared.TryGetValue key) with
+                    | Alias -> struct ("alias", Param.empty, args, shape)
+                    | Broadcast -> struct ("broadcast", Param.empty, args, shape)
+                    | Primitive op -> struct (op.Name, op.Params, args, shape)
+                    | Input _ | Literal _ -> invalidOp "inputs and literals are not shared by their description"
+                match applications.TryGetValue key with
                 | true, k -> k
                 | _ ->
                     let k = append { Kind = kind; Args = args; Shape = shape }
-                    if not (isNull key) then shared[key] <- k
+                    applications[key] <- k
                     k
 
         /// An alias of `x` with another shape (none when the shape is the same).
@@ -102,27 +93,27 @@ module internal Lowering =
         member b.Apply(op: Op, args: int[], shape: int[]) =
             let keeps k = shapeOf k = shape
             let zeros () = b.Literal(NdArray.zeros shape)
-            match op.Name, args with
-            | "reshape", [| x |] -> b.Reshape(x, shape)
-            | "broadcastTo", [| x |] -> b.Broadcast(x, shape)
-            | "stopGradient", [| x |] -> x
-            | "sumTo", [| x |] when keeps x -> x
-            | "add", [| x; y |] when isAll 0.0 x && keeps y -> y
-            | "add", [| x; y |] when isAll 0.0 y && keeps x -> x
-            | "sub", [| x; y |] when isAll 0.0 y && keeps x -> x
-            | "mul", [| x; y |] when isAll 1.0 x && keeps y -> y
-            | "mul", [| x; y |] when isAll 1.0 y && keeps x -> x
+            let isNegation k = match instructions[k].Kind with Primitive inner -> inner.Capabilities.Algebra = Algebra.Negation | _ -> false
+            match op.Capabilities.Algebra, args with
+            | Algebra.SameElements, [| x |] -> b.Reshape(x, shape)
+            | Algebra.Stretch, [| x |] -> b.Broadcast(x, shape)
+            | Algebra.PassThrough, [| x |] -> x
+            | Algebra.Sum, [| x; y |] when isAll 0.0 x && keeps y -> y
+            | Algebra.Sum, [| x; y |] when isAll 0.0 y && keeps x -> x
+            | Algebra.Difference, [| x; y |] when isAll 0.0 y && keeps x -> x
+            | Algebra.Product, [| x; y |] when isAll 1.0 x && keeps y -> y
+            | Algebra.Product, [| x; y |] when isAll 1.0 y && keeps x -> x
             // 0·x is taken as 0 (IEEE would give NaN for an infinite or NaN x; docs/compile.md).
-            | "mul", [| x; y |] when isAll 0.0 x || isAll 0.0 y -> zeros ()
-            | "div", [| x; y |] when isAll 1.0 y && keeps x -> x
-            | "mulNoNan", [| x; _ |] when isAll 0.0 x -> zeros ()
-            | "mulNoNan", [| x; y |] when isAll 1.0 y && keeps x -> x
+            | Algebra.Product, [| x; y |] when isAll 0.0 x || isAll 0.0 y -> zeros ()
+            | Algebra.Quotient, [| x; y |] when isAll 1.0 y && keeps x -> x
+            | Algebra.GuardedProduct, [| x; _ |] when isAll 0.0 x -> zeros ()
+            | Algebra.GuardedProduct, [| x; y |] when isAll 1.0 y && keeps x -> x
             // mulNoNan(a, b) differs from a·b only where a = 0 and b is not finite.
-            | "mulNoNan", [| x; y |] when (not (isNull (literalValue x)) && not (Array.contains 0.0 (literalValue x).Data))
-                                          || (not (isNull (literalValue y)) && Array.forall Double.IsFinite (literalValue y).Data) ->
+            | Algebra.GuardedProduct, [| x; y |] when (not (isNull (literalValue x)) && not (Array.contains 0.0 (literalValue x).Data))
+                                                      || (not (isNull (literalValue y)) && Array.forall Double.IsFinite (literalValue y).Data) ->
                 b.Apply(mulOp (shapeOf x) (shapeOf y), [| x; y |], shape)
-            | "neg", [| x |] when (match instructions[x].Kind with Primitive inner -> inner.Name = "neg" | _ -> false) -> instructions[x].Args[0]
-            | _ when ScalarCode.isElementwise op.Name op.Params -> b.Elementwise(op, args, shape)
+            | Algebra.Negation, [| x |] when isNegation x -> instructions[x].Args[0]
+            | _ when ScalarCode.isElementwise op -> b.Elementwise(op, args, shape)
             | _ -> b.Emit(Primitive op, args, shape)
 
         /// An elementwise primitive. Fused loops read each argument at the element's own index or

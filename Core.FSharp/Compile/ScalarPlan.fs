@@ -12,10 +12,6 @@ module internal ScalarPlan =
     /// Instructions per compiled chunk.
     let private chunkSize = 512
 
-    /// The primitives that leave a single number unchanged (a sum of one element, a broadcast
-    /// or layout change of a scalar).
-    let private identities = set [ "sum"; "sumTo"; "permute"; "slice"; "unslice"; "diagPart"; "diagEmbed"; "max"; "min"; "prod" ]
-
     type private Role =
         | Computed of (Expression[] -> Expression)
         | Same
@@ -25,11 +21,12 @@ module internal ScalarPlan =
         | Input _ | Literal _ -> Some Same
         | Alias | Broadcast -> Some Same
         | Primitive op ->
-            match ScalarCode.tryFormula op.Name op.Params with
-            | Some formula -> Some(Computed formula)
-            | None when identities.Contains op.Name -> Some Same
-            | None when op.Name = "matmul" -> Some(Computed(fun a -> Expression.Multiply(a[0], a[1])))
-            | None -> None
+            match ScalarCode.tryFormula op, op.Capabilities.Algebra with
+            | Some formula, _ -> Some(Computed formula)
+            // On a single number, layout changes and reductions are the number itself.
+            | None, (Algebra.Rearrangement | Algebra.SameElements | Algebra.Stretch | Algebra.PassThrough) -> Some Same
+            | None, Algebra.MatrixProduct -> Some(Computed(fun a -> Expression.Multiply(a[0], a[1])))
+            | None, _ -> None
 
     /// The compiled plan, when every value of the program is a single number and every
     /// primitive has a scalar form.

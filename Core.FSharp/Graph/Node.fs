@@ -4,6 +4,94 @@ open System
 open System.Collections.Generic
 open System.Threading
 
+/// A kernel writing a primitive's result into the destination buffer from the arguments' buffers
+/// (row-major, of the shapes the kernel was made for).
+type DestinationKernel = delegate of arguments: double[][] * destination: double[] -> unit
+
+/// How a comparison relates its arguments.
+type Relation =
+    | Greater
+    | GreaterEqual
+    | Less
+    | LessEqual
+    | Equal
+    | NotEqual
+
+/// The algebraic role of a primitive, which the simplifiers (compile's lowering, Symbolic) use
+/// to rewrite x + 0, x · 1, 0 · x, −(−x) and to see through layout changes.
+type [<RequireQualifiedAccess>] Algebra =
+    /// Nothing is assumed.
+    | Opaque
+    /// x + y.
+    | Sum
+    /// x − y.
+    | Difference
+    /// x · y.
+    | Product
+    /// x / y.
+    | Quotient
+    /// −x.
+    | Negation
+    /// a · b, except 0 where a = 0 (`mulNoNan`).
+    | GuardedProduct
+    /// The same elements under another shape (a reshape: no work).
+    | SameElements
+    /// The argument stretched to a larger shape by broadcasting.
+    | Stretch
+    /// The argument's value itself (a primitive that only changes derivatives).
+    | PassThrough
+    /// Moves, selects or sums elements: on a single element, that element (sum, permute, slice).
+    | Rearrangement
+    /// A matrix product: on single elements, their product.
+    | MatrixProduct
+    /// x^y.
+    | Power
+    /// x^c for the constant c.
+    | PowerOf of exponent: float
+    /// The larger of two elements (NaN if either is).
+    | Maximum
+    /// The smaller of two elements (NaN if either is).
+    | Minimum
+    /// cond ≠ 0 ? a : b.
+    | Selection
+    /// The mask 1.0 where the relation holds, else 0.0.
+    | Comparison of Relation
+    /// A mask-like result whose zeros come from a test (sign).
+    | Mask
+
+/// The scalar formula of an elementwise primitive: one F# definition and the LINQ expressions
+/// that state it, so eager kernels, compiled loops, Symbolic expression trees and the command
+/// line compute the same thing.
+type [<NoEquality; NoComparison>] ScalarFormula =
+    { /// The formula as an expression of its arguments' expressions (scalar double).
+      Emit: System.Linq.Expressions.Expression[] -> System.Linq.Expressions.Expression
+      /// The same formula on Vector<double> lanes, where that computes the same bits (IEEE
+      /// arithmetic, comparisons, selection, √, |·|); none where the loop stays scalar.
+      EmitVector: (System.Linq.Expressions.Expression[] -> System.Linq.Expressions.Expression) voption
+      /// The .NET method a user writes for it in an expression tree (`Math.Atan2`), if any.
+      Method: System.Reflection.MethodInfo
+      /// How many arguments it takes.
+      Arity: int }
+
+/// One parameter value.
+type [<RequireQualifiedAccess>] Parameter =
+    | Int of int
+    | Ints of int[]
+    | Real of float
+    | Flag of bool
+    | Text of string
+    /// Compared by reference: the rules of one user function, never equal to another's.
+    | Identity of obj
+
+
+/// A primitive's parameters: named, typed values with structural equality.
+type Parameters = (string * Parameter) list
+
+/// Raised when code reads the value of a tensor that has none because a function is being traced
+/// with abstract inputs (compile, vmap): transforms recognise a tracing failure by this type.
+type ValueNotKnownException(message: string) =
+    inherit InvalidOperationException(message)
+
 /// The identity of one differentiation variable. `Level` is the nesting depth of the transform
 /// that made it (1 for an outermost `grad`), which is what keeps nested derivatives apart.
 [<Sealed; AllowNullLiteral>]
@@ -71,7 +159,7 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
                 | Apply op -> sprintf "the result of `%s`" op.Name
                 | Variable _ -> "an input"
                 | Constant -> "a constant"
-            raise (InvalidOperationException(
+            raise (ValueNotKnownException(
                 sprintf "The value of a tensor (%s, shape %s) is not known while a function is being compiled, so code cannot branch on it or read it. " origin (Shape.format this.Shape)
                 + "Use Tensor.where for data-dependent choices, or leave this function uncompiled."))
         value
@@ -116,20 +204,43 @@ and [<Struct; NoEquality; NoComparison>] internal Arguments(first: Node, rest: o
         | :? Node as second -> [| first; second |]
         | _ -> if isNull first then [||] else [| first |]
 
-/// A primitive operation: its evaluation and its forward (JVP) and reverse (VJP) derivative
-/// rules. Rules are written with graph operations, so derivatives can be differentiated again.
-/// Zero tangents and cotangents are `ValueNone` and cost nothing.
+/// A primitive operation: its evaluation, its forward (JVP) and reverse (VJP) derivative rules,
+/// and what else transforms may know about it (its capabilities). Rules are written with graph
+/// operations, so derivatives can be differentiated again. Zero tangents and cotangents are
+/// `ValueNone` and cost nothing.
 and Op =
     { /// The primitive's name as listings show it (`exp`, `add`, `matmul`).
       Name: string
-      /// Parameters that distinguish instances (axes, exponents), shown in listings.
-      Params: string
+      /// Parameters that distinguish instances (axes, exponents): typed, compared structurally
+      /// (two applications with equal parameters to the same arguments are the same value) and
+      /// shown by listings.
+      Params: Parameters
       /// Computes the value from argument values.
       Eval: NdArray[] -> NdArray
       /// Tangent of the output from the arguments, the output and the arguments' tangents.
       Jvp: Node[] -> Node -> Node voption[] -> Node voption
       /// Cotangents of the arguments from the arguments, the output and the output's cotangent.
-      Vjp: Node[] -> Node -> Node -> Node voption[] }
+      Vjp: Node[] -> Node -> Node -> Node voption[]
+      /// What compile, Symbolic, vmap and listings may use instead of knowing the primitive.
+      Capabilities: Capabilities }
+
+/// What transforms other than the sweeps may know about a primitive, declared beside it. A
+/// transform dispatches on these, never on the primitive's name.
+and Capabilities =
+    { /// The scalar formula of an elementwise primitive: fused loops, scalar plans, expression
+      /// trees and the command line all evaluate it.
+      Formula: ScalarFormula voption
+      /// The algebraic role the simplifiers may rely on.
+      Algebra: Algebra
+      /// How the primitive maps over a leading batch axis (`vmap`): from the batch size, the
+      /// arguments (a batched one has the batch as its leading axis) and which are batched, the
+      /// result with the batch leading, built from graph operations so that it differentiates.
+      /// Elementwise primitives (those with a formula) batch by broadcasting without a rule; a
+      /// primitive with neither is mapped one slice at a time.
+      Batch: (int -> Node[] -> bool[] -> Node) voption
+      /// A kernel writing the result into a given buffer, for compiled plans: from the argument
+      /// shapes and the result shape, the kernel (or none for these shapes).
+      Into: (int[][] -> int[] -> DestinationKernel voption) voption }
 
 /// Node identity for hash sets and dictionaries, hashed on the node's number: the runtime's
 /// identity hash must be installed in each new object's header on first use, which made it the
@@ -140,6 +251,36 @@ type internal NodeIdentity private () =
     interface IEqualityComparer<Node> with
         member _.Equals(a, b) = obj.ReferenceEquals(a, b)
         member _.GetHashCode n = n.Id.GetHashCode()
+
+/// Primitive parameters and capabilities: the values declarations start from.
+module Param =
+    let private text (p: Parameter) =
+        match p with
+        | Parameter.Int i -> string i
+        | Parameter.Ints values when values.Length > 8 -> sprintf "[%d values]" values.Length
+        | Parameter.Ints values -> Shape.format values
+        | Parameter.Real v -> v.ToString("R", Globalization.CultureInfo.InvariantCulture)
+        | Parameter.Flag b -> string b
+        | Parameter.Text t -> t
+        | Parameter.Identity _ -> "custom"
+
+    /// The parameters as listings print them: `axes=[0],keepDims`; an unnamed value alone, a
+    /// flag by its name when set.
+    let format (parameters: Parameters) =
+        parameters
+        |> List.choose (fun (name, value) ->
+            match value with
+            | Parameter.Flag false -> None
+            | Parameter.Flag true -> Some name
+            | _ when name = "" -> Some(text value)
+            | _ -> Some(name + "=" + text value))
+        |> String.concat ","
+
+    /// No parameters.
+    let empty : Parameters = []
+
+    /// No capabilities beyond evaluation and the derivative rules.
+    let none : Capabilities = { Formula = ValueNone; Algebra = Algebra.Opaque; Batch = ValueNone; Into = ValueNone }
 
 /// Building nodes, and the nesting levels of transforms.
 module Graph =

@@ -20,9 +20,8 @@ module Inspect =
 
     /// Records `f` at `x` as a program over fresh inputs (one nesting level deeper).
     let trace (f: 'T -> 'Y) (x: 'T) : TracedProgram =
-        Graph.withNewLevel (fun tag ->
-            let inputs = Tree.leaves x |> Array.map (fun leaf -> Graph.variable tag leaf.Node)
-            let outputs = Tree.leaves (f (Tree.unflatten x (inputs |> Array.map Tensor.Of))) |> Array.map (fun t -> t.Node)
+        Trace.runThen Trace.values f x (fun tag inputs y ->
+            let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
             let order = Graph.topologicalOrder tag.Level outputs
             let operations = order |> Seq.filter (fun n -> match n.Kind with Apply _ -> true | _ -> false) |> Seq.toArray
             TracedProgram(inputs, outputs, operations))
@@ -44,16 +43,23 @@ module Inspect =
                 | _ when n.IsConstant -> sprintf "const%s" (Shape.format n.Shape)
                 | _ -> sprintf "outer#%d" n.Id
 
-    let private infix = dict [ "add", "+"; "sub", "-"; "mul", "*"; "div", "/" ]
+    /// The operator a listing writes between the arguments of an arithmetic primitive.
+    let private infix (op: Op) =
+        match op.Capabilities.Algebra with
+        | Algebra.Sum -> ValueSome "+"
+        | Algebra.Difference -> ValueSome "-"
+        | Algebra.Product -> ValueSome "*"
+        | Algebra.Quotient -> ValueSome "/"
+        | _ -> ValueNone
 
     /// The right-hand side of a node's definition, e.g. `-3.5 * v0` or `exp v1`.
     let internal expression (names: Names) (n: Node) =
         match n.Kind with
         | Apply op ->
             let args = n.Args |> Array.map names.Of
-            let parameters = if String.IsNullOrEmpty op.Params then "" else "[" + op.Params + "]"
-            match infix.TryGetValue op.Name with
-            | true, symbol when args.Length = 2 -> sprintf "%s %s %s" args[0] symbol args[1]
+            let parameters = match Param.format op.Params with "" -> "" | text -> "[" + text + "]"
+            match infix op with
+            | ValueSome symbol when args.Length = 2 -> sprintf "%s %s %s" args[0] symbol args[1]
             | _ when args.Length = 1 -> sprintf "%s%s %s" op.Name parameters args[0]
             | _ -> sprintf "%s%s(%s)" op.Name parameters (String.Join(", ", args))
         | Variable _ -> "input"

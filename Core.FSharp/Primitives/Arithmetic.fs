@@ -1,6 +1,7 @@
 namespace FunctionalAD.Primitives
 
 open System
+open System.Linq.Expressions
 open System.Numerics.Tensors
 open FunctionalAD
 
@@ -17,8 +18,44 @@ open FunctionalAD
 // built once, as values before the functions that apply them: a node then costs no op record or
 // closures, which keeps large eager graphs small.
 module internal rec Arithmetic =
-    /// An operation record from its parts (the form every primitive declaration uses).
-    let op name parameters eval jvp vjp : Op = { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp }
+    /// An operation record from its parts (the form every primitive declaration uses), with no
+    /// capabilities beyond its rules.
+    let op name (parameters: Parameters) eval jvp vjp : Op =
+        { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp; Capabilities = Param.none }
+
+    /// The record with the scalar formula (and so the batching) of an elementwise primitive.
+    let withFormula (formula: ScalarFormula) (o: Op) = { o with Capabilities = { o.Capabilities with Formula = ValueSome formula } }
+
+    /// The record with a batching rule (vmap).
+    let withBatch (rule: int -> Node[] -> bool[] -> Node) (o: Op) = { o with Capabilities = { o.Capabilities with Batch = ValueSome rule } }
+
+    /// The record with an algebraic role for the simplifiers.
+    let withAlgebra (algebra: Algebra) (o: Op) = { o with Capabilities = { o.Capabilities with Algebra = algebra } }
+
+    /// The record with a kernel that writes into a given buffer (compiled plans).
+    let withInto (into: int[][] -> int[] -> DestinationKernel voption) (o: Op) = { o with Capabilities = { o.Capabilities with Into = ValueSome into } }
+
+    /// A batched argument (batch leading) with unit axes inserted after the batch so that its
+    /// per-example part has `rank` dimensions and broadcasts against unbatched arguments.
+    let batchedToRank (rank: int) (x: Node) =
+        let perExample = x.Shape.Length - 1
+        if perExample >= rank then x
+        else reshape (Array.concat [ [| x.Shape[0] |]; Array.create (rank - perExample) 1; x.Shape[1..] ]) x
+
+    /// The kernel summing a buffer of shape `source` over the flagged axes into another, where the
+    /// reduced axes are contiguous once unit axes are ignored (compiled plans).
+    let sumIntoKernel (source: int[]) (reduced: bool[]) =
+        match DestinationKernels.geometry source reduced with
+        | Some(outer, n, inner) -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.sumInto outer n inner args[0] dest))
+        | None -> ValueNone
+
+    /// The axes of `source` that summing down to `target` (which broadcasts to it) reduces.
+    let stretchedAxes (source: int[]) (target: int[]) =
+        let lead = source.Length - target.Length
+        Array.init source.Length (fun a -> a < lead || (target[a - lead] = 1 && source[a] <> 1))
+
+    /// A parameter that is a list of integers.
+    let ints (name: string) (values: int[]) : string * Parameter = name, Parameter.Ints(Array.copy values)
 
     /// A scalar constant node.
     let scalar (v: double) = Graph.scalar v
@@ -37,13 +74,14 @@ module internal rec Arithmetic =
     // module may hold closures over later functions only where nothing could call them early.
 
     let private addOp : Op =
-        { Name = "add"; Params = ""
+        { Name = "add"; Params = Param.empty
           Eval = binaryEval "add" (SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d)))
           Jvp = fun _ out t -> addTangents (fit out t[0]) (fit out t[1])
-          Vjp = fun args _ g -> [| unfit args[0] g; unfit args[1] g |] }
+          Vjp = fun args _ g -> [| unfit args[0] g; unfit args[1] g |]
+          Capabilities = Formula.Arithmetic.add }
 
     let private subOp : Op =
-        { Name = "sub"; Params = ""
+        { Name = "sub"; Params = Param.empty
           Eval = binaryEval "sub" (SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d)))
           Jvp =
             fun _ out t ->
@@ -51,32 +89,36 @@ module internal rec Arithmetic =
                 | ValueSome a, ValueSome b -> ValueSome(sub a b)
                 | a, ValueNone -> a
                 | ValueNone, ValueSome b -> ValueSome(neg b)
-          Vjp = fun args _ g -> [| unfit args[0] g; pullTo args[1] (fun () -> neg g) |] }
+          Vjp = fun args _ g -> [| unfit args[0] g; pullTo args[1] (fun () -> neg g) |]
+          Capabilities = Formula.Arithmetic.sub }
 
     let private negOp : Op =
-        { Name = "neg"; Params = ""
+        { Name = "neg"; Params = Param.empty
           Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Negate(a, d))) << Array.head
           Jvp = fun _ _ t -> t[0] |> ValueOption.map neg
-          Vjp = fun _ _ g -> [| ValueSome(neg g) |] }
+          Vjp = fun _ _ g -> [| ValueSome(neg g) |]
+          Capabilities = Formula.Arithmetic.neg }
 
     let private mulOp : Op =
-        { Name = "mul"; Params = ""
+        { Name = "mul"; Params = Param.empty
           Eval = binaryEval "mul" (SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan t args[0])))
-          Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |] }
+          Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |]
+          Capabilities = Formula.Arithmetic.mul }
 
     let private divOp : Op =
-        { Name = "div"; Params = ""
+        { Name = "div"; Params = Param.empty
           Eval = binaryEval "div" (SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d)))
           Jvp =
             fun args out t ->
                 let dx = t[0] |> ValueOption.map (fun t -> mulNoNan t (reciprocal args[1]))
                 let dy = t[1] |> ValueOption.map (fun t -> mulNoNan t (neg (div out args[1])))
                 addTangents (fit out dx) (fit out dy)
-          Vjp = fun args out g -> [| pullTo args[0] (fun () -> mulNoNan g (reciprocal args[1])); pullTo args[1] (fun () -> mulNoNan g (neg (div out args[1]))) |] }
+          Vjp = fun args out g -> [| pullTo args[0] (fun () -> mulNoNan g (reciprocal args[1])); pullTo args[1] (fun () -> mulNoNan g (neg (div out args[1]))) |]
+          Capabilities = Formula.Arithmetic.div }
 
     let private mulNoNanOp : Op =
-        { Name = "mulNoNan"; Params = ""
+        { Name = "mulNoNan"; Params = Param.empty
           Eval =
             binaryEval "mulNoNan"
                 (SpanBinary(fun a b d ->
@@ -84,7 +126,8 @@ module internal rec Arithmetic =
                     for i in 0 .. a.Length - 1 do
                         if a[i] = 0.0 then d[i] <- 0.0))
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan args[0] t)))
-          Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan args[0] g) |] }
+          Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan args[0] g) |]
+          Capabilities = Formula.Arithmetic.mulNoNan }
 
     /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
     let broadcastTo (shape: int[]) (x: Node) : Node =
@@ -93,9 +136,11 @@ module internal rec Arithmetic =
             if not (Shape.broadcastsTo x.Shape shape) then
                 Shape.fail "broadcastTo" [| x.Shape; shape |] "shape" "the tensor cannot be broadcast to the target shape"
             Graph.apply
-                (op "broadcastTo" (Shape.format shape) (fun v -> Kernels.broadcastTo shape v[0])
+                (op "broadcastTo" [ ints "" shape ] (fun v -> Kernels.broadcastTo shape v[0])
                     (fun _ _ t -> t[0] |> ValueOption.map (broadcastTo shape))
-                    (fun args _ g -> [| ValueSome(sumTo args[0].Shape g) |]))
+                    (fun args _ g -> [| ValueSome(sumTo args[0].Shape g) |])
+                 |> withAlgebra Algebra.Stretch
+                 |> withBatch (fun size args _ -> broadcastTo (Array.append [| size |] shape) (batchedToRank shape.Length args[0])))
                 (Array.copy shape) [| x |]
 
     /// Sums `x` down to a shape that broadcasts to `x.Shape`. Its transpose is `broadcastTo`.
@@ -105,9 +150,16 @@ module internal rec Arithmetic =
             if not (Shape.broadcastsTo shape x.Shape) then
                 Shape.fail "sumTo" [| x.Shape; shape |] "shape" "the target shape does not broadcast to the tensor's shape"
             Graph.apply
-                (op "sumTo" (Shape.format shape) (fun v -> Kernels.sumTo shape v[0])
+                (op "sumTo" [ ints "" shape ] (fun v -> Kernels.sumTo shape v[0])
                     (fun _ _ t -> t[0] |> ValueOption.map (sumTo shape))
-                    (fun args _ g -> [| ValueSome(broadcastTo args[0].Shape g) |]))
+                    (fun args _ g -> [| ValueSome(broadcastTo args[0].Shape g) |])
+                 |> withAlgebra Algebra.Rearrangement
+                 |> withInto (fun argShapes _ -> sumIntoKernel argShapes[0] (stretchedAxes argShapes[0] shape))
+                 |> withBatch (fun size args _ ->
+                     // The target gains the batch in front and unit axes up to the argument's rank.
+                     let x = args[0]
+                     let padded = Array.concat [ [| size |]; Array.create (x.Shape.Length - 1 - shape.Length) 1; shape ]
+                     reshape (Array.append [| size |] shape) (sumTo padded x)))
                 (Array.copy shape) [| x |]
 
     /// A tangent of an argument, stretched to the output's shape.
@@ -152,7 +204,9 @@ module internal rec Arithmetic =
             if Shape.size shape <> Shape.size x.Shape then
                 Shape.fail "reshape" [| x.Shape; shape |] "shape" (sprintf "cannot reshape %d elements into %d" (Shape.size x.Shape) (Shape.size shape))
             Graph.apply
-                (op "reshape" (Shape.format shape) (fun v -> NdArray.view (Array.copy shape) v[0])
+                (op "reshape" [ ints "" shape ] (fun v -> NdArray.view (Array.copy shape) v[0])
                     (fun _ _ t -> t[0] |> ValueOption.map (reshape shape))
-                    (fun args _ g -> [| ValueSome(reshape args[0].Shape g) |]))
+                    (fun args _ g -> [| ValueSome(reshape args[0].Shape g) |])
+                 |> withAlgebra Algebra.SameElements
+                 |> withBatch (fun size args _ -> reshape (Array.append [| size |] shape) args[0]))
                 (Array.copy shape) [| x |]

@@ -72,12 +72,19 @@ module internal Einsum =
             let others = [| for j in 0 .. operands.Length - 1 do if j <> k then yield j |]
             build (Array.append [| output |] (others |> Array.map (fun j -> inputs[j]))) inputs[k] sizes
                 (Array.append [| g |] (others |> Array.map (fun j -> operands[j])))
+        // A batch is one more letter: on the batched operands and in front of the output.
+        let batchedBy (size: int) (args: Node[]) (batched: bool[]) =
+            let used = Array.append (Array.concat inputs) output
+            let letter = Seq.append [ 'a' .. 'z' ] [ 'A' .. 'Z' ] |> Seq.find (fun c -> not (Array.contains c used))
+            let lettersOf k = if batched[k] then Array.append [| letter |] inputs[k] else inputs[k]
+            build (Array.init inputs.Length lettersOf) (Array.append [| letter |] output) (sizes.Add(letter, size)) args
         Graph.apply
-            (op "einsum" (format inputs output) (evaluate inputs output sizes)
+            (op "einsum" [ "", Parameter.Text(format inputs output) ] (evaluate inputs output sizes)
                 (fun args _ t ->
                     Seq.init args.Length (fun k -> t[k] |> ValueOption.map (fun tk -> build inputs output sizes (replaced k tk)))
                     |> Seq.fold addTangents ValueNone)
-                (fun args _ g -> Array.init args.Length (fun k -> if args[k].IsConstant then ValueNone else ValueSome(gradient g k))))
+                (fun args _ g -> Array.init args.Length (fun k -> if args[k].IsConstant then ValueNone else ValueSome(gradient g k)))
+             |> withBatch batchedBy)
             (output |> Array.map (fun c -> sizes[c])) operands
 
     /// Einstein summation of `operands` by `spec`.

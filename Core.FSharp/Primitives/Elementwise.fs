@@ -1,6 +1,7 @@
 namespace FunctionalAD.Primitives
 
 open System
+open System.Linq.Expressions
 open System.Numerics.Tensors
 open FunctionalAD
 open FunctionalAD.Primitives.Arithmetic
@@ -20,172 +21,219 @@ module internal Elementwise =
     let private tangentThrough (d: Node) (t: Node voption[]) = t[0] |> ValueOption.map (fun t -> mulNoNan t d)
     let private cotangentThrough (d: Node) (g: Node) = [| ValueSome(mulNoNan g d) |]
 
-    /// The operation record of a smooth unary primitive from its evaluation and local
-    /// derivative d(x, y).
-    let private unaryOp name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) =
+    /// An elementwise primitive of tensors alone (no parameters), as its declaration registers it.
+    type Registered = { Name: string; Arity: int; Apply: Node[] -> Node; Formula: ScalarFormula }
+
+    /// The elementwise primitives of tensors alone, by name, registered by their declarations
+    /// below: the one list parsers (`fad`) and expression-tree translation consult, so a new
+    /// primitive reaches them without being named anywhere else.
+    let private registry = Collections.Generic.Dictionary<string, Registered>()
+
+    /// Registers the primitive of `op` (a declaration's last step).
+    let private register (op: Op) (arity: int) (apply: Node[] -> Node) =
+        registry[op.Name] <- { Name = op.Name; Arity = arity; Apply = apply; Formula = op.Capabilities.Formula.Value }
+
+    /// The registered primitives.
+    let registered () : Registered seq = registry.Values
+
+    /// The operation record of a smooth unary primitive from its evaluation, local derivative
+    /// d(x, y) and scalar formula.
+    let private unaryOp name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (formula: ScalarFormula) =
         op name parameters (fun v -> eval v[0])
             (fun args out t -> tangentThrough (derivative args[0] out) t)
             (fun args out g -> cotangentThrough (derivative args[0] out) g)
+        |> withFormula formula
 
     /// Declares a smooth unary primitive with parameters (a new operation record per use).
-    let private unary name parameters eval derivative (x: Node) = Graph.applyUnary (unaryOp name parameters eval derivative) x.Shape x
+    let private unary name parameters eval derivative formula (x: Node) = Graph.applyUnary (unaryOp name parameters eval derivative formula) x.Shape x
 
     /// Declares a smooth unary primitive without parameters: its operation record is built once,
     /// so a node of a large eager graph costs no record or closures.
-    let private primitive name (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) : Node -> Node =
-        let op = unaryOp name "" eval derivative
+    let private primitive name (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
+        let op = unaryOp name [] eval derivative formula
+        register op 1 (fun a -> Graph.applyUnary op a[0].Shape a[0])
         fun x -> Graph.applyUnary op x.Shape x
 
-    /// Declares an operation whose derivative is zero everywhere it exists (comparisons, sign):
-    /// its result is a constant mask.
-    let private nondifferentiable name parameters eval shape (args: Node[]) =
-        Graph.applyConstant (op name parameters eval (fun _ _ _ -> ValueNone) (fun args _ _ -> Array.create args.Length ValueNone)) shape args
+    /// The operation record of an elementwise operation whose derivative is zero everywhere it
+    /// exists (comparisons, sign): its result is a constant mask.
+    let private nondifferentiableOp name (eval: NdArray[] -> NdArray) (formula: ScalarFormula) =
+        op name [] eval (fun _ _ _ -> ValueNone) (fun args _ _ -> Array.create args.Length ValueNone) |> withFormula formula
+
+    let private stopGradientOp = nondifferentiableOp "stopGradient" (fun v -> v[0]) Formula.identity |> withAlgebra Algebra.PassThrough
 
     /// The value with the gradient blocked: a constant for every transform.
-    let stopGradient (x: Node) = nondifferentiable "stopGradient" "" (fun v -> v[0]) x.Shape [| x |]
+    let stopGradient (x: Node) = Graph.applyConstant stopGradientOp x.Shape [| x |]
 
-    // Scalar formulas of the primitives TensorPrimitives lacks. They are named so that the
-    // compiler (Compile/) evaluates exactly the same formulas in its fused loops.
+    /// The formula calling a scalar function of this library (found through its quotation).
+    let private own (q: Quotations.Expr) = Formula.ofMethod (Formula.methodOf q) ValueNone
 
-    /// sign of one number (NaN stays NaN).
-    let signValue (a: double) = if Double.IsNaN a then a else float (Math.Sign a)
-    /// log(1 + v), accurate for small v (Kahan's formulation).
-    let log1pValue (v: double) = let u = 1.0 + v in if u = 1.0 then v else Math.Log u * v / (u - 1.0)
-    /// exp(v) − 1, accurate for small v.
-    let expm1Value (v: double) =
-        let u = Math.Exp v
-        if u = 1.0 then v elif u - 1.0 = -1.0 then -1.0 elif Double.IsPositiveInfinity u then u else (u - 1.0) * v / Math.Log u
-    /// The logistic function of one number, without overflow.
-    let sigmoidValue (v: double) = if v >= 0.0 then 1.0 / (1.0 + Math.Exp -v) else let e = Math.Exp v in e / (1.0 + e)
-    /// log(1 + eᵛ) of one number, without overflow.
-    let softplusValue (v: double) = max v 0.0 + (let e = Math.Exp(-abs v) in let u = 1.0 + e in if u = 1.0 then e else Math.Log u * e / (u - 1.0))
-    /// max(v, 0) of one number (NaN stays NaN).
-    let reluValue (v: double) = if v > 0.0 then v else if Double.IsNaN v then v else 0.0
-    let private nanAware (f: double -> double -> double) a b = if Double.IsNaN a || Double.IsNaN b then Double.NaN else f a b
-    /// The larger of two numbers, NaN if either is.
-    let maximumValue (a: double) (b: double) = nanAware max a b
-    /// The smaller of two numbers, NaN if either is.
-    let minimumValue (a: double) (b: double) = nanAware min a b
+    /// The formula calling a function of `Math` of one argument, with an optional vector form.
+    let private mathUnary name vectorForm = Formula.ofMethod (Formula.math name 1) vectorForm
+
+    let private signOp = nondifferentiableOp "sign" (fun v -> Kernels.mapScalar ScalarFunctions.Sign v[0]) (own <@ ScalarFunctions.Sign 0.0 @>) |> withAlgebra Algebra.Mask
 
     /// sign x ∈ {−1, 0, 1}; derivative 0.
-    let sign (x: Node) = nondifferentiable "sign" "" (fun v -> Kernels.mapScalar signValue v[0]) x.Shape [| x |]
+    let sign (x: Node) = Graph.applyConstant signOp x.Shape [| x |]
 
-    let private comparisonOp name (test: double -> double -> bool) =
-        op name "" (fun v -> Kernels.binaryScalar (fun a b -> if test a b then 1.0 else 0.0) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
-            (fun _ _ _ -> ValueNone) (fun args _ _ -> Array.create args.Length ValueNone)
-
-    let private comparison name test : Node -> Node -> Node =
-        let op = comparisonOp name test
+    let private comparison name (relation: Relation) (test: double -> double -> bool) (scalarTest: Expression * Expression -> BinaryExpression) vectorTest negate : Node -> Node -> Node =
+        let op =
+            nondifferentiableOp name
+                (fun v -> Kernels.binaryScalar (fun a b -> if test a b then 1.0 else 0.0) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+                (Formula.comparison scalarTest vectorTest negate)
+            |> withAlgebra (Algebra.Comparison relation)
         fun x y -> Graph.applyConstant op (Shape.broadcast name x.Shape y.Shape) [| x; y |]
 
     /// 1 where x > y, else 0.
-    let greater = comparison "greater" (>)
+    let greater = comparison "greater" Relation.Greater (>) Expression.GreaterThan "GreaterThan" false
     /// 1 where x ≥ y, else 0.
-    let greaterEqual = comparison "greaterEqual" (>=)
+    let greaterEqual = comparison "greaterEqual" Relation.GreaterEqual (>=) Expression.GreaterThanOrEqual "GreaterThanOrEqual" false
     /// 1 where x < y, else 0.
-    let less = comparison "less" (<)
+    let less = comparison "less" Relation.Less (<) Expression.LessThan "LessThan" false
     /// 1 where x ≤ y, else 0.
-    let lessEqual = comparison "lessEqual" (<=)
+    let lessEqual = comparison "lessEqual" Relation.LessEqual (<=) Expression.LessThanOrEqual "LessThanOrEqual" false
     /// 1 where x = y, else 0.
-    let equal = comparison "equal" (=)
+    let equal = comparison "equal" Relation.Equal (=) Expression.Equal "Equals" false
     /// 1 where x ≠ y, else 0.
-    let notEqual = comparison "notEqual" (<>)
+    let notEqual = comparison "notEqual" Relation.NotEqual (<>) Expression.NotEqual "Equals" true
 
     /// where(cond, a, b): a where cond ≠ 0, else b, with broadcasting. The cotangent goes to the
     /// selected branch alone; the other receives an exact zero.
     let rec where (cond: Node) (a: Node) (b: Node) : Node =
         let shape = Shape.broadcast "where" (Shape.broadcast "where" cond.Shape a.Shape) b.Shape
+        Graph.apply (whereOp ()) shape [| cond; a; b |]
+
+    // The record reads shapes from its arguments, never from where it was first applied, so a
+    // batched program (vmap) applies the same record to larger arguments.
+    and private whereOp () =
         let zero = scalar 0.0
         let pick (t: Node voption) = match t with ValueSome t -> t | ValueNone -> zero
-        Graph.apply
-            (op "where" "" (fun v -> Kernels.select shape v[0] v[1] v[2])
-                (fun args _ t ->
-                    match t[1], t[2] with
-                    | ValueNone, ValueNone -> ValueNone
-                    | ta, tb -> ValueSome(broadcastTo shape (where args[0] (pick ta) (pick tb))))
-                (fun args _ g ->
-                    [| ValueNone
-                       pullTo args[1] (fun () -> where args[0] g zero)
-                       pullTo args[2] (fun () -> where args[0] zero g) |]))
-            shape [| cond; a; b |]
+        op "where" [] (fun v -> Kernels.select (Shape.broadcast "where" (Shape.broadcast "where" v[0].Shape v[1].Shape) v[2].Shape) v[0] v[1] v[2])
+            (fun args out t ->
+                match t[1], t[2] with
+                | ValueNone, ValueNone -> ValueNone
+                | ta, tb -> ValueSome(broadcastTo out.Shape (where args[0] (pick ta) (pick tb))))
+            (fun args _ g ->
+                [| ValueNone
+                   pullTo args[1] (fun () -> where args[0] g zero)
+                   pullTo args[2] (fun () -> where args[0] zero g) |])
+        |> withFormula Formula.selection
+        |> withAlgebra Algebra.Selection
 
     /// eˣ; derivative eˣ (the output).
-    let exp = primitive "exp" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y)
+    let exp = primitive "exp" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
     /// Natural logarithm; derivative 1/x.
-    let log = primitive "log" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x)
+    let log = primitive "log" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log" ValueNone)
     /// Square root; derivative 1/(2√x).
-    let sqrt = primitive "sqrt" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y)
+    let sqrt = primitive "sqrt" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (mathUnary "Sqrt" (Formula.vectorCall "SquareRoot"))
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
-    let log1p = primitive "log1p" (Kernels.mapScalar log1pValue) (fun x _ -> reciprocal (add (scalar 1.0) x))
+    let log1p = primitive "log1p" (Kernels.mapScalar ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own <@ ScalarFunctions.Log1p 0.0 @>)
 
     /// exp(x) − 1, accurate for small x.
-    let expm1 = primitive "expm1" (Kernels.mapScalar expm1Value) (fun _ y -> add y (scalar 1.0))
+    let expm1 = primitive "expm1" (Kernels.mapScalar ScalarFunctions.Expm1) (fun _ y -> add y (scalar 1.0)) (own <@ ScalarFunctions.Expm1 0.0 @>)
 
     /// Sine and cosine differentiate into each other, so their records are values of a
     /// recursive module, written out (a helper called there could run a rule before the other
     /// record exists).
+    let private sinCapabilities = Formula.capabilities (mathUnary "Sin" ValueNone) Algebra.Opaque
+    let private cosCapabilities = Formula.capabilities (mathUnary "Cos" ValueNone) Algebra.Opaque
+
     module private rec Trigonometric =
         let sin (x: Node) = Graph.applyUnary sinOp x.Shape x
         let cos (x: Node) = Graph.applyUnary cosOp x.Shape x
-        let private sinOp : Op =
-            { Name = "sin"; Params = ""
+        let sinOp : Op =
+            { Name = "sin"; Params = Param.empty
               Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head
               Jvp = fun args _ t -> tangentThrough (cos args[0]) t
-              Vjp = fun args _ g -> cotangentThrough (cos args[0]) g }
-        let private cosOp : Op =
-            { Name = "cos"; Params = ""
+              Vjp = fun args _ g -> cotangentThrough (cos args[0]) g
+              Capabilities = sinCapabilities }
+        let cosOp : Op =
+            { Name = "cos"; Params = Param.empty
               Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))) << Array.head
               Jvp = fun args _ t -> tangentThrough (neg (sin args[0])) t
-              Vjp = fun args _ g -> cotangentThrough (neg (sin args[0])) g }
+              Vjp = fun args _ g -> cotangentThrough (neg (sin args[0])) g
+              Capabilities = cosCapabilities }
 
     /// Sine; derivative cos x.
     let sin (x: Node) = Trigonometric.sin x
     /// Cosine; derivative −sin x.
     let cos (x: Node) = Trigonometric.cos x
 
+    do
+        register Trigonometric.sinOp 1 (fun a -> sin a[0])
+        register Trigonometric.cosOp 1 (fun a -> cos a[0])
+
     /// tan x; derivative 1 + tan² x.
-    let tan = primitive "tan" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y))
+    let tan = primitive "tan" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
     /// tanh x; derivative 1 − tanh² x.
-    let tanh = primitive "tanh" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y))
+    let tanh = primitive "tanh" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh" ValueNone)
+
+    /// arctan x; derivative 1/(1 + x²).
+    let atan = primitive "atan" (Kernels.mapScalar Math.Atan) (fun x _ -> reciprocal (add (scalar 1.0) (mul x x))) (mathUnary "Atan" ValueNone)
+
+    /// The error function erf x = 2/√π ∫₀ˣ e^−t² dt; derivative 2/√π · e^−x².
+    let erf =
+        primitive "erf" (Kernels.mapScalar ScalarFunctions.Erf) (fun x _ -> mul (scalar (2.0 / Math.Sqrt Math.PI)) (exp (neg (mul x x)))) (own <@ ScalarFunctions.Erf 0.0 @>)
 
     /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
-    let sigmoid = primitive "sigmoid" (Kernels.mapScalar sigmoidValue) (fun _ y -> mul y (sub (scalar 1.0) y))
+    let sigmoid = primitive "sigmoid" (Kernels.mapScalar ScalarFunctions.Sigmoid) (fun _ y -> mul y (sub (scalar 1.0) y)) (own <@ ScalarFunctions.Sigmoid 0.0 @>)
 
     /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x.
-    let softplus = primitive "softplus" (Kernels.mapScalar softplusValue) (fun x _ -> sigmoid x)
+    let softplus = primitive "softplus" (Kernels.mapScalar ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own <@ ScalarFunctions.Softplus 0.0 @>)
 
     /// max(x, 0); relu'(0) = 0.
-    let relu = primitive "relu" (Kernels.mapScalar reluValue) (fun x _ -> greater x (scalar 0.0))
+    let relu = primitive "relu" (Kernels.mapScalar ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.ofMethod (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>) Formula.reluLanes)
 
     /// |x|; abs'(0) = 0.
-    let abs = primitive "abs" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x)
+    let abs = primitive "abs" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (mathUnary "Abs" (Formula.vectorCall "Abs"))
 
     /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
     let rec powConst (c: double) (x: Node) : Node =
-        let parameters = c.ToString(Globalization.CultureInfo.InvariantCulture)
-        if c = 0.0 then unary "powConst" parameters (fun v -> NdArray.ones v.Shape) (fun x _ -> Graph.constant (NdArray.zeros x.Shape)) x
-        else unary "powConst" parameters (Kernels.mapScalar (fun v -> Math.Pow(v, c))) (fun x _ -> mul (scalar c) (powConst (c - 1.0) x)) x
+        let parameters = [ "", Parameter.Real c ]
+        let declare eval derivative = Graph.applyUnary (unaryOp "powConst" parameters eval derivative (Formula.powerOf c) |> withAlgebra (Algebra.PowerOf c)) x.Shape x
+        if c = 0.0 then declare (fun v -> NdArray.ones v.Shape) (fun x _ -> Graph.constant (NdArray.zeros x.Shape))
+        else declare (Kernels.mapScalar (fun v -> Math.Pow(v, c))) (fun x _ -> mul (scalar c) (powConst (c - 1.0) x))
+
+    /// The shape of an elementwise result of two argument values, with broadcasting.
+    let private broadcastValues name (v: NdArray[]) = Shape.broadcast name v[0].Shape v[1].Shape
 
     /// x^y for tensors; ∂/∂x = y·x^(y−1), ∂/∂y = x^y·log x (taken as 0 where x = 0, the limit
     /// for y > 0, instead of 0·(−∞)).
-    let rec pow (x: Node) (y: Node) : Node =
-        let shape = Shape.broadcast "pow" x.Shape y.Shape
+    let rec pow (x: Node) (y: Node) : Node = Graph.apply (powOp ()) (Shape.broadcast "pow" x.Shape y.Shape) [| x; y |]
+
+    and private powOp () : Op =
         let dx (args: Node[]) = mul args[1] (pow args[0] (sub args[1] (scalar 1.0)))
         let dy (args: Node[]) (out: Node) =
             let zero = scalar 0.0
             let isZero = equal args[0] zero
             where isZero zero (mul out (log (where isZero (scalar 1.0) args[0])))
-        Graph.apply
-            (op "pow" "" (fun v -> Kernels.binaryScalar (fun a b -> Math.Pow(a, b)) shape v[0] v[1])
-                (fun args out t ->
-                    let tx = t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) (dx args))
-                    let ty = t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) (dy args out))
-                    addTangents tx ty)
-                (fun args out g ->
-                    [| pullTo args[0] (fun () -> mulNoNan g (dx args))
-                       pullTo args[1] (fun () -> mulNoNan g (dy args out)) |]))
-            shape [| x; y |]
+        op "pow" [] (fun v -> Kernels.binaryScalar (fun a b -> Math.Pow(a, b)) (broadcastValues "pow" v) v[0] v[1])
+            (fun args out t ->
+                let tx = t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo out.Shape t) (dx args))
+                let ty = t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo out.Shape t) (dy args out))
+                addTangents tx ty)
+            (fun args out g ->
+                [| pullTo args[0] (fun () -> mulNoNan g (dx args))
+                   pullTo args[1] (fun () -> mulNoNan g (dy args out)) |])
+        |> withFormula (Formula.ofMethod (Formula.math "Pow" 2) ValueNone)
+        |> withAlgebra Algebra.Power
+
+    let private atan2Op : Op =
+        let radius (args: Node[]) = add (mul args[0] args[0]) (mul args[1] args[1])
+        let dy (args: Node[]) = div args[1] (radius args)
+        let dx (args: Node[]) = neg (div args[0] (radius args))
+        op "atan2" [] (fun v -> Kernels.binaryScalar (fun a b -> Math.Atan2(a, b)) (broadcastValues "atan2" v) v[0] v[1])
+            (fun args out t ->
+                addTangents
+                    (t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo out.Shape t) (dy args)))
+                    (t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo out.Shape t) (dx args))))
+            (fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g (dy args)); pullTo args[1] (fun () -> mulNoNan g (dx args)) |])
+        |> withFormula (Formula.ofMethod (Formula.math "Atan2" 2) ValueNone)
+
+    /// atan2(y, x), the angle of the point (x, y); ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²).
+    let atan2 (y: Node) (x: Node) : Node = Graph.apply atan2Op (Shape.broadcast "atan2" y.Shape x.Shape) [| y; x |]
+
+    do register atan2Op 2 (fun a -> atan2 a[0] a[1])
 
     /// The weight each argument of an elementwise max/min receives: 1 where it wins, 0 where it
     /// loses, and at a tie ½ if both arguments are non-constant, else 0 for the non-constant one
@@ -195,30 +243,35 @@ module internal Elementwise =
         let tie = mul (equal x y) (scalar tieShare)
         add (wins x y) tie, add (wins y x) tie
 
-    let private extremum name (pick: double -> double -> double) (wins: Node -> Node -> Node) (x: Node) (y: Node) =
+    let private extremum name (pick: double -> double -> double) (formula: ScalarFormula) (algebra: Algebra) (wins: Node -> Node -> Node) (x: Node) (y: Node) =
         let shape = Shape.broadcast name x.Shape y.Shape
         let tieShare = if x.IsConstant || y.IsConstant then 0.0 else 0.5
         Graph.apply
-            (op name "" (fun v -> Kernels.binaryScalar pick shape v[0] v[1])
-                (fun args _ t ->
+            (op name [] (fun v -> Kernels.binaryScalar pick (broadcastValues name v) v[0] v[1])
+                (fun args out t ->
                     let wx, wy = extremumWeights wins tieShare args[0] args[1]
                     addTangents
-                        (t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) wx))
-                        (t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo shape t) wy))
-                    |> ValueOption.map (broadcastTo shape))
+                        (t[0] |> ValueOption.map (fun t -> mulNoNan (broadcastTo out.Shape t) wx))
+                        (t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo out.Shape t) wy))
+                    |> ValueOption.map (broadcastTo out.Shape))
                 (fun args _ g ->
                     let wx, wy = extremumWeights wins tieShare args[0] args[1]
-                    [| pullTo args[0] (fun () -> mulNoNan g wx); pullTo args[1] (fun () -> mulNoNan g wy) |]))
+                    [| pullTo args[0] (fun () -> mulNoNan g wx); pullTo args[1] (fun () -> mulNoNan g wy) |])
+             |> withFormula formula
+             |> withAlgebra algebra)
             shape [| x; y |]
 
     /// Elementwise maximum.
-    let maximum x y = extremum "maximum" maximumValue greater x y
+    let maximum x y = extremum "maximum" (fun a b -> ScalarFunctions.Maximum(a, b)) (own <@ ScalarFunctions.Maximum(0.0, 0.0) @>) Algebra.Maximum greater x y
     /// Elementwise minimum.
-    let minimum x y = extremum "minimum" minimumValue less x y
+    let minimum x y = extremum "minimum" (fun a b -> ScalarFunctions.Minimum(a, b)) (own <@ ScalarFunctions.Minimum(0.0, 0.0) @>) Algebra.Minimum less x y
+
 
     /// Clamps into [lo, hi] (constants); the derivative is 1 strictly inside and 0 at and beyond
     /// the bounds.
     let clamp (lo: double) (hi: double) (x: Node) =
         if lo > hi then raise (ArgumentException(sprintf "clamp: the lower bound %g exceeds the upper bound %g" lo hi, "lo"))
         let inside (x: Node) = mul (greater x (scalar lo)) (less x (scalar hi))
-        unary "clamp" (sprintf "%g,%g" lo hi) (Kernels.mapScalar (fun v -> if Double.IsNaN v then v else Math.Clamp(v, lo, hi))) (fun x _ -> inside x) x
+        let clampMethod = Formula.methodOf <@ ScalarFunctions.Clamp(0.0, 0.0, 0.0) @>
+        let formula = Formula.make 1 (fun a -> Expression.Call(clampMethod, Expression.Constant lo, Expression.Constant hi, a[0])) ValueNone null
+        unary "clamp" [ "lo", Parameter.Real lo; "hi", Parameter.Real hi ] (Kernels.mapScalar (fun v -> ScalarFunctions.Clamp(lo, hi, v))) (fun x _ -> inside x) formula x

@@ -7,6 +7,17 @@ open FunctionalAD.Primitives.Arithmetic
 /// Layout primitives: permuting, slicing, gathering and joining. All are linear, so each rule
 /// is the primitive itself (JVP) or its transpose (VJP).
 module internal Layout =
+    /// The record of a linear primitive of one argument (JAX's `deflinear`): its JVP applies the
+    /// primitive to the tangent, its VJP is its transpose applied to the cotangent.
+    let private linear name parameters eval (self: Node -> Node) (transpose: Node -> Node -> Node) =
+        op name parameters eval
+            (fun _ _ t -> t[0] |> ValueOption.map self)
+            (fun args _ g -> [| ValueSome(transpose args[0] g) |])
+        |> withAlgebra Algebra.Rearrangement
+
+    /// An axis list shifted past a leading batch axis.
+    let private shifted (axes: int[]) = axes |> Array.map ((+) 1)
+
     /// Permutes dimensions: output dimension i is input dimension perm[i].
     let rec permute (perm: int[]) (x: Node) : Node =
         if perm.Length <> x.Shape.Length || (Array.sort perm) <> Array.init perm.Length id then
@@ -16,9 +27,8 @@ module internal Layout =
             let inverse = Array.zeroCreate perm.Length
             perm |> Array.iteri (fun i p -> inverse[p] <- i)
             Graph.apply
-                (op "permute" (Shape.format perm) (fun v -> Kernels.permute perm v[0])
-                    (fun _ _ t -> t[0] |> ValueOption.map (permute perm))
-                    (fun _ _ g -> [| ValueSome(permute inverse g) |]))
+                (linear "permute" [ ints "" perm ] (fun v -> Kernels.permute perm v[0]) (permute perm) (fun _ g -> permute inverse g)
+                 |> withBatch (fun _ args _ -> permute (Array.append [| 0 |] (shifted perm)) args[0]))
                 (perm |> Array.map (fun p -> x.Shape[p])) [| x |]
 
     /// Takes `counts[i]` elements along each axis i, from `starts[i]` in steps of `steps[i]` (> 0).
@@ -31,20 +41,24 @@ module internal Layout =
                 Shape.fail "slice" [| x.Shape |] "ranges" (sprintf "axis %d: start %d, count %d, step %d fall outside a dimension of %d" i starts[i] counts[i] steps[i] x.Shape[i])
         if counts = x.Shape then x
         else
+            let source = Array.copy x.Shape
             Graph.apply
-                (op "slice" (sprintf "start=%s,count=%s,step=%s" (Shape.format starts) (Shape.format counts) (Shape.format steps))
+                (linear "slice" [ ints "start" starts; ints "count" counts; ints "step" steps ]
                     (fun v -> Kernels.slice starts counts steps v[0])
-                    (fun _ _ t -> t[0] |> ValueOption.map (slice starts counts steps))
-                    (fun args _ g -> [| ValueSome(unslice args[0].Shape starts steps g) |]))
+                    (slice starts counts steps) (fun arg g -> unslice arg.Shape starts steps g)
+                 |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy false source starts counts steps args[0] dest)))
+                 |> withBatch (fun size args _ -> slice (Array.append [| 0 |] starts) (Array.append [| size |] counts) (Array.append [| 1 |] steps) args[0]))
                 (Array.copy counts) [| x |]
 
     /// The transpose of `slice`: `g` placed into zeros of `shape`.
     and unslice (shape: int[]) (starts: int[]) (steps: int[]) (g: Node) : Node =
+        let window = Array.copy g.Shape
         Graph.apply
-            (op "unslice" (sprintf "shape=%s,start=%s,step=%s" (Shape.format shape) (Shape.format starts) (Shape.format steps))
+            (linear "unslice" [ ints "shape" shape; ints "start" starts; ints "step" steps ]
                 (fun v -> Kernels.unslice shape starts steps v[0])
-                (fun _ _ t -> t[0] |> ValueOption.map (unslice shape starts steps))
-                (fun args _ c -> [| ValueSome(slice starts args[0].Shape steps c) |]))
+                (unslice shape starts steps) (fun arg c -> slice starts arg.Shape steps c)
+             |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy true shape starts window steps dest args[0])))
+             |> withBatch (fun size args _ -> unslice (Array.append [| size |] shape) (Array.append [| 0 |] starts) (Array.append [| 1 |] steps) args[0]))
             (Array.copy shape) [| g |]
 
     /// Entries along `axis` at `indices` (repeats allowed).
@@ -53,17 +67,17 @@ module internal Layout =
         indices |> Array.iter (fun i ->
             if i < 0 || i >= n then Shape.fail "gather" [| x.Shape |] "indices" (sprintf "index %d is outside axis %d of length %d" i axis n))
         Graph.apply
-            (op "gather" (sprintf "axis=%d,indices=%d" axis indices.Length) (fun v -> Kernels.gather axis indices v[0])
-                (fun _ _ t -> t[0] |> ValueOption.map (gather axis indices))
-                (fun args _ g -> [| ValueSome(scatterAdd args[0].Shape axis indices g) |]))
+            (linear "gather" [ "axis", Parameter.Int axis; ints "indices" indices ] (fun v -> Kernels.gather axis indices v[0])
+                (gather axis indices) (fun arg g -> scatterAdd arg.Shape axis indices g)
+             |> withBatch (fun _ args _ -> gather (axis + 1) indices args[0]))
             (x.Shape |> Array.mapi (fun i d -> if i = axis then indices.Length else d)) [| x |]
 
     /// The transpose of `gather`: rows of `g` added into zeros of `shape` at `indices`.
     and scatterAdd (shape: int[]) (axis: int) (indices: int[]) (g: Node) : Node =
         Graph.apply
-            (op "scatterAdd" (sprintf "axis=%d,indices=%d" axis indices.Length) (fun v -> Kernels.scatterAdd shape axis indices v[0])
-                (fun _ _ t -> t[0] |> ValueOption.map (scatterAdd shape axis indices))
-                (fun _ _ c -> [| ValueSome(gather axis indices c) |]))
+            (linear "scatterAdd" [ ints "shape" shape; "axis", Parameter.Int axis; ints "indices" indices ] (fun v -> Kernels.scatterAdd shape axis indices v[0])
+                (scatterAdd shape axis indices) (fun _ c -> gather axis indices c)
+             |> withBatch (fun size args _ -> scatterAdd (Array.append [| size |] shape) (axis + 1) indices args[0]))
             (Array.copy shape) [| g |]
 
     /// Joins tensors along `axis`; every other dimension must agree.
@@ -82,9 +96,14 @@ module internal Layout =
                 let starts = Array.init shape.Length (fun i -> if i = axis then offsets[k] else 0)
                 slice starts parts[k].Shape (Array.create shape.Length 1) g
             Graph.apply
-                (op "concat" (sprintf "axis=%d" axis) (fun v -> Kernels.concat axis v)
+                (op "concat" [ "axis", Parameter.Int axis ] (fun v -> Kernels.concat axis v)
                     (fun args _ t ->
                         if t |> Array.forall ValueOption.isNone then ValueNone
                         else ValueSome(concat axis (Array.init args.Length (fun k -> t[k] |> ValueOption.defaultWith (fun () -> Graph.constant (NdArray.zeros args[k].Shape))))))
-                    (fun args _ g -> Array.init args.Length (fun k -> ValueSome(part g k))))
+                    (fun args _ g -> Array.init args.Length (fun k -> ValueSome(part g k)))
+                 |> withAlgebra Algebra.Rearrangement
+                 |> withBatch (fun size args batched ->
+                     // Unbatched parts are the same for every example: stretched along the batch.
+                     let lift k (a: Node) = if batched[k] then a else broadcastTo (Array.append [| size |] a.Shape) a
+                     concat (axis + 1) (Array.mapi lift args)))
                 shape parts

@@ -28,14 +28,53 @@ module internal LinearAlgebra =
         let gradA (g: Node) (bArg: Node) = if transA then matmulT transB true bArg g else matmulT false (not transB) g bArg
         let gradB (g: Node) (aArg: Node) = if transB then matmulT true transA g aArg else matmulT (not transA) false aArg g
         Graph.apply
-            (op "matmul" (match transA, transB with | false, false -> "" | true, false -> "Aᵀ" | false, true -> "Bᵀ" | true, true -> "AᵀBᵀ")
+            (op "matmul" [ "Aᵀ", Parameter.Flag transA; "Bᵀ", Parameter.Flag transB ]
                 (fun v -> LinAlgKernels.matmul transA transB shape v[0] v[1])
                 (fun args _ t ->
                     addTangents
                         (t[0] |> ValueOption.map (fun ta -> broadcastTo shape (matmulT transA transB ta args[1])))
                         (t[1] |> ValueOption.map (fun tb -> broadcastTo shape (matmulT transA transB args[0] tb))))
-                (fun args _ g -> [| pullTo args[0] (fun () -> gradA g args[1]); pullTo args[1] (fun () -> gradB g args[0]) |]))
+                (fun args _ g -> [| pullTo args[0] (fun () -> gradA g args[1]); pullTo args[1] (fun () -> gradB g args[0]) |])
+             |> withAlgebra Algebra.MatrixProduct
+             |> withInto (productInto transA transB)
+             |> withBatch (batchedProduct transA transB))
             shape [| a; b |]
+
+    /// The kernel writing a product of two matrices into a buffer: direct loops where the
+    /// provider's call would cost more than the arithmetic, else the active provider.
+    and private productInto (transA: bool) (transB: bool) (argShapes: int[][]) (shape: int[]) =
+        let a, b = argShapes[0], argShapes[1]
+        if a.Length <> 2 || b.Length <> 2 then ValueNone
+        elif int64 (Shape.size shape) * int64 (if transA then a[0] else a[1]) <= int64 DestinationKernels.smallProduct then
+            ValueSome(DestinationKernel(fun args dest -> DestinationKernels.smallMatmulInto transA transB args[0] a[0] a[1] args[1] b[0] b[1] dest))
+        else
+            // C = A·B + 0·C: with beta = 0 the provider does not read C (BLAS semantics, and the
+            // managed provider's), so the buffer's old contents cannot leak in.
+            ValueSome(DestinationKernel(fun args dest -> LinAlgKernels.gemmInto transA transB args[0] a[0] a[1] args[1] b[0] b[1] dest))
+
+    /// The batching rule of a product. A batch of left operands times one matrix is one product
+    /// of their stacked rows; one matrix times a batch of right operands is one product with
+    /// their columns side by side; otherwise the batch becomes a leading batch dimension.
+    and private batchedProduct (transA: bool) (transB: bool) (size: int) (args: Node[]) (batched: bool[]) =
+        let a, b = args[0], args[1]
+        let last (x: Node) = x.Shape[x.Shape.Length - 1]
+        match batched[0], batched[1] with
+        | true, false when not transA && b.Shape.Length = 2 ->
+            let rows = reshape [| Shape.size a.Shape / last a; last a |] a
+            let product = matmulT false transB rows b
+            reshape (Array.append a.Shape[.. a.Shape.Length - 2] [| last product |]) product
+        | false, true when not transB && a.Shape.Length = 2 && b.Shape.Length = 3 ->
+            let k, n = b.Shape[1], b.Shape[2]
+            let columns = reshape [| k; size * n |] (Layout.permute [| 1; 0; 2 |] b)
+            let product = matmulT transA false a columns
+            Layout.permute [| 1; 0; 2 |] (reshape [| product.Shape[0]; size; n |] product)
+        | _ ->
+            // Unit batch dimensions after the batch axis line the batch up with the other
+            // operand's batch dimensions (or with nothing, where it has fewer).
+            let perExample (x: Node) isBatched = x.Shape.Length - (if isBatched then 1 else 0)
+            let rank = Operators.max (perExample a batched[0]) (perExample b batched[1])
+            let align (x: Node) isBatched = if isBatched then batchedToRank rank x else x
+            matmulT transA transB (align a batched[0]) (align b batched[1])
 
     /// A · B.
     let matmul a b = matmulT false false a b
@@ -53,7 +92,7 @@ module internal LinearAlgebra =
         if b.Shape.Length < 1 || b.Shape.Length > 2 || b.Shape[0] <> a.Shape[0] then
             Shape.fail "solve" [| a.Shape; b.Shape |] "b" "b needs as many rows as A"
         Graph.apply
-            (op "solve" "" (fun v -> LinAlgKernels.solve v[0] v[1])
+            (op "solve" [] (fun v -> LinAlgKernels.solve v[0] v[1])
                 (fun args x t ->
                     let rhs =
                         match t[0], t[1] with
@@ -71,7 +110,7 @@ module internal LinearAlgebra =
     let rec inverse (a: Node) : Node =
         requireSquare "inverse" a
         Graph.apply
-            (op "inverse" "" (fun v -> LinAlgKernels.inverse v[0])
+            (op "inverse" [] (fun v -> LinAlgKernels.inverse v[0])
                 (fun _ inv t -> t[0] |> ValueOption.map (fun ta -> neg (matmul inv (matmul ta inv))))
                 (fun _ inv g -> [| ValueSome(neg (matmulT true false inv (matmulT false true g inv))) |]))
             (Array.copy a.Shape) [| a |]
@@ -81,9 +120,10 @@ module internal LinearAlgebra =
         requireSquare "diag" m
         let n = m.Shape[0]
         Graph.apply
-            (op "diagPart" "" (fun v -> NdArray([| n |], Array.init n (fun i -> v[0].Data[i * n + i])))
+            (op "diagPart" [] (fun v -> NdArray([| n |], Array.init n (fun i -> v[0].Data[i * n + i])))
                 (fun _ _ t -> t[0] |> ValueOption.map diagPart)
-                (fun _ _ g -> [| ValueSome(diagEmbed g) |]))
+                (fun _ _ g -> [| ValueSome(diagEmbed g) |])
+             |> withAlgebra Algebra.Rearrangement)
             [| n |] [| m |]
 
     /// The square matrix with a vector on its diagonal and zeros elsewhere.
@@ -91,9 +131,10 @@ module internal LinearAlgebra =
         if v.Shape.Length <> 1 then Shape.fail "diag" [| v.Shape |] "v" "a vector is needed"
         let n = v.Shape[0]
         Graph.apply
-            (op "diagEmbed" "" (fun x -> NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n = k % n then x[0].Data[k / n] else 0.0)))
+            (op "diagEmbed" [] (fun x -> NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n = k % n then x[0].Data[k / n] else 0.0)))
                 (fun _ _ t -> t[0] |> ValueOption.map diagEmbed)
-                (fun _ _ g -> [| ValueSome(diagPart g) |]))
+                (fun _ _ g -> [| ValueSome(diagPart g) |])
+             |> withAlgebra Algebra.Rearrangement)
             [| n; n |] [| v |]
 
     /// tr(A) for a square matrix, as Σ of the diagonal.
@@ -103,7 +144,7 @@ module internal LinearAlgebra =
     let det (a: Node) =
         requireSquare "det" a
         Graph.apply
-            (op "det" "" (fun v -> LinAlgKernels.det v[0])
+            (op "det" [] (fun v -> LinAlgKernels.det v[0])
                 (fun args d t -> t[0] |> ValueOption.map (fun ta -> mul d (traceOf (solve args[0] ta))))
                 (fun args d g -> [| ValueSome(mul (mul g d) (transpose (inverse args[0]))) |]))
             [||] [| a |]
@@ -112,7 +153,7 @@ module internal LinearAlgebra =
     let logDet (a: Node) =
         requireSquare "logDet" a
         Graph.apply
-            (op "logDet" "" (fun v -> LinAlgKernels.logAbsDet v[0])
+            (op "logDet" [] (fun v -> LinAlgKernels.logAbsDet v[0])
                 (fun args _ t -> t[0] |> ValueOption.map (fun ta -> traceOf (solve args[0] ta)))
                 (fun args _ g -> [| ValueSome(mul g (transpose (inverse args[0]))) |]))
             [||] [| a |]
@@ -130,7 +171,7 @@ module internal LinearAlgebra =
     let rec cholesky (a: Node) : Node =
         requireSquare "cholesky" a
         Graph.apply
-            (op "cholesky" "" (fun v -> LinAlgKernels.cholesky (let m = v[0] in NdArray(m.Shape, Array.init m.Size (fun k -> let n = m.Shape[0] in 0.5 * (m.Data[k] + m.Data[(k % n) * n + k / n])))))
+            (op "cholesky" [] (fun v -> LinAlgKernels.cholesky (let m = v[0] in NdArray(m.Shape, Array.init m.Size (fun k -> let n = m.Shape[0] in 0.5 * (m.Data[k] + m.Data[(k % n) * n + k / n])))))
                 (fun _ l t ->
                     t[0] |> ValueOption.map (fun ta ->
                         let inner = transpose (solve l (transpose (solve l (symmetrize ta))))

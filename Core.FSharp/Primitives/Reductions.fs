@@ -7,7 +7,10 @@ open FunctionalAD.Primitives.Elementwise
 
 /// Reductions over axes (normalised, sorted, distinct), with or without kept dimensions.
 module internal Reductions =
-    let private describe (axes: int[]) keepDims = sprintf "axes=%s%s" (Shape.format axes) (if keepDims then ",keepDims" else "")
+    let private describe (axes: int[]) keepDims : Parameters = [ ints "axes" axes; "keepDims", Parameter.Flag keepDims ]
+
+    /// Axes shifted past a leading batch axis.
+    let private shifted (axes: int[]) = axes |> Array.map ((+) 1)
 
     /// A reduced value or cotangent brought back to the input's shape.
     let private expand (input: Node) (axes: int[]) (g: Node) =
@@ -24,11 +27,14 @@ module internal Reductions =
             Graph.apply
                 (op "sum" (describe axes keepDims) (fun v -> Kernels.reduce Kernels.Sum axes keepDims v[0])
                     (fun _ _ t -> t[0] |> ValueOption.map (sum axes keepDims))
-                    (fun args _ g -> [| ValueSome(expand args[0] axes g) |]))
+                    (fun args _ g -> [| ValueSome(expand args[0] axes g) |])
+                 |> withAlgebra Algebra.Rearrangement
+                 |> withInto (fun argShapes _ -> sumIntoKernel argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
+                 |> withBatch (fun _ args _ -> sum (shifted axes) keepDims args[0]))
                 (Shape.reduced x.Shape axes keepDims) [| x |]
 
     /// Max (or min) over axes. Ties share the gradient evenly (minimum-norm subgradient).
-    let private extremum name kind (axes: int[]) keepDims (x: Node) =
+    let rec private extremum name kind (axes: int[]) keepDims (x: Node) =
         checkNonEmpty name axes x
         let weights (args: Node[]) (out: Node) =
             let hits = equal args[0] (expand args[0] axes out)
@@ -36,7 +42,9 @@ module internal Reductions =
         Graph.apply
             (op name (describe axes keepDims) (fun v -> Kernels.reduce kind axes keepDims v[0])
                 (fun args out t -> t[0] |> ValueOption.map (fun t -> sum axes keepDims (mulNoNan t (weights args out))))
-                (fun args out g -> [| ValueSome(mulNoNan (expand args[0] axes g) (weights args out)) |]))
+                (fun args out g -> [| ValueSome(mulNoNan (expand args[0] axes g) (weights args out)) |])
+             |> withAlgebra Algebra.Rearrangement
+             |> withBatch (fun _ args _ -> extremum name kind (shifted axes) keepDims args[0]))
             (Shape.reduced x.Shape axes keepDims) [| x |]
 
     /// Maximum over axes.

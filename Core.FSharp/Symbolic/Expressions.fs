@@ -10,9 +10,7 @@ module internal SymbolicDerivatives =
     /// Terms of `derivatives f` at abstract scalar inputs (one per parameter).
     let terms (arity: int) (f: Tensor[] -> Tensor) (derivatives: (Tensor[] -> Tensor) -> Tensor[] -> Tensor[]) : Term[] =
         let table = TermTable()
-        Graph.withNewLevel (fun tag ->
-            let inputs = Array.init arity (fun _ -> Graph.abstractVariable tag [||])
-            let outputs = derivatives f (inputs |> Array.map Tensor.Of)
+        Trace.runThen Trace.shapes (derivatives f) (Array.init arity (fun _ -> Tensor.scalar 0.0)) (fun tag inputs outputs ->
             FromGraph.terms table tag.Level inputs (outputs |> Array.map (fun t -> t.Node)))
 
     let gradient (f: Tensor[] -> Tensor) (x: Tensor[]) = AD.grad f x
@@ -67,7 +65,7 @@ module internal SymbolicDerivatives =
 /// identities such as x·1 and x+0 removed, and every subexpression used more than once computed
 /// once in a block variable. Print it with `Format`, compile it with `.Compile()`.
 /// Supported: double parameters, constants, captured variables, + − × ÷, unary minus,
-/// Math.Exp, Log (also to a base), Log10, Sqrt, Pow, Sin, Cos, Tan, Tanh, Sinh, Cosh, Abs, Max,
+/// Math.Exp, Log (also to a base), Log10, Sqrt, Pow, Sin, Cos, Tan, Tanh, Atan, Atan2, Sinh, Cosh, Abs, Max,
 /// Min, and `c ? a : b` with comparisons (the derivative is that of the selected branch).
 /// Anything else raises NotSupportedException naming the node and its text.
 [<AbstractClass; Sealed>]

@@ -3,6 +3,7 @@ namespace FunctionalAD.Symbolic
 open System
 open System.Globalization
 open System.Linq.Expressions
+open FunctionalAD
 
 /// How `Format` writes an expression: as C# (`Math.Exp(x)`, `Math.Pow(x, y)`), or as ordinary
 /// math (`exp(x)`, `x^y`), the syntax of the `fad` command-line tool.
@@ -54,12 +55,12 @@ module internal Format =
             sprintf "%s %s %s" (atLeast level b.Left) symbol (atLeast (level + 1) b.Right), level
         | :? ConditionalExpression as c ->
             sprintf "%s ? %s : %s" (atLeast (conditional + 1) c.Test) (atLeast conditional c.IfTrue) (atLeast conditional c.IfFalse), conditional
-        | :? MethodCallExpression as m when m.Method.DeclaringType = typeof<Math> ->
+        | :? MethodCallExpression as m when m.Method.DeclaringType = typeof<Math> || m.Method.DeclaringType = typeof<ScalarFunctions> ->
             let args = m.Arguments |> Seq.map (fun a -> fst (write style a)) |> Seq.toArray
             match style with
             | MathText when m.Method.Name = "Pow" -> sprintf "%s^%s" (atLeast primary m.Arguments[0]) (atLeast unary m.Arguments[1]), power
             | MathText -> sprintf "%s(%s)" (m.Method.Name.ToLowerInvariant()) (String.Join(", ", args)), primary
-            | CSharp -> sprintf "Math.%s(%s)" m.Method.Name (String.Join(", ", args)), primary
+            | CSharp -> sprintf "%s.%s(%s)" m.Method.DeclaringType.Name m.Method.Name (String.Join(", ", args)), primary
         | :? NewArrayExpression as a when a.NodeType = ExpressionType.NewArrayInit ->
             let items = String.Join(", ", a.Expressions |> Seq.map (fun x -> fst (write style x)))
             (match style with CSharp -> sprintf "new[] { %s }" items | MathText -> sprintf "[%s]" items), primary

@@ -38,25 +38,22 @@ module internal FromExpression =
 
     let private log10 = log 10.0
 
-    /// The Math methods with a tensor form (Sinh and Cosh through exp, logarithms to a base
-    /// through the natural logarithm).
+    /// The methods with a tensor form: those an elementwise primitive declares as its formula
+    /// (Math.Exp, Math.Atan2, ScalarFunctions.Log1p …), and a few compositions (Sinh and Cosh
+    /// through exp, logarithms to a base through the natural logarithm).
     let private call (e: MethodCallExpression) (args: Tensor[]) : Tensor =
-        match e.Method.Name, args with
-        | "Exp", [| x |] -> exp x
-        | "Log", [| x |] -> log x
-        | "Log", [| x; b |] -> log x / log b
-        | "Log10", [| x |] -> log x / log10
-        | "Sqrt", [| x |] -> sqrt x
-        | "Sin", [| x |] -> sin x
-        | "Cos", [| x |] -> cos x
-        | "Tan", [| x |] -> tan x
-        | "Tanh", [| x |] -> tanh x
-        | "Sinh", [| x |] -> (exp x - exp (-x)) / 2.0
-        | "Cosh", [| x |] -> (exp x + exp (-x)) / 2.0
-        | "Abs", [| x |] -> abs x
-        | "Max", [| x; y |] -> Tensor.maximum x y
-        | "Min", [| x; y |] -> Tensor.minimum x y
-        | _ -> unsupported e "the core has no primitive for this method (supported: Math.Exp, Log, Log10, Sqrt, Pow, Sin, Cos, Tan, Tanh, Sinh, Cosh, Abs, Max, Min)"
+        let declared = Primitives.Elementwise.registered () |> Seq.tryFind (fun p -> p.Formula.Method = e.Method)
+        match declared, e.Method.Name, args with
+        | Some p, _, _ -> Tensor.Of(p.Apply(args |> Array.map (fun a -> a.Node)))
+        | None, "Log", [| x; b |] -> log x / log b
+        | None, "Log10", [| x |] -> log x / log10
+        | None, "Sinh", [| x |] -> (exp x - exp (-x)) / 2.0
+        | None, "Cosh", [| x |] -> (exp x + exp (-x)) / 2.0
+        | None, "Max", [| x; y |] -> Tensor.maximum x y
+        | None, "Min", [| x; y |] -> Tensor.minimum x y
+        | _ ->
+            let supported = Primitives.Elementwise.registered () |> Seq.choose (fun p -> if isNull p.Formula.Method then None else Some(p.Formula.Method.DeclaringType.Name + "." + p.Formula.Method.Name))
+            unsupported e (sprintf "the core has no primitive for this method (supported: %s, Math.Pow, Log with a base, Log10, Sinh, Cosh, Max, Min)" (String.Join(", ", supported)))
 
     /// A function of the tensors standing for `lambda`'s parameters. An unsupported node is
     /// reported when the function is first applied, which differentiation does before any work.
@@ -94,7 +91,7 @@ module internal FromExpression =
                     | ExpressionType.Convert | ExpressionType.ConvertChecked -> unsupported e (sprintf "converting a value that depends on a parameter from %s to %s loses its derivative" u.Operand.Type.Name u.Type.Name)
                     | _ -> unsupported e "no derivative rule for this operator"
                 | :? ConditionalExpression as c -> Tensor.where (mask env c.Test) (value env c.IfTrue) (value env c.IfFalse)
-                | :? MethodCallExpression as m when m.Method.DeclaringType = typeof<Math> ->
+                | :? MethodCallExpression as m when m.Method.DeclaringType = typeof<Math> || m.Method.DeclaringType = typeof<ScalarFunctions> ->
                     if m.Method.Name = "Pow" && m.Arguments.Count = 2 then power env m.Arguments[0] m.Arguments[1]
                     else call m (m.Arguments |> Seq.map (value env) |> Seq.toArray)
                 | _ -> unsupported e "only arithmetic, Math methods, conditionals, constants and captured variables can be differentiated"

@@ -2,7 +2,6 @@ namespace FunctionalAD.Symbolic
 
 open System
 open System.Collections.Generic
-open System.Globalization
 open FunctionalAD
 
 /// Reads a graph of scalar nodes (a function or a derivative the core's AD built over abstract
@@ -12,36 +11,29 @@ module internal FromGraph =
     let private unsupported (n: Node) (name: string) (why: string) =
         raise (NotSupportedException(sprintf "Symbolic differentiation: the graph operation '%s' (shape %s) cannot be written as a scalar expression: %s." name (Shape.format n.Shape) why))
 
-    let private functions =
-        dict [ "exp", Exp; "log", Log; "log1p", Log1p; "expm1", Expm1; "sqrt", Sqrt; "sin", Sin; "cos", Cos; "tan", Tan
-               "tanh", Tanh; "sigmoid", Sigmoid; "softplus", Softplus; "relu", Relu; "abs", Abs; "sign", Sign ]
-
-    let private comparisons =
-        dict [ "greater", Greater; "greaterEqual", GreaterEqual; "less", Less; "lessEqual", LessEqual; "equal", Equal; "notEqual", NotEqual ]
-
-    /// The term of one operation node from its arguments' terms.
+    /// The term of one operation node from its arguments' terms, by the primitive's algebraic
+    /// role, or through its scalar formula.
     let private applyOp (table: TermTable) (n: Node) (op: Op) (args: Term[]) =
-        match op.Name with
-        | "add" -> Simplify.add table args[0] args[1]
-        | "sub" -> Simplify.sub table args[0] args[1]
-        | "mul" -> Simplify.mul table args[0] args[1]
-        | "div" -> Simplify.div table args[0] args[1]
-        | "neg" -> Simplify.neg table args[0]
-        | "mulNoNan" -> Simplify.mulNoNan table args[0] args[1]
-        | "pow" -> Simplify.power table args[0] args[1]
-        | "powConst" -> Simplify.power table args[0] (Simplify.constant table (Double.Parse(op.Params, CultureInfo.InvariantCulture)))
-        | "maximum" -> Simplify.maximum table args[0] args[1]
-        | "minimum" -> Simplify.minimum table args[0] args[1]
-        | "where" -> Simplify.select table args[0] args[1] args[2]
-        // On one element these only change the shape, and stopGradient only changes derivatives.
-        | "broadcastTo" | "sumTo" | "reshape" | "stopGradient" -> args[0]
-        | name ->
-            match functions.TryGetValue name with
-            | true, f -> Simplify.apply table f args[0]
-            | _ ->
-                match comparisons.TryGetValue name with
-                | true, c -> Simplify.compare table c args[0] args[1]
-                | _ -> unsupported n name "there is no scalar form for it"
+        match op.Capabilities.Algebra with
+        | Algebra.Sum -> Simplify.add table args[0] args[1]
+        | Algebra.Difference -> Simplify.sub table args[0] args[1]
+        | Algebra.Product | Algebra.MatrixProduct -> Simplify.mul table args[0] args[1]
+        | Algebra.Quotient -> Simplify.div table args[0] args[1]
+        | Algebra.Negation -> Simplify.neg table args[0]
+        | Algebra.GuardedProduct -> Simplify.mulNoNan table args[0] args[1]
+        | Algebra.Power -> Simplify.power table args[0] args[1]
+        | Algebra.PowerOf c -> Simplify.power table args[0] (Simplify.constant table c)
+        | Algebra.Maximum -> Simplify.maximum table args[0] args[1]
+        | Algebra.Minimum -> Simplify.minimum table args[0] args[1]
+        | Algebra.Selection -> Simplify.select table args[0] args[1] args[2]
+        | Algebra.Comparison relation -> Simplify.compare table relation args[0] args[1]
+        // On one element these only change the shape, and a pass-through only changes derivatives.
+        | Algebra.Stretch | Algebra.SameElements | Algebra.Rearrangement | Algebra.PassThrough -> args[0]
+        | Algebra.Mask | Algebra.Opaque ->
+            match op.Capabilities.Formula with
+            | ValueSome formula when formula.Arity = 1 ->
+                Simplify.apply table (Function(op.Name, op.Params, formula, op.Capabilities.Algebra = Algebra.Mask)) args[0]
+            | _ -> unsupported n op.Name "there is no scalar form for it"
 
     /// The terms of `outputs`, where `inputs[i]` is parameter i. Every node must hold one element.
     let terms (table: TermTable) (level: int) (inputs: Node[]) (outputs: Node[]) : Term[] =

@@ -150,7 +150,7 @@ module internal Simplify =
 
     let apply (table: TermTable) (f: Function) (a: Term) =
         match a with
-        | Const v -> constant table (Semantics.apply f v)
+        | Const v -> constant table (f.Apply v)
         | _ -> table.Intern(Apply f, [| a |])
 
     let private nanAware (pick: float -> float -> float) (x: float) (y: float) = if Double.IsNaN x || Double.IsNaN y then Double.NaN else pick x y

@@ -2,33 +2,35 @@ namespace FunctionalAD.Symbolic
 
 open System
 open System.Collections.Generic
+open System.Linq.Expressions
+open FunctionalAD
 
-/// A comparison whose result is the mask 1.0 (true) or 0.0 (false).
-type internal Comparison =
-    | Greater
-    | GreaterEqual
-    | Less
-    | LessEqual
-    | Equal
-    | NotEqual
+/// A comparison whose result is the mask 1.0 (true) or 0.0 (false): the core's relations.
+type internal Comparison = Relation
 
-/// A scalar function of one argument, written inline (`Math.Exp`, or a short formula for
-/// sigmoid and friends) when a term becomes a LINQ expression.
-type internal Function =
-    | Exp
-    | Log
-    | Log1p
-    | Expm1
-    | Sqrt
-    | Sin
-    | Cos
-    | Tan
-    | Tanh
-    | Sigmoid
-    | Softplus
-    | Relu
-    | Abs
-    | Sign
+/// An elementwise primitive of one argument, as a term's function: compared by the primitive's
+/// name and parameters, and written, evaluated and folded with the primitive's own formula.
+[<Sealed>]
+type internal Function(name: string, parameters: Parameters, formula: ScalarFormula, mask: bool) =
+    let evaluate =
+        lazy
+            (let p = Expression.Parameter(typeof<float>, "v")
+             Expression.Lambda<Func<float, float>>(formula.Emit [| p |], [| p |]).Compile())
+    /// The primitive's name.
+    member _.Name = name
+    /// The primitive's formula.
+    member _.Formula = formula
+    /// The value at one number (constant folding).
+    member _.Apply(v: float) = evaluate.Value.Invoke v
+    /// True when a zero of the result can come from a test (sign), or from an argument that is
+    /// such a zero (f(0) = 0: relu, abs, sin, tanh …).
+    member f.PassesSelectedZero(argumentMay: bool) = mask || (argumentMay && f.Apply 0.0 = 0.0)
+    override _.Equals(other: obj) =
+        match other with
+        | :? Function as g -> g.Name = name && g.Parameters = parameters
+        | _ -> false
+    member private _.Parameters = parameters
+    override _.GetHashCode() = hash (name, parameters)
 
 /// What a scalar term computes from its arguments.
 type internal Operation =
@@ -58,10 +60,11 @@ type internal Term(id: int, operation: Operation, args: Term[]) =
         let arg (i: int) = args[i].MaySelectZero
         match operation with
         | Constant v -> v = 0.0
-        | Compare _ | Apply Sign -> true
+        | Compare _ -> true
+        | Apply f -> f.PassesSelectedZero(arg 0)
         | Select -> arg 1 || arg 2
         | Multiply | MultiplyNoNan -> arg 0 || arg 1
-        | Divide | Negate | Apply Relu | Apply Abs -> arg 0
+        | Divide | Negate -> arg 0
         | Add | Subtract | Maximum | Minimum -> arg 0 && arg 1
         | _ -> false
 
@@ -78,26 +81,6 @@ type internal Term(id: int, operation: Operation, args: Term[]) =
 
 /// Scalar semantics of the functions and comparisons, for constant folding.
 module internal Semantics =
-    let private sigmoid (v: float) = if v >= 0.0 then 1.0 / (1.0 + Math.Exp -v) else let e = Math.Exp v in e / (1.0 + e)
-    let private log1p (v: float) = let u = 1.0 + v in if u = 1.0 then v else Math.Log u * v / (u - 1.0)
-
-    let apply (f: Function) (v: float) =
-        match f with
-        | Exp -> Math.Exp v
-        | Log -> Math.Log v
-        | Log1p -> log1p v
-        | Expm1 -> let u = Math.Exp v in if u = 1.0 then v elif u - 1.0 = -1.0 then -1.0 elif Double.IsPositiveInfinity u then u else (u - 1.0) * v / Math.Log u
-        | Sqrt -> Math.Sqrt v
-        | Sin -> Math.Sin v
-        | Cos -> Math.Cos v
-        | Tan -> Math.Tan v
-        | Tanh -> Math.Tanh v
-        | Sigmoid -> sigmoid v
-        | Softplus -> Math.Max(v, 0.0) + log1p (Math.Exp(-Math.Abs v))
-        | Relu -> if Double.IsNaN v then v else Math.Max(v, 0.0)
-        | Abs -> Math.Abs v
-        | Sign -> if Double.IsNaN v then v else float (Math.Sign v)
-
     let compare (c: Comparison) (a: float) (b: float) =
         let holds =
             match c with

@@ -19,36 +19,18 @@ module internal ToExpression =
         match t.Operation with
         | MultiplyNoNan -> [| 2; 1 |]
         | Power when t.Args[1].ConstantValue = ValueSome 2.0 -> [| 2; 1 |]
-        | Apply Softplus | Apply Sign -> [| 2 |]
         | _ -> Array.create t.Args.Length 1
 
     let private comparison (c: Comparison) (a: Expression) (b: Expression) : Expression =
         match c with
-        | Greater -> Expression.GreaterThan(a, b)
-        | GreaterEqual -> Expression.GreaterThanOrEqual(a, b)
-        | Less -> Expression.LessThan(a, b)
-        | LessEqual -> Expression.LessThanOrEqual(a, b)
-        | Equal -> Expression.Equal(a, b)
-        | NotEqual -> Expression.NotEqual(a, b)
+        | FunctionalAD.Relation.Greater -> Expression.GreaterThan(a, b)
+        | FunctionalAD.Relation.GreaterEqual -> Expression.GreaterThanOrEqual(a, b)
+        | FunctionalAD.Relation.Less -> Expression.LessThan(a, b)
+        | FunctionalAD.Relation.LessEqual -> Expression.LessThanOrEqual(a, b)
+        | FunctionalAD.Relation.Equal -> Expression.Equal(a, b)
+        | FunctionalAD.Relation.NotEqual -> Expression.NotEqual(a, b)
 
     let private ifElse (test: Expression) (a: Expression) (b: Expression) = Expression.Condition(test, a, b) :> Expression
-
-    let private apply (f: Function) (a: Expression) : Expression =
-        match f with
-        | Exp -> math "Exp" [| a |]
-        | Log -> math "Log" [| a |]
-        | Sqrt -> math "Sqrt" [| a |]
-        | Sin -> math "Sin" [| a |]
-        | Cos -> math "Cos" [| a |]
-        | Tan -> math "Tan" [| a |]
-        | Tanh -> math "Tanh" [| a |]
-        | Abs -> math "Abs" [| a |]
-        | Log1p -> math "Log" [| Expression.Add(number 1.0, a) |]
-        | Expm1 -> Expression.Subtract(math "Exp" [| a |], number 1.0)
-        | Sigmoid -> Expression.Divide(number 1.0, Expression.Add(number 1.0, math "Exp" [| Expression.Negate a |]))
-        | Softplus -> Expression.Add(math "Max" [| a; number 0.0 |], math "Log" [| Expression.Add(number 1.0, math "Exp" [| Expression.Negate(math "Abs" [| a |]) |]) |])
-        | Relu -> math "Max" [| a; number 0.0 |]
-        | Sign -> ifElse (Expression.GreaterThan(a, number 0.0)) (number 1.0) (ifElse (Expression.LessThan(a, number 0.0)) (number -1.0) (number 0.0))
 
     /// Terms written as expressions: block variables, their assignments in evaluation order, and
     /// one expression per output.
@@ -97,7 +79,7 @@ module internal ToExpression =
                     | _ -> math "Pow" args
                 | Maximum -> math "Max" args
                 | Minimum -> math "Min" args
-                | Apply f -> apply f args[0]
+                | Apply f -> f.Formula.Emit [| args[0] |]
                 | Compare c -> ifElse (comparison c args[0] args[1]) (number 1.0) (number 0.0)
                 | Select ->
                     let cond = t.Args[0]

@@ -84,7 +84,38 @@ module internal Kernels =
             NdArray.scalar output
         else
             let out = Array.zeroCreate (Shape.size shape)
-            op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
+            let inner = shape[shape.Length - 1]
+            if Shape.same a.Shape shape && Shape.same b.Shape shape then op.Invoke(span a, span b, Span<double> out)
+            elif inner < 16 || out.Length = 0 then op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
+            else
+                // Row by row, reading each argument in place: a row of an argument that is
+                // stretched along the last axis is one value, spread into a reused row buffer.
+                let stridesA, stridesB = broadcastStrides a.Shape shape, broadcastStrides b.Shape shape
+                let bufferA, bufferB = Array.zeroCreate inner, Array.zeroCreate inner
+                let dataA, dataB = a.Data, b.Data
+                let rank = shape.Length
+                let stretchedA, stretchedB = stridesA[rank - 1] = 0, stridesB[rank - 1] = 0
+                let index = Array.zeroCreate (rank - 1)
+                let mutable offsetA = 0
+                let mutable offsetB = 0
+                for row in 0 .. out.Length / inner - 1 do
+                    if stretchedA then Array.Fill(bufferA, dataA[offsetA])
+                    if stretchedB then Array.Fill(bufferB, dataB[offsetB])
+                    let rowA = if stretchedA then ReadOnlySpan<double> bufferA else ReadOnlySpan<double>(dataA, offsetA, inner)
+                    let rowB = if stretchedB then ReadOnlySpan<double> bufferB else ReadOnlySpan<double>(dataB, offsetB, inner)
+                    op.Invoke(rowA, rowB, Span<double>(out, row * inner, inner))
+                    let mutable d = rank - 2
+                    let mutable carry = true
+                    while carry && d >= 0 do
+                        index[d] <- index[d] + 1
+                        offsetA <- offsetA + stridesA[d]
+                        offsetB <- offsetB + stridesB[d]
+                        if index[d] = shape[d] then
+                            offsetA <- offsetA - stridesA[d] * shape[d]
+                            offsetB <- offsetB - stridesB[d] * shape[d]
+                            index[d] <- 0
+                            d <- d - 1
+                        else carry <- false
             NdArray(shape, out)
 
     /// A binary elementwise function of scalars with broadcasting.
@@ -97,7 +128,8 @@ module internal Kernels =
     /// select(cond, a, b) with broadcasting: a where cond is non-zero, else b.
     let select (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =
         let c, a, b = broadcastTo shape cond, broadcastTo shape a, broadcastTo shape b
-        NdArray(shape, Array.init (Shape.size shape) (fun i -> if c.Data[i] <> 0.0 then a.Data[i] else b.Data[i]))
+        let c, a, b = c.Data, a.Data, b.Data
+        NdArray(shape, Array.init (Shape.size shape) (fun i -> if c[i] <> 0.0 then a[i] else b[i]))
 
     /// The kinds of reduction a primitive can ask for.
     type Reduction =
@@ -166,18 +198,47 @@ module internal Kernels =
             relabel (Array.copy target) (reduce Sum axes true x) x
 
     /// Permutes dimensions: result dimension i is input dimension perm[i].
+    /// dest[j, i] = src[i, j] for a rows × cols source, in square tiles so that both the reads
+    /// and the writes stay within a few cache lines.
+    let private transposeInto (rows: int) (cols: int) (src: double[]) (dest: double[]) =
+        let tile = 32
+        for i0 in 0 .. tile .. rows - 1 do
+            for j0 in 0 .. tile .. cols - 1 do
+                for i in i0 .. min rows (i0 + tile) - 1 do
+                    for j in j0 .. min cols (j0 + tile) - 1 do
+                        dest[j * rows + i] <- src[i * cols + j]
+
     let permute (perm: int[]) (x: NdArray) =
         let shape = perm |> Array.map (fun p -> x.Shape[p])
-        let inStrides = Shape.strides x.Shape
-        let strides = perm |> Array.map (fun p -> inStrides[p])
         let out = Array.zeroCreate x.Size
-        let inner = if shape.Length = 0 then 1 else shape[shape.Length - 1]
-        let innerStride = if shape.Length = 0 then 0 else strides[shape.Length - 1]
         if x.Size > 0 then
-            forEachRow shape strides (fun row offset ->
-                let baseOut = row * inner
-                for k in 0 .. inner - 1 do
-                    out[baseOut + k] <- x.Data[offset + k * innerStride])
+            let data = x.Data
+            // Unit axes do not move any element, and input axes that stay adjacent and in order
+            // move as one: what is left is the permutation that really moves data.
+            let kept = perm |> Array.filter (fun p -> x.Shape[p] <> 1)
+            let nextKept (a: int) = seq { a + 1 .. x.Shape.Length - 1 } |> Seq.tryFind (fun q -> x.Shape[q] <> 1)
+            let groups = Collections.Generic.List<int list>()
+            for p in kept do
+                match Seq.tryLast groups with
+                | Some group when nextKept (List.last group) = Some p -> groups[groups.Count - 1] <- group @ [ p ]
+                | _ -> groups.Add [ p ]
+            let groupSize (group: int list) = group |> List.fold (fun acc p -> acc * x.Shape[p]) 1
+            let byInput = groups |> Seq.sortBy List.head |> Seq.toArray
+            let inShape = byInput |> Array.map groupSize
+            let order = groups |> Seq.map (fun g -> Array.findIndex ((=) g) byInput) |> Seq.toArray
+            match order with
+            | [||] | [| _ |] -> Array.blit data 0 out 0 x.Size
+            | [| 1; 0 |] -> transposeInto inShape[0] inShape[1] data out
+            | _ ->
+                let inStrides = Shape.strides inShape
+                let outShape = order |> Array.map (fun g -> inShape[g])
+                let strides = order |> Array.map (fun g -> inStrides[g])
+                let inner = outShape[outShape.Length - 1]
+                let innerStride = strides[strides.Length - 1]
+                forEachRow outShape strides (fun row offset ->
+                    let baseOut = row * inner
+                    for k in 0 .. inner - 1 do
+                        out[baseOut + k] <- data[offset + k * innerStride])
         NdArray(shape, out)
 
     /// Basic slicing: per axis (start, count, step) with count elements taken.
@@ -190,9 +251,12 @@ module internal Kernels =
         let inner = if rank = 0 then 1 else counts[rank - 1]
         let innerStride = if rank = 0 then 0 else strides[rank - 1]
         if out.Length > 0 then
+            let data = x.Data
             forEachRow counts strides (fun row offset ->
-                for k in 0 .. inner - 1 do
-                    out[row * inner + k] <- x.Data[offset0 + offset + k * innerStride])
+                if innerStride = 1 then Array.blit data (offset0 + offset) out (row * inner) inner
+                else
+                    for k in 0 .. inner - 1 do
+                        out[row * inner + k] <- data[offset0 + offset + k * innerStride])
         NdArray(Array.copy counts, out)
 
     /// The transpose of `slice`: places `g` into zeros of `shape` at the sliced positions.
@@ -205,9 +269,12 @@ module internal Kernels =
         let inner = if rank = 0 then 1 else g.Shape[rank - 1]
         let innerStride = if rank = 0 then 0 else strides[rank - 1]
         if g.Size > 0 then
+            let data = g.Data
             forEachRow g.Shape strides (fun row offset ->
-                for k in 0 .. inner - 1 do
-                    out[offset0 + offset + k * innerStride] <- g.Data[row * inner + k])
+                if innerStride = 1 then Array.blit data (row * inner) out (offset0 + offset) inner
+                else
+                    for k in 0 .. inner - 1 do
+                        out[offset0 + offset + k * innerStride] <- data[row * inner + k])
         NdArray(Array.copy shape, out)
 
     /// Takes entries along `axis` at the given indices (repeats allowed).

@@ -1,4 +1,4 @@
-namespace FunctionalAD.Compilation
+namespace FunctionalAD
 
 open System
 open System.Numerics.Tensors
@@ -78,11 +78,6 @@ module internal DestinationKernels =
                 else
                     let offset = p * cb
                     for j in 0 .. n - 1 do c[row + j] <- c[row + j] + aip * b[offset + j]
-
-    /// An integer list of a primitive's parameters, e.g. "start" in "start=[0,2],count=[3,1],step=[1,1]".
-    let parameterList (parameters: string) (name: string) =
-        let from = parameters.IndexOf(name + "=[", StringComparison.Ordinal) + name.Length + 2
-        parameters.Substring(from, parameters.IndexOf(']', from) - from).Split(',', StringSplitOptions.RemoveEmptyEntries) |> Array.map int
 
     /// The strided window of a slice: element j of the window (shape `counts`, row-major) is
     /// element start + index·step of the whole (shape `shape`). Copies window ← whole, or
