@@ -17,6 +17,14 @@ public static partial class AD
         return tensors.ToArray();
     }
 
+    /// <summary>A Jacobian or Hessian in blocks needs at least one block.</summary>
+    private static Tensor[] NonEmptyListArgument(IReadOnlyList<Tensor> tensors, string operation)
+    {
+        var array = ListArgument(tensors, "args");
+        if (array.Length == 0) throw new ArgumentException($"AD.{operation}: the list must hold at least one tensor.", "args");
+        return array;
+    }
+
     /// <summary>The gradients of a scalar function of a list of tensors with respect to every tensor of the list.</summary>
     /// <param name="f">A function of the tensors, returning a one-element tensor; write its parameter type, <c>(Tensor[] p) =&gt; …</c>.</param>
     /// <returns>A function returning one gradient per tensor, each shaped like its tensor.</returns>
@@ -115,7 +123,7 @@ public static partial class AD
         var chosen = mode ?? JacobianMode.Auto;
         Func<Microsoft.FSharp.Core.FSharpFunc<Tensor[], Tensor[]>, Tensor[], Tensor[][]> jacobian =
             chosen.IsForward ? ADModule.jacfwdArgs : chosen.IsReverse ? ADModule.jacrevArgs : ADModule.jacobianArgs;
-        return xs => jacobian(core, ListArgument(xs, "args"))[0];
+        return xs => jacobian(core, NonEmptyListArgument(xs, nameof(Jacobian)))[0];
     }
 
     /// <summary>
@@ -130,7 +138,7 @@ public static partial class AD
     {
         ArgumentNullException.ThrowIfNull(f);
         var core = Fs(f);
-        return xs => ADModule.hessianArgs(core, ListArgument(xs, "args"));
+        return xs => ADModule.hessianArgs(core, NonEmptyListArgument(xs, nameof(Hessian)));
     }
 
     /// <summary>The Hessian blocks of a scalar function of a list of tensors for the chosen tensors only: block [a][b] is ∂²f/∂x_{argnums[a]}∂x_{argnums[b]}.</summary>
@@ -145,7 +153,7 @@ public static partial class AD
         ArgumentNullException.ThrowIfNull(argnums);
         return xs =>
         {
-            var args = ListArgument(xs, "args");
+            var args = NonEmptyListArgument(xs, nameof(Hessian));
             var chosen = Guard.Argnums(nameof(Hessian), argnums, args.Length);
             return ADModule.hessianArgs(Fs<Tensor[], Tensor>(picked => f(Substituted(args, chosen, picked))), chosen.Select(i => args[i]).ToArray());
         };

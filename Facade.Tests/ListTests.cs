@@ -101,6 +101,8 @@ public class ListTests
         var swapped = AD.Hessian(f, 1, 0)([x, a]);
         Approx.Equal(h[0][0], swapped[1][1]);
         Approx.Equal(h[1][0], swapped[0][1]);
+        Assert.Contains("AD.Hessian: the list must hold at least one tensor", Assert.Throws<ArgumentException>(() => AD.Hessian(f)([])).Message);
+        Assert.Contains("AD.Jacobian: the list must hold at least one tensor", Assert.Throws<ArgumentException>(() => AD.Jacobian(f)([])).Message);
     }
 
     [Fact]

@@ -309,41 +309,46 @@ module AD =
         grad (fun x' -> Array.fold2 (fun (acc: Tensor) (g: Tensor) (d: Tensor) -> acc + Tensor.sum (g * d)) (Tensor.scalar 0.0) (Tree.leaves (grad f x')) (Tree.leaves v)) x
 
     // ---- Functions of several tensors: Jacobians and Hessians in blocks, one per input pair ----
+    // The inputs are packed into one vector so the single-input Jacobians (and their batched
+    // sweeps) do the work; the blocks are slices of the result.
 
-    /// A basis direction of a list of inputs: zeros everywhere but element `i` of input `j`.
-    let private basisOfArgs (xs: Tensor[]) (j: int) (i: int) =
-        xs |> Array.mapi (fun k x -> if k = j then basis x.Shape i else Tensor.zeros x.Shape)
+    /// The inputs' elements as one vector, the map back from such a vector to the inputs, and
+    /// where each input starts in it.
+    let private packArgs (operation: string) (xs: Tensor[]) =
+        if xs.Length = 0 then raise (ArgumentException(sprintf "%s: the function must take at least one tensor" operation, "xs"))
+        let offsets = xs |> Array.scan (fun o (t: Tensor) -> o + t.Size) 0
+        let unpack (v: Tensor) = xs |> Array.mapi (fun i x -> Tensor.reshape x.Shape (Tensor.slice [| offsets[i], offsets[i + 1], 1 |] v))
+        Tensor.concat 0 (xs |> Array.map (Tensor.reshape [| -1 |])), unpack, offsets
 
-    /// Stacks one sweep's result per element (flattened) along `axis` into a block of shape
-    /// (outShape @ inShape); no sweeps (an empty input or output) give an empty block.
-    let private blockOf (outShape: int[]) (inShape: int[]) (axis: int) (parts: Tensor[]) =
-        let shape = Array.append outShape inShape
-        if parts.Length = 0 then Tensor.zeros shape
-        else Tensor.reshape shape (Tensor.stack axis (parts |> Array.map (fun p -> Tensor.reshape [| p.Size |] p)))
+    /// Splits the last axis of a derivative with respect to the packed inputs (shape leading @
+    /// [total]) into one block per input (leading @ that input's shape).
+    let private splitBlocks (offsets: int[]) (xs: Tensor[]) (leading: int[]) (d: Tensor) =
+        xs |> Array.mapi (fun i x ->
+            let ranges = Array.append (leading |> Array.map (fun n -> 0, n, 1)) [| offsets[i], offsets[i + 1], 1 |]
+            Tensor.reshape (Array.append leading x.Shape) (Tensor.slice ranges d))
+
+    let private jacobianArgsBy operation (jacobianOf: (Tensor -> Tensor[]) -> Tensor -> Tensor[]) (f: Tensor[] -> Tensor[]) (xs: Tensor[]) =
+        let packed, unpack, offsets = packArgs operation xs
+        jacobianOf (unpack >> f) packed |> Array.map (fun j -> splitBlocks offsets xs j.Shape[.. j.Rank - 2] j)
 
     /// Jacobian blocks of a function of several tensors by forward mode: `[k][j]` is
-    /// ∂(output k)/∂(input j), shape (output k's shape @ input j's shape); one forward sweep of a
-    /// single recorded graph per input element.
-    let jacfwdArgs (f: Tensor[] -> Tensor[]) (xs: Tensor[]) : Tensor[][] =
-        let y, pushforward = linearize f xs
-        let columns = xs |> Array.mapi (fun j x -> Array.init x.Size (fun i -> pushforward (basisOfArgs xs j i)))
-        y |> Array.mapi (fun k out -> xs |> Array.mapi (fun j x -> blockOf out.Shape x.Shape -1 (columns[j] |> Array.map (fun c -> c[k]))))
+    /// ∂(output k)/∂(input j), shape (output k's shape @ input j's shape).
+    let jacfwdArgs (f: Tensor[] -> Tensor[]) (xs: Tensor[]) : Tensor[][] = jacobianArgsBy "jacfwdArgs" jacfwd f xs
 
-    /// Jacobian blocks as `jacfwdArgs`, by reverse mode: one reverse sweep per output element.
-    let jacrevArgs (f: Tensor[] -> Tensor[]) (xs: Tensor[]) : Tensor[][] =
-        let y, pullback = vjp f xs
-        y |> Array.mapi (fun k out ->
-            let rows = Array.init out.Size (fun i -> pullback (y |> Array.mapi (fun m o -> if m = k then basis o.Shape i else Tensor.zeros o.Shape)))
-            xs |> Array.mapi (fun j x -> blockOf out.Shape x.Shape 0 (rows |> Array.map (fun r -> r[j]))))
+    /// Jacobian blocks as `jacfwdArgs`, by reverse mode.
+    let jacrevArgs (f: Tensor[] -> Tensor[]) (xs: Tensor[]) : Tensor[][] = jacobianArgsBy "jacrevArgs" jacrev f xs
 
     /// Jacobian blocks as `jacfwdArgs`, by whichever mode needs fewer sweeps.
-    let jacobianArgs (f: Tensor[] -> Tensor[]) (xs: Tensor[]) : Tensor[][] =
-        let size (ts: Tensor[]) = ts |> Array.sumBy (fun t -> t.Size)
-        if size xs < size (f xs) then jacfwdArgs f xs else jacrevArgs f xs
+    let jacobianArgs (f: Tensor[] -> Tensor[]) (xs: Tensor[]) : Tensor[][] = jacobianArgsBy "jacobianArgs" jacobian f xs
 
     /// The Hessian of a scalar function of several tensors in blocks (jax.hessian with argnums):
     /// `[i][j]` is ∂²f/∂xᵢ∂xⱼ, shape (xᵢ's shape @ xⱼ's shape); forward-over-reverse.
-    let hessianArgs (f: Tensor[] -> Tensor) (xs: Tensor[]) : Tensor[][] = jacfwdArgs (grad f) xs
+    let hessianArgs (f: Tensor[] -> Tensor) (xs: Tensor[]) : Tensor[][] =
+        let packed, unpack, offsets = packArgs "hessianArgs" xs
+        let h = hessian (unpack >> f) packed
+        xs |> Array.mapi (fun i x ->
+            let rows = Tensor.slice [| (offsets[i], offsets[i + 1], 1); (0, packed.Size, 1) |] h
+            splitBlocks offsets xs x.Shape (Tensor.reshape (Array.append x.Shape [| packed.Size |]) rows))
 
     /// The value with its derivative blocked (a constant to every transform).
     let stopGradient (x: Tensor) = Tensor.stopGradient x
