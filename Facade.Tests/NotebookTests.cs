@@ -82,6 +82,25 @@ public class NotebookTests
         Assert.True(losses[^1] < losses[0] / 3);
     }
 
+    [Fact]
+    public void The_host_reports_a_value_it_cannot_write_as_JSON_by_its_type()
+    {
+        var folder = Directory.CreateTempSubdirectory("functionalad-notebook-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "values.ipynb");
+            NotebookKernel.WriteNotebook(path, "var grid = new double[2, 2]; var count = 3;");
+            var run = NotebookKernel.RunNotebook(path, "grid", "count", "missing").AssertEveryCellSucceeded();
+            Assert.Equal(3, run.Value<int>("count"));
+            Assert.Equal("System.Double[,]", (string?)run.Values["grid"]!["unserializable"]);
+            Assert.Null(run.Values["missing"]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("a.NoSuchMethod()", "CS1061")]
     [InlineData("throw new FormatException(\"boom\");", "boom")]

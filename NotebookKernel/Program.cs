@@ -54,10 +54,23 @@ foreach (var source in CodeCells(notebook))
 
 var values = new JsonObject();
 foreach (var name in valueNames)
-    values[name] = kernel.TryGetValue<object>(name, out var value) ? JsonSerializer.SerializeToNode(value) : null;
+    values[name] = kernel.TryGetValue<object>(name, out var value) ? Serialized(value) : null;
 
 File.WriteAllText(resultPath, new JsonObject { ["cells"] = cells, ["values"] = values }.ToJsonString());
 return 0;
+
+// A value System.Text.Json cannot write (a tensor, a 2-D array) is reported, not a crash.
+static JsonNode? Serialized(object value)
+{
+    try
+    {
+        return JsonSerializer.SerializeToNode(value);
+    }
+    catch (NotSupportedException e)
+    {
+        return new JsonObject { ["unserializable"] = value.GetType().FullName, ["reason"] = e.Message };
+    }
+}
 
 static JsonObject Output(string kind, IEnumerable<FormattedValue> formatted)
 {
