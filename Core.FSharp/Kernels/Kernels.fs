@@ -15,6 +15,21 @@ module internal Kernels =
     let private span (a: NdArray) = ReadOnlySpan<double>(a.Data)
     let private readOnly (s: Span<double>) : ReadOnlySpan<double> = Span<double>.op_Implicit s
 
+    /// d = a · b, except 0 wherever a is 0 even if b is infinite or NaN (`mulNoNan`), in one
+    /// pass of Vector<double> lanes.
+    let guardedProduct (a: ReadOnlySpan<double>) (b: ReadOnlySpan<double>) (d: Span<double>) =
+        let width = Numerics.Vector<double>.Count
+        let mutable i = 0
+        if Numerics.Vector.IsHardwareAccelerated then
+            while i <= a.Length - width do
+                let va = Numerics.Vector<double>(a.Slice(i, width))
+                let product = va * Numerics.Vector<double>(b.Slice(i, width))
+                Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(va, Numerics.Vector<double>.Zero), Numerics.Vector<double>.Zero, product).CopyTo(d.Slice(i, width))
+                i <- i + width
+        while i < a.Length do
+            d[i] <- (if a[i] = 0.0 then 0.0 else a[i] * b[i])
+            i <- i + 1
+
     // Rank-0 arrays go through the span kernels on one-element spans over locals, so a scalar
     // result needs no buffer of its own (see NdArray.scalar).
 

@@ -121,10 +121,7 @@ module internal rec Arithmetic =
         { Name = "mulNoNan"; Params = Param.empty
           Eval =
             binaryEval "mulNoNan"
-                (SpanBinary(fun a b d ->
-                    TensorPrimitives.Multiply(a, b, d)
-                    for i in 0 .. a.Length - 1 do
-                        if a[i] = 0.0 then d[i] <- 0.0))
+                (SpanBinary(fun a b d -> Kernels.guardedProduct a b d))
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan args[0] t)))
           Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan args[0] g) |]
           Capabilities = Formula.Arithmetic.mulNoNan }
