@@ -34,9 +34,12 @@ let private fad (args: string[]) =
 /// Random token strings and hostile bindings for every subcommand.
 let cli =
     let bindings = [ "x=1,y=2"; "x=0,y=0"; "x=-1,y=1e400"; "x=[1,2],y=3"; "x=nan,y=inf"; "x="; "=3"; "x=abc"; "x=[1,"; "y=2" ]
-    [ for text in Hostile.expressions 42 150 do
+    [ for text in Array.append (Hostile.expressions 42 150) (Hostile.wellFormed 7 100) do
           for command in [ "eval"; "grad"; "diff" ] do
-              let args = if command = "diff" then [| command; text |] else [| command; text; "--at"; "x=0.5,y=2" |]
+              // Bind exactly the variables the text uses (fad refuses others), when it parses.
+              let used = try FunctionalAD.Cli.Syntax.variables (FunctionalAD.Cli.Syntax.parse text) with _ -> [ "x"; "y" ]
+              let at = used |> List.map (fun v -> if v = "x" then "x=0.5" else v + "=2")
+              let args = if command = "diff" || at.IsEmpty then [| command; text |] else [| command; text; "--at"; String.Join(",", at) |]
               yield { Entry = "fad " + command; Input = text; Operation = "error:"; Expect = ExpectEither; Run = fun () -> fad args }
       for binding in bindings do
           for command in [ "eval"; "grad"; "hessian"; "explain" ] do

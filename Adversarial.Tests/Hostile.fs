@@ -58,6 +58,22 @@ let expressions (seed: int) (n: int) =
     let rng = Random(seed)
     [| for _ in 1 .. n -> String.Join("", Array.init (1 + rng.Next 12) (fun _ -> tokens[rng.Next tokens.Length])) |]
 
+/// Well-formed expressions over x and y with hostile constants (0, 1e400, huge exponents) and
+/// functions at the edges of their domains (log 0, sqrt of a negative, 0^0, 0/0).
+let wellFormed (seed: int) (n: int) =
+    let rng = Random(seed)
+    let atoms = [| "x"; "y"; "0"; "1"; "2.5"; "1e400"; "1e-320"; "pi"; "e"; "[1, 2]" |]
+    let unary = [| "exp"; "log"; "sqrt"; "sin"; "tanh"; "abs"; "sigmoid"; "softplus"; "relu"; "sum"; "log1p"; "expm1" |]
+    let binary = [| "+"; "-"; "*"; "/"; "^" |]
+    let pairs = [| "max"; "min"; "pow" |]
+    let rec build depth =
+        match (if depth = 0 then 0 else rng.Next 4) with
+        | 0 -> atoms[rng.Next atoms.Length]
+        | 1 -> sprintf "%s(%s)" unary[rng.Next unary.Length] (build (depth - 1))
+        | 2 -> sprintf "(%s %s %s)" (build (depth - 1)) binary[rng.Next binary.Length] (build (depth - 1))
+        | _ -> sprintf "%s(%s, %s)" pairs[rng.Next pairs.Length] (build (depth - 1)) (build (depth - 1))
+    [| for _ in 1 .. n -> build 4 |]
+
 /// A well-formed scikit-learn CSV data set and hostile variations of it, each with a name.
 let csvFiles =
     let good = "4,2,no,yes\n1.5,2,0\n3,4,1\n-1,0.25,1\n2,2,0\n"

@@ -12,6 +12,10 @@ let private runAll (output: ITestOutputHelper) (title: string) (cases: Case list
     let results = cases |> List.map (fun c -> c, run (TimeSpan.FromSeconds 20.0) c)
     let counts = results |> List.countBy (snd >> className)
     output.WriteLine(sprintf "%s: %d inputs; %s" title results.Length (String.Join("; ", counts |> List.map (fun (k, n) -> sprintf "%s %d" k n))))
+    // Where either a value or a refusal is right (a limit that depends on the stack, say),
+    // which one it was is worth seeing.
+    for c, o in results do
+        if c.Expect = ExpectEither && title = "edges" then output.WriteLine(sprintf "  %s (%s): %s" c.Entry c.Input (className o))
     let bad = results |> List.filter (fun (c, o) -> not (acceptable c o))
     let describe (c: Case, o: Outcome) =
         let detail = match o with Wrong why | BadError why -> why | other -> className other

@@ -56,9 +56,9 @@ module Syntax =
             | true, v -> Number v
             | _ -> raise (ParseError(sprintf "'%s' is not a number" (text.Substring(start, pos - start)), start))
 
-        // The parser recurses once per level of nesting. On input nested deeper than the stack
-        // allows it stops with InsufficientExecutionStackException, reported below as a parse
-        // error, instead of overflowing the stack, which would end the process.
+        // The parser recurses once per level of nesting, on DeepRecursion's large stack. On input
+        // nested deeper than even that allows it stops with InsufficientExecutionStackException,
+        // reported below as a parse error, instead of overflowing the stack and ending the process.
         let rec expression () =
             Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack()
             let mutable left = term ()
@@ -130,7 +130,7 @@ module Syntax =
             else fail (sprintf "unexpected %s: expected a number, a name, '(' or '['" (describe ()))
 
         let result =
-            try expression ()
+            try FunctionalAD.DeepRecursion.run expression
             with :? InsufficientExecutionStackException ->
                 raise (ParseError("the expression is nested too deeply for the parser (split it, or use fewer parentheses)", pos))
         if peek () <> '\000' then fail (sprintf "unexpected %s after a complete expression (missing operator?)" (describe ()))
