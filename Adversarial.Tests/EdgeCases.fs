@@ -108,6 +108,14 @@ let sharedState =
 let threads =
     let inner (x: Tensor) = (AD.grad (fun (y: Tensor) -> x * y) (Tensor.scalar 1.0))
     [ value "AD.grad" "Task.Run inside grad" "grad" (fun () -> scalarIs 1.0 ((AD.grad (fun x -> Task.Run(fun () -> inner x).Result) (Tensor.scalar 3.0)).ToScalar()))
+      value "AD.grad" "a thread of its own inside grad (Task.Run may run inline)" "grad" (fun () ->
+          let onThread (x: Tensor) =
+              let mutable result = Tensor.scalar nan
+              let worker = Threading.Thread(fun () -> result <- inner x)
+              worker.Start()
+              worker.Join()
+              result
+          scalarIs 1.0 ((AD.grad onThread (Tensor.scalar 3.0)).ToScalar()))
       value "AD.grad" "an awaited task inside grad" "grad" (fun () ->
           let viaAwait (x: Tensor) =
               task {

@@ -177,14 +177,25 @@ module Graph =
     /// The transforms open in the current logical flow of control. It is an AsyncLocal, which
     /// flows with the ExecutionContext: a derivative taken inside `grad` on another thread
     /// (Task.Run, code after an await) sees the transforms open where that work was started, so
-    /// its result keeps its dependence on their variables. Per-thread state would leave that
-    /// thread at depth 0 and silently drop the dependence (an outer derivative of 0).
+    /// its result keeps its dependence on their variables. Per-thread state alone would leave
+    /// that thread at depth 0 and silently drop the dependence (an outer derivative of 0).
+    /// Every node reads it, so reads go to a thread-static copy that the AsyncLocal's change
+    /// handler keeps equal to it (the runtime calls the handler whenever the value changes on
+    /// a thread, by a set or by a switch of context, as CultureInfo.CurrentCulture does).
     type private LevelState() =
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private depth: int
+        [<ThreadStatic; DefaultValue>]
+        static val mutable private dropped: uint64
         /// How many transforms are open, and the levels whose history nodes built now let go
         /// of (set while a sweep runs rules). Unset, it is (0, 0): no transform open.
-        static member val private Current = AsyncLocal<struct (int * uint64)>()
-        static member Depth = let struct (depth, _) = LevelState.Current.Value in depth
-        static member Dropped = let struct (_, dropped) = LevelState.Current.Value in dropped
+        static member val private Current =
+            AsyncLocal<struct (int * uint64)>(fun change ->
+                let struct (depth, dropped) = change.CurrentValue
+                LevelState.depth <- depth
+                LevelState.dropped <- dropped)
+        static member Depth = LevelState.depth
+        static member Dropped = LevelState.dropped
         /// Sets both at once (each change of an AsyncLocal copies the context's map).
         static member Set(depth: int, dropped: uint64) = LevelState.Current.Value <- struct (depth, dropped)
 
