@@ -46,7 +46,7 @@ module Shape =
 
     /// The element count of a shape in 64 bits, saturating above the largest array, so that a
     /// product of huge dimensions cannot wrap into a small or negative number.
-    let count (shape: int[]) =
+    let internal count (shape: int[]) =
         let mutable n = 1L
         for d in shape do n <- min (n * int64 (max d 0)) (int64 Array.MaxLength + 1L)
         n
@@ -58,7 +58,7 @@ module Shape =
     /// Refuses, before any work, a shape that `operation` cannot produce: a negative dimension,
     /// more elements than a .NET array holds, or more bytes than this process may allocate.
     /// `shapes` are what the operation was given (shown in the message), `argument` the one at fault.
-    let validateFor operation (shapes: int[][]) argument (shape: int[]) =
+    let internal validateFor operation (shapes: int[][]) argument (shape: int[]) =
         for i in 0 .. shape.Length - 1 do
             if shape[i] < 0 then
                 fail operation shapes argument (sprintf "dimension %d of %s is negative" i (format shape))
@@ -72,13 +72,13 @@ module Shape =
 
     /// True for a shape `validateFor` accepts without asking the GC: no negative dimension and
     /// under a gigabyte of elements (the check every node makes, so it allocates nothing).
-    let isSmall (shape: int[]) =
+    let internal isSmall (shape: int[]) =
         let mutable ok = true
         for d in shape do ok <- ok && d >= 0
         ok && count shape * 8L <= largeBytes
 
     /// `validateFor` of a shape the caller gave directly (`zeros`, `reshape`).
-    let validate operation argument (shape: int[]) = validateFor operation [| shape |] argument shape
+    let internal validate operation argument (shape: int[]) = validateFor operation [| shape |] argument shape
 
     /// NumPy broadcasting of two shapes: align on the right, a dimension of 1 stretches.
     let broadcast operation (a: int[]) (b: int[]) =
