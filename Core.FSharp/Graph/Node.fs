@@ -250,7 +250,7 @@ module Graph =
     /// Refuses a result shape no array can hold before anything is evaluated (a negative
     /// dimension, a count past an array's limit or past the memory the process may use).
     let private checkShape (op: Op) (shape: int[]) (args: Arguments) =
-        if not (Shape.isSmall shape) then
+        if shape.Length > 0 && not (Shape.isSmall shape) then
             Shape.validateFor op.Name (Array.append (args.ToArray() |> Array.map (fun a -> a.Shape)) [| shape |]) "shape" shape
 
     let private applyArguments (op: Op) (shape: int[]) (args: Arguments) =
