@@ -21,6 +21,31 @@ let csv =
                   if data.Features.Shape[0] = data.Labels.Length && data.Labels.Length > 0 && data.Features.ToArray() |> Array.forall Double.IsFinite && rows.Length > 0 then None
                   else Some "rows, labels and features disagree" } ]
 
+/// Learn's data-set functions with mismatched, out-of-range and degenerate arguments.
+let datasets =
+    let features = Tensor.create [| 4; 2 |] (Array.init 8 float)
+    let data = Dataset.create features [| 0; 1; 1; 0 |] [| "a"; "b" |]
+    let case input operation valid (run: unit -> string option) =
+        { Entry = "Dataset"; Input = input; Operation = operation; Expect = (if valid then ExpectValue else ExpectRefusal); Run = run }
+    let ok (_: obj) = None
+    [ case "create: 3 labels for 4 rows" "Dataset.create" false (fun () -> ok (Dataset.create features [| 0; 1; 1 |] [| "a"; "b" |]))
+      case "create: label 2 of 2 classes" "Dataset.create" false (fun () -> ok (Dataset.create features [| 0; 1; 2; 0 |] [| "a"; "b" |]))
+      case "create: label −1" "Dataset.create" false (fun () -> ok (Dataset.create features [| 0; 1; -1; 0 |] [| "a"; "b" |]))
+      case "create: a vector of features" "Dataset.create" false (fun () -> ok (Dataset.create (Tensor.arange 4) [| 0; 1; 1; 0 |] [| "a"; "b" |]))
+      case "create: no samples" "Dataset.create" true (fun () -> if Dataset.size (Dataset.create (Tensor.zeros [| 0; 2 |]) [||] [| "a" |]) = 0 then None else Some "not empty")
+      for fraction in [ nan; 0.0; 1.0; -0.5; 2.0; infinity ] do
+          case (sprintf "split: test fraction %g" fraction) "Dataset.split" false (fun () -> ok (Dataset.split 1 fraction data))
+      case "split: test fraction 0.25" "Dataset.split" true (fun () ->
+          let train, test = Dataset.split 1 0.25 data
+          if Dataset.size train = 3 && Dataset.size test = 1 then None else Some "not 3 and 1")
+      for size in [ 0; -1; Int32.MinValue ] do
+          case (sprintf "batches of %d" size) "Dataset.batches" false (fun () -> ok (Dataset.batches 1 size data))
+      case "batches of int.MaxValue" "Dataset.batches" true (fun () -> if (Dataset.batches 1 Int32.MaxValue data).Length = 1 then None else Some "not one batch")
+      for index in [ 4; -1; Int32.MaxValue ] do
+          case (sprintf "subset with row %d of 4" index) "gather" false (fun () -> ok (Dataset.subset [| 0; index |] data))
+      case "plusMinusLabels of three classes" "plusMinusLabels" false (fun () ->
+          ok (Dataset.plusMinusLabels (Dataset.create features [| 0; 1; 2; 0 |] [| "a"; "b"; "c" |]))) ]
+
 /// Runs `fad` in process and turns its result into an outcome: a refusal is an "error:" line.
 let private fad (args: string[]) =
     let out, err = new StringWriter(), new StringWriter()
@@ -52,4 +77,4 @@ let cli =
       yield { Entry = "fad eval"; Input = "x^0 at 0"; Operation = "error:"; Expect = ExpectValue; Run = prints "1" [| "eval"; "x^0"; "--at"; "x=0" |] }
       yield { Entry = "fad grad"; Input = "x^y at (0, 0)"; Operation = "error:"; Expect = ExpectValue; Run = prints "0" [| "grad"; "x^y"; "--at"; "x=0,y=0" |] } ]
 
-let all = csv @ cli
+let all = csv @ datasets @ cli
