@@ -35,6 +35,10 @@ module internal Einsum =
     /// the operands in pairs (matmul, or einsum of two operands) does the same far faster.
     let private maxSteps = 1L <<< 32
 
+    /// Every letter of the inputs and the output, once each, in order of appearance: the
+    /// dimensions of the direct loop.
+    let private lettersOf (inputs: char[][]) (output: char[]) = Array.append (Array.concat inputs) output |> Array.distinct
+
     /// The number of steps of the direct loop: the product of every letter's size, in 64 bits
     /// (300⁴ does not fit in 32 and must not wrap into a wrong loop count).
     let private steps (letters: char[]) (sizes: Map<char, int>) =
@@ -46,7 +50,7 @@ module internal Einsum =
 
     /// Sum over all letters of the product of the inputs, into `output` (sizes of every letter given).
     let private evaluate (inputs: char[][]) (output: char[]) (sizes: Map<char, int>) (values: NdArray[]) =
-        let letters = Array.append (Array.concat inputs) output |> Array.distinct
+        let letters = lettersOf inputs output
         let extent = letters |> Array.map (fun c -> sizes[c])
         let stridesFor (lettersOf: char[]) =
             let s = Shape.strides (lettersOf |> Array.map (fun c -> sizes[c]))
@@ -107,8 +111,7 @@ module internal Einsum =
                 | _ -> sizes <- sizes.Add(letters[i], shape[i])
         for c in parsed.Output do
             if not (sizes.ContainsKey c) then raise (ArgumentException(sprintf "einsum: '%s': output letter '%c' is in no operand" spec c, "spec"))
-        let letters = Array.append (Array.concat parsed.Inputs) parsed.Output |> Array.distinct
-        let total = steps letters sizes
+        let total = steps (lettersOf parsed.Inputs parsed.Output) sizes
         if total > maxSteps then
             Shape.fail "einsum" (operands |> Array.map (fun o -> o.Shape)) "operands"
                 (sprintf "'%s' would loop over more than %d index combinations (the product of every letter's size); contract the operands in pairs (matmul, or einsum of two at a time)" spec maxSteps)
