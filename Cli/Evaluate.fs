@@ -24,7 +24,11 @@ module Evaluate =
 
     /// The value of `e` with the variables bound in `env` (tensors, possibly differentiation
     /// variables). A constant exponent uses `powConst`, whose derivative needs no logarithm.
+    /// Recursion is one level per level of the expression (on DeepRecursion's large stack, see
+    /// `asFunction`); past what the stack allows it stops with InsufficientExecutionStackException
+    /// instead of overflowing the stack.
     let rec tensor (env: IReadOnlyDictionary<string, Tensor>) (e: Syntax) : Tensor =
+        Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack()
         match e with
         | Number v -> Tensor.scalar v
         | Var(name, _) -> env[name]
@@ -49,4 +53,6 @@ module Evaluate =
         fun values ->
             let env = Dictionary<string, Tensor>()
             List.iteri (fun i name -> env[name] <- values[i]) names
-            tensor env e
+            try DeepRecursion.run (fun () -> tensor env e)
+            with :? InsufficientExecutionStackException ->
+                raise (ArgumentException("the expression is nested too deeply to evaluate on this thread's stack; split it into smaller expressions", "e"))

@@ -61,7 +61,11 @@ module Syntax =
             | true, v -> Number v
             | _ -> raise (ParseError(sprintf "'%s' is not a number" (text.Substring(start, pos - start)), start))
 
+        // The parser recurses once per level of nesting, on DeepRecursion's large stack. On input
+        // nested deeper than even that allows it stops with InsufficientExecutionStackException,
+        // reported below as a parse error, instead of overflowing the stack and ending the process.
         let rec expression () =
+            Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack()
             let mutable left = term ()
             while peek () = '+' || peek () = '-' do
                 let op = text[pos]
@@ -78,6 +82,7 @@ module Syntax =
             left
 
         and unary () =
+            Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack()
             match peek () with
             | '-' -> pos <- pos + 1; Negate(unary ())
             | '+' -> pos <- pos + 1; unary ()
@@ -129,20 +134,28 @@ module Syntax =
             elif c = '\000' then fail "unexpected end of the input: expected a number, a name, '(' or '['"
             else fail (sprintf "unexpected %s: expected a number, a name, '(' or '['" (describe ()))
 
-        let result = expression ()
+        let result =
+            try FunctionalAD.DeepRecursion.run expression
+            with :? InsufficientExecutionStackException ->
+                raise (ParseError("the expression is nested too deeply for the parser (split it, or use fewer parentheses)", pos))
         if peek () <> '\000' then fail (sprintf "unexpected %s after a complete expression (missing operator?)" (describe ()))
         result
 
     /// The variables of an expression, each once, in order of first appearance.
+    /// A walk with an explicit stack (left to right), so that a deep expression cannot overflow it.
     let variables (e: Syntax) : string list =
-        let rec collect (acc: string list) e =
-            match e with
-            | Number _ -> acc
-            | Var(name, _) -> if List.contains name acc then acc else acc @ [ name ]
-            | Negate x -> collect acc x
-            | Binary(_, x, y) -> collect (collect acc x) y
-            | Call(_, args, _) | Vector args -> List.fold collect acc args
-        collect [] e
+        let found = Collections.Generic.List<string>()
+        let pending = Collections.Generic.Stack<Syntax>([ e ])
+        while pending.Count > 0 do
+            match pending.Pop() with
+            | Number _ -> ()
+            | Var(name, _) -> if not (found.Contains name) then found.Add name
+            | Negate x -> pending.Push x
+            | Binary(_, x, y) ->
+                pending.Push y
+                pending.Push x
+            | Call(_, args, _) | Vector args -> for a in List.rev args do pending.Push a
+        List.ofSeq found
 
     /// The input with a caret under the column of an error.
     let pointAt (text: string) (column: int) = sprintf "  %s\n  %s^" text (String(' ', column))

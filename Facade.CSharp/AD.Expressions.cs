@@ -11,6 +11,21 @@ namespace FunctionalAD;
 // lambda that only compiles over double (x => Math.Log(x)).
 public static partial class AD
 {
+    // A derivative with more shared subexpressions than a compiled method can hold locals (the
+    // runtime's limit is 65 535; a chain of 10⁵ calls has that many) is not valid IL; such a
+    // lambda is interpreted instead, which computes the same value more slowly.
+    private static TDelegate Compiled<TDelegate>(Expression<TDelegate> e)
+    {
+        try
+        {
+            return e.Compile();
+        }
+        catch (InvalidProgramException)
+        {
+            return e.Compile(preferInterpretation: true);
+        }
+    }
+
     /// <summary>
     /// The derivative of a function of one double, differentiated symbolically and compiled:
     /// <c>AD.Grad((Expression&lt;Func&lt;double, double&gt;&gt;)(x => Math.Log(1 + Math.Exp(-3.5 * x))))</c>.
@@ -19,7 +34,7 @@ public static partial class AD
     /// <returns>x ↦ f′(x), compiled from the simplified derivative expression (<see cref="Derivative(Expression{Func{double, double}})"/>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
     /// <exception cref="NotSupportedException">The lambda uses a construct the translation does not know; the message names it.</exception>
-    public static Func<double, double> Grad(Expression<Func<double, double>> f) => Derivative(f).Compile();
+    public static Func<double, double> Grad(Expression<Func<double, double>> f) => Compiled(Derivative(f));
 
     /// <summary>The gradient of a function of two doubles, differentiated symbolically and compiled.</summary>
     /// <param name="f">A lambda over two doubles.</param>
@@ -27,7 +42,7 @@ public static partial class AD
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
     public static Func<double, double, (double, double)> Grad(Expression<Func<double, double, double>> f)
     {
-        var g = GradExpression(f).Compile();
+        var g = Compiled(GradExpression(f));
         return (x, y) => { var d = g(x, y); return (d[0], d[1]); };
     }
 
@@ -37,7 +52,7 @@ public static partial class AD
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
     public static Func<double, double, double, (double, double, double)> Grad(Expression<Func<double, double, double, double>> f)
     {
-        var g = GradExpression(f).Compile();
+        var g = Compiled(GradExpression(f));
         return (x, y, z) => { var d = g(x, y, z); return (d[0], d[1], d[2]); };
     }
 
@@ -47,7 +62,7 @@ public static partial class AD
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
     public static Func<double, double, double, double, (double, double, double, double)> Grad(Expression<Func<double, double, double, double, double>> f)
     {
-        var g = GradExpression(f).Compile();
+        var g = Compiled(GradExpression(f));
         return (a, b, c, d) => { var r = g(a, b, c, d); return (r[0], r[1], r[2], r[3]); };
     }
 
@@ -55,19 +70,19 @@ public static partial class AD
     /// <param name="f">A lambda over two doubles.</param>
     /// <returns>(x, y) ↦ the 2×2 matrix of second partial derivatives.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
-    public static Func<double, double, double[,]> Hessian(Expression<Func<double, double, double>> f) => HessianExpression(f).Compile();
+    public static Func<double, double, double[,]> Hessian(Expression<Func<double, double, double>> f) => Compiled(HessianExpression(f));
 
     /// <summary>The Hessian of a function of three doubles, differentiated symbolically and compiled.</summary>
     /// <param name="f">A lambda over three doubles.</param>
     /// <returns>(x, y, z) ↦ the 3×3 matrix of second partial derivatives.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
-    public static Func<double, double, double, double[,]> Hessian(Expression<Func<double, double, double, double>> f) => HessianExpression(f).Compile();
+    public static Func<double, double, double, double[,]> Hessian(Expression<Func<double, double, double, double>> f) => Compiled(HessianExpression(f));
 
     /// <summary>The Hessian of a function of four doubles, differentiated symbolically and compiled.</summary>
     /// <param name="f">A lambda over four doubles.</param>
     /// <returns>(a, b, c, d) ↦ the 4×4 matrix of second partial derivatives.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
-    public static Func<double, double, double, double, double[,]> Hessian(Expression<Func<double, double, double, double, double>> f) => HessianExpression(f).Compile();
+    public static Func<double, double, double, double, double[,]> Hessian(Expression<Func<double, double, double, double, double>> f) => Compiled(HessianExpression(f));
 
     /// <summary>
     /// The derivative of a function of one double as a new, simplified expression tree, e.g. for

@@ -36,12 +36,10 @@ internal static class Guard
         return (int[])argnums.Clone();
     }
 
-    /// <summary>Validates a shape: present, no negative dimension.</summary>
+    /// <summary>Validates a shape's presence (the core refuses negative and oversized ones, naming the operation).</summary>
     internal static int[] Shape(int[]? shape, string argument)
     {
         ArgumentNullException.ThrowIfNull(shape, argument);
-        if (shape.Any(d => d < 0))
-            throw new ArgumentException($"The shape [{string.Join(", ", shape)}] has a negative dimension.", argument);
         return (int[])shape.Clone();
     }
 

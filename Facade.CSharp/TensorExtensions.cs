@@ -394,7 +394,8 @@ public static class TensorExtensions
         var a = axis < 0 ? axis + shape.Length : axis;
         if (a < 0 || a >= shape.Length)
             throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Slice: no axis {axis} in shape {Guard.Format(shape)}.");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(step);
+        if (step <= 0)
+            throw new ArgumentOutOfRangeException(nameof(step), step, "Slice: the step must be positive.");
         var triples = shape.Select((d, k) => k == a ? Tuple.Create(start, stop, step) : Tuple.Create(0, d, 1)).ToArray();
         return TensorModule.slice(triples, x);
     }

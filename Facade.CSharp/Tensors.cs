@@ -95,31 +95,19 @@ public static class Tensors
     /// <summary>The n×n identity matrix.</summary>
     /// <param name="n">The size, at least 0.</param>
     /// <returns>The identity.</returns>
-    public static Tensor Eye(int n)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        return TensorModule.eye(n);
-    }
+    public static Tensor Eye(int n) => TensorModule.eye(n);
 
     /// <summary>0, 1, …, n − 1.</summary>
     /// <param name="n">The count, at least 0.</param>
     /// <returns>The vector.</returns>
-    public static Tensor Arange(int n)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        return TensorModule.arange(n);
-    }
+    public static Tensor Arange(int n) => TensorModule.arange(n);
 
     /// <summary><paramref name="count"/> evenly spaced values from <paramref name="start"/> to <paramref name="stop"/> inclusive.</summary>
     /// <param name="start">The first value.</param>
     /// <param name="stop">The last value.</param>
     /// <param name="count">The number of values, at least 0.</param>
     /// <returns>The vector.</returns>
-    public static Tensor Linspace(double start, double stop, int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return TensorModule.linspace(start, stop, count);
-    }
+    public static Tensor Linspace(double start, double stop, int count) => TensorModule.linspace(start, stop, count);
 
     /// <summary>Standard normal samples from a seeded generator (reproducible).</summary>
     /// <param name="seed">The seed.</param>
@@ -165,7 +153,7 @@ public static class Tensors
     /// <returns>The result.</returns>
     public static Tensor Einsum(string spec, params Tensor[] operands)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(operands);
         return TensorModule.einsum(spec, operands);
     }

@@ -49,11 +49,15 @@ public class ValidationTests
     [Fact]
     public void Invalid_numbers_are_rejected_by_name()
     {
-        Assert.Equal("shape", Assert.Throws<ArgumentException>(() => Tensors.Zeros(2, -1)).ParamName);
+        var negative = Assert.Throws<ShapeMismatchException>(() => Tensors.Zeros(2, -1));
+        Assert.Equal("shape", negative.ParamName);
+        Assert.StartsWith("zeros:", negative.Message);
         Assert.Equal("n", Assert.Throws<ArgumentOutOfRangeException>(() => AD.NthDerivative(x => x, -1)).ParamName);
         Assert.Equal("step", Assert.Throws<ArgumentOutOfRangeException>(() => AD.NumericalGradient(x => x.Sum(), new[] { 1.0 }, step: 0)).ParamName);
         Assert.Equal("min", Assert.Throws<ArgumentException>(() => Tensors.Ones(2).Clamp(1, 0)).ParamName);
-        Assert.Equal("step", Assert.Throws<ArgumentOutOfRangeException>(() => Tensors.Ones(4).Slice(0, 0, 4, 0)).ParamName);
+        var step = Assert.Throws<ArgumentOutOfRangeException>(() => Tensors.Ones(4).Slice(0, 0, 4, 0));
+        Assert.Equal("step", step.ParamName);
+        Assert.StartsWith("Slice:", step.Message);
         Assert.Equal("jvp", Assert.Throws<ArgumentException>(() => AD.CustomFunction("r", xs => xs[0])).ParamName);
     }
 }

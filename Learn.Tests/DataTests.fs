@@ -28,6 +28,19 @@ let ``malformed CSV files are refused with the line that is wrong`` () =
     Assert.Throws<FormatException>(fun () -> Csv.parse "f.csv" "1,2,0.5\n" |> ignore) |> ignore
 
 [<Fact>]
+let ``hostile CSV files are refused with the line and the column`` () =
+    let refusal text = (Assert.Throws<FormatException>(fun () -> Csv.parse "f.csv" text |> ignore)).Message
+    // An empty cell is not skipped (that would shift the later columns into other features).
+    Assert.Contains("line 1, column 2: the cell is empty", refusal "4,,5,1\n")
+    Assert.Contains("line 2, column 2: the cell is empty", refusal "1,2,0\n4,,1\n")
+    Assert.Contains("followed by no data rows", refusal "2,2,a,b\n")
+    Assert.Contains("separated by commas", refusal "1;2;0\n3;4;1\n")
+    Assert.Contains("line 1, column 2: 'NaN' is not a finite number", refusal "1,NaN,0\n")
+    Assert.Contains("line 1, column 1: '1e400' is not a finite number", refusal "1e400,2,0\n")
+    Assert.Contains("line 2, column 3: the label 2e+09 is not a class number", refusal "1,2,0\n3,4,2000000000\n")
+    Assert.Contains("line 1, column 3", refusal "1,2,-Infinity\n")
+
+[<Fact>]
 let ``the shipped data sets load with their documented sizes`` () =
     let check file rows features (counts: int[]) =
         let data = Csv.load (Demos.dataFile file)

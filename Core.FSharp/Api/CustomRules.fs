@@ -31,21 +31,38 @@ module Custom =
                     Tensor.sum (jvpRule xs y ts * g))
             if entries.Length = 0 then Tensor.zerosLike x else Tensor.reshape x.Shape (Tensor.stack 0 entries))
 
+    // A rule's result is checked where it comes back: a wrong shape would otherwise broadcast
+    // into a silently wrong derivative (a scalar tangent for a vector output, say).
+    let private checkResult name rule (what: string) (expected: int[]) (r: Tensor) =
+        if r.IsUninitialised then
+            raise (InvalidOperationException(sprintf "%s: the %s rule returned an uninitialised tensor as the %s" name rule what))
+        if not (Shape.same r.Node.Shape expected) then
+            Shape.fail name [| expected; r.Node.Shape |] what (sprintf "the %s rule returned a %s of shape %s where %s is needed" rule what (Shape.format r.Node.Shape) (Shape.format expected))
+
     let private checkCotangents name (xs: Tensor[]) (cs: Tensor[]) =
-        if cs.Length <> xs.Length then
-            raise (InvalidOperationException(sprintf "%s: the VJP rule returned %d cotangents for %d inputs" name cs.Length xs.Length))
-        Array.iteri2 (fun i (x: Tensor) (c: Tensor) ->
-            if c.Shape <> x.Shape then Shape.fail name [| x.Shape; c.Shape |] (sprintf "cotangent %d" i) "the VJP rule returned a cotangent whose shape differs from its input's") xs cs
+        if isNull cs || cs.Length <> xs.Length then
+            raise (InvalidOperationException(sprintf "%s: the VJP rule returned %d cotangents for %d inputs" name (if isNull cs then 0 else cs.Length) xs.Length))
+        Array.iteri2 (fun i (x: Tensor) (c: Tensor) -> checkResult name "VJP" (sprintf "cotangent %d" i) x.Node.Shape c) xs cs
 
     /// `f` with the given rules, as a function of several tensors.
     let define (name: string) (f: Tensor[] -> Tensor) (rules: Rules) : Tensor[] -> Tensor =
+        // The user's rules, checked on every result, so that a rule derived from the other
+        // (jvpFromVjp, vjpFromJvp) is built on checked results too.
+        let checkedJvp = rules.Jvp |> Option.map (fun j xs (y: Tensor) ts ->
+            let tangent = j xs y ts
+            checkResult name "JVP" "tangent" y.Node.Shape tangent
+            tangent)
+        let checkedVjp = rules.Vjp |> Option.map (fun v xs y g ->
+            let cs = v xs y g
+            checkCotangents name xs cs
+            cs)
         let jvpRule =
-            match rules.Jvp, rules.Vjp with
+            match checkedJvp, checkedVjp with
             | Some j, _ -> j
             | None, Some v -> jvpFromVjp v
             | None, None -> raise (ArgumentException(sprintf "%s: give at least one derivative rule" name, "rules"))
         let vjpRule =
-            match rules.Vjp, rules.Jvp with
+            match checkedVjp, checkedJvp with
             | Some v, _ -> v
             | None, Some j -> vjpFromJvp j
             | None, None -> raise (ArgumentException(sprintf "%s: give at least one derivative rule" name, "rules"))
@@ -55,7 +72,10 @@ module Custom =
         // the new level's variables (perturbation confusion).
         let wrap (node: Node) = Tensor.Of(Graph.release node)
         let wrapAll (nodes: Node[]) = nodes |> Array.map wrap
-        let evaluate (values: NdArray[]) = (f (values |> Array.map Tensor.ofNdArray)).Value
+        let evaluate (values: NdArray[]) =
+            let y = f (values |> Array.map Tensor.ofNdArray)
+            if y.IsUninitialised then raise (InvalidOperationException(sprintf "%s: the function returned an uninitialised tensor" name))
+            y.Value
         let op: Op =
             { Name = name
               // Compared by reference: two user functions are never the same primitive.
@@ -71,9 +91,7 @@ module Custom =
               Vjp =
                 fun args out g ->
                     let xs = wrapAll args
-                    let cs = vjpRule xs (wrap out) (wrap g)
-                    checkCotangents name xs cs
-                    cs |> Array.map (fun c -> ValueSome c.Node) }
+                    vjpRule xs (wrap out) (wrap g) |> Array.map (fun c -> ValueSome c.Node) }
         fun (inputs: Tensor[]) ->
             let nodes = inputs |> Array.map (fun t -> t.Node)
             if nodes |> Array.forall (fun n -> not (isNull n.ValueOrNull)) then

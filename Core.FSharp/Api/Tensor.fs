@@ -27,6 +27,8 @@ type Tensor internal (node: Node) =
     member t.ToArray() = t.Node.Value.ToArray()
     /// The single element of a one-element tensor.
     member t.ToScalar() = t.Node.Value.Scalar
+    /// True for a default-constructed tensor (no node), which every operation refuses.
+    member internal _.IsUninitialised = isNull node
     /// True when the tensor carries no derivative history.
     member t.IsConstant = t.Node.IsConstant
 
@@ -46,7 +48,6 @@ type Tensor internal (node: Node) =
 
     static member internal Of(n: Node) = Tensor n
     static member internal Const(v: NdArray) = Tensor(Graph.constant v)
-    static member private Lift(v: float) = Tensor(Arithmetic.scalar v)
 
     static member (+)(a: Tensor, b: Tensor) = Tensor(Arithmetic.add a.Node b.Node)
     static member (+)(a: Tensor, b: float) = Tensor(Arithmetic.add a.Node (Arithmetic.scalar b))
@@ -70,7 +71,7 @@ type Tensor internal (node: Node) =
     /// x ** n for an integer exponent (F#'s `x ** 2`).
     static member Pow(a: Tensor, n: int) = Tensor(Elementwise.powConst (float n) a.Node)
     /// The scalar 0, which broadcasts to any shape: F#'s `List.sum` and `Seq.sum` of tensors.
-    static member Zero = Tensor.Lift 0.0
+    static member Zero = Tensor.Const(NdArray.scalar 0.0)
     /// t / n, for F#'s `List.average` and `Seq.average` of tensors.
     static member DivideByInt(a: Tensor, n: int) = Tensor(Arithmetic.div a.Node (Arithmetic.scalar (float n)))
     /// Elementwise eˣ (F#'s `exp`).
@@ -104,8 +105,8 @@ type Tensor internal (node: Node) =
     /// Mask (1/0) of a ≥ b, for C#'s `>=`.
     static member op_GreaterThanOrEqual(a: Tensor, b: Tensor) = Tensor(Elementwise.greaterEqual a.Node b.Node)
 
-    /// A scalar tensor.
-    static member op_Implicit(v: float) : Tensor = Tensor.Lift v
+    /// A scalar tensor (a constant of its own, never the operators' shared scalar constants).
+    static member op_Implicit(v: float) : Tensor = Tensor.Const(NdArray.scalar v)
     /// A vector holding a copy of the array.
     static member op_Implicit(values: float[]) : Tensor = Tensor.Const(NdArray.ofArray values)
     /// A matrix holding a copy of the 2-D array.

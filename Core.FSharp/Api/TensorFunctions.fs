@@ -32,25 +32,35 @@ module Tensor =
     let ofMatrix (m: Matrix<float>) = Tensor.Const(NdArray.ofMatrix m)
     /// A tensor from an NdArray value.
     let ofNdArray (v: NdArray) = Tensor.Const v
+    /// A tensor of the shape filled with one value; `operation` names the caller in refusals.
+    let private filled operation (shape: int[]) (v: float) =
+        Shape.validate operation "shape" shape
+        Tensor.Const(NdArray.full shape v)
     /// A tensor filled with one value.
-    let full (shape: int[]) (v: float) = Tensor.Const(NdArray.full shape v)
+    let full (shape: int[]) (v: float) = filled "full" shape v
     /// Zeros.
-    let zeros (shape: int[]) = full shape 0.0
+    let zeros (shape: int[]) = filled "zeros" shape 0.0
     /// Ones.
-    let ones (shape: int[]) = full shape 1.0
+    let ones (shape: int[]) = filled "ones" shape 1.0
     /// Zeros shaped like `t`.
     let zerosLike (t: Tensor) = zeros t.Shape
     /// Ones shaped like `t`.
     let onesLike (t: Tensor) = ones t.Shape
     /// The n×n identity matrix.
-    let eye (n: int) = Tensor.Const(NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n = k % n then 1.0 else 0.0)))
+    let eye (n: int) =
+        Shape.validate "eye" "n" [| n; n |]
+        Tensor.Const(NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n = k % n then 1.0 else 0.0)))
     /// 0, 1, …, n−1.
-    let arange (n: int) = Tensor.Const(NdArray([| n |], Array.init n float))
+    let arange (n: int) =
+        Shape.validate "arange" "n" [| n |]
+        Tensor.Const(NdArray([| n |], Array.init n float))
     /// n evenly spaced values from `start` to `stop` inclusive.
     let linspace (start: float) (stop: float) (n: int) =
+        Shape.validate "linspace" "n" [| n |]
         Tensor.Const(NdArray([| n |], Array.init n (fun i -> if n = 1 then start else start + (stop - start) * float i / float (n - 1))))
     /// Standard normal samples from a seeded generator (Box–Muller), reproducible across runs.
     let randomNormal (seed: int) (shape: int[]) =
+        Shape.validate "randomNormal" "shape" shape
         let rng = Random(seed)
         let sample _ =
             let u1 = 1.0 - rng.NextDouble()
@@ -59,6 +69,7 @@ module Tensor =
         Tensor.Const(NdArray(Array.copy shape, Array.init (Shape.size shape) sample))
     /// Uniform samples in [lo, hi) from a seeded generator.
     let randomUniform (seed: int) (lo: float) (hi: float) (shape: int[]) =
+        Shape.validate "randomUniform" "shape" shape
         let rng = Random(seed)
         Tensor.Const(NdArray(Array.copy shape, Array.init (Shape.size shape) (fun _ -> lo + (hi - lo) * rng.NextDouble())))
 
@@ -190,29 +201,44 @@ module Tensor =
     let minAxes (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Reductions.min (axesOf "min" x axes) keepDims x.Node)
     /// Minimum of all elements.
     let min (x: Tensor) = minAxes (allAxes x) false x
-    /// log Σ exp over axes, computed stably (the shift by the maximum carries no gradient).
-    let logsumexpAxes (axes: int[]) (keepDims: bool) (x: Tensor) =
-        let axes = axesOf "logsumexp" x axes
-        let shift = stopGradient (maxAxes axes true x)
+    /// log Σ exp over axes, computed stably; `operation` names the caller in refusals. The shift
+    /// by the maximum carries no gradient. It is 0 where the maximum is infinite, as in SciPy:
+    /// logsumexp of [−∞, −∞] is then log 0 = −∞ and of [∞, 1] is ∞, where ∞ − ∞ would give NaN.
+    /// Over an empty axis the sum is 0 and the result −∞ (JAX), so there is no maximum to take.
+    let private logsumexpOf operation (axes: int[]) (keepDims: bool) (x: Tensor) =
+        let axes = axesOf operation x axes
+        let shift =
+            if axes |> Array.exists (fun a -> x.Node.Shape[a] = 0) then zeros (Shape.reduced x.Node.Shape axes true)
+            else
+                let m = stopGradient (maxAxes axes true x)
+                where (equal (abs m) (scalar Double.PositiveInfinity)) (zerosLike m) m
         let kept = log (sumAxes axes true (exp (x - shift))) + shift
         if keepDims then kept else wrap (Arithmetic.reshape (Shape.reduced x.Node.Shape axes false) kept.Node)
+    /// log Σ exp over axes, computed stably (see docs/conventions.md for ±∞ and empty axes).
+    let logsumexpAxes (axes: int[]) (keepDims: bool) (x: Tensor) = logsumexpOf "logsumexp" axes keepDims x
     /// log Σ exp of all elements.
     let logsumexp (x: Tensor) = logsumexpAxes (allAxes x) false x
     /// log softmax along an axis: x − logsumexp(x).
-    let logSoftmax (axis: int) (x: Tensor) = x - logsumexpAxes [| axis |] true x
-    /// Softmax along an axis.
-    let softmax (axis: int) (x: Tensor) = exp (logSoftmax axis x)
+    let logSoftmax (axis: int) (x: Tensor) = x - logsumexpOf "logSoftmax" [| axis |] true x
+    /// Softmax along an axis (an empty axis gives an empty result).
+    let softmax (axis: int) (x: Tensor) = exp (x - logsumexpOf "softmax" [| axis |] true x)
 
     // ---- layout ------------------------------------------------------------------------------
 
     /// The same elements under a new shape; one dimension may be −1 (inferred).
     let reshape (shape: int[]) (x: Tensor) =
-        let known = shape |> Array.filter (fun d -> d <> -1) |> Shape.size
+        let shapes = [| x.Node.Shape; shape |]
+        shape |> Array.iteri (fun i d ->
+            if d < -1 then Shape.fail "reshape" shapes "shape" (sprintf "dimension %d is %d; only −1 (inferred) may be negative" i d))
+        let rest = shape |> Array.filter (fun d -> d <> -1)
+        // In 64 bits: the known dimensions may multiply past 32 bits ([-1, 2³¹−1] of an empty
+        // tensor is [0, 2³¹−1]); Arithmetic.reshape then checks the resolved shape.
+        let known = Shape.count rest
         let resolved =
-            match shape |> Array.filter (fun d -> d = -1) |> Array.length with
+            match shape.Length - rest.Length with
             | 0 -> shape
-            | 1 when known > 0 && x.Size % known = 0 -> shape |> Array.map (fun d -> if d = -1 then x.Size / known else d)
-            | _ -> Shape.fail "reshape" [| x.Node.Shape; shape |] "shape" "at most one −1 is allowed, and it must divide the size"
+            | 1 when known > 0L && int64 x.Size % known = 0L -> shape |> Array.map (fun d -> if d = -1 then int (int64 x.Size / known) else d)
+            | _ -> Shape.fail "reshape" shapes "shape" "at most one −1 is allowed, and it must divide the size"
         wrap (Arithmetic.reshape resolved x.Node)
     /// A vector of all elements.
     let flatten (x: Tensor) = reshape [| x.Size |] x
@@ -225,7 +251,7 @@ module Tensor =
     /// Inserts a dimension of size 1 at `axis`.
     let expandDims (axis: int) (x: Tensor) =
         let a = if axis < 0 then axis + x.Rank + 1 else axis
-        if a < 0 || a > x.Rank then Shape.fail "expandDims" [| x.Node.Shape |] "axis" (sprintf "axis %d is out of range" axis)
+        if a < 0 || a > x.Rank then Shape.fail "expandDims" [| x.Node.Shape |] "axis" (sprintf "axis %d is out of range for a new axis of a rank-%d tensor" axis x.Rank)
         reshape (Array.insertAt a 1 x.Shape) x
     /// Elements along each axis from start (inclusive) to stop (exclusive) with a step;
     /// one (start, stop, step) triple per axis, in the manner of Python slices (negative start
@@ -238,7 +264,8 @@ module Tensor =
             let clampIndex v = Math.Clamp((if v < 0 then v + n else v), 0, n)
             let s, e = clampIndex start, clampIndex stop
             if step <= 0 then Shape.fail "slice" [| shape |] "ranges" (sprintf "axis %d: the step must be positive" i)
-            s, (if e > s then (e - s + step - 1) / step else 0), step
+            // (e − s − 1) / step + 1, not (e − s + step − 1) / step, which overflows for a huge step.
+            s, (if e > s then (e - s - 1) / step + 1 else 0), step
         let resolved = ranges |> Array.mapi resolve
         wrap (Layout.slice (resolved |> Array.map (fun (s, _, _) -> s)) (resolved |> Array.map (fun (_, c, _) -> c)) (resolved |> Array.map (fun (_, _, st) -> st)) x.Node)
     /// The sub-tensor at index i of an axis (the axis is removed).
@@ -246,7 +273,7 @@ module Tensor =
         let a = (Shape.normalizeAxes "index" x.Node.Shape [| axis |])[0]
         let n = x.Node.Shape[a]
         let i' = if i < 0 then i + n else i
-        if i' < 0 || i' >= n then Shape.fail "index" [| x.Node.Shape |] "i" (sprintf "index %d is outside axis %d of length %d" i a n)
+        if i' < 0 || i' >= n then Shape.fail "index" [| x.Node.Shape |] "i" (sprintf "index %d is outside axis %d of length %d" i axis n)
         let ranges = x.Node.Shape |> Array.mapi (fun k d -> if k = a then (i', i' + 1, 1) else (0, d, 1))
         reshape (x.Shape |> Array.removeAt a) (slice ranges x)
     /// Entries at integer indices along an axis (repeats allowed); `take` in NumPy.
@@ -257,13 +284,22 @@ module Tensor =
     let concat (axis: int) (parts: Tensor seq) =
         let parts = Seq.toArray parts
         if parts.Length = 0 then raise (ArgumentException("concat: at least one tensor is needed", "parts"))
-        let a = if axis < 0 then axis + parts[0].Rank else axis
+        let a = (Shape.normalizeAxes "concat" parts[0].Node.Shape [| axis |])[0]
         wrap (Layout.concat a (parts |> Array.map node))
     /// Stacks tensors of one shape along a new axis.
     let stack (axis: int) (parts: Tensor seq) =
         let parts = Seq.toArray parts
         if parts.Length = 0 then raise (ArgumentException("stack: at least one tensor is needed", "parts"))
-        concat axis (parts |> Array.map (expandDims axis))
+        let first = parts[0].Node.Shape
+        // Checked here, so that a refusal names `stack` and the axis as given, not the
+        // `expandDims` and `concat` it is made of.
+        let a = if axis < 0 then axis + first.Length + 1 else axis
+        if a < 0 || a > first.Length then
+            Shape.fail "stack" [| first |] "axis" (sprintf "axis %d is out of range for stacking rank-%d tensors" axis first.Length)
+        parts |> Array.iteri (fun k p ->
+            if not (Shape.same p.Node.Shape first) then
+                Shape.fail "stack" [| first; p.Node.Shape |] "parts" (sprintf "tensor %d has another shape than tensor 0" k))
+        concat a (parts |> Array.map (expandDims a))
 
     // ---- linear algebra ----------------------------------------------------------------------
 
@@ -300,7 +336,9 @@ module Tensor =
         | 2 -> wrap (LinearAlgebra.diagPart x.Node)
         | _ -> Shape.fail "diag" [| x.Node.Shape |] "x" "a vector or a square matrix is needed"
     /// The trace of a square matrix.
-    let trace (x: Tensor) = sum (wrap (LinearAlgebra.diagPart x.Node))
+    let trace (x: Tensor) =
+        if x.Rank <> 2 || x.Node.Shape[0] <> x.Node.Shape[1] then Shape.fail "trace" [| x.Node.Shape |] "x" "a square matrix is needed"
+        sum (wrap (LinearAlgebra.diagPart x.Node))
     /// X with A X = B (B a vector or a matrix).
     let solve (a: Tensor) (b: Tensor) = binary LinearAlgebra.solve a b
     /// A⁻¹.

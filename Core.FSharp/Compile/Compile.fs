@@ -41,7 +41,14 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
         | _ ->
             let shapes = shapesOf leaves
             let key = shapes |> Array.map Shape.format |> String.concat ";"
-            let entry = plans.GetOrAdd(key, fun _ -> lazy (build x shapes)).Value
+            let pending = plans.GetOrAdd(key, fun _ -> lazy (build x shapes))
+            let entry =
+                try pending.Value
+                with _ ->
+                    // A failed trace is not kept (a Lazy would rethrow its exception forever):
+                    // the next call with these shapes traces again.
+                    plans.TryRemove(Collections.Generic.KeyValuePair(key, pending)) |> ignore
+                    reraise ()
             last <- Some entry
             entry
 
@@ -59,12 +66,14 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
             let values = Array.zeroCreate leaves.Length
             for i in 0 .. leaves.Length - 1 do values[i] <- leaves[i].Node.ValueOrNull
             // Donated inputs are given up even when the plan fails part-way: an output may
-            // already have been written into one of their buffers.
+            // already have been written into one of their buffers. A shared array (a view, a
+            // cached scalar constant) is never reused, so it is not given up either: another
+            // tensor that sees it must stay readable.
             let results =
                 try plan.Run(values, donated)
                 finally
                     if donated then
-                        for v in values do v.Donate()
+                        for v in values do if not v.IsShared then v.Donate()
             let tensors = Array.zeroCreate results.Length
             for i in 0 .. results.Length - 1 do tensors[i] <- Tensor.ofNdArray results[i]
             Tree.unflatten template tensors

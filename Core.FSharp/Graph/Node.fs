@@ -299,33 +299,48 @@ module Graph =
             ScalarConstants.slots
 
     /// A rank-0 constant. Recent values are shared (per thread): `x * 0.9` in a loop then costs
-    /// no new constant per operation, and sharing an immutable constant changes nothing else.
+    /// no new constant per operation. Its array is marked shared, so that donation
+    /// (`Compile.compileDonating`), the one thing that could tell two holders of an immutable
+    /// constant apart, neither reuses nor gives it up.
     let internal scalar (v: double) =
         let bits = BitConverter.DoubleToInt64Bits v
         let slots = ScalarConstants.Slots
         let slot = int ((bits ^^^ (bits >>> 21) ^^^ (bits >>> 42)) &&& 63L)
         let cached = slots[slot]
-        if not (isNull cached) && not cached.ValueOrNull.IsDonated && BitConverter.DoubleToInt64Bits cached.ValueOrNull.Scalar = bits then cached
+        if not (isNull cached) && BitConverter.DoubleToInt64Bits cached.ValueOrNull.Scalar = bits then cached
         else
-            let node = constant (NdArray.scalar v)
+            let value = NdArray.scalar v
+            value.MarkShared()
+            let node = constant value
             slots[slot] <- node
             node
 
+    /// The transforms open in the current logical flow of control. It is an AsyncLocal, which
+    /// flows with the ExecutionContext: a derivative taken inside `grad` on another thread
+    /// (Task.Run, code after an await) sees the transforms open where that work was started, so
+    /// its result keeps its dependence on their variables. Per-thread state alone would leave
+    /// that thread at depth 0 and silently drop the dependence (an outer derivative of 0).
+    /// Every node reads it, so reads go to a thread-static copy that the AsyncLocal's change
+    /// handler keeps equal to it (the runtime calls the handler whenever the value changes on
+    /// a thread, by a set or by a switch of context, as CultureInfo.CurrentCulture does).
     type private LevelState() =
         [<ThreadStatic; DefaultValue>]
         static val mutable private depth: int
         [<ThreadStatic; DefaultValue>]
         static val mutable private dropped: uint64
-        /// How many transforms are open on this thread.
-        static member Depth
-            with get () = LevelState.depth
-            and set v = LevelState.depth <- v
-        /// The levels whose history nodes built now let go of (set while a sweep runs rules).
-        static member Dropped
-            with get () = LevelState.dropped
-            and set v = LevelState.dropped <- v
+        /// How many transforms are open, and the levels whose history nodes built now let go
+        /// of (set while a sweep runs rules). Unset, it is (0, 0): no transform open.
+        static member val private Current =
+            AsyncLocal<struct (int * uint64)>(fun change ->
+                let struct (depth, dropped) = change.CurrentValue
+                LevelState.depth <- depth
+                LevelState.dropped <- dropped)
+        static member Depth = LevelState.depth
+        static member Dropped = LevelState.dropped
+        /// Sets both at once (each change of an AsyncLocal copies the context's map).
+        static member Set(depth: int, dropped: uint64) = LevelState.Current.Value <- struct (depth, dropped)
 
-    /// The bits of the nesting levels open on this thread (levels 1 … depth).
+    /// The bits of the nesting levels open here (levels 1 … depth).
     let private openLevels () = (1UL <<< (LevelState.Depth + 1)) - 2UL
 
     /// What a node built now from `args` depends on, and whether all of them have values.
@@ -343,14 +358,14 @@ module Graph =
             known <- known && not (isNull a.ValueOrNull)
         struct ((if known then deps &&& ~~~LevelState.Dropped else deps), known)
 
-    /// Runs a sweep's `body`: nodes its rules build drop dependence on every level not open on
-    /// this thread. Only this thread is affected, and transforms opened inside (a custom rule
+    /// Runs a sweep's `body`: nodes its rules build drop dependence on every level not open
+    /// here. Only this flow of control is affected, and transforms opened inside (a custom rule
     /// that differentiates) record their own level as usual.
     let internal sweeping (body: unit -> 'T) : 'T =
-        let saved = LevelState.Dropped
-        LevelState.Dropped <- ~~~(openLevels ())
+        let depth, saved = LevelState.Depth, LevelState.Dropped
+        LevelState.Set(depth, ~~~(openLevels ()))
         try body ()
-        finally LevelState.Dropped <- saved
+        finally LevelState.Set(depth, saved)
 
     type private Evaluation() =
         [<ThreadStatic; DefaultValue>]
@@ -373,7 +388,14 @@ module Graph =
                 pool[count] <- values
             result
 
+    /// Refuses a result shape no array can hold before anything is evaluated (a negative
+    /// dimension, a count past an array's limit or past the memory the process may use).
+    let private checkShape (op: Op) (shape: int[]) (args: Arguments) =
+        if shape.Length > 0 && not (Shape.isSmall shape) then
+            Shape.validateFor op.Name (Array.append (args.ToArray() |> Array.map (fun a -> a.Shape)) [| shape |]) "shape" shape
+
     let private applyArguments (op: Op) (shape: int[]) (args: Arguments) =
+        checkShape op shape args
         let struct (deps, known) = liveDeps args
         let value = if known then Evaluation.Run(op, args) else null
         if deps = 0UL && known then constant value
@@ -394,6 +416,7 @@ module Graph =
     /// rules evaluates itself); on constants it is a constant.
     let applyWithValue (op: Op) (shape: int[]) (args: Node[]) (value: NdArray) =
         let args = Arguments.Of args
+        checkShape op shape args
         let struct (deps, _) = liveDeps args
         if deps = 0UL && not (isNull value) then constant value
         else Node(freshId (), Apply op, args, shape, value, deps)
@@ -402,6 +425,7 @@ module Graph =
     /// arguments have values the result is a plain constant, so no history is kept.
     let applyConstant (op: Op) (shape: int[]) (args: Node[]) =
         let args = Arguments.Of args
+        checkShape op shape args
         let struct (deps, known) = liveDeps args
         if known then constant (Evaluation.Run(op, args))
         else Node(freshId (), Apply op, args, shape, null, deps)
@@ -417,20 +441,17 @@ module Graph =
     let abstractVariable (tag: VarTag) (shape: int[]) = Node(freshId (), Variable tag, Arguments.None, Array.copy shape, null, 1UL <<< tag.Level)
 
     /// Runs `body` with a fresh variable tag one level deeper than the current transform, then
-    /// returns to the outer level. Levels are per thread.
+    /// returns to the outer level. Levels flow with the logical call (see LevelState).
     let withNewLevel (body: VarTag -> 'T) : 'T =
         let level = LevelState.Depth + 1
         if level > 62 then raise (InvalidOperationException "Derivatives are nested more than 62 levels deep.")
         let dropped = LevelState.Dropped
-        LevelState.Depth <- level
-        LevelState.Dropped <- dropped &&& ~~~(1UL <<< level)
+        LevelState.Set(level, dropped &&& ~~~(1UL <<< level))
         try body (VarTag level)
-        finally
-            LevelState.Depth <- level - 1
-            LevelState.Dropped <- dropped
+        finally LevelState.Set(level - 1, dropped)
 
     /// Lets go of history nobody can use: a result that depends on no variable of a transform
-    /// still open on this thread becomes a plain constant, so loops of ordinary code keep no
+    /// still open here becomes a plain constant, so loops of ordinary code keep no
     /// history. Transforms call it on what they return, after their own level has closed.
     let release (node: Node) =
         if node.Deps <> 0UL && node.Deps &&& openLevels () = 0UL && not (isNull node.ValueOrNull) then constant node.ValueOrNull else node

@@ -137,6 +137,28 @@ module internal LinAlgKernels =
     /// The determinant (zero for a singular matrix, as it should be).
     let det (a: NdArray) = NdArray([||], [| (matrix a).Determinant() |])
 
+    /// The adjugate: det(A)·A⁻¹ from the LU factors where A is invertible, and at a singular A
+    /// (a zero pivot), where that does not exist, adj(A) = det(U)·det(V)·V·diag(∏ⱼ≠ᵢ σⱼ)·Uᵀ from
+    /// the SVD A = U Σ Vᵀ (the adjugate of a product is the product of adjugates in reverse
+    /// order, and an orthogonal Q has adj(Q) = det(Q)·Qᵀ); its products leave out one σ
+    /// instead of dividing by it.
+    let adjugate (a: NdArray) =
+        let n = a.Shape[0]
+        if n = 0 then NdArray([| 0; 0 |], [||])
+        else
+            let factor = (matrix a).LU()
+            if factor.U.Diagonal().Enumerate() |> Seq.forall (fun d -> d <> 0.0 && Double.IsFinite d) then
+                ofMatrix (factor.Inverse() * factor.Determinant)
+            else
+                let svd =
+                    try (matrix a).Svd(true)
+                    with :? MathNet.Numerics.NonConvergenceException ->
+                        raise (LinearAlgebraException("adjugate", a.Shape, "the singular value decomposition did not converge (is an element infinite or NaN?)"))
+                let s = svd.S.ToArray()
+                let others = Array.init n (fun i -> Seq.fold (fun p j -> if j = i then p else p * s[j]) 1.0 (seq { 0 .. n - 1 }))
+                let sign = svd.U.Determinant() * svd.VT.Determinant()
+                ofMatrix (svd.VT.TransposeThisAndMultiply(Matrix<double>.Build.DiagonalOfDiagonalArray(others) * svd.U.Transpose()) * sign)
+
     /// log |det A| of a non-singular matrix.
     let logAbsDet (a: NdArray) =
         let u = (lu "logDet" a).U

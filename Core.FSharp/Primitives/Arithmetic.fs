@@ -198,6 +198,7 @@ module internal rec Arithmetic =
     let reshape (shape: int[]) (x: Node) : Node =
         if Shape.same x.Shape shape then x
         else
+            Shape.validateFor "reshape" [| x.Shape; shape |] "shape" shape
             if Shape.size shape <> Shape.size x.Shape then
                 Shape.fail "reshape" [| x.Shape; shape |] "shape" (sprintf "cannot reshape %d elements into %d" (Shape.size x.Shape) (Shape.size shape))
             Graph.apply

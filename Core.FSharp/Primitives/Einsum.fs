@@ -30,12 +30,27 @@ module internal Einsum =
             | None -> all |> Array.countBy id |> Array.filter (fun (_, n) -> n = 1) |> Array.map fst |> Array.sort
         { Inputs = inputs; Output = output }
 
+    /// The most steps the direct loop may take (some seconds to a minute of work). A request
+    /// beyond it is refused before any work rather than left running for hours; contracting
+    /// the operands in pairs (matmul, or einsum of two operands) does the same far faster.
+    let private maxSteps = 1L <<< 32
+
+    /// Every letter of the inputs and the output, once each, in order of appearance: the
+    /// dimensions of the direct loop.
+    let private lettersOf (inputs: char[][]) (output: char[]) = Array.append (Array.concat inputs) output |> Array.distinct
+
+    /// The number of steps of the direct loop: the product of every letter's size, in 64 bits
+    /// (300⁴ does not fit in 32 and must not wrap into a wrong loop count).
+    let private steps (letters: char[]) (sizes: Map<char, int>) =
+        if letters |> Array.exists (fun c -> sizes[c] = 0) then 0L
+        else letters |> Array.fold (fun acc c -> if acc > maxSteps then acc else acc * int64 sizes[c]) 1L
+
     let private format (inputs: char[][]) (output: char[]) =
         String.Join(",", inputs |> Array.map String) + "->" + String output
 
     /// Sum over all letters of the product of the inputs, into `output` (sizes of every letter given).
     let private evaluate (inputs: char[][]) (output: char[]) (sizes: Map<char, int>) (values: NdArray[]) =
-        let letters = Array.append (Array.concat inputs) output |> Array.distinct
+        let letters = lettersOf inputs output
         let extent = letters |> Array.map (fun c -> sizes[c])
         let stridesFor (lettersOf: char[]) =
             let s = Shape.strides (lettersOf |> Array.map (fun c -> sizes[c]))
@@ -43,11 +58,12 @@ module internal Einsum =
         let inputStrides = inputs |> Array.map stridesFor
         let outputStrides = stridesFor output
         let out = Array.zeroCreate (Shape.size (output |> Array.map (fun c -> sizes[c])))
-        let total = Shape.size extent
+        let mutable remaining = steps letters sizes
         let index = Array.zeroCreate letters.Length
         let offsets = Array.zeroCreate inputs.Length
         let mutable outOffset = 0
-        for _ in 1 .. total do
+        while remaining > 0L do
+            remaining <- remaining - 1L
             let mutable product = 1.0
             for k in 0 .. inputs.Length - 1 do
                 product <- product * values[k].Data[offsets[k]]
@@ -102,4 +118,8 @@ module internal Einsum =
                 | _ -> sizes <- sizes.Add(letters[i], shape[i])
         for c in parsed.Output do
             if not (sizes.ContainsKey c) then raise (ArgumentException(sprintf "einsum: '%s': output letter '%c' is in no operand" spec c, "spec"))
+        let total = steps (lettersOf parsed.Inputs parsed.Output) sizes
+        if total > maxSteps then
+            Shape.fail "einsum" (operands |> Array.map (fun o -> o.Shape)) "operands"
+                (sprintf "'%s' would loop over more than %d index combinations (the product of every letter's size); contract the operands in pairs (matmul, or einsum of two at a time)" spec maxSteps)
         build parsed.Inputs parsed.Output sizes operands

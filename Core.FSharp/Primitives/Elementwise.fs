@@ -198,11 +198,13 @@ module internal Elementwise =
     let private broadcastValues name (v: NdArray[]) = Shape.broadcast name v[0].Shape v[1].Shape
 
     /// x^y for tensors; ∂/∂x = y·x^(y−1), ∂/∂y = x^y·log x (taken as 0 where x = 0, the limit
-    /// for y > 0, instead of 0·(−∞)).
+    /// for y > 0, instead of 0·(−∞)). ∂/∂x is 0 where y = 0 (x⁰ is constant) even at x = 0,
+    /// where x^(y−1) is infinite: `mulNoNan` keeps every order finite, so d/dx x⁰ = 0 and the
+    /// third derivative of x² at 0 is 0 (as in JAX).
     let rec pow (x: Node) (y: Node) : Node = Graph.apply (powOp ()) (Shape.broadcast "pow" x.Shape y.Shape) [| x; y |]
 
     and private powOp () : Op =
-        let dx (args: Node[]) = mul args[1] (pow args[0] (sub args[1] (scalar 1.0)))
+        let dx (args: Node[]) = mulNoNan args[1] (pow args[0] (sub args[1] (scalar 1.0)))
         let dy (args: Node[]) (out: Node) =
             let zero = scalar 0.0
             let isZero = equal args[0] zero

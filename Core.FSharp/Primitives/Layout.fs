@@ -37,7 +37,8 @@ module internal Layout =
         if starts.Length <> rank || counts.Length <> rank || steps.Length <> rank then
             Shape.fail "slice" [| x.Shape; starts; counts |] "ranges" (sprintf "a range is needed for each of the %d axes" rank)
         for i in 0 .. rank - 1 do
-            if steps[i] <= 0 || starts[i] < 0 || counts[i] < 0 || (counts[i] > 0 && starts[i] + (counts[i] - 1) * steps[i] >= x.Shape[i]) then
+            // The last index in 64 bits: a huge step must not wrap it back inside the dimension.
+            if steps[i] <= 0 || starts[i] < 0 || counts[i] < 0 || (counts[i] > 0 && int64 starts[i] + int64 (counts[i] - 1) * int64 steps[i] >= int64 x.Shape[i]) then
                 Shape.fail "slice" [| x.Shape |] "ranges" (sprintf "axis %d: start %d, count %d, step %d fall outside a dimension of %d" i starts[i] counts[i] steps[i] x.Shape[i])
         if counts = x.Shape then x
         else
@@ -90,6 +91,9 @@ module internal Layout =
                 Shape.fail "concat" [| first; p.Shape |] "tensors" (sprintf "shapes must agree except along axis %d" axis)
         if parts.Length = 1 then parts[0]
         else
+            let total = parts |> Array.sumBy (fun p -> int64 p.Shape[axis])
+            if total > int64 Array.MaxLength then
+                Shape.fail "concat" (parts |> Array.map (fun p -> p.Shape)) "tensors" (sprintf "the joined axis %d would have %d entries, more than an array can hold" axis total)
             let offsets = parts |> Array.scan (fun acc p -> acc + p.Shape[axis]) 0
             let shape = first |> Array.mapi (fun i d -> if i = axis then offsets[parts.Length] else d)
             let part (g: Node) k =

@@ -140,14 +140,34 @@ module internal LinearAlgebra =
     /// tr(A) for a square matrix, as Σ of the diagonal.
     let private traceOf (m: Node) = sum [| 0 |] false (diagPart m)
 
-    /// det A; d det = det · tr(A⁻¹ dA).
-    let det (a: Node) =
+    /// det A; d det = tr(adj(A) dA), which is det · tr(A⁻¹ dA) where A is invertible and holds
+    /// at singular matrices too (JAX and PyTorch give the adjugate there as well).
+    let rec det (a: Node) : Node =
         requireSquare "det" a
         Graph.apply
             (op "det" [] (fun v -> LinAlgKernels.det v[0])
-                (fun args d t -> t[0] |> ValueOption.map (fun ta -> mul d (traceOf (solve args[0] ta))))
-                (fun args d g -> [| ValueSome(mul (mul g d) (transpose (inverse args[0]))) |]))
+                (fun args _ t -> t[0] |> ValueOption.map (fun ta -> traceOf (matmul (adjugate args[0]) ta)))
+                (fun args _ g -> [| ValueSome(mul g (transpose (adjugate args[0]))) |]))
             [||] [| a |]
+
+    /// adj(A), the transposed cofactor matrix (det A · A⁻¹ where A is invertible). Its own
+    /// derivative is that of det A · A⁻¹, d adj = tr(adj dA)·A⁻¹ − det · A⁻¹ dA A⁻¹, so
+    /// derivatives of det beyond the first exist only at invertible matrices (elsewhere
+    /// `inverse` refuses, naming itself).
+    and adjugate (a: Node) : Node =
+        Graph.apply
+            (op "adjugate" [] (fun v -> LinAlgKernels.adjugate v[0])
+                (fun args adj t ->
+                    t[0] |> ValueOption.map (fun ta ->
+                        let inv = inverse args[0]
+                        sub (mul (traceOf (matmul adj ta)) inv) (mul (det args[0]) (matmul inv (matmul ta inv)))))
+                (fun args adj g ->
+                    // ⟨g, d adj⟩ = tr(adj dA)·Σ g∘A⁻¹ − det·tr(gᵀ A⁻¹ dA A⁻¹), so the cotangent
+                    // is (Σ g∘A⁻¹)·adjᵀ − det · A⁻ᵀ g A⁻ᵀ.
+                    let inv = inverse args[0]
+                    let weight = sum [| 0; 1 |] false (mul g inv)
+                    [| ValueSome(sub (mul weight (transpose adj)) (mul (det args[0]) (matmulT true false inv (matmulT false true g inv)))) |]))
+            (Array.copy a.Shape) [| a |]
 
     /// log |det A| of a non-singular matrix; d = tr(A⁻¹ dA).
     let logDet (a: Node) =

@@ -72,31 +72,38 @@ module internal SymbolicDerivatives =
 type Expressions =
     static member private Typed<'D>(lambda: LambdaExpression) = Expression.Lambda<'D>(lambda.Body, lambda.Parameters)
 
+    // Every entry point runs on DeepRecursion's large stack: translating and printing recurse
+    // once per level of the user's tree.
+
     static member private GradientLambda(f: LambdaExpression) =
-        let parameters = SymbolicDerivatives.parametersOf f
-        SymbolicDerivatives.vectorLambda parameters (SymbolicDerivatives.terms parameters.Length (FromExpression.translate f) SymbolicDerivatives.gradient)
+        DeepRecursion.run (fun () ->
+            let parameters = SymbolicDerivatives.parametersOf f
+            SymbolicDerivatives.vectorLambda parameters (SymbolicDerivatives.terms parameters.Length (FromExpression.translate f) SymbolicDerivatives.gradient))
 
     static member private HessianLambda(f: LambdaExpression) =
-        let parameters = SymbolicDerivatives.parametersOf f
-        SymbolicDerivatives.matrixLambda parameters (SymbolicDerivatives.terms parameters.Length (FromExpression.translate f) SymbolicDerivatives.hessian)
+        DeepRecursion.run (fun () ->
+            let parameters = SymbolicDerivatives.parametersOf f
+            SymbolicDerivatives.matrixLambda parameters (SymbolicDerivatives.terms parameters.Length (FromExpression.translate f) SymbolicDerivatives.hessian))
 
     /// The partial derivative of `f` with respect to the parameter named `withRespectTo`, as a
     /// lambda over the same parameters (any number of doubles) returning a double.
     static member Partial(f: LambdaExpression, withRespectTo: string) : LambdaExpression =
-        let parameters = SymbolicDerivatives.parametersOf f
-        let k = SymbolicDerivatives.indexOf parameters withRespectTo
-        let terms = SymbolicDerivatives.terms parameters.Length (FromExpression.translate f) (SymbolicDerivatives.partial k)
-        SymbolicDerivatives.scalarLambda parameters terms[0]
+        DeepRecursion.run (fun () ->
+            let parameters = SymbolicDerivatives.parametersOf f
+            let k = SymbolicDerivatives.indexOf parameters withRespectTo
+            let terms = SymbolicDerivatives.terms parameters.Length (FromExpression.translate f) (SymbolicDerivatives.partial k)
+            SymbolicDerivatives.scalarLambda parameters terms[0])
 
     /// The partial derivative, with respect to the parameter named `withRespectTo`, of a function
     /// of scalar tensors, written as an expression over parameters with the given names. This is
     /// how tools with their own parsers (the `fad` command) get a printable derivative.
     static member Partial(f: Tensor[] -> Tensor, parameterNames: string[], withRespectTo: string) : LambdaExpression =
-        let parameters = parameterNames |> Array.map (fun name -> Expression.Parameter(typeof<float>, name))
-        SymbolicDerivatives.checkParameters parameters
-        let k = SymbolicDerivatives.indexOf parameters withRespectTo
-        let terms = SymbolicDerivatives.terms parameters.Length f (SymbolicDerivatives.partial k)
-        SymbolicDerivatives.scalarLambda parameters terms[0]
+        DeepRecursion.run (fun () ->
+            let parameters = parameterNames |> Array.map (fun name -> Expression.Parameter(typeof<float>, name))
+            SymbolicDerivatives.checkParameters parameters
+            let k = SymbolicDerivatives.indexOf parameters withRespectTo
+            let terms = SymbolicDerivatives.terms parameters.Length f (SymbolicDerivatives.partial k)
+            SymbolicDerivatives.scalarLambda parameters terms[0])
 
     /// The derivative f′ of a function of one double, e.g. for `w => Math.Log(1 + Math.Exp(-3.5 * w))`
     /// the expression `w => { var t0 = Math.Exp(-3.5 * w); return -3.5 * t0 / (1 + t0); }`.
@@ -129,10 +136,11 @@ type Expressions =
 
     /// The lambda as C# text: `x => x + x`, or a block with one shared subexpression a line.
     /// Conditionals print as `c ? a : b`, calls as `Math.Exp(x)`.
-    static member Format(f: LambdaExpression) : string = Format.lambda CSharp f
+    static member Format(f: LambdaExpression) : string = DeepRecursion.run (fun () -> Format.lambda CSharp f)
 
     /// The lambda's body in ordinary math notation (`exp(x)`, `x^2`): one `t0 = …` line per
     /// shared subexpression, then the result on the last line.
     static member FormatMath(f: LambdaExpression) : string =
-        let steps, result = Format.body MathText f.Body
-        String.Join("\n", steps @ [ result ])
+        DeepRecursion.run (fun () ->
+            let steps, result = Format.body MathText f.Body
+            String.Join("\n", steps @ [ result ]))

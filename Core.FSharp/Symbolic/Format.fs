@@ -34,6 +34,9 @@ module internal Format =
 
     /// The text of `e` and its precedence level.
     let rec private write (style: ExpressionStyle) (e: Expression) : string * int =
+        // One level of recursion per level of the tree: a tree deeper than the stack allows
+        // stops with InsufficientExecutionStackException (see `body`) instead of ending the process.
+        Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack()
         let atLeast level (child: Expression) =
             let text, p = write style child
             if p >= level then text else "(" + text + ")"
@@ -83,12 +86,15 @@ module internal Format =
 
     /// The statements before the result (a block's assignments) and the result's text.
     let body (style: ExpressionStyle) (e: Expression) : string list * string =
-        match e with
-        | :? BlockExpression as b ->
-            let declared = Collections.Generic.HashSet<ParameterExpression>()
-            let steps = b.Expressions |> Seq.take (b.Expressions.Count - 1) |> Seq.map (statement style declared) |> List.ofSeq
-            steps, fst (write style b.Result)
-        | _ -> [], fst (write style e)
+        try
+            match e with
+            | :? BlockExpression as b ->
+                let declared = Collections.Generic.HashSet<ParameterExpression>()
+                let steps = b.Expressions |> Seq.take (b.Expressions.Count - 1) |> Seq.map (statement style declared) |> List.ofSeq
+                steps, fst (write style b.Result)
+            | _ -> [], fst (write style e)
+        with :? InsufficientExecutionStackException as x ->
+            raise (NotSupportedException("Format: the expression is nested too deeply for this thread's stack to print.", x))
 
     /// A lambda as text: `x => x + x` on one line, or a block body with one statement a line.
     let lambda (style: ExpressionStyle) (l: LambdaExpression) =

@@ -1,8 +1,10 @@
 namespace FunctionalAD.Symbolic
 
 open System
+open System.Collections.Generic
 open System.Globalization
 open System.Linq.Expressions
+open System.Runtime.CompilerServices
 open FunctionalAD
 
 /// Turns a LINQ lambda over doubles into a function on scalar tensors, so the core's AD can
@@ -21,6 +23,39 @@ module internal FromExpression =
                     if Array.contains p parameters then found <- true
                     p }
         visitor.Visit e |> ignore
+        found
+
+    /// The subexpressions the translation descends into; None for the others, which it
+    /// evaluates whole or reports.
+    let private children (e: Expression) : Expression list option =
+        match e with
+        | :? BinaryExpression as b -> Some [ b.Left; b.Right ]
+        | :? UnaryExpression as u -> Some [ u.Operand ]
+        | :? ConditionalExpression as c -> Some [ c.Test; c.IfTrue; c.IfFalse ]
+        | :? MethodCallExpression as m -> Some [ if not (isNull m.Object) then m.Object
+                                                 yield! m.Arguments ]
+        | :? ParameterExpression | :? ConstantExpression -> Some []
+        | _ -> None
+
+    /// The subexpressions that depend on the parameters, found in one pass with an explicit
+    /// stack: asking each node afresh visited a chain's whole subtree at every level (quadratic
+    /// time), and recursion would overflow the stack on a deep tree.
+    let private dependents (parameters: ParameterExpression[]) (root: Expression) =
+        let found = HashSet<Expression>()
+        let visited = HashSet<Expression>()
+        let stack = Stack<struct (Expression * bool)>()
+        stack.Push(struct (root, false))
+        while stack.Count > 0 do
+            let struct (e, expanded) = stack.Pop()
+            match children e with
+            | None -> if visited.Add e && mentions parameters e then found.Add e |> ignore
+            | Some kids when expanded ->
+                let isParameter = match e with :? ParameterExpression as p -> Array.contains p parameters | _ -> false
+                if isParameter || kids |> List.exists found.Contains then found.Add e |> ignore
+            | Some kids ->
+                if visited.Add e then
+                    stack.Push(struct (e, true))
+                    for k in kids do stack.Push(struct (k, false))
         found
 
     /// The value of an expression that does not depend on the parameters: a literal, a captured
@@ -64,9 +99,14 @@ module internal FromExpression =
                 raise (NotSupportedException(sprintf "Symbolic differentiation: parameter '%s' has type %s; only double parameters can be differentiated." p.Name p.Type.Name))
         if lambda.ReturnType <> typeof<float> then
             raise (NotSupportedException(sprintf "Symbolic differentiation: the expression returns %s; it must return double." lambda.ReturnType.Name))
-        let depends = mentions parameters
+        let dependent = dependents parameters lambda.Body
+        let depends (e: Expression) = dependent.Contains e
 
+        // Translation recurses once per level of the tree; on a tree deeper than the stack allows
+        // it stops with InsufficientExecutionStackException (see `translate`'s result) instead of
+        // overflowing the stack, which would end the process.
         let rec value (env: Tensor[]) (e: Expression) : Tensor =
+            RuntimeHelpers.EnsureSufficientExecutionStack()
             if not (depends e) then Tensor.scalar (number e)
             else
                 match e with
@@ -102,6 +142,7 @@ module internal FromExpression =
 
         /// A condition as a 1/0 mask.
         and mask (env: Tensor[]) (e: Expression) : Tensor =
+            RuntimeHelpers.EnsureSufficientExecutionStack()
             if not (depends e) then
                 match evaluate e with
                 | :? bool as b -> Tensor.scalar (if b then 1.0 else 0.0)
@@ -123,4 +164,7 @@ module internal FromExpression =
                 | :? UnaryExpression as u when u.NodeType = ExpressionType.Not -> 1.0 - mask env u.Operand
                 | _ -> unsupported e "a condition must be a comparison of doubles, possibly combined with &&, || and !"
 
-        fun env -> value env lambda.Body
+        fun env ->
+            try value env lambda.Body
+            with :? InsufficientExecutionStackException as e ->
+                raise (NotSupportedException("Symbolic differentiation: the expression is nested too deeply for this thread's stack; split it into smaller expressions or build it with tensors (AD.Grad of a Func).", e))

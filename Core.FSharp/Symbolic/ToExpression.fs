@@ -56,8 +56,13 @@ module internal ToExpression =
         let variables = List<ParameterExpression>()
         // Block variables are t0, t1, …, skipping names the parameters already use.
         let taken = HashSet<string>(parameters |> Seq.map (fun p -> p.Name))
-        let names = Seq.initInfinite (sprintf "t%d") |> Seq.filter (taken.Contains >> not)
-        let nextName () = Seq.item variables.Count names
+        // A running counter: taking the n-th name of a filtered sequence afresh for each
+        // variable made a derivative with thousands of shared terms quadratic in their number.
+        let mutable counter = 0
+        let rec nextName () =
+            let name = sprintf "t%d" counter
+            counter <- counter + 1
+            if taken.Contains name then nextName () else name
         let assignments = List<Expression>()
         for t in visited |> Seq.sortBy (fun t -> t.Id) do
             let args = t.Args |> Array.map (fun a -> written[a])

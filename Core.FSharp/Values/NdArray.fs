@@ -91,10 +91,9 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double) =
 module NdArray =
     /// Wraps a buffer without copying; the caller hands over ownership.
     let internal wrap (shape: int[]) (data: double[]) =
+        Shape.validate "tensor" "shape" shape
         if Shape.size shape <> data.Length then
             raise (ArgumentException(sprintf "tensor: shape %s needs %d elements but %d were given" (Shape.format shape) (Shape.size shape) data.Length, "data"))
-        if shape |> Array.exists (fun d -> d < 0) then
-            raise (ArgumentException(sprintf "tensor: shape %s has a negative dimension" (Shape.format shape), "shape"))
         NdArray(shape, data)
 
     /// The elements of `source` under another shape of the same size, sharing its buffer; both
@@ -111,7 +110,9 @@ module NdArray =
     /// A rank-0 array.
     let scalar (v: double) = NdArray(rankZero, null, v)
     /// An array filled with one value.
-    let full (shape: int[]) (v: double) = NdArray(Array.copy shape, Array.create (Shape.size shape) v)
+    let full (shape: int[]) (v: double) =
+        Shape.validate "full" "shape" shape
+        NdArray(Array.copy shape, Array.create (Shape.size shape) v)
     /// An array of zeros.
     let zeros shape = full shape 0.0
     /// An array of ones.

@@ -22,11 +22,15 @@ module Shape =
     /// operation, and F#'s structural `=` on arrays is generic and slow).
     let same (a: int[]) (b: int[]) = MemoryExtensions.SequenceEqual(ReadOnlySpan<int>(a), ReadOnlySpan<int>(b))
 
-    /// Number of elements of a shape (1 for a scalar).
+    /// Number of elements of a shape (1 for a scalar). Checked: shapes reach it only after
+    /// `validate`, so an overflow here is a bug, and it must not wrap into a wrong count. A zero
+    /// dimension makes the count 0 however large the others are ([65536, 65536, 0] is empty).
     let size (shape: int[]) =
-        let mutable n = 1
-        for d in shape do n <- n * d
-        n
+        if Array.contains 0 shape then 0
+        else
+            let mutable n = 1
+            for d in shape do n <- Checked.(*) n d
+            n
 
     /// Row-major strides, in elements.
     let strides (shape: int[]) =
@@ -39,6 +43,42 @@ module Shape =
 
     let fail operation (shapes: int[][]) argument detail =
         raise (ShapeMismatchException(operation, shapes, argument, detail))
+
+    /// The element count of a shape in 64 bits, saturating above the largest array, so that a
+    /// product of huge dimensions cannot wrap into a small or negative number.
+    let internal count (shape: int[]) =
+        let mutable n = 1L
+        for d in shape do n <- min (n * int64 (max d 0)) (int64 Array.MaxLength + 1L)
+        n
+
+    // Requests below this many bytes are not compared with the memory the process may use
+    // (asking the GC costs more than an eager scalar operation).
+    let private largeBytes = 1L <<< 30
+
+    /// Refuses, before any work, a shape that `operation` cannot produce: a negative dimension,
+    /// more elements than a .NET array holds, or more bytes than this process may allocate.
+    /// `shapes` are what the operation was given (shown in the message), `argument` the one at fault.
+    let internal validateFor operation (shapes: int[][]) argument (shape: int[]) =
+        for i in 0 .. shape.Length - 1 do
+            if shape[i] < 0 then
+                fail operation shapes argument (sprintf "dimension %d of %s is negative" i (format shape))
+        let n = count shape
+        if n > int64 Array.MaxLength then
+            fail operation shapes argument (sprintf "a result of shape %s would have more elements than an array can hold (%d)" (format shape) Array.MaxLength)
+        if n * 8L > largeBytes then
+            let available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes
+            if n * 8L > available then
+                fail operation shapes argument (sprintf "a result of shape %s needs %d bytes, more than the %d this process can use" (format shape) (n * 8L) available)
+
+    /// True for a shape `validateFor` accepts without asking the GC: no negative dimension and
+    /// under a gigabyte of elements (the check every node makes, so it allocates nothing).
+    let internal isSmall (shape: int[]) =
+        let mutable ok = true
+        for d in shape do ok <- ok && d >= 0
+        ok && count shape * 8L <= largeBytes
+
+    /// `validateFor` of a shape the caller gave directly (`zeros`, `reshape`).
+    let internal validate operation argument (shape: int[]) = validateFor operation [| shape |] argument shape
 
     /// NumPy broadcasting of two shapes: align on the right, a dimension of 1 stretches.
     let broadcast operation (a: int[]) (b: int[]) =
