@@ -30,6 +30,10 @@ module internal Kernels =
             d[i] <- (if a[i] = 0.0 then 0.0 else a[i] * b[i])
             i <- i + 1
 
+    /// A buffer for a result the kernel writes entirely: not zeroed first (a large eager
+    /// intermediate would otherwise be written twice).
+    let private uninitialised (count: int) : double[] = GC.AllocateUninitializedArray<double> count
+
     // Rank-0 arrays go through the span kernels on one-element spans over locals, so a scalar
     // result needs no buffer of its own (see NdArray.scalar).
 
@@ -41,7 +45,7 @@ module internal Kernels =
             op.Invoke(MemoryMarshal.CreateReadOnlySpan(&input, 1), MemoryMarshal.CreateSpan(&output, 1))
             NdArray.scalar output
         else
-            let out = Array.zeroCreate x.Size
+            let out = uninitialised x.Size
             op.Invoke(span x, Span<double> out)
             NdArray(x.Shape, out)
 
@@ -79,7 +83,7 @@ module internal Kernels =
         if Shape.same x.Shape target then x
         elif x.Size = 1 then NdArray.full target x.Data[0]
         else
-            let out = Array.zeroCreate (Shape.size target)
+            let out = uninitialised (Shape.size target)
             let strides = broadcastStrides x.Shape target
             let inner = if target.Length = 0 then 1 else target[target.Length - 1]
             let innerStride = if target.Length = 0 then 0 else strides[target.Length - 1]
@@ -98,7 +102,7 @@ module internal Kernels =
             op.Invoke(MemoryMarshal.CreateReadOnlySpan(&left, 1), MemoryMarshal.CreateReadOnlySpan(&right, 1), MemoryMarshal.CreateSpan(&output, 1))
             NdArray.scalar output
         else
-            let out = Array.zeroCreate (Shape.size shape)
+            let out = uninitialised (Shape.size shape)
             let inner = shape[shape.Length - 1]
             if Shape.same a.Shape shape && Shape.same b.Shape shape then op.Invoke(span a, span b, Span<double> out)
             elif inner < 16 || out.Length = 0 then op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
@@ -225,7 +229,7 @@ module internal Kernels =
 
     let permute (perm: int[]) (x: NdArray) =
         let shape = perm |> Array.map (fun p -> x.Shape[p])
-        let out = Array.zeroCreate x.Size
+        let out = uninitialised x.Size
         if x.Size > 0 then
             let data = x.Data
             // Unit axes do not move any element, and input axes that stay adjacent and in order
@@ -261,7 +265,7 @@ module internal Kernels =
         let inStrides = Shape.strides x.Shape
         let strides = Array.map2 (*) inStrides steps
         let offset0 = Array.fold2 (fun acc s st -> acc + s * st) 0 starts inStrides
-        let out = Array.zeroCreate (Shape.size counts)
+        let out = uninitialised (Shape.size counts)
         let rank = counts.Length
         let inner = if rank = 0 then 1 else counts[rank - 1]
         let innerStride = if rank = 0 then 0 else strides[rank - 1]
@@ -297,10 +301,11 @@ module internal Kernels =
         let outer = Shape.size x.Shape[.. axis - 1]
         let n = x.Shape[axis]
         let inner = Shape.size x.Shape[axis + 1 ..]
-        let out = Array.zeroCreate (outer * indices.Length * inner)
+        let out = uninitialised (outer * indices.Length * inner)
+        let data = x.Data
         for o in 0 .. outer - 1 do
             indices |> Array.iteri (fun j idx ->
-                Array.blit x.Data ((o * n + idx) * inner) out ((o * indices.Length + j) * inner) inner)
+                Array.blit data ((o * n + idx) * inner) out ((o * indices.Length + j) * inner) inner)
         NdArray(x.Shape |> Array.mapi (fun i d -> if i = axis then indices.Length else d), out)
 
     /// The transpose of `gather`: adds the rows of `g` into zeros of `shape` at the indices.
@@ -309,10 +314,11 @@ module internal Kernels =
         let n = shape[axis]
         let inner = Shape.size shape[axis + 1 ..]
         let out = Array.zeroCreate (Shape.size shape)
+        let data = g.Data
         for o in 0 .. outer - 1 do
             indices |> Array.iteri (fun j idx ->
                 let dest = Span<double>(out, (o * n + idx) * inner, inner)
-                TensorPrimitives.Add(readOnly dest, ReadOnlySpan<double>(g.Data, (o * indices.Length + j) * inner, inner), dest))
+                TensorPrimitives.Add(readOnly dest, ReadOnlySpan<double>(data, (o * indices.Length + j) * inner, inner), dest))
         NdArray(Array.copy shape, out)
 
     /// Joins arrays along `axis`; all other dimensions agree.
@@ -322,7 +328,7 @@ module internal Kernels =
         let shape = first |> Array.mapi (fun i d -> if i = axis then total else d)
         let outer = Shape.size first[.. axis - 1]
         let inner = Shape.size first[axis + 1 ..]
-        let out = Array.zeroCreate (Shape.size shape)
+        let out = uninitialised (Shape.size shape)
         let mutable position = 0
         for o in 0 .. outer - 1 do
             for p in parts do

@@ -63,6 +63,10 @@ module internal LinearAlgebra =
             let rows = reshape [| Shape.size a.Shape / last a; last a |] a
             let product = matmulT false transB rows b
             reshape (Array.append a.Shape[.. a.Shape.Length - 2] [| last product |]) product
+        | false, true when not transB && a.Shape.Length = 2 && b.Shape.Length = 3 && b.Shape[2] = 1 ->
+            // A batch of vectors: op(A)·bᵢ for every i is the batch's rows times op(A)ᵀ.
+            let product = matmulT false (not transA) (reshape [| size; b.Shape[1] |] b) a
+            reshape [| size; product.Shape[1]; 1 |] product
         | false, true when not transB && a.Shape.Length = 2 && b.Shape.Length = 3 ->
             let k, n = b.Shape[1], b.Shape[2]
             let columns = reshape [| k; size * n |] (Layout.permute [| 1; 0; 2 |] b)
