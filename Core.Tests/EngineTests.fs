@@ -43,7 +43,7 @@ let ``rules compute no cotangent for a constant argument`` () =
     // The cotangent of a 2000×500 constant in X·w would be an 8 MB outer product per gradient.
     let x = (Tensor.randomNormal 7 [| 20; 5 |]).Node
     let mask = (Tensor.greater (Tensor.randomNormal 9 [| 20; 1 |]) (Tensor.scalar 0.0)).Node
-    Graph.withNewLevel (fun tag ->
+    Levels.withNewLevel (fun tag ->
         let w = Graph.variable tag (Tensor.randomNormal 8 [| 5; 1 |]).Node
         let cotangents (y: Node) =
             match y.Kind with
@@ -63,7 +63,7 @@ let ``a value whose shape differs from the shape rule is an error naming the ope
     // A node keeps its shape in its value, so the two must agree; a kernel that disagrees with
     // its shape rule is caught where the node is built rather than giving wrong shapes later.
     let wrong = testOp "wrongShape" (fun _ -> NdArray.zeros [| 3 |])
-    Graph.withNewLevel (fun tag ->
+    Levels.withNewLevel (fun tag ->
         let x = Graph.variable tag (Tensor.ofArray [| 1.0; 2.0 |]).Node
         let error = Assert.Throws<System.InvalidOperationException>(fun () -> Graph.apply wrong [| 2 |] [| x |] |> ignore)
         Assert.Contains("wrongShape", error.Message)

@@ -15,7 +15,7 @@ module internal Trace =
     /// `variableFor tag i leaf` gives the variable standing for leaf i (None keeps the leaf
     /// itself); `finish` gets the level's tag, the variables made (in leaf order) and f's result.
     let runThen (variableFor: VarTag -> int -> Tensor -> Node option) (f: 'T -> 'Y) (x: 'T) (finish: VarTag -> Node[] -> 'Y -> 'R) : 'R =
-        Graph.withNewLevel (fun tag ->
+        Levels.withNewLevel (fun tag ->
             let leaves = Tree.leaves x
             let variables = leaves |> Array.mapi (variableFor tag)
             let y = f (Tree.unflatten x (Array.map2 (fun (leaf: Tensor) v -> match v with Some n -> Tensor.Of n | None -> leaf) leaves variables))

@@ -7,7 +7,7 @@ open FunctionalAD.Primitives
 /// The two generic walks over a graph. They know nothing about individual primitives: each
 /// node's rules come from its `Op`. A variable of another transform is the identity of its
 /// argument, which is how an inner derivative stays differentiable by an outer one. Rules run
-/// under `Graph.sweeping`: at the outermost level they compute on plain values, building no
+/// under `Levels.sweeping`: at the outermost level they compute on plain values, building no
 /// graph, while inside an enclosing transform the derivative stays a differentiable graph.
 module internal Sweeps =
     /// Reverse mode (the lectures' `node_to_grad` algorithm): seeds each output with its
@@ -32,11 +32,11 @@ module internal Sweeps =
                 | _ ->
                     adjoint[node] <- g
                     pending.Enqueue(node, -node.Id)
-        Graph.sweeping (fun () -> for node, seed in seeds do accumulate node seed)
+        Levels.sweeping (fun () -> for node, seed in seeds do accumulate node seed)
         // The seeds are not needed after this: when the caller keeps no reference to the outputs
         // either (a one-shot gradient), each part of the graph can be collected as soon as the
         // sweep has passed it, rather than all of it being promoted through the GC's generations.
-        Graph.sweeping (fun () ->
+        Levels.sweeping (fun () ->
             while pending.Count > 0 do
                 let node = pending.Dequeue()
                 match node.Kind with
@@ -70,7 +70,7 @@ module internal Sweeps =
         let tangent = Dictionary<Node, Node>(order.Count, NodeIdentity.Comparer)
         for node, t in inputs do tangent[node] <- t
         let known (n: Node) = match tangent.TryGetValue n with | true, t -> ValueSome t | _ -> ValueNone
-        Graph.sweeping (fun () ->
+        Levels.sweeping (fun () ->
             for node in order do
                 if not (tangent.ContainsKey node) then
                     match node.Kind with
