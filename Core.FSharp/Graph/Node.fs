@@ -160,8 +160,8 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
                 | Variable _ -> "an input"
                 | Constant -> "a constant"
             raise (ValueNotKnownException(
-                sprintf "The value of a tensor (%s, shape %s) is not known while a function is being compiled, so code cannot branch on it or read it. " origin (Shape.format this.Shape)
-                + "Use Tensor.where for data-dependent choices, or leave this function uncompiled."))
+                sprintf "The value of a tensor (%s, shape %s) is not known while a function is being traced (Compile.compile, AD.Compile in C#), so code cannot branch on it or read it. " origin (Shape.format this.Shape)
+                + "Use Tensor.where (C#: condition.Where(whenTrue, whenFalse)) for data-dependent choices, or leave this function uncompiled (or unmapped, for vmap)."))
         value
     /// Bit L is set when the node depends on a variable of nesting level L.
     member _.Deps = deps
