@@ -111,7 +111,7 @@ module internal BufferPlan =
         let args = instruction.Args |> Array.map program.Storage
         let argShapes = instruction.Args |> Array.map (fun a -> program.Instructions[a].Shape)
         let eager (op: Op) =
-            op.Name + " (eager)",
+            op.Label + " (eager)",
             fun (b: double[][]) ->
                 let result = op.Eval(Array.init args.Length (fun j -> NdArray(argShapes[j], b[args[j]])))
                 Array.Copy(result.Data, b[k], result.Data.Length)
@@ -124,7 +124,7 @@ module internal BufferPlan =
             // The primitive's own kernel into a buffer where it has one for these shapes.
             let into = match op.Capabilities.Into with ValueSome make -> make argShapes instruction.Shape | ValueNone -> ValueNone
             match into with
-            | ValueSome kernel -> op.Name, fun b -> kernel.Invoke(Array.map (fun a -> b[a]) args, b[k])
+            | ValueSome kernel -> op.Label, fun b -> kernel.Invoke(Array.map (fun a -> b[a]) args, b[k])
             | ValueNone -> eager op
         | _ -> invalidOp "inputs, constants and aliases have no step"
 

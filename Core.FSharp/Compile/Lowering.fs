@@ -24,7 +24,7 @@ module internal Lowering =
         let shared = Dictionary<string, int>()
         // A primitive's name and typed parameters say everything about it (a user function's
         // parameters are its identity), so equal applications to the same arguments are shared.
-        let applications = Dictionary<struct (string * Parameters * int[] * int[]), int>(HashIdentity.Structural)
+        let applications = Dictionary<struct (struct (string * Parameters) * int[] * int[]), int>(HashIdentity.Structural)
         let literals = Dictionary<NdArray, int>(HashIdentity.Reference)
 
         let append (instruction: Instruction) =
@@ -70,9 +70,9 @@ module internal Lowering =
             | _ ->
                 let key =
                     match kind with
-                    | Alias -> struct ("alias", Param.empty, args, shape)
-                    | Broadcast -> struct ("broadcast", Param.empty, args, shape)
-                    | Primitive op -> struct (op.Name, op.Params, args, shape)
+                    | Alias -> struct (struct ("alias", Param.empty), args, shape)
+                    | Broadcast -> struct (struct ("broadcast", Param.empty), args, shape)
+                    | Primitive op -> struct (op.Key, args, shape)
                     | Input _ | Literal _ -> invalidOp "inputs and literals are not shared by their description"
                 match applications.TryGetValue key with
                 | true, k -> k

@@ -281,3 +281,14 @@ module Param =
 
     /// No capabilities beyond evaluation and the derivative rules.
     let none : Capabilities = { Formula = ValueNone; Algebra = Algebra.Opaque; Batch = ValueNone; Into = ValueNone }
+
+/// What identifies and names a primitive application, for the transforms that share or report
+/// operations without knowing primitives.
+type Op with
+    /// The primitive's identity: its name and typed parameters, equal for two applications that
+    /// compute the same function of their arguments (compile shares them).
+    member o.Key = struct (o.Name, o.Params)
+    /// The primitive's name as messages give it (`concat`).
+    static member nameOf(o: Op) = let struct (name, _) = o.Key in name
+    /// How listings and plan summaries name an application: `sum[axes=[0]]`, `exp`.
+    member o.Label = match Param.format o.Params with "" -> o.Name | parameters -> o.Name + "[" + parameters + "]"

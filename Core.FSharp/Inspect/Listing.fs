@@ -57,11 +57,10 @@ module Inspect =
         match n.Kind with
         | Apply op ->
             let args = n.Args |> Array.map names.Of
-            let parameters = match Param.format op.Params with "" -> "" | text -> "[" + text + "]"
             match infix op with
             | ValueSome symbol when args.Length = 2 -> sprintf "%s %s %s" args[0] symbol args[1]
-            | _ when args.Length = 1 -> sprintf "%s%s %s" op.Name parameters args[0]
-            | _ -> sprintf "%s%s(%s)" op.Name parameters (String.Join(", ", args))
+            | _ when args.Length = 1 -> sprintf "%s %s" op.Label args[0]
+            | _ -> sprintf "%s(%s)" op.Label (String.Join(", ", args))
         | Variable _ -> "input"
         | Constant -> "constant"
 

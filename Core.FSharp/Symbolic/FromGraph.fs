@@ -32,8 +32,8 @@ module internal FromGraph =
         | Algebra.Mask | Algebra.Opaque ->
             match op.Capabilities.Formula with
             | ValueSome formula when formula.Arity = 1 ->
-                Simplify.apply table (Function(op.Name, op.Params, formula, op.Capabilities.Algebra = Algebra.Mask)) args[0]
-            | _ -> unsupported n op.Name "there is no scalar form for it"
+                Simplify.apply table (Function(op, formula, op.Capabilities.Algebra = Algebra.Mask)) args[0]
+            | _ -> unsupported n (Op.nameOf op) "there is no scalar form for it"
 
     /// The terms of `outputs`, where `inputs[i]` is parameter i. Every node must hold one element.
     let terms (table: TermTable) (level: int) (inputs: Node[]) (outputs: Node[]) : Term[] =
@@ -49,7 +49,7 @@ module internal FromGraph =
             if not (termOf.ContainsKey n) then
                 match n.Kind with
                 | Apply op ->
-                    if Shape.size n.Shape <> 1 then unsupported n op.Name "only scalar operations have a scalar form"
+                    if Shape.size n.Shape <> 1 then unsupported n (Op.nameOf op) "only scalar operations have a scalar form"
                     termOf[n] <- applyOp table n op (n.Args |> Array.map lookup)
                 // A variable of an inner transform stands for its argument.
                 | Variable _ when n.Args.Length = 1 -> termOf[n] <- lookup n.Args[0]

@@ -11,13 +11,13 @@ type internal Comparison = Relation
 /// An elementwise primitive of one argument, as a term's function: compared by the primitive's
 /// name and parameters, and written, evaluated and folded with the primitive's own formula.
 [<Sealed>]
-type internal Function(name: string, parameters: Parameters, formula: ScalarFormula, mask: bool) =
+type internal Function(op: Op, formula: ScalarFormula, mask: bool) =
     let evaluate =
         lazy
             (let p = Expression.Parameter(typeof<float>, "v")
              Expression.Lambda<Func<float, float>>(formula.Emit [| p |], [| p |]).Compile())
-    /// The primitive's name.
-    member _.Name = name
+    /// The primitive's identity (name and parameters).
+    member _.Key = op.Key
     /// The primitive's formula.
     member _.Formula = formula
     /// The value at one number (constant folding).
@@ -25,12 +25,11 @@ type internal Function(name: string, parameters: Parameters, formula: ScalarForm
     /// True when a zero of the result can come from a test (sign), or from an argument that is
     /// such a zero (f(0) = 0: relu, abs, sin, tanh …).
     member f.PassesSelectedZero(argumentMay: bool) = mask || (argumentMay && f.Apply 0.0 = 0.0)
-    override _.Equals(other: obj) =
+    override f.Equals(other: obj) =
         match other with
-        | :? Function as g -> g.Name = name && g.Parameters = parameters
+        | :? Function as g -> HashIdentity.Structural.Equals(g.Key, f.Key)
         | _ -> false
-    member private _.Parameters = parameters
-    override _.GetHashCode() = hash (name, parameters)
+    override f.GetHashCode() = HashIdentity.Structural.GetHashCode f.Key
 
 /// What a scalar term computes from its arguments.
 type internal Operation =
