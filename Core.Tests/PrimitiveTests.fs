@@ -67,6 +67,7 @@ let binaryCases : obj[] seq =
       "div", (fun a b -> a / b), positive
       "pow", Tensor.pow, positive
       "atan2", Tensor.atan2, positive
+      "dot", Tensor.dot, anywhere
       "maximum", Tensor.maximum, anywhere
       "minimum", Tensor.minimum, anywhere
       "where", (fun a b -> Tensor.where (Tensor.greater a b) (a * b) (a - b)), anywhere ]

@@ -50,6 +50,7 @@ let ``products, einsum and linear algebra batch like a loop`` () =
     agreesWithLoop (fun x -> Tensor.matmul (Tensor.reshape [| 1; 3 |] x) (Tensor.transpose w)) xs
     agreesWithLoop (fun x -> Tensor.matmul (Tensor.outer x x) (Tensor.transpose w)) xs
     agreesWithLoop (fun x -> Tensor.einsum "ij,j->i" [ w; x ]) xs
+    agreesWithLoop (fun x -> Tensor.dot x b3 + Tensor.dot b3 x * Tensor.dot x x) xs
     let squares = batch 4 [ 3; 3 ] 5 + Tensor.eye 3 * 3.0
     agreesWithLoop (fun a -> Tensor.solve a b3) squares
     agreesWithLoop (fun a -> Tensor.det a + Tensor.trace (Tensor.inverse a)) squares

@@ -321,7 +321,7 @@ module Tensor =
     let dot (a: Tensor) (b: Tensor) =
         if a.Rank = 1 && b.Rank = 1 then
             if a.Size <> b.Size then Shape.fail "dot" [| a.Node.Shape; b.Node.Shape |] "b" "vectors differ in length"
-            sum (a * b)
+            wrap (LinearAlgebra.dot a.Node b.Node)
         else matmul a b
     /// The outer product of two vectors.
     let outer (a: Tensor) (b: Tensor) =

@@ -83,6 +83,23 @@ module internal LinearAlgebra =
     /// A · B.
     let matmul a b = matmulT false false a b
 
+    /// x · y of two vectors of one length: one pass (no product vector), and under vmap a batch
+    /// of vectors against one vector is one matrix–vector product.
+    let rec dot (x: Node) (y: Node) : Node = Graph.apply (dotOp ()) [||] [| x; y |]
+
+    and private dotOp () : Op =
+        op "dot" [] (fun v -> NdArray.scalar (System.Numerics.Tensors.TensorPrimitives.Dot(System.ReadOnlySpan<double>(v[0].Data), System.ReadOnlySpan<double>(v[1].Data))))
+            (fun args _ t ->
+                addTangents (t[0] |> ValueOption.map (fun tx -> dot tx args[1])) (t[1] |> ValueOption.map (fun ty -> dot args[0] ty)))
+            (fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |])
+        |> withAlgebra Algebra.MatrixProduct
+        |> withBatch (fun size args batched ->
+            let againstOne (vectors: Node) (v: Node) = reshape [| size |] (matmul vectors (reshape [| v.Shape[0]; 1 |] v))
+            match batched[0], batched[1] with
+            | true, false -> againstOne args[0] args[1]
+            | false, true -> againstOne args[1] args[0]
+            | _ -> sum [| 1 |] false (mul args[0] args[1]))
+
     /// The transpose of a matrix.
     let transpose (a: Node) = Layout.permute [| 1; 0 |] a
 
