@@ -151,4 +151,6 @@ let ``bad indices, ranks, widths and parameters are refused naming the operation
     let ddof = refusal (fun () -> Tensor.var 12 x34)
     Assert.Equal("var", ddof.Operation)
     Assert.Equal("ddof", ddof.ParamName)
-    Assert.Equal("ddof", (refusal (fun () -> Tensor.stdAxes -1 [| 0 |] false x34)).ParamName)
+    let negativeDdof = refusal (fun () -> Tensor.stdAxes -1 [| 0 |] false x34)
+    Assert.Equal("std", negativeDdof.Operation)
+    Assert.Equal("ddof", negativeDdof.ParamName)

@@ -31,14 +31,18 @@ module internal Norms =
         elif p = 2.0 then rootAtZero sqrt (Reductions.sum axes keepDims (mul x x))
         else rootAtZero (powConst (1.0 / p)) (Reductions.sum axes keepDims (powConst p (abs x)))
 
-    /// Σ(x − mean)² / (N − ddof) over `axes`, N the number of entries reduced; ddof = 1 gives
-    /// the unbiased estimate.
-    let variance (axes: int[]) (ddof: int) keepDims (x: Node) =
+    /// Σ(x − mean)² / (N − ddof) over `axes`, N the number of entries reduced; `operation`
+    /// names the caller in refusals.
+    let private varianceOf operation (axes: int[]) (ddof: int) keepDims (x: Node) =
         let n = axes |> Array.fold (fun acc a -> acc * int64 x.Shape[a]) 1L
         if int64 ddof >= n || ddof < 0 then
-            Shape.fail "var" [| x.Shape |] "ddof" (sprintf "ddof = %d needs more than that many entries, and %d are reduced" ddof n)
+            Shape.fail operation [| x.Shape |] "ddof" (sprintf "ddof = %d needs more than that many entries, and %d are reduced" ddof n)
         let centred = sub x (div (Reductions.sum axes true x) (scalar (float n)))
         div (Reductions.sum axes keepDims (mul centred centred)) (scalar (float (n - int64 ddof)))
 
+    /// Σ(x − mean)² / (N − ddof) over `axes`, N the number of entries reduced; ddof = 1 gives
+    /// the unbiased estimate.
+    let variance axes ddof keepDims x = varianceOf "var" axes ddof keepDims x
+
     /// √variance, with derivative 0 where the variance is 0.
-    let std (axes: int[]) (ddof: int) keepDims (x: Node) = rootAtZero sqrt (variance axes ddof keepDims x)
+    let std axes ddof keepDims x = rootAtZero sqrt (varianceOf "std" axes ddof keepDims x)
