@@ -19,6 +19,8 @@ let ``takeAlongAxis, scatterAdd, oneHot and embedding give NumPy's and PyTorch's
     assertTensorClose 0.0 (mat [ [ 8.0; 1.0; 6.0; 3.0 ] ]) (Tensor.takeAlongAxis -2 (mat [ [ 2.0; 0.0; 1.0; 0.0 ] ]) x34)
     // torch.zeros(3, 4).scatter_add(1, index, ones): repeated indices add up.
     assertTensorClose 0.0 (mat [ [ 0.0; 0.0; 0.0; 2.0 ]; [ 1.0; 0.0; 1.0; 0.0 ]; [ 1.0; 1.0; 0.0; 0.0 ] ]) (Tensor.scatterAdd 1 labels (Tensor.ones [| 3; 2 |]) (Tensor.zeros [| 3; 4 |]))
+    // torch.zeros(3, 4).index_add(0, [2, 0, 2], x34): rows 0 and 2 of x34 both land in row 2.
+    assertTensorClose 0.0 (mat [ [ 4.0; 5.0; 6.0; 7.0 ]; [ 0.0; 0.0; 0.0; 0.0 ]; [ 8.0; 10.0; 12.0; 14.0 ] ]) (Tensor.indexAdd 0 [| 2; 0; 2 |] x34 (Tensor.zeros [| 3; 4 |]))
     assertTensorClose 0.0 (mat [ [ 0.0; 1.0; 0.0 ]; [ 0.0; 0.0; 1.0 ] ]) (Tensor.oneHot 3 (vec [ 1.0; 2.0 ]))
     Assert.Equal<int[]>([| 3; 2; 5 |], (Tensor.oneHot 5 labels).Shape)
     let rows = Tensor.embedding (mat [ [ 2.0; 0.0 ]; [ 2.0; 2.0 ] ]) x34
@@ -99,6 +101,7 @@ let ``the new functions batch like a loop, and so do their gradients`` () =
     agreesWithLoop (fun x -> Tensor.scatterAdd 1 labels (Tensor.slice [| (0, 3, 1); (1, 3, 1) |] x) x) xs
     agreesWithLoop (fun x -> Tensor.scatterAdd 1 labels (Tensor.slice [| (0, 3, 1); (1, 3, 1) |] x) (Tensor.ones [| 3; 4 |])) xs
     agreesWithLoop (Tensor.embedding (vec [ 2.0; 2.0; 0.0 ])) xs
+    agreesWithLoop (fun x -> Tensor.indexAdd 1 [| 3; 3 |] (Tensor.slice [| (0, 3, 1); (0, 2, 1) |] x) x) xs
     agreesWithLoop (fun x -> Tensor.cumsum 1 x + Tensor.cumprod 0 x) xs
     agreesWithLoop (Tensor.flip [| 0; 1 |]) xs
     agreesWithLoop (Tensor.pad PadMode.Reflect [| (2, 1); (1, 3) |]) xs
@@ -136,6 +139,8 @@ let ``bad indices, ranks, widths and parameters are refused naming the operation
     Assert.Equal("source", (refusal (fun () -> Tensor.scatterAdd 1 labels (Tensor.ones [| 3; 1 |]) x34)).ParamName)
     Assert.Equal("scatterAdd", (refusal (fun () -> Tensor.scatterAdd 1 (Tensor.full [| 3; 1 |] 7.0) (Tensor.ones [| 3; 1 |]) x34)).Operation)
     Assert.Equal("labels", (refusal (fun () -> Tensor.oneHot 3 (vec [ 3.0 ]))).ParamName)
+    Assert.Contains("index 3 is outside axis 0 of length 3", (refusal (fun () -> Tensor.indexAdd 0 [| 3 |] (Tensor.zeros [| 1; 4 |]) x34)).Message)
+    Assert.Equal("source", (refusal (fun () -> Tensor.indexAdd 0 [| 0; 1 |] (Tensor.zeros [| 1; 4 |]) x34)).ParamName)
     Assert.Equal("embedding", (refusal (fun () -> Tensor.embedding (vec [ 3.0 ]) x34)).Operation)
     Assert.Equal("table", (refusal (fun () -> Tensor.embedding (vec [ 0.0 ]) (s 1.0))).ParamName)
     let negative = refusal (fun () -> Tensor.pad (PadMode.Constant 0.0) [| (1, -1); (0, 0) |] x34)

@@ -116,6 +116,7 @@ let tensorCases : obj[] seq =
       "takeAlongAxis 1", (fun x -> let t = Tensor.takeAlongAxis 1 (mat [ [ 3.0; 3.0 ]; [ 0.0; 2.0 ]; [ 1.0; 0.0 ] ]) (m x) in t * t)
       "takeAlongAxis 0", (fun x -> Tensor.takeAlongAxis 0 (mat [ [ 2.0; 0.0; 1.0; 2.0 ] ]) (m x) * Tensor.sum (m x * m x))
       "scatterAdd", (fun x -> Tensor.scatterAdd 1 (mat [ [ 3.0; 3.0 ]; [ 0.0; 2.0 ]; [ 1.0; 1.0 ] ]) (Tensor.slice [| (0, 3, 1); (0, 2, 1) |] (m x * m x)) (sin (m x)))
+      "indexAdd", (fun x -> Tensor.indexAdd 0 [| 2; 0; 2 |] (m x * m x) (sin (m x)))
       "embedding", (fun x -> let e = Tensor.embedding (mat [ [ 2.0; 0.0 ]; [ 2.0; 1.0 ] ]) (m x) in e * e)
       "cumsum", (fun x -> Tensor.cumsum 1 (m x) * m x)
       "cumprod 1", (fun x -> Tensor.cumprod 1 (m x))

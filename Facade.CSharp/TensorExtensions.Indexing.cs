@@ -28,6 +28,22 @@ public static partial class TensorExtensions
     public static Tensor ScatterAdd(this Tensor target, int axis, Tensor indices, Tensor source) =>
         TensorModule.scatterAdd(axis, indices, source, target);
 
+    /// <summary>
+    /// <paramref name="target"/> with slice k of <paramref name="source"/> along the axis added
+    /// at position indices[k] (PyTorch's index_add, the transpose of <see cref="Gather"/>);
+    /// repeated indices add up.
+    /// </summary>
+    /// <param name="target">The tensor added into.</param>
+    /// <param name="axis">The axis the indices run along.</param>
+    /// <param name="indices">Positions inside the target's axis, one per slice of the source.</param>
+    /// <param name="source">The slices to add: the target's shape with one entry per index along the axis.</param>
+    /// <returns>The sum, differentiable in the target and the source.</returns>
+    public static Tensor IndexAdd(this Tensor target, int axis, int[] indices, Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        return TensorModule.indexAdd(axis, indices, source, target);
+    }
+
     /// <summary>Labels as one-hot vectors along a new last axis (a constant).</summary>
     /// <param name="labels">Whole numbers in 0 … classes − 1, of any shape.</param>
     /// <param name="classes">The number of classes, the length of the new axis.</param>

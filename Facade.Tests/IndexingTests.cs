@@ -12,6 +12,7 @@ public class IndexingTests
         Approx.Equal(new[] { 3.0, 4.0 }, M.TakeAlongAxis(1, labels));
         Approx.Equal(new[] { 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0 }, AD.Grad(x => x.TakeAlongAxis(1, labels).Sum())(M));
         Approx.Equal(new[] { 0.0, 1.0, 2.0, 5.0, 6.0, 5.0, 6.0, 7.0 }, M.ScatterAdd(1, labels, Tensors.Vector(2, 2).Reshape(2, 1)));
+        Approx.Equal(new[] { 0.0, 1.0, 2.0, 3.0, 8.0, 11.0, 14.0, 17.0 }, M.IndexAdd(0, [1, 1], M));
         Approx.Equal(new[] { 0.0, 1.0, 1.0, 0.0 }, Tensors.Vector(1, 0).OneHot(2));
         Approx.Equal(new[] { 4.0, 5.0, 6.0, 7.0, 0.0, 1.0, 2.0, 3.0 }, M.Embedding(Tensors.Vector(1, 0)));
     }

@@ -335,6 +335,17 @@ module Tensor =
         Indexing.checkAlong "scatterAdd" target.Node.Shape a indices.Node.Shape
         let idx = indicesFor "scatterAdd" shapes "indices" target.Node.Shape[a] indices
         target + wrap (Indexing.scatterAlong target.Node.Shape a idx source.Node)
+    /// `target` with slice k of `source` along the axis added at position indices[k] (PyTorch's
+    /// index_add, the transpose of `gather`); repeated indices add up. `source` has `target`'s
+    /// dimensions except along the axis, where it has one entry per index.
+    let indexAdd (axis: int) (indices: int[]) (source: Tensor) (target: Tensor) =
+        let a = axisOf "indexAdd" target axis
+        let shape, shapes = target.Node.Shape, [| target.Node.Shape; source.Node.Shape |]
+        if not (Shape.same source.Node.Shape (Array.updateAt a indices.Length shape)) then
+            Shape.fail "indexAdd" shapes "source" (sprintf "the source needs the target's shape with %d entries (one per index) along axis %d" indices.Length axis)
+        indices |> Array.iter (fun i ->
+            if i < 0 || i >= shape[a] then Shape.fail "indexAdd" shapes "indices" (sprintf "index %d is outside axis %d of length %d" i axis shape[a]))
+        target + wrap (Layout.scatterAdd shape a indices source.Node)
     /// Labels (whole numbers in 0 … classes − 1, any shape) as one-hot vectors along a new
     /// last axis of length `classes`; a constant.
     let oneHot (classes: int) (labels: Tensor) =
