@@ -15,7 +15,8 @@ module internal Indexing =
     let indicesOf operation (shapes: int[][]) argument (length: int) (values: NdArray) =
         values.ToArray() |> Array.map (fun v ->
             if Double.IsNaN v || v <> Math.Floor v || v < 0.0 || v >= float length then
-                Shape.fail operation shapes argument (sprintf "index %g is not a whole number in 0 … %d" v (length - 1))
+                let range = if length = 0 then "an empty axis has no indices" else sprintf "indices are whole numbers in 0 … %d" (length - 1)
+                Shape.fail operation shapes argument (sprintf "index %g is refused: %s" v range)
             int v)
 
     /// The sizes before, along and after `axis` of a row-major shape.
