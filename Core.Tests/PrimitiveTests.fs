@@ -113,8 +113,33 @@ let tensorCases : obj[] seq =
       "einsum ii->i", (fun x -> Tensor.einsum "ii->i" [ Tensor.reshape [| 3; 3 |] (Tensor.slice [| (0, 9, 1) |] x) ])
       "einsum ij->", (fun x -> Tensor.einsum "ij->" [ m x * m x ])
       "diag", (fun x -> Tensor.diag (Tensor.slice [| (0, 4, 1) |] x) * Tensor.reshape [| 4; 4 |] (Tensor.arange 16))
-      "trace", (fun x -> Tensor.trace (Tensor.reshape [| 3; 3 |] (Tensor.slice [| (0, 9, 1) |] x))) ]
+      "trace", (fun x -> Tensor.trace (Tensor.reshape [| 3; 3 |] (Tensor.slice [| (0, 9, 1) |] x)))
+      "takeAlongAxis 1", (fun x -> let t = Tensor.takeAlongAxis 1 (mat [ [ 3.0; 3.0 ]; [ 0.0; 2.0 ]; [ 1.0; 0.0 ] ]) (m x) in t * t)
+      "takeAlongAxis 0", (fun x -> Tensor.takeAlongAxis 0 (mat [ [ 2.0; 0.0; 1.0; 2.0 ] ]) (m x) * Tensor.sum (m x * m x))
+      "scatterAdd", (fun x -> Tensor.scatterAdd 1 (mat [ [ 3.0; 3.0 ]; [ 0.0; 2.0 ]; [ 1.0; 1.0 ] ]) (Tensor.slice [| (0, 3, 1); (0, 2, 1) |] (m x * m x)) (sin (m x)))
+      "indexAdd", (fun x -> Tensor.indexAdd 0 [| 2; 0; 2 |] (m x * m x) (sin (m x)))
+      "embedding", (fun x -> let e = Tensor.embedding (mat [ [ 2.0; 0.0 ]; [ 2.0; 1.0 ] ]) (m x) in e * e)
+      "cumsum", (fun x -> Tensor.cumsum 1 (m x) * m x)
+      "cumprod 1", (fun x -> Tensor.cumprod 1 (m x))
+      "cumprod 0", (fun x -> Tensor.cumprod 0 (Tensor.reshape [| 6; 2 |] x))
+      "flip", (fun x -> Tensor.flip [| 0; 1 |] (m x) * m x)
+      "pad constant", (fun x -> let p = Tensor.pad (PadMode.Constant 0.5) [| (1, 2); (0, 1) |] (m x) in p * p)
+      "pad reflect", (fun x -> let p = Tensor.pad PadMode.Reflect [| (2, 1); (3, 3) |] (m x) in p * p)
+      "norm 1", (fun x -> Tensor.normAxes 1.0 [| 1 |] false (m x))
+      "norm 2", (fun x -> Tensor.normAxes 2.0 [| 1 |] true (m x))
+      "norm 3", (fun x -> Tensor.normAxes 3.0 [| 0 |] false (m x))
+      "norm ∞", (fun x -> Tensor.normAxes infinity [| 1 |] false (m x))
+      "Frobenius", (fun x -> Tensor.norm 2.0 (m x))
+      "var", (fun x -> Tensor.varAxes 0 [| 1 |] false (m x))
+      "var ddof 1", (fun x -> Tensor.var 1 x)
+      "std ddof 1", (fun x -> Tensor.stdAxes 1 [| 0 |] true (m x)) ]
     |> Seq.map (fun (name, f) -> [| box name; box (f: Tensor -> Tensor) |])
+
+[<Fact>]
+let ``cumprod derivatives at zeros match finite differences`` () =
+    // A polynomial, so central differences are exact up to rounding even across the zeros.
+    checkFirstAndSecond (Tensor.cumprod 0) (vec [ 0.7; 0.0; -1.2; 0.0; 0.9; 1.1 ])
+    checkFirstAndSecond (Tensor.cumprod 0) (vec [ 0.0; 0.0; 0.0 ])
 
 [<Theory; MemberData(nameof tensorCases)>]
 let ``reduction, layout and product derivatives match finite differences`` (_name: string, f: Tensor -> Tensor) =

@@ -6,7 +6,7 @@ namespace FunctionalAD;
 /// Fluent tensor methods for C#: <c>x.MatMul(w).Add(b).Tanh().Sum()</c>. Every method is
 /// differentiable (to any order) unless it says otherwise; negative axes count from the end.
 /// </summary>
-public static class TensorExtensions
+public static partial class TensorExtensions
 {
     // ---- arithmetic ------------------------------------------------------------------------
 

@@ -46,6 +46,25 @@ let ``softmax cross-entropy rejects labels that are not classes`` () =
     Assert.Throws<ArgumentException>(fun () -> Loss.softmaxCrossEntropy logits [| 0; 1 |] |> ignore) |> ignore
 
 [<Fact>]
+let ``cross-entropy from a tensor of labels equals the integer form, and takes batches of sequences`` () =
+    let logits = mat [ [ 1.0; 2.0; 3.0 ]; [ 1000.0; 0.0; -1000.0 ] ]
+    let fromLabels z = Loss.crossEntropyFromLabels z (vec [ 2.0; 1.0 ])
+    assertClose 1e-15 (scalarOf (Loss.softmaxCrossEntropy logits [| 2; 1 |])) (scalarOf (fromLabels logits))
+    // Its gradient is softmax − one-hot over the samples.
+    let g = AD.grad fromLabels logits
+    assertTensorClose 1e-14 ((Tensor.softmax 1 logits - Tensor.oneHot 3 (vec [ 2.0; 1.0 ])) / 2.0) g
+    // Logits (batch 2, length 3, classes 2): the mean over all six positions.
+    let sequences = Tensor.reshape [| 2; 3; 2 |] (Tensor.arange 12 * 0.1)
+    let tags = mat [ [ 0.0; 1.0; 1.0 ]; [ 1.0; 0.0; 0.0 ] ]
+    let perPosition = Loss.softmaxCrossEntropy (Tensor.reshape [| 6; 2 |] sequences) [| 0; 1; 1; 1; 0; 0 |]
+    assertClose 1e-15 (scalarOf perPosition) (scalarOf (Loss.crossEntropyFromLabels sequences tags))
+    let e = Assert.Throws<ArgumentException>(fun () -> Loss.crossEntropyFromLabels logits (vec [ 0.0 ]) |> ignore)
+    Assert.Contains("crossEntropyFromLabels", e.Message)
+    Assert.Contains("[|2|]", e.Message)
+    Assert.Equal("labels", e.ParamName)
+    Assert.Equal("takeAlongAxis", (Assert.Throws<ShapeMismatchException>(fun () -> Loss.crossEntropyFromLabels logits (vec [ 3.0; 0.0 ]) |> ignore)).Operation)
+
+[<Fact>]
 let ``hinge loss and squared error have their closed forms`` () =
     let scores, labels = vec [ 2.0; 0.5; -1.0 ], vec [ 1.0; 1.0; 1.0 ]
     assertClose 1e-15 ((0.0 + 0.5 + 2.0) / 3.0) (scalarOf (Loss.hinge scores labels))

@@ -36,6 +36,11 @@ module Loss =
         checkSameShape "hinge" scores labels
         Tensor.mean (Tensor.relu (1.0 - labels * scores))
 
+    /// Entry labels[…] of logSoftmax(logits) along the last (class) axis, one per sample: a
+    /// takeAlongAxis, whose gradient scatters back to the chosen classes.
+    let private chosenLogProbabilities (logits: Tensor) (labels: Tensor) =
+        Tensor.logSoftmax -1 logits |> Tensor.takeAlongAxis -1 (Tensor.expandDims -1 labels) |> Tensor.reshape labels.Shape
+
     /// The log-probability of each sample's class: entries (i, labels[i]) of logSoftmax(logits)
     /// for logits of shape (n, classes).
     let logLikelihoods (logits: Tensor) (labels: int[]) =
@@ -44,12 +49,20 @@ module Loss =
         let classes = logits.Shape[1]
         labels |> Array.iter (fun c ->
             if c < 0 || c >= classes then raise (ArgumentOutOfRangeException("labels", sprintf "softmaxCrossEntropy: label %d is outside 0..%d" c (classes - 1))))
-        // Gather from the flattened log-probabilities: entry (i, c) sits at i·classes + c.
-        Tensor.logSoftmax 1 logits |> Tensor.flatten |> Tensor.gather 0 (labels |> Array.mapi (fun i c -> i * classes + c))
+        chosenLogProbabilities logits (Tensor.ofArray (Array.map float labels))
 
     /// Softmax cross-entropy from logits (n × classes) and integer labels: mean of
     /// −log softmax(logits)[label], computed through logSoftmax.
     let softmaxCrossEntropy (logits: Tensor) (labels: int[]) = -(Tensor.mean (logLikelihoods logits labels))
+
+    /// Softmax cross-entropy from logits (…, classes) and a tensor of labels (…), whole numbers
+    /// in 0 … classes − 1: the mean over every sample (a batch, or a batch of sequences) of
+    /// −log softmax(logits)[label] along the last axis. Labels read from a data set need no
+    /// conversion to integers, and the labels carry no gradient.
+    let crossEntropyFromLabels (logits: Tensor) (labels: Tensor) =
+        if logits.Rank = 0 || labels.Shape <> logits.Shape[.. logits.Rank - 2] then
+            raise (ArgumentException(sprintf "crossEntropyFromLabels: logits of shape %A need labels of shape %A (one per sample), but the labels have shape %A" logits.Shape (if logits.Rank = 0 then [||] else logits.Shape[.. logits.Rank - 2]) labels.Shape, "labels"))
+        -(Tensor.mean (chosenLogProbabilities logits labels))
 
     /// The L2 penalty ½·λ·Σ‖p‖² over every tensor of a parameter structure.
     let l2 (lambda: float) (parameters: 'P) =

@@ -125,6 +125,13 @@ let private broadcastStep (x: Tensor) =
     let target = if x.Shape |> Array.contains 1 then x.Shape |> Array.map (fun d -> if d = 1 then 2 else d) else Array.append [| 2 |] x.Shape
     Tensor.broadcastTo target x
 
+/// Indices of x's shape along an axis: entry j of each fibre takes entry (j + 1) mod n, except
+/// that in a fibre of three or more the last takes entry 1 again (a repeat, so the scatter adds).
+let private alongIndices (axis: int) (x: Tensor) =
+    let n = x.Shape[axis]
+    let strides = Shape.strides x.Shape
+    Tensor.create x.Shape (Array.init x.Size (fun k -> let j = k / strides[axis] % n in float (if n > 2 && j = n - 1 then 1 else (j + 1) % n)))
+
 let private steps: Map<string, Step> =
     Map.ofList [
         // elementwise, guarded into their domains
@@ -169,6 +176,8 @@ let private steps: Map<string, Step> =
         "logsumexpAxes", reduction (fun axis keep x -> Tensor.logsumexpAxes [| axis |] keep x)
         "softmax", reduction (fun axis _ x -> Tensor.softmax axis x)
         "logSoftmax", reduction (fun axis _ x -> Tensor.logSoftmax axis x)
+        "normAxes 2", { reduction (fun axis keep x -> Tensor.normAxes 2.0 [| axis |] keep x) with Margin = fun ins a -> let x = atLeastVector a[0] in gap (Tensor.normAxes 2.0 [| axisOf ins x |] false x) (Tensor.scalar 0.0) }
+        "stdAxes", { reduction (fun axis keep x -> Tensor.stdAxes 0 [| axis |] keep x) with Margin = fun ins a -> let x = atLeastVector a[0] in gap (Tensor.stdAxes 0 [| axisOf ins x |] false x) (Tensor.scalar 0.0) }
         // layout
         "transpose", unary Tensor.transpose
         "flatten", unary Tensor.flatten
@@ -177,6 +186,12 @@ let private steps: Map<string, Step> =
         "index 0", reduction (fun axis _ x -> Tensor.index axis 0 x)
         "gather [last, 0, last]", reduction (fun axis _ x -> let n = x.Shape[axis] in Tensor.gather axis [| n - 1; 0; n - 1 |] x)
         "broadcastTo", unary broadcastStep
+        "takeAlongAxis (rotated)", reduction (fun axis _ x -> Tensor.takeAlongAxis axis (alongIndices axis x) x)
+        "flip", reduction (fun axis _ x -> Tensor.flip [| axis |] x)
+        "pad reflect", reduction (fun axis _ x -> let n = x.Shape[axis] in Tensor.pad PadMode.Reflect (x.Shape |> Array.mapi (fun k _ -> if k = axis then (min 2 (n - 1), min 1 (n - 1)) else (0, 0))) x)
+        "pad constant", reduction (fun axis _ x -> Tensor.pad (PadMode.Constant 0.5) (x.Shape |> Array.mapi (fun k _ -> if k = axis then (1, 2) else (0, 0))) x)
+        "cumsum", reduction (fun axis _ x -> Tensor.cumsum axis x)
+        "cumprod", reduction (fun axis _ x -> Tensor.cumprod axis x)
         "permute (rotate)", unary (fun x -> Tensor.permute (Array.init x.Rank (fun k -> (k + 1) % x.Rank)) x)
         "concat", joinStep (fun axis parts -> Tensor.concat axis parts) (fun x -> x.Rank)
         "stack", joinStep (fun axis parts -> Tensor.stack axis parts) (fun x -> x.Rank + 1)

@@ -5,6 +5,14 @@ open System.Collections.Generic
 open MathNet.Numerics.LinearAlgebra
 open FunctionalAD.Primitives
 
+/// How `Tensor.pad` fills the border.
+[<RequireQualifiedAccess>]
+type PadMode =
+    /// Every new entry is this value.
+    | Constant of value: float
+    /// The tensor mirrored at its edges, the edge itself not repeated (NumPy's "reflect").
+    | Reflect
+
 /// Functions on tensors: construction, conversion, elementwise math, reductions, layout and
 /// linear algebra. Every function is differentiable to any order unless it says otherwise.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
@@ -176,6 +184,7 @@ module Tensor =
 
     let private axesOf operation (x: Tensor) (axes: int[]) = Shape.normalizeAxes operation x.Node.Shape axes
     let private allAxes (x: Tensor) = Array.init x.Rank id
+    let private axisOf operation (x: Tensor) (axis: int) = (axesOf operation x [| axis |])[0]
 
     /// Σ over the given axes (negative axes count from the end).
     let sumAxes (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Reductions.sum (axesOf "sum" x axes) keepDims x.Node)
@@ -222,6 +231,29 @@ module Tensor =
     let logSoftmax (axis: int) (x: Tensor) = x - logsumexpOf "logSoftmax" [| axis |] true x
     /// Softmax along an axis (an empty axis gives an empty result).
     let softmax (axis: int) (x: Tensor) = exp (x - logsumexpOf "softmax" [| axis |] true x)
+
+    /// The vector p-norm (Σ|x|ᵖ)^(1/p) over the given axes, for p ≥ 1 or p = ∞ (max |x|);
+    /// p = 2 over a matrix's two axes is the Frobenius norm. Its derivative is 0 where x is 0
+    /// on all the reduced axes (the minimum-norm subgradient); over an empty axis it is 0.
+    let normAxes (p: float) (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Norms.norm p (axesOf "norm" x axes) keepDims x.Node)
+    /// The p-norm of all elements (the Frobenius norm of a matrix for p = 2).
+    let norm (p: float) (x: Tensor) = normAxes p (allAxes x) false x
+    /// The variance Σ(x − mean)² / (N − ddof) over the given axes (ddof = 1: unbiased).
+    let varAxes (ddof: int) (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Norms.variance (axesOf "var" x axes) ddof keepDims x.Node)
+    /// The variance of all elements.
+    let var (ddof: int) (x: Tensor) = varAxes ddof (allAxes x) false x
+    /// The standard deviation √var over the given axes, with derivative 0 where the variance is 0.
+    let stdAxes (ddof: int) (axes: int[]) (keepDims: bool) (x: Tensor) = wrap (Norms.std (axesOf "std" x axes) ddof keepDims x.Node)
+    /// The standard deviation of all elements.
+    let std (ddof: int) (x: Tensor) = stdAxes ddof (allAxes x) false x
+
+    // ---- scans -------------------------------------------------------------------------------
+
+    /// Running sums along an axis: entry k is x₀ + … + x_k.
+    let cumsum (axis: int) (x: Tensor) = wrap (Scans.cumsum (axisOf "cumsum" x axis) false x.Node)
+    /// Running products along an axis: entry k is x₀ · … · x_k, differentiable to every order
+    /// also where entries are zero (it never divides).
+    let cumprod (axis: int) (x: Tensor) = wrap (Scans.cumprod (axisOf "cumprod" x axis) x.Node)
 
     // ---- layout ------------------------------------------------------------------------------
 
@@ -280,6 +312,63 @@ module Tensor =
     let gather (axis: int) (indices: int[]) (x: Tensor) =
         let a = (Shape.normalizeAxes "gather" x.Node.Shape [| axis |])[0]
         wrap (Layout.gather a indices x.Node)
+    /// Indices read from a tensor of whole numbers for an axis of `length`.
+    let private indicesFor operation (shapes: int[][]) argument length (indices: Tensor) =
+        Indexing.indicesOf operation shapes argument length indices.Node.Value
+    /// Entry (…, j, …) is x's entry (…, indices[…, j, …], …) along the axis: NumPy's
+    /// take_along_axis, PyTorch's gather. `indices` holds whole numbers and has x's rank and
+    /// x's dimensions except along the axis; the result has its shape. Its derivative is a
+    /// scatter-add; the indices carry none.
+    let takeAlongAxis (axis: int) (indices: Tensor) (x: Tensor) =
+        let a = axisOf "takeAlongAxis" x axis
+        Indexing.checkAlong "takeAlongAxis" x.Node.Shape a indices.Node.Shape
+        let idx = indicesFor "takeAlongAxis" [| x.Node.Shape; indices.Node.Shape |] "indices" x.Node.Shape[a] indices
+        wrap (Indexing.takeAlong a indices.Node.Shape idx x.Node)
+    /// `target` with each entry of `source` added at its index along the axis (PyTorch's
+    /// scatter_add, the transpose of takeAlongAxis); repeated indices add up. `indices` has
+    /// `source`'s shape, which is `target`'s except along the axis.
+    let scatterAdd (axis: int) (indices: Tensor) (source: Tensor) (target: Tensor) =
+        let a = axisOf "scatterAdd" target axis
+        let shapes = [| target.Node.Shape; indices.Node.Shape; source.Node.Shape |]
+        if not (Shape.same indices.Node.Shape source.Node.Shape) then
+            Shape.fail "scatterAdd" shapes "source" "the source must have the shape of the indices"
+        Indexing.checkAlong "scatterAdd" target.Node.Shape a indices.Node.Shape
+        let idx = indicesFor "scatterAdd" shapes "indices" target.Node.Shape[a] indices
+        target + wrap (Indexing.scatterAlong target.Node.Shape a idx source.Node)
+    /// `target` with slice k of `source` along the axis added at position indices[k] (PyTorch's
+    /// index_add, the transpose of `gather`); repeated indices add up. `source` has `target`'s
+    /// dimensions except along the axis, where it has one entry per index.
+    let indexAdd (axis: int) (indices: int[]) (source: Tensor) (target: Tensor) =
+        let a = axisOf "indexAdd" target axis
+        let shape, shapes = target.Node.Shape, [| target.Node.Shape; source.Node.Shape |]
+        if not (Shape.same source.Node.Shape (Array.updateAt a indices.Length shape)) then
+            Shape.fail "indexAdd" shapes "source" (sprintf "the source needs the target's shape with %d entries (one per index) along axis %d" indices.Length axis)
+        indices |> Array.iter (fun i ->
+            if i < 0 || i >= shape[a] then Shape.fail "indexAdd" shapes "indices" (sprintf "index %d is outside axis %d of length %d" i axis shape[a]))
+        target + wrap (Layout.scatterAdd shape a indices source.Node)
+    /// Labels (whole numbers in 0 … classes − 1, any shape) as one-hot vectors along a new
+    /// last axis of length `classes`; a constant.
+    let oneHot (classes: int) (labels: Tensor) =
+        let shape = Array.append labels.Node.Shape [| classes |]
+        Shape.validate "oneHot" "classes" shape
+        let idx = indicesFor "oneHot" [| labels.Node.Shape |] "labels" classes labels
+        let data = Array.zeroCreate (Shape.size shape)
+        idx |> Array.iteri (fun k c -> data[k * classes + c] <- 1.0)
+        Tensor.Const(NdArray.create shape data)
+    /// The rows of `table` (axis 0) at `indices` (whole numbers, any shape): the result has the
+    /// indices' shape followed by a row's. Its derivative adds the cotangents of repeated rows.
+    let embedding (indices: Tensor) (table: Tensor) =
+        if table.Rank = 0 then Shape.fail "embedding" [| indices.Node.Shape; table.Node.Shape |] "table" "a table of rows (rank 1 or more) is needed"
+        let idx = indicesFor "embedding" [| indices.Node.Shape; table.Node.Shape |] "indices" table.Node.Shape[0] indices
+        wrap (Arithmetic.reshape (Array.append indices.Node.Shape table.Node.Shape[1..]) (Layout.gather 0 idx table.Node))
+    /// The entries along each of the axes in reverse order.
+    let flip (axes: int[]) (x: Tensor) = wrap (Indexing.flip (axesOf "flip" x axes) x.Node)
+    /// `x` padded by widths.[a] = (before, after) entries along each axis a, with a constant or
+    /// by reflection (each reflected width below its axis's length).
+    let pad (mode: PadMode) (widths: (int * int)[]) (x: Tensor) =
+        match mode with
+        | PadMode.Constant value -> wrap (Indexing.padConstant widths value x.Node)
+        | PadMode.Reflect -> wrap (Indexing.padReflect widths x.Node)
     /// Joins tensors along an existing axis.
     let concat (axis: int) (parts: Tensor seq) =
         let parts = Seq.toArray parts
