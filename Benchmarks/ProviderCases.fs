@@ -24,6 +24,29 @@ let private using (provider: ILinearAlgebraProvider) (action: unit -> 'T) =
 
 let private force (t: Tensor) = t.ToArray() |> ignore
 
+/// The products the library runs (LinAlgKernels.gemmInto, row-major, as the AD kernels call it)
+/// for one shape m × k times k × n: its managed kernels (on the managed provider), OpenBLAS
+/// called for the same product, and what the library chooses with the OpenBLAS provider
+/// active. The first ratio locates the crossover; the second must not exceed 1 by much.
+let private crossoverRows (s: Settings) (managed: ILinearAlgebraProvider) (openBlas: ILinearAlgebraProvider) (transA: bool) (m: int) (k: int) (n: int) =
+    let a, b, c = Array.init (m * k) (fun i -> sin (float i)), Array.init (k * n) (fun i -> cos (float i)), Array.zeroCreate (m * n)
+    let ra, ca = if transA then k, m else m, k
+    // Enough calls per timed sample for about 2 ms of work at 2 GFLOP/s, so that small
+    // products are not timed one call at a time.
+    let calls = max 1 (int (4e6 / (2.0 * float m * float n * float k)))
+    let repeat (product: unit -> unit) () = for _ in 1 .. calls do product ()
+    let library () = LinAlgKernels.gemmInto transA false a ra ca b k n c
+    let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
+    let native () = openBlas.MatrixMultiplyWithUpdate(Transpose.DontTranspose, flag transA, 1.0, b, n, k, a, ca, ra, 0.0, c)
+    let reps = s.Repetitions 9
+    let tNative, tManaged, nativeVsManaged = pairedMs reps (repeat native) (repeat (fun () -> using managed library))
+    let _, _, chosenVsManaged = pairedMs reps (repeat (fun () -> using openBlas library)) (repeat (fun () -> using managed library))
+    let name = sprintf "product %s%d×%d · %d×%d" (if transA then "(transposed) " else "") m k k n
+    [ info name "managed kernels" (1000.0 * tManaged / float calls) "µs"
+      info name "OpenBLAS call" (1000.0 * tNative / float calls) "µs"
+      info name "T(OpenBLAS call) / T(managed kernels)" nativeVsManaged "×"
+      info name "T(library on OpenBLAS provider) / T(managed provider)" chosenVsManaged "×" ]
+
 /// The provider comparisons; one explanatory row when OpenBLAS is not installed.
 let providers (s: Settings) =
     if not (OpenBlasLinearAlgebraProvider.IsLibraryAvailable) then
@@ -82,4 +105,18 @@ let providers (s: Settings) =
               info mlpName "managed provider" tMlpManaged "ms"
               info mlpName "OpenBLAS provider" tMlpNative "ms"
               info mlpName "T(managed) / T(OpenBLAS)" (1.0 / mlpRatio) "× speed-up" ]
-        (sizes |> List.collect gemmRows) @ workloads
+        let squares = if s.Quick then [ 8; 64 ] else [ 2; 4; 8; 16; 32; 64; 128; 256 ]
+        let vectors = if s.Quick then [ 64 ] else [ 4; 16; 64; 128; 256; 512; 1024; 2048 ]
+        let shapes =
+            [ for n in squares -> false, n, n, n
+              if not s.Quick then
+                  // The MLP's and the digits network's shapes (batch × inputs × outputs).
+                  yield! [ false, 256, 784, 256; false, 256, 256, 10; false, 32, 64, 64; false, 32, 64, 10 ]
+              for n in vectors do
+                  yield false, n, n, 1
+                  yield true, n, n, 1
+                  yield false, 1, n, n
+              if not s.Quick then
+                  yield! [ false, 10_000, 1_000, 1; true, 1_000, 10_000, 1 ] ]
+        let crossovers = shapes |> List.collect (fun (t, m, k, n) -> crossoverRows s managed openBlas t m k n)
+        (sizes |> List.collect gemmRows) @ crossovers @ workloads

@@ -25,6 +25,9 @@ public abstract class MatrixMultiplyTests<T>
     [
         (0, 0, 0), (0, 3, 2), (3, 0, 2), (3, 2, 0), (1, 1, 1), (1, 5, 1), (5, 1, 1), (1, 1, 7),
         (2, 3, 4), (7, 4, 9), (13, 13, 13), (31, 17, 23), (17, 31, 5), (64, 65, 66),
+
+        // One result column or row: these run as gemv, not gemm.
+        (1, 37, 53), (41, 1, 29), (1, 130, 200), (150, 1, 90), (1, 1, 300),
     ];
 
     private static readonly (double Alpha, double Beta)[] Scalars = [(1.0, 0.0), (2.5, -0.5), (-1.0, 1.0), (0.0, 3.0), (0.75, 1.0)];
@@ -86,6 +89,26 @@ public abstract class MatrixMultiplyTests<T>
             native.MatrixMultiplyWithUpdate(Transpose.DontTranspose, Transpose.DontTranspose, T.One, a, 2, k, a, k, 2, T.Zero, c);
 
             Assert.All(c, value => Assert.Equal(T.CreateTruncating(k), value));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TransposeCombinations))]
+    public void ZeroBetaIgnoresThePreviousContentsOfAVectorResult(Transpose transposeA, Transpose transposeB)
+    {
+        ILinearAlgebraProvider<T> native = TestProviders.OpenBlas<T>();
+        ILinearAlgebraProvider<T> managed = TestProviders.Managed<T>();
+        var random = new Random(31);
+        foreach (var (m, n, k) in new[] { (1, 6, 5), (6, 1, 5), (1, 1, 5) })
+        {
+            var (a, rowsA, columnsA, b, rowsB, columnsB, _) = Dense.GemmOperands<T>(random, transposeA, transposeB, m, n, k);
+            var expected = new T[m * n];
+            var actual = Enumerable.Repeat(T.NaN, m * n).ToArray();
+
+            managed.MatrixMultiplyWithUpdate(transposeA, transposeB, T.One, a, rowsA, columnsA, b, rowsB, columnsB, T.Zero, expected);
+            native.MatrixMultiplyWithUpdate(transposeA, transposeB, T.One, a, rowsA, columnsA, b, rowsB, columnsB, T.Zero, actual);
+
+            AssertWithinGemmBound(transposeA, transposeB, 1.0, a, rowsA, columnsA, b, rowsB, columnsB, 0.0, new T[m * n], expected, actual, $"{m}x{n}x{k} over NaN");
         }
     }
 

@@ -59,9 +59,14 @@ module internal DestinationKernels =
                 if innerStride = 0 then row.Fill src[offset]
                 else ReadOnlySpan<double>(src, offset, inner).CopyTo row
 
-    /// Products with at most this many multiply-adds run as direct loops: for them the
-    /// provider's call costs more than the arithmetic, and the managed provider allocates.
-    let smallProduct = 32768
+    /// Products with at most this many multiply-adds run as direct loops, where the call into
+    /// `LinAlgKernels.gemmInto` costs more than the arithmetic. Measured against it (Benchmarks'
+    /// providers case with a row for this loop, 2 December 2026): the loop takes 0.2–0.6× its
+    /// time for 2×2 and 4×4 products and 0.55–1.3× for 4×4 matrix–vector products (8–64
+    /// multiply-adds), but
+    /// 2.5× for 8×8 (512), 6× for 32×32 (32 768) and 20–29× for 64 … 181 square matrices times a
+    /// vector, which a limit of 32 768 had sent here.
+    let smallProduct = 64
 
     /// C = op(A)·op(B) by direct loops (row-major buffers; op transposes when its flag is set).
     let smallMatmulInto (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) (c: double[]) =

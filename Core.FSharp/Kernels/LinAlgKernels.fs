@@ -14,9 +14,9 @@ type LinearAlgebraException(operation: string, shape: int[], detail: string) =
     /// The operation that failed.
     member _.Operation = operation
 
-/// Matrix kernels. Products go to the active native provider (OpenBLAS or CUDA), or on MathNet's
-/// managed provider to our own copy-free kernels (`BlockedProduct`, and row loops for
-/// matrix–vector products); factorizations go through MathNet's matrices and its provider.
+/// Matrix kernels. Products go to the active native provider (OpenBLAS or CUDA) when they are
+/// large enough to gain from it, otherwise (and always on MathNet's managed provider) to our own
+/// copy-free kernels (`BlockedProduct`, and row loops for matrix–vector products); factorizations go through MathNet's matrices and its provider.
 module internal LinAlgKernels =
     /// Matrix–vector products of at least this many matrix elements are split into parts that
     /// run on the thread pool: they are bound by reading the matrix, and two cores read it
@@ -61,7 +61,7 @@ module internal LinAlgKernels =
     /// (allocation-free when not). MathNet's managed provider copies its whole matrix operand inside
     /// every product (78 MB and 125–290 ms for a 10 000 × 1 000 matrix times a vector on the CI
     /// machine, where this takes 2–4 ms), so matrix–vector products bypass it; native providers
-    /// keep them.
+    /// keep those of at least `nativeProductMinimum` multiply-adds.
     let private vectorProductInto (transA: bool) (transB: bool) (a: double[]) (ca: int) (b: double[]) (cb: int) (c: double[]) (m: int) (n: int) (inner: int) =
         if n = 1 then
             // op(B) is a column: b holds its `inner` elements whatever the flag.
@@ -74,6 +74,21 @@ module internal LinAlgKernels =
             // B is inner × n: the result is Σⱼ a[j] · (row j of B).
             else weightedRowSum b cb a inner n c
 
+    /// Products of fewer multiply-adds than this run in the library's own kernels even when a
+    /// native provider is active: there the call into native code (pinning, argument checks,
+    /// the library's dispatch) costs more than the arithmetic. Measured with the OpenBLAS
+    /// provider (Benchmarks' providers case, figures in Providers/README.md): a 2×2 product
+    /// (8 multiply-adds) and a 4×4 matrix times a vector (16) are 1.2–2.9× slower through
+    /// OpenBLAS, a 4×4 product (64) is even, and from a 16×16 matrix times a vector (256) and an
+    /// 8×8 product (512) on OpenBLAS is faster.
+    let nativeProductMinimum = 256L
+
+    /// Whether gemmInto runs an m × inner by inner × n product in the library's own kernels with
+    /// `provider` active: always on the managed provider (MathNet's copies its operands), and
+    /// for small products on the native ones.
+    let ownKernels (provider: ILinearAlgebraProvider) (m: int) (n: int) (inner: int) =
+        provider :? ManagedLinearAlgebraProvider || int64 m * int64 n * int64 inner < nativeProductMinimum
+
     /// C = op(A) · op(B) for one pair of row-major matrices. A row-major r×c buffer is a
     /// column-major c×r matrix, so Cᵀ = op(B)ᵀ · op(A)ᵀ is computed in place of C, with no copies.
     /// `c` (m·n elements) is overwritten with the product (beta = 0, so its old contents are not
@@ -82,9 +97,9 @@ module internal LinAlgKernels =
         let m = if transA then ca else ra
         let n = if transB then rb else cb
         let inner = if transA then ra else ca
-        let managed = LinearAlgebraControl.Provider :? ManagedLinearAlgebraProvider
-        if m > 0 && n > 0 && inner > 0 && managed && (m = 1 || n = 1) then vectorProductInto transA transB a ca b cb c m n inner
-        elif m > 0 && n > 0 && inner > 0 && managed then BlockedProduct.into transA transB a ca b cb c m n inner
+        let own = ownKernels LinearAlgebraControl.Provider m n inner
+        if m > 0 && n > 0 && inner > 0 && own && (m = 1 || n = 1) then vectorProductInto transA transB a ca b cb c m n inner
+        elif m > 0 && n > 0 && inner > 0 && own then BlockedProduct.into transA transB a ca b cb c m n inner
         elif m > 0 && n > 0 && inner > 0 then
             let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
             LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0, b, cb, rb, a, ca, ra, 0.0, c)

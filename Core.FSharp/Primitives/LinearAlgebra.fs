@@ -40,8 +40,8 @@ module internal LinearAlgebra =
              |> withBatch (batchedProduct transA transB))
             shape [| a; b |]
 
-    /// The kernel writing a product of two matrices into a buffer: direct loops where the
-    /// provider's call would cost more than the arithmetic, else the active provider.
+    /// The kernel writing a product of two matrices into a buffer: direct loops for the
+    /// smallest products, where any call costs more than the arithmetic, else `gemmInto`.
     and private productInto (transA: bool) (transB: bool) (argShapes: int[][]) (shape: int[]) =
         let a, b = argShapes[0], argShapes[1]
         if a.Length <> 2 || b.Length <> 2 then ValueNone

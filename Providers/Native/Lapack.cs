@@ -14,6 +14,9 @@ internal unsafe interface ILapack<T>
 {
     static abstract void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc);
 
+    /// <summary><c>y = alpha·op(A)·x + beta·y</c> for an <c>m × n</c> <c>A</c> and contiguous <c>x</c>, <c>y</c>.</summary>
+    static abstract void Gemv(bool trans, int m, int n, T alpha, T* a, int lda, T* x, T beta, T* y);
+
     /// <summary>Solves <c>U X = B</c> in place for an upper-triangular, non-unit <c>U</c>.</summary>
     static abstract void TrsmUpperLeft(int m, int n, T* a, int lda, T* b, int ldb);
 
@@ -43,6 +46,9 @@ internal readonly unsafe struct DoubleLapack : ILapack<double>
 {
     public static void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, double* a, int lda, double* b, int ldb, double beta, double* c, int ldc) =>
         cblas_dgemm(ColumnMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    public static void Gemv(bool trans, int m, int n, double alpha, double* a, int lda, double* x, double beta, double* y) =>
+        cblas_dgemv(ColumnMajor, trans ? Trans : NoTrans, m, n, alpha, a, lda, x, 1, beta, y, 1);
 
     public static void TrsmUpperLeft(int m, int n, double* a, int lda, double* b, int ldb) =>
         cblas_dtrsm(ColumnMajor, Left, Upper, NoTrans, NonUnit, m, n, 1.0, a, lda, b, ldb);
@@ -129,6 +135,9 @@ internal readonly unsafe struct SingleLapack : ILapack<float>
 {
     public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc) =>
         cblas_sgemm(ColumnMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    public static void Gemv(bool trans, int m, int n, float alpha, float* a, int lda, float* x, float beta, float* y) =>
+        cblas_sgemv(ColumnMajor, trans ? Trans : NoTrans, m, n, alpha, a, lda, x, 1, beta, y, 1);
 
     public static void TrsmUpperLeft(int m, int n, float* a, int lda, float* b, int ldb) =>
         cblas_strsm(ColumnMajor, Left, Upper, NoTrans, NonUnit, m, n, 1.0f, a, lda, b, ldb);

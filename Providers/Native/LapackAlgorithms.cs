@@ -41,9 +41,31 @@ internal static unsafe class LapackAlgorithms<T, TLapack>
             b = (T[])b.Clone();
         }
 
+        // beta = 0 means C is not read: clearing it keeps NaNs in it out of gemv's scaling.
+        if (T.IsZero(beta) && (m == 1 || n == 1))
+        {
+            c.AsSpan(0, m * n).Clear();
+        }
+
         fixed (T* pa = a, pb = b, pc = c)
         {
-            TLapack.Gemm(transA, transB, m, n, k, alpha, pa, Math.Max(1, rowsA), pb, Math.Max(1, rowsB), beta, pc, m);
+            // OpenBLAS 0.3.21 runs gemm with n = 1 or m = 1 2–3.5× slower than gemv, so products
+            // with one result column or row go to gemv. A vector operand is contiguous whatever
+            // its transpose flag (a k × 1 or 1 × k column-major array).
+            if (n == 1)
+            {
+                // c = alpha·op(A)·b + beta·c.
+                TLapack.Gemv(transA, rowsA, columnsA, alpha, pa, rowsA, pb, beta, pc);
+            }
+            else if (m == 1)
+            {
+                // cᵀ = alpha·op(B)ᵀ·aᵀ + beta·cᵀ, and op(B)ᵀ is B transposed exactly when op(B) is not.
+                TLapack.Gemv(!transB, rowsB, columnsB, alpha, pb, rowsB, pa, beta, pc);
+            }
+            else
+            {
+                TLapack.Gemm(transA, transB, m, n, k, alpha, pa, Math.Max(1, rowsA), pb, Math.Max(1, rowsB), beta, pc, m);
+            }
         }
     }
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace FunctionalAD.Native;
 
 /// <summary>
-/// Raw bindings to OpenBLAS: CBLAS for the level-3 kernels and the Fortran LAPACK symbols
+/// Raw bindings to OpenBLAS: CBLAS for the level-2 and level-3 kernels and the Fortran LAPACK symbols
 /// (OpenBLAS exports LAPACK but, in Debian's build, not LAPACKE). Fortran passes every
 /// argument by reference and appends one hidden length argument per CHARACTER argument;
 /// those lengths are passed explicitly because gfortran-compiled LAPACK may rely on them.
@@ -33,6 +33,12 @@ internal static unsafe partial class OpenBlasNative
 
     [LibraryImport(NativeLibraries.OpenBlas)]
     internal static partial void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc);
+
+    [LibraryImport(NativeLibraries.OpenBlas)]
+    internal static partial void cblas_dgemv(int order, int trans, int m, int n, double alpha, double* a, int lda, double* x, int incx, double beta, double* y, int incy);
+
+    [LibraryImport(NativeLibraries.OpenBlas)]
+    internal static partial void cblas_sgemv(int order, int trans, int m, int n, float alpha, float* a, int lda, float* x, int incx, float beta, float* y, int incy);
 
     [LibraryImport(NativeLibraries.OpenBlas)]
     internal static partial void cblas_dtrsm(int order, int side, int uplo, int transA, int diag, int m, int n, double alpha, double* a, int lda, double* b, int ldb);
