@@ -110,10 +110,12 @@ module internal Kernels =
                 // Row by row, reading each argument in place: a row of an argument that is
                 // stretched along the last axis is one value, spread into a reused row buffer.
                 let stridesA, stridesB = broadcastStrides a.Shape shape, broadcastStrides b.Shape shape
-                let bufferA, bufferB = Array.zeroCreate inner, Array.zeroCreate inner
                 let dataA, dataB = a.Data, b.Data
                 let rank = shape.Length
                 let stretchedA, stretchedB = stridesA[rank - 1] = 0, stridesB[rank - 1] = 0
+                // A row buffer only for an argument stretched along the last axis.
+                let rowBuffer stretched = if stretched then Array.zeroCreate inner else null
+                let bufferA, bufferB = rowBuffer stretchedA, rowBuffer stretchedB
                 let index = Array.zeroCreate (rank - 1)
                 let mutable offsetA = 0
                 let mutable offsetB = 0

@@ -18,7 +18,7 @@ module internal Batching =
         Arithmetic.reshape x.Shape[1..] (Layout.slice starts counts (Array.create rank 1) x)
 
     /// The examples stacked along a new leading axis.
-    let stack (examples: Node[]) =
+    let private stack (examples: Node[]) =
         Layout.concat 0 (examples |> Array.map (fun e -> Arithmetic.reshape (Array.append [| 1 |] e.Shape) e))
 
     /// The rule of a primitive that declares none: the primitive applied to one example at a time.
