@@ -13,6 +13,53 @@ type PadMode =
     /// The tensor mirrored at its edges, the edge itself not repeated (NumPy's "reflect").
     | Reflect
 
+/// How a convolution pads one spatial axis of its input with zeros.
+[<RequireQualifiedAccess>]
+type ConvPadding =
+    /// No padding: windows lie wholly inside the input.
+    | Valid
+    /// The output as long as the input (stride 1 only): dilation · (size − 1) zeros in all, the
+    /// odd one after, as PyTorch and TensorFlow do.
+    | Same
+    /// `before` zeros before the axis and `after` after it.
+    | Pad of before: int * after: int
+    /// `count` zeros on both sides.
+    static member Symmetric(count: int) = ConvPadding.Pad(count, count)
+
+/// The settings of a 2-D convolution: (rows, columns) pairs for stride, padding and dilation.
+type Conv2dOptions =
+    { Stride: int * int
+      Padding: ConvPadding * ConvPadding
+      Dilation: int * int
+      /// Input and output channels split into this many groups, each convolved on its own.
+      Groups: int }
+    /// Stride 1, no padding, no dilation, one group.
+    static member Default = { Stride = (1, 1); Padding = (ConvPadding.Valid, ConvPadding.Valid); Dilation = (1, 1); Groups = 1 }
+
+/// The settings of a 1-D convolution.
+type Conv1dOptions =
+    { Stride: int
+      Padding: ConvPadding
+      Dilation: int
+      /// Input and output channels split into this many groups, each convolved on its own.
+      Groups: int }
+    /// Stride 1, no padding, no dilation, one group.
+    static member Default = { Stride = 1; Padding = ConvPadding.Valid; Dilation = 1; Groups = 1 }
+
+/// The settings of a 2-D transposed convolution (PyTorch's ConvTranspose2d): the convolution
+/// whose transpose it is has this stride, symmetric padding and dilation; `OutputPadding` adds
+/// rows and columns at the bottom and right of the output (each below the stride or the
+/// dilation), which picks one of the output sizes that convolution maps to the same input size.
+type ConvTranspose2dOptions =
+    { Stride: int * int
+      Padding: int * int
+      OutputPadding: int * int
+      Dilation: int * int
+      /// Input and output channels split into this many groups.
+      Groups: int }
+    /// Stride 1, no padding, no output padding, no dilation, one group.
+    static member Default = { Stride = (1, 1); Padding = (0, 0); OutputPadding = (0, 0); Dilation = (1, 1); Groups = 1 }
+
 /// Functions on tensors: construction, conversion, elementwise math, reductions, layout and
 /// linear algebra. Every function is differentiable to any order unless it says otherwise.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
@@ -389,6 +436,95 @@ module Tensor =
             if not (Shape.same p.Node.Shape first) then
                 Shape.fail "stack" [| first; p.Node.Shape |] "parts" (sprintf "tensor %d has another shape than tensor 0" k))
         concat a (parts |> Array.map (expandDims a))
+
+    // ---- convolution and pooling -------------------------------------------------------------
+
+    /// The (before, after) zeros of one axis for a kernel of `size` taps.
+    let private paddingOf (stride: int) (dilation: int) (size: int) (argument: string) (shapes: int[][]) (padding: ConvPadding) =
+        match padding with
+        | ConvPadding.Valid -> struct (0, 0)
+        | ConvPadding.Pad(before, after) -> struct (before, after)
+        | ConvPadding.Same ->
+            if stride <> 1 then Shape.fail "conv2d" shapes argument (sprintf "padding 'same' needs stride 1 (the stride is %d)" stride)
+            let total = dilation * (size - 1)
+            struct (total / 2, total - total / 2)
+
+    /// The window of a convolution of `kernel` ([O, C / groups, KH, KW]) under `options`.
+    let private convWindow (options: Conv2dOptions) (input: Tensor) (kernel: Tensor) =
+        let shapes = [| input.Node.Shape; kernel.Node.Shape |]
+        if kernel.Rank <> 4 then
+            Shape.fail "conv2d" shapes "kernel" (sprintf "the kernel must have rank 4 ([out channels, in channels / groups, KH, KW]); it has rank %d" kernel.Rank)
+        let kh, kw = kernel.Node.Shape[2], kernel.Node.Shape[3]
+        let (sh, sw), (dh, dw) = options.Stride, options.Dilation
+        let struct (top, bottom) = paddingOf sh dh kh "padding" shapes (fst options.Padding)
+        let struct (left, right) = paddingOf sw dw kw "padding" shapes (snd options.Padding)
+        { KernelH = kh; KernelW = kw; StrideH = sh; StrideW = sw; PadTop = top; PadBottom = bottom; PadLeft = left; PadRight = right; DilationH = dh; DilationW = dw }
+
+    /// The 2-D convolution (cross-correlation, as in PyTorch) of `input` ([N, C, H, W]) with
+    /// `kernel` ([O, C / groups, KH, KW]) under `options`: [N, O, OH, OW]. Runs as one matrix
+    /// product of the kernel with the input's patches (im2col) on the active provider.
+    let conv2dWith (options: Conv2dOptions) (input: Tensor) (kernel: Tensor) =
+        wrap (Convolution.conv2d (convWindow options input kernel) options.Groups input.Node kernel.Node)
+    /// The 2-D convolution with the same stride and zero padding on both axes.
+    let conv2d (stride: int) (padding: int) (input: Tensor) (kernel: Tensor) =
+        conv2dWith { Conv2dOptions.Default with Stride = (stride, stride); Padding = (ConvPadding.Symmetric padding, ConvPadding.Symmetric padding) } input kernel
+
+    /// The 1-D convolution of `input` ([N, C, L]) with `kernel` ([O, C / groups, K]): [N, O, OL],
+    /// the 2-D convolution over a unit height.
+    let conv1dWith (options: Conv1dOptions) (input: Tensor) (kernel: Tensor) =
+        let rank3 argument (t: Tensor) =
+            if t.Rank <> 3 then
+                Shape.fail "conv1d" [| input.Node.Shape; kernel.Node.Shape |] argument (sprintf "the %s must have rank 3; it has rank %d" argument t.Rank)
+            Arithmetic.reshape [| t.Node.Shape[0]; t.Node.Shape[1]; 1; t.Node.Shape[2] |] t.Node
+        let x, k = rank3 "input" input, rank3 "kernel" kernel
+        let planar: Conv2dOptions = { Stride = (1, options.Stride); Padding = (ConvPadding.Valid, options.Padding); Dilation = (1, options.Dilation); Groups = options.Groups }
+        let y = Convolution.conv2d (convWindow planar (wrap x) (wrap k)) options.Groups x k
+        wrap (Arithmetic.reshape [| y.Shape[0]; y.Shape[1]; y.Shape[3] |] y)
+    /// The 1-D convolution with a stride and symmetric zero padding.
+    let conv1d (stride: int) (padding: int) (input: Tensor) (kernel: Tensor) =
+        conv1dWith { Conv1dOptions.Default with Stride = stride; Padding = ConvPadding.Symmetric padding } input kernel
+
+    /// The 2-D transposed convolution of `input` ([N, C, H, W]) with `kernel` ([C, O / groups,
+    /// KH, KW], PyTorch's layout): [N, O, (H − 1)·stride − 2·padding + dilation·(KH − 1) +
+    /// outputPadding + 1, …], the transpose of the convolution with those settings.
+    let convTranspose2dWith (options: ConvTranspose2dOptions) (input: Tensor) (kernel: Tensor) =
+        let shapes = [| input.Node.Shape; kernel.Node.Shape |]
+        if input.Rank <> 4 || kernel.Rank <> 4 then
+            Shape.fail "convTranspose2d" shapes (if input.Rank <> 4 then "input" else "kernel") "the input and the kernel must have rank 4"
+        let (sh, sw), (ph, pw), (oph, opw), (dh, dw) = options.Stride, options.Padding, options.OutputPadding, options.Dilation
+        if oph < 0 || opw < 0 || (oph >= sh && oph >= dh) || (opw >= sw && opw >= dw) then
+            Shape.fail "convTranspose2d" shapes "outputPadding" (sprintf "the output padding (%d, %d) must be non-negative and below the stride (%d, %d) or the dilation (%d, %d)" oph opw sh sw dh dw)
+        let kh, kw = kernel.Node.Shape[2], kernel.Node.Shape[3]
+        let window = { KernelH = kh; KernelW = kw; StrideH = sh; StrideW = sw; PadTop = ph; PadBottom = ph; PadLeft = pw; PadRight = pw; DilationH = dh; DilationW = dw }
+        let height = (input.Node.Shape[2] - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+        let width = (input.Node.Shape[3] - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+        if height < 1 || width < 1 then
+            Shape.fail "convTranspose2d" shapes "padding" (sprintf "the padding (%d, %d) leaves an empty output (%d×%d)" ph pw height width)
+        wrap (Convolution.convTranspose2d window options.Groups height width input.Node kernel.Node)
+    /// The 2-D transposed convolution with the same stride and padding on both axes.
+    let convTranspose2d (stride: int) (padding: int) (input: Tensor) (kernel: Tensor) =
+        convTranspose2dWith { ConvTranspose2dOptions.Default with Stride = (stride, stride); Padding = (padding, padding) } input kernel
+
+    /// A pooling window of (rows, columns) size and stride, with symmetric padding.
+    let private poolWindow ((kh, kw): int * int) ((sh, sw): int * int) ((ph, pw): int * int) =
+        { KernelH = kh; KernelW = kw; StrideH = sh; StrideW = sw; PadTop = ph; PadBottom = ph; PadLeft = pw; PadRight = pw; DilationH = 1; DilationW = 1 }
+    /// The maximum of each window of each channel of `x` ([N, C, H, W]): (rows, columns) size,
+    /// stride and padding (at most half the window; the padding never wins). Tied maxima share
+    /// the derivative evenly, as `max` does.
+    let maxPool2dWith (size: int * int) (stride: int * int) (padding: int * int) (x: Tensor) =
+        wrap (Convolution.maxPool2d (poolWindow size stride padding) x.Node)
+    /// Max pooling over square windows of `size` taken `stride` apart, without padding.
+    let maxPool2d (size: int) (stride: int) (x: Tensor) = maxPool2dWith (size, size) (stride, stride) (0, 0) x
+    /// The mean of each window of each channel of `x` ([N, C, H, W]), the zero padding counted
+    /// (PyTorch's default).
+    let avgPool2dWith (size: int * int) (stride: int * int) (padding: int * int) (x: Tensor) =
+        wrap (Convolution.avgPool2d (poolWindow size stride padding) x.Node)
+    /// Average pooling over square windows of `size` taken `stride` apart, without padding.
+    let avgPool2d (size: int) (stride: int) (x: Tensor) = avgPool2dWith (size, size) (stride, stride) (0, 0) x
+    /// The mean of each channel of `x` ([N, C, H, W]) over its whole plane: [N, C].
+    let globalAvgPool2d (x: Tensor) =
+        if x.Rank <> 4 then Shape.fail "globalAvgPool2d" [| x.Node.Shape |] "x" (sprintf "the input must have rank 4 ([N, C, H, W]); it has rank %d" x.Rank)
+        meanAxes [| 2; 3 |] false x
 
     // ---- linear algebra ----------------------------------------------------------------------
 

@@ -1,0 +1,104 @@
+namespace FunctionalAD
+
+open System
+open System.Numerics.Tensors
+open System.Threading.Tasks
+
+/// The sliding window of a convolution or a pooling over the last two axes of an
+/// [N, C, H, W] array: its size, its steps, the zeros added around the input (before and
+/// after each axis) and the spacing of its taps (dilation).
+[<Struct>]
+type internal Window =
+    { KernelH: int; KernelW: int
+      StrideH: int; StrideW: int
+      PadTop: int; PadBottom: int; PadLeft: int; PadRight: int
+      DilationH: int; DilationW: int }
+
+    /// The rows (or columns) the taps span: dilation · (size − 1) + 1.
+    member w.ExtentH = w.DilationH * (w.KernelH - 1) + 1
+    member w.ExtentW = w.DilationW * (w.KernelW - 1) + 1
+    /// The number of window positions down an input of `height` rows (0 when the padded input
+    /// is shorter than the window; callers refuse that before building anything).
+    member w.OutputH(height: int) =
+        let room = height + w.PadTop + w.PadBottom - w.ExtentH
+        if room < 0 then 0 else room / w.StrideH + 1
+    member w.OutputW(width: int) =
+        let room = width + w.PadLeft + w.PadRight - w.ExtentW
+        if room < 0 then 0 else room / w.StrideW + 1
+
+/// im2col and its transpose. `patches` lays every window of an [N, C, H, W] array out as the
+/// columns of a [C, KH, KW, N, OH, OW] array (row (c, i, j) holds tap (i, j) of channel c at
+/// every output position of every example; zeros where the tap falls in the padding), so a
+/// convolution is one matrix product of the kernel with it. `unpatches` adds such columns
+/// back into an [N, C, H, W] array (col2im): it is the transpose of `patches`.
+module internal PatchKernels =
+    /// Work (elements moved) below which the loops run on one thread.
+    let private parallelWork = 1 <<< 16
+
+    /// Runs `body` for 0 … count − 1, on the thread pool when the whole job is large.
+    let private forEach (count: int) (work: int64) (body: int -> unit) =
+        if work < int64 parallelWork || count = 1 then
+            for k in 0 .. count - 1 do body k
+        else Parallel.For(0, count, body) |> ignore
+
+    /// The output positions q (0 ≤ q < outputs) whose tap column q·stride + offset lies in
+    /// 0 … length − 1, as an inclusive range (empty when lo > hi).
+    let private inside (outputs: int) (stride: int) (offset: int) (length: int) =
+        let lo = if offset >= 0 then 0 else (-offset + stride - 1) / stride
+        let last = length - 1 - offset
+        let hi = if last < 0 then -1 else min (outputs - 1) (last / stride)
+        struct (lo, hi)
+
+    /// The [C, KH, KW, N, OH, OW] columns of `x` ([N, C, H, W]).
+    let patches (w: Window) (x: NdArray) =
+        let n, c, h, width = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+        let oh, ow = w.OutputH h, w.OutputW width
+        let out = Array.zeroCreate (c * w.KernelH * w.KernelW * n * oh * ow)
+        let source = x.Data
+        // One (channel, example) pair writes rows of its own: the pairs run in parallel.
+        forEach (c * n) (int64 out.Length) (fun pair ->
+            let ch, b = pair / n, pair % n
+            for i in 0 .. w.KernelH - 1 do
+                for j in 0 .. w.KernelW - 1 do
+                    let row = (ch * w.KernelH + i) * w.KernelW + j
+                    let offset = j * w.DilationW - w.PadLeft
+                    let struct (lo, hi) = inside ow w.StrideW offset width
+                    for p in 0 .. oh - 1 do
+                        let y = p * w.StrideH - w.PadTop + i * w.DilationH
+                        if y >= 0 && y < h && lo <= hi then
+                            let target = ((row * n + b) * oh + p) * ow
+                            let from = ((b * c + ch) * h + y) * width + offset
+                            if w.StrideW = 1 then Array.Copy(source, from + lo, out, target + lo, hi - lo + 1)
+                            else
+                                for q in lo .. hi do out[target + q] <- source[from + q * w.StrideW])
+        NdArray([| c; w.KernelH; w.KernelW; n; oh; ow |], out)
+
+    /// The columns `g` ([C, KH, KW, N, OH, OW]) added back where `patches` took them from, into
+    /// zeros of `shape` ([N, C, H, W]).
+    let unpatches (w: Window) (shape: int[]) (g: NdArray) =
+        let n, c, h, width = shape[0], shape[1], shape[2], shape[3]
+        let oh, ow = g.Shape[4], g.Shape[5]
+        let out = Array.zeroCreate (Shape.size shape)
+        let columns = g.Data
+        // One (channel, example) pair adds into its own plane only: the pairs run in parallel.
+        forEach (c * n) (int64 columns.Length) (fun pair ->
+            let ch, b = pair / n, pair % n
+            for i in 0 .. w.KernelH - 1 do
+                for j in 0 .. w.KernelW - 1 do
+                    let row = (ch * w.KernelH + i) * w.KernelW + j
+                    let offset = j * w.DilationW - w.PadLeft
+                    let struct (lo, hi) = inside ow w.StrideW offset width
+                    for p in 0 .. oh - 1 do
+                        let y = p * w.StrideH - w.PadTop + i * w.DilationH
+                        if y >= 0 && y < h && lo <= hi then
+                            let from = ((row * n + b) * oh + p) * ow
+                            let target = ((b * c + ch) * h + y) * width + offset
+                            if w.StrideW = 1 then
+                                let count = hi - lo + 1
+                                let sum = Span<double>(out, target + lo, count)
+                                TensorPrimitives.Add(ReadOnlySpan<double>(out, target + lo, count), ReadOnlySpan<double>(columns, from + lo, count), sum)
+                            else
+                                for q in lo .. hi do
+                                    let k = target + q * w.StrideW
+                                    out[k] <- out[k] + columns[from + q])
+        NdArray(Array.copy shape, out)
