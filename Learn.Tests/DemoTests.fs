@@ -33,6 +33,12 @@ let ``an MLP reaches at least 96 % test accuracy on the digits`` () =
     Assert.True(run.TestAccuracy >= 0.96, sprintf "test accuracy %g" run.TestAccuracy)
 
 [<Fact>]
+let ``a CNN reaches at least 98 % test accuracy on the digits images`` () =
+    let run = Demos.cnnDigits Demos.cnnDigitsDefaults (fun e m -> printfn "epoch %d: train loss %.4f, test accuracy %.4f (%.1f s)" e m.TrainLoss m.TestAccuracy m.Elapsed)
+    Assert.Equal(Demos.cnnDigitsDefaults.Epochs, run.Epochs.Length)
+    Assert.True(run.TestAccuracy >= 0.98, sprintf "test accuracy %g" run.TestAccuracy)
+
+[<Fact>]
 let ``softmax regression separates the wine cultivars`` () =
     let run = Demos.softmaxWine 30 (fun _ _ -> ())
     Assert.True(run.TestAccuracy >= 0.94, sprintf "test accuracy %g" run.TestAccuracy)

@@ -53,3 +53,60 @@ module Predict =
             invalidArg "labels" (sprintf "accuracy: %d predictions for %d labels" predicted.Length labels.Length)
         if labels.Length = 0 then 0.0
         else float (Array.fold2 (fun n p l -> if p = l then n + 1 else n) 0 predicted labels) / float labels.Length
+
+/// A 2-D convolution layer over [N, C, H, W] batches: a kernel [O, C, KH, KW] and a bias [O]
+/// added to every position of each output channel.
+type Conv2d = { Kernel: Tensor; Bias: Tensor }
+
+/// Convolution layers.
+[<RequireQualifiedAccess>]
+module Conv2d =
+    /// A layer of `outputs` square kernels of `size` taps over `inputs` channels, He-normal
+    /// (variance 2 / fan-in, the fan-in being inputs · size²) with zero bias.
+    let init (seed: int) (inputs: int) (outputs: int) (size: int) =
+        let fanIn = inputs * size * size
+        if inputs <= 0 || outputs <= 0 || size <= 0 then
+            invalidArg "size" (sprintf "Conv2d.init: %d inputs, %d outputs and size %d must all be positive" inputs outputs size)
+        { Kernel = sqrt (2.0 / float fanIn) * Tensor.randomNormal seed [| outputs; inputs; size; size |]; Bias = Tensor.zeros [| outputs |] }
+
+    /// The convolution of a batch under `options`, plus the bias.
+    let apply (options: Conv2dOptions) (layer: Conv2d) (x: Tensor) =
+        Tensor.conv2dWith options x layer.Kernel + Tensor.reshape [| 1; layer.Bias.Size; 1; 1 |] layer.Bias
+
+/// Layers without parameters: pooling and flattening.
+[<RequireQualifiedAccess>]
+module Layer =
+    /// Max pooling over square windows.
+    let maxPool2d (size: int) (stride: int) (x: Tensor) = Tensor.maxPool2d size stride x
+    /// Average pooling over square windows.
+    let avgPool2d (size: int) (stride: int) (x: Tensor) = Tensor.avgPool2d size stride x
+    /// The mean of each channel: [N, C, H, W] to [N, C].
+    let globalAvgPool2d (x: Tensor) = Tensor.globalAvgPool2d x
+    /// Every example as one row: [N, …] to [N, rest].
+    let flatten (x: Tensor) =
+        if x.Rank < 1 then invalidArg "x" "Layer.flatten: a batch (rank 1 or more) is needed"
+        Tensor.reshape [| x.Shape[0]; -1 |] x
+
+/// A convolutional classifier: blocks of convolution ('same' padding) → activation → 2 × 2 max
+/// pooling, then the flattened features through a dense layer to the logits.
+type Cnn = { Blocks: Conv2d[]; Output: Dense }
+
+/// Convolutional classifiers.
+[<RequireQualifiedAccess>]
+module Cnn =
+    /// Blocks with the given channel counts (after the `inputs` channels of the images) and
+    /// square kernels of `size`, then a dense layer from the pooled [channels, height, width]
+    /// features of `height` × `width` images to `classes` logits; block i is seeded with seed + i.
+    let init (seed: int) (inputs: int) (channels: int list) (size: int) (height: int) (width: int) (classes: int) =
+        let blocks = (inputs :: channels) |> List.pairwise |> List.mapi (fun i (c, o) -> Conv2d.init (seed + i) c o size) |> List.toArray
+        let pooled (n: int) = List.fold (fun m _ -> m / 2) n channels
+        if pooled height < 1 || pooled width < 1 then
+            invalidArg "channels" (sprintf "Cnn.init: %d blocks of 2 × 2 pooling leave nothing of %d × %d images" channels.Length height width)
+        let features = List.last (inputs :: channels) * pooled height * pooled width
+        { Blocks = blocks; Output = Dense.init Init.glorotUniform (seed + blocks.Length) features classes }
+
+    /// The logits of a batch of images [N, C, H, W].
+    let apply (activation: Tensor -> Tensor) (model: Cnn) (images: Tensor) =
+        let same = { Conv2dOptions.Default with Padding = (ConvPadding.Same, ConvPadding.Same) }
+        let features = model.Blocks |> Array.fold (fun x block -> Conv2d.apply same block x |> activation |> Layer.maxPool2d 2 2) images
+        Dense.apply model.Output (Layer.flatten features)
