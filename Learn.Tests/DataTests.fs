@@ -79,3 +79,16 @@ let ``standardisation uses the training statistics and leaves constant features 
     let s = Standardizer.fit train
     assertTensorClose 1e-15 (mat [ [ -1.0; 0.0 ]; [ 1.0; 0.0 ] ]) (Standardizer.apply s train)
     assertTensorClose 1e-15 (mat [ [ 2.0; 1.0 ] ]) (Standardizer.apply s (mat [ [ 4.0; 6.0 ] ]))
+
+[<Fact>]
+let ``pixel shifts move each image with zeros shifted in, and augmenting keeps labels with their copies`` () =
+    // One 2 × 3 image [[1, 2, 3], [4, 5, 6]] as a row.
+    let image = mat [ [ 1.0; 2.0; 3.0; 4.0; 5.0; 6.0 ] ]
+    assertTensorClose 0.0 (mat [ [ 0.0; 0.0; 0.0; 1.0; 2.0; 3.0 ] ]) (Augment.shifted 2 3 (1, 0) image)
+    assertTensorClose 0.0 (mat [ [ 2.0; 3.0; 0.0; 5.0; 6.0; 0.0 ] ]) (Augment.shifted 2 3 (0, -1) image)
+    assertTensorClose 0.0 (mat [ [ 0.0; 4.0; 5.0; 0.0; 0.0; 0.0 ] ]) (Augment.shifted 2 3 (-1, 1) image)
+    let data = Dataset.create (Tensor.concat 0 [ image; 2.0 * image ]) [| 0; 1 |] [| "a"; "b" |]
+    let augmented = Augment.withPixelShifts 2 3 data
+    Assert.Equal<int[]>([| 10; 6 |], augmented.Features.Shape)
+    Assert.Equal<int[]>([| 0; 1; 0; 1; 0; 1; 0; 1; 0; 1 |], augmented.Labels)
+    Assert.Throws<ArgumentException>(fun () -> Augment.shifted 2 3 (2, 0) image |> ignore) |> ignore

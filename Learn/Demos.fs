@@ -126,9 +126,10 @@ module Demos =
     // ---- a CNN on the digits images ----------------------------------------------------------
 
     /// conv 3×3 (16 channels) → relu → pool → conv 3×3 (32) → relu → pool → dense, Adam at
-    /// 0.005, batches of 32, 20 epochs, the same 20 % held out as the MLP's.
+    /// 0.002, batches of 32, 8 epochs over the training images and their one-pixel shifts, the
+    /// same 20 % held out as the MLP's.
     let cnnDigitsDefaults =
-        { Channels = [ 16; 32 ]; Epochs = 20; BatchSize = 32; LearningRate = 0.005; Seed = 0; TestFraction = 0.2 }
+        { Channels = [ 16; 32 ]; Epochs = 8; BatchSize = 32; LearningRate = 0.002; Seed = 0; TestFraction = 0.2 }
 
     /// The digits' 64 pixels of a batch as [N, 1, 8, 8] images.
     let private digitImages (features: Tensor) = Tensor.reshape [| features.Shape[0]; 1; 8; 8 |] features
@@ -139,11 +140,13 @@ module Demos =
           Predict = fun model x -> Predict.argmax (Cnn.apply Activation.relu model (digitImages x)) }
 
     /// Trains the CNN on the 8 × 8 digits images (intensities 0 … 16 scaled to 0 … 1, not
-    /// standardised per pixel: a convolution shares its kernel across positions), reporting each epoch.
+    /// standardised per pixel: a convolution shares its kernel across positions) and their
+    /// one-pixel shifts (without them it reaches 97.5 % and overfits: training loss 0.001),
+    /// reporting each epoch.
     let cnnDigits (config: CnnDigitsConfig) (report: int -> EpochMetrics -> unit) =
         let scaled (data: Dataset) = { data with Features = data.Features / 16.0 }
         let train, test = Csv.load (dataFile "digits.csv") |> Dataset.split config.Seed config.TestFraction
-        let train, test = scaled train, scaled test
+        let train, test = Augment.withPixelShifts 8 8 (scaled train), scaled test
         let initial = Cnn.init config.Seed 1 config.Channels 3 8 8 (Dataset.classCount train)
         let optimizer = Optimizer.adam (Optimizer.adamDefaults config.LearningRate)
         let clock = Stopwatch.StartNew()
