@@ -1,5 +1,5 @@
 /// The machine-learning demos and the tutorial's measurements, with a live terminal view.
-/// Run: dotnet run --project Samples/Learn -c Release [-- logistic|digits|wine|advanced|figures|all] [--output DIR]
+/// Run: dotnet run --project Samples/Learn -c Release [-- logistic|digits|cnn|wine|advanced|figures|all] [--output DIR]
 /// Figures go to DIR, by default artifacts/figures under the current directory (ignored by git).
 module FunctionalAD.Samples.Learn.Program
 
@@ -51,6 +51,15 @@ let digits (folder: string) =
     epochTable run
     AnsiConsole.MarkupLine($"[bold]test accuracy {f4 run.TestAccuracy}[/] in {g3 run.Seconds} s")
     saved (Figures.trainingCurves folder "digits" run)
+
+let cnn (folder: string) =
+    let config = Demos.cnnDigitsDefaults
+    heading (sprintf "CNN on the digits images: conv 3×3 → relu → pool, channels 1-%s, dense; Adam η = %g, batch %d, %d epochs over the images and their one-pixel shifts"
+                 (String.Join("-", config.Channels)) config.LearningRate config.BatchSize config.Epochs)
+    let run = withProgress "cnn" config.Epochs (Demos.cnnDigits config)
+    epochTable run
+    AnsiConsole.MarkupLine($"[bold]test accuracy {f4 run.TestAccuracy}[/] in {g3 run.Seconds} s")
+    saved (Figures.trainingCurves folder "cnn" run)
 
 let wine (folder: string) =
     heading "Softmax regression on wine (142 train / 36 test), Adam η = 0.05, batch 16"
@@ -113,9 +122,9 @@ let figures (folder: string) =
 let main argv =
     // Redirected output (a log, the tutorial's pastes) gets wide tables instead of 80 columns.
     if Console.IsOutputRedirected then AnsiConsole.Profile.Width <- 160
-    let commands = [ "logistic", logistic; "digits", digits; "wine", wine; "advanced", advanced; "figures", figures ]
+    let commands = [ "logistic", logistic; "digits", digits; "cnn", cnn; "wine", wine; "advanced", advanced; "figures", figures ]
     let usage () =
-        eprintfn "usage: FunctionalAD.Samples.Learn [logistic|digits|wine|advanced|figures|all] [--output DIR]"
+        eprintfn "usage: FunctionalAD.Samples.Learn [logistic|digits|cnn|wine|advanced|figures|all] [--output DIR]"
         2
     let run (names: string list) (folder: string) =
         match names with
