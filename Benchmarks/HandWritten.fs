@@ -102,3 +102,65 @@ type Mlp(batch: int, sizes: int[]) =
 
     /// Bytes of working buffers.
     member _.Bytes = [ z; h; dz; dh; dw; db ] |> List.sumBy (Array.sumBy (fun a -> int64 a.Length * 8L))
+
+/// A 3 × 3 convolution with stride 1 and one pixel of zero padding ("same"), forward and
+/// backward, as im2col + one product each way on buffers allocated once: the loss
+/// Σ conv(x, w) ⊙ r, and its gradients with respect to x ([N, C, H, W]) and w ([O, C, 3, 3]).
+type Conv3x3(n: int, c: int, h: int, width: int, o: int) =
+    let taps = c * 9
+    let positions = n * h * width
+    let columns = Array.zeroCreate<double> (taps * positions)
+    let product = Array.zeroCreate<double> (o * positions)
+    let cotangent = Array.zeroCreate<double> (o * positions)
+    let columnCotangent = Array.zeroCreate<double> (taps * positions)
+
+    /// Row (ch, i, j) of the columns: tap (i, j) of channel ch at every position of every image.
+    let im2col (x: double[]) =
+        Array.Clear columns
+        for ch in 0 .. c - 1 do
+            for i in 0 .. 2 do
+                for j in 0 .. 2 do
+                    let row = (ch * 3 + i) * 3 + j
+                    let lo, hi = max 0 (1 - j), min width (width + 1 - j)
+                    for b in 0 .. n - 1 do
+                        for p in 0 .. h - 1 do
+                            let y = p + i - 1
+                            if y >= 0 && y < h then
+                                Array.Copy(x, ((b * c + ch) * h + y) * width + lo + j - 1, columns, (row * n + b) * h * width + p * width + lo, hi - lo)
+
+    /// The transpose of im2col: every column entry added back into its pixel.
+    let col2im (gx: double[]) =
+        Array.Clear gx
+        for ch in 0 .. c - 1 do
+            for i in 0 .. 2 do
+                for j in 0 .. 2 do
+                    let row = (ch * 3 + i) * 3 + j
+                    let lo, hi = max 0 (1 - j), min width (width + 1 - j)
+                    for b in 0 .. n - 1 do
+                        for p in 0 .. h - 1 do
+                            let y = p + i - 1
+                            if y >= 0 && y < h then
+                                let target = ((b * c + ch) * h + y) * width + j - 1
+                                let source = (row * n + b) * h * width + p * width
+                                for q in lo .. hi - 1 do gx[target + q] <- gx[target + q] + columnCotangent[source + q]
+
+    /// The loss, with the gradients written into `gx` and `gw`.
+    member _.LossAndGradient(x: double[], w: double[], r: double[], gx: double[], gw: double[]) =
+        im2col x
+        gemm false false w o taps columns taps positions product
+        // product is [O, N·H·W]; r and the result are [N, O, H, W].
+        let plane = h * width
+        let mutable loss = 0.0
+        for oc in 0 .. o - 1 do
+            for b in 0 .. n - 1 do
+                let from, at = oc * positions + b * plane, (b * o + oc) * plane
+                for k in 0 .. plane - 1 do
+                    loss <- loss + product[from + k] * r[at + k]
+                    cotangent[from + k] <- r[at + k]
+        gemm false true cotangent o positions columns taps positions gw
+        gemm true false w o taps cotangent o positions columnCotangent
+        col2im gx
+        loss
+
+    /// Bytes of working buffers.
+    member _.Bytes = int64 (columns.Length + product.Length + cotangent.Length + columnCotangent.Length) * 8L

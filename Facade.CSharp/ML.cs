@@ -231,5 +231,27 @@ public static partial class ML
             ArgumentNullException.ThrowIfNull(data);
             return Learn.DatasetModule.plusMinusLabels(data);
         }
+
+        /// <summary>The data set followed by its copies moved one pixel up, down, left and right, each row read as a <paramref name="height"/> × <paramref name="width"/> image (five times as many samples, labels kept).</summary>
+        /// <param name="data">A data set of images stored as rows of pixels.</param>
+        /// <param name="height">The images' height.</param>
+        /// <param name="width">The images' width.</param>
+        /// <returns>The augmented data set.</returns>
+        /// <exception cref="ArgumentException">A row does not hold height × width pixels.</exception>
+        public static Learn.Dataset WithPixelShifts(Learn.Dataset data, int height, int width)
+        {
+            ArgumentNullException.ThrowIfNull(data);
+            return Learn.Augment.withPixelShifts(height, width, data);
+        }
+
+        /// <summary>The data set with every feature multiplied by <paramref name="factor"/> (pixel intensities to 0 … 1, say).</summary>
+        /// <param name="data">The data set.</param>
+        /// <param name="factor">The factor.</param>
+        /// <returns>The scaled data set, labels kept.</returns>
+        public static Learn.Dataset Scale(Learn.Dataset data, double factor)
+        {
+            ArgumentNullException.ThrowIfNull(data);
+            return new Learn.Dataset(data.Features * factor, data.Labels, data.ClassNames);
+        }
     }
 }

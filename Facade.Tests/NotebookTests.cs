@@ -17,7 +17,7 @@ public class NotebookTests
     public void Every_notebook_is_a_CSharp_Polyglot_notebook_with_code()
     {
         var notebooks = Directory.GetFiles(RepositoryPaths.Combine("docs", "notebooks"), "*.ipynb").Select(p => Path.GetFileName(p)).Order().ToArray();
-        Assert.Equal(["lectures.ipynb", "logistic-regression.ipynb", "quickstart.ipynb"], notebooks);
+        Assert.Equal(["cnn-digits.ipynb", "lectures.ipynb", "logistic-regression.ipynb", "quickstart.ipynb"], notebooks);
         foreach (var name in notebooks)
         {
             var text = File.ReadAllText(Notebook(name));
@@ -80,6 +80,21 @@ public class NotebookTests
         Assert.True(run.Value<double>("gradientCheckError") < 1e-7);
         var losses = run.Value<List<double>>("losses");
         Assert.True(losses[^1] < losses[0] / 3);
+    }
+
+    [Fact]
+    public void The_digits_CNN_reaches_98_percent_test_accuracy_in_eight_epochs()
+    {
+        var run = NotebookKernel.RunNotebook(Notebook("cnn-digits.ipynb"), "testAccuracy", "epochLosses", "saliency")
+            .AssertEveryCellSucceeded();
+        Assert.InRange(run.Value<double>("testAccuracy"), 0.98, 1.0);
+        var losses = run.Value<List<double>>("epochLosses");
+        Assert.Equal(8, losses.Count);
+        Assert.True(losses[^1] < losses[0] / 3, string.Join(", ", losses));
+        // A tensor of several elements is no JSON value: the host reports its type.
+        Assert.Equal("FunctionalAD.Tensor", (string?)run.Values["saliency"]!["unserializable"]);
+        // The last cell's value is a tensor, shown as the tensor table.
+        Assert.Contains(run.Cells[^1].OfMimeType("text/html"), h => h.StartsWith("<div class=\"functionalad-tensor\"", StringComparison.Ordinal));
     }
 
     [Fact]

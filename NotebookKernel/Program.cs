@@ -59,14 +59,15 @@ foreach (var name in valueNames)
 File.WriteAllText(resultPath, new JsonObject { ["cells"] = cells, ["values"] = values }.ToJsonString());
 return 0;
 
-// A value System.Text.Json cannot write (a tensor, a 2-D array) is reported, not a crash.
+// A value System.Text.Json cannot write (a 2-D array; a tensor, whose scalar property refuses a
+// tensor of several elements) is reported, not a crash.
 static JsonNode? Serialized(object value)
 {
     try
     {
         return JsonSerializer.SerializeToNode(value);
     }
-    catch (NotSupportedException e)
+    catch (Exception e) when (e is NotSupportedException or ArgumentException or InvalidOperationException)
     {
         return new JsonObject { ["unserializable"] = value.GetType().FullName, ["reason"] = e.Message };
     }
