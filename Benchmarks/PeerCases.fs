@@ -68,9 +68,10 @@ type private Peer(folder: string) =
 /// writes it) and the action that is timed.
 type private Side = { Result: unit -> float[]; Timed: unit -> unit }
 
-/// A workload of the comparison: its title, its name in peers.py, the runs per round, the
-/// target for T(FunctionalAD) / T(PyTorch) on the default provider, and its FunctionalAD side.
-type private Workload = { Title: string; Key: string; Repetitions: int; Target: float option; Side: Side }
+/// A workload of the comparison: its title, its name in peers.py, the number of alternating
+/// rounds, the target for T(FunctionalAD) / T(PyTorch) on the default provider, and its
+/// FunctionalAD side.
+type private Workload = { Title: string; Key: string; Rounds: int; Target: float option; Side: Side }
 
 let private flat (ts: Tensor seq) = ts |> Seq.collect (fun t -> t.ToArray()) |> Seq.toArray
 let private force (t: Tensor) = if t.Size > 0 then t.Node.Value.Data[0] |> ignore
@@ -111,24 +112,24 @@ let private tensorWorkloads (inputs: Inputs) =
     let sgd =
         { Result = fun () -> let l, p = step (copy parameters) in flat (Seq.append [ l ] p)
           Timed = fun () -> let l, p = step current in force l; current <- p }
-    [ { Title = "x ↦ tanh(W x), W 300×300, forward"; Key = "forward"; Repetitions = 4; Target = Some 1.0; Side = eager (fun () -> [ layer x ]) }
-      { Title = "logistic 10 000×1 000, loss+grad (eager)"; Key = "logistic"; Repetitions = 4; Target = Some 1.0
+    [ { Title = "x ↦ tanh(W x), W 300×300, forward"; Key = "forward"; Rounds = 12; Target = Some 1.0; Side = eager (fun () -> [ layer x ]) }
+      { Title = "logistic 10 000×1 000, loss+grad (eager)"; Key = "logistic"; Rounds = 12; Target = Some 1.0
         Side = eager (fun () -> let l, g = AD.valueAndGrad loss weights in [ l; g ]) }
-      { Title = "MLP 784-256-256-10 b256, loss+grad (eager)"; Key = "mlp"; Repetitions = 4; Target = Some 0.6
+      { Title = "MLP 784-256-256-10 b256, loss+grad (eager)"; Key = "mlp"; Rounds = 12; Target = Some 0.6
         Side = eager (fun () -> valueAndGrad (AD.valueAndGrad mlp parameters)) }
-      { Title = "MLP 784-256-256-10 b256, loss+grad (compiled)"; Key = "mlp"; Repetitions = 4; Target = Some 0.6
+      { Title = "MLP 784-256-256-10 b256, loss+grad (compiled)"; Key = "mlp"; Rounds = 12; Target = Some 0.6
         Side = eager (fun () -> valueAndGrad (compiledGradient parameters)) }
-      { Title = "MLP SGD step (compiled, donating; PyTorch in place)"; Key = "sgd"; Repetitions = 4; Target = None; Side = sgd }
-      { Title = "HVP of the logistic loss (eager)"; Key = "hvp"; Repetitions = 4; Target = Some 1.0
+      { Title = "MLP SGD step (compiled, donating; PyTorch in place)"; Key = "sgd"; Rounds = 12; Target = None; Side = sgd }
+      { Title = "HVP of the logistic loss (eager)"; Key = "hvp"; Rounds = 12; Target = Some 1.0
         Side = eager (fun () -> [ AD.hvp loss weights v ]) }
-      { Title = "Jacobian of tanh(W x), 300×300 (eager; PyTorch vectorised)"; Key = "jacobian"; Repetitions = 4; Target = Some 1.0
+      { Title = "Jacobian of tanh(W x), 300×300 (eager; PyTorch vectorised)"; Key = "jacobian"; Rounds = 12; Target = Some 1.0
         Side = eager (fun () -> [ AD.jacobian layer x ]) } ]
 
 /// The Hessians of Σ exp(x_i x_{i+1}).
 let private hessianWorkloads (inputs: Inputs) =
     [ for n in [ 100; 300 ] ->
         let x = inputs.Add(sprintf "hessian%d.x" n, Tensor.randomUniform 5 -0.5 0.5 [| n |])
-        { Title = sprintf "Hessian Σexp(x_i x_i+1), n = %d (eager; PyTorch vectorised)" n; Key = sprintf "hessian%d" n; Repetitions = 4
+        { Title = sprintf "Hessian Σexp(x_i x_i+1), n = %d (eager; PyTorch vectorised)" n; Key = sprintf "hessian%d" n; Rounds = 12
           Target = Some 1.0; Side = eager (fun () -> [ AD.hessian coupled x ]) } ]
 
 /// The digits MLP of the Learn demos, 64-64-64-10 with tanh, trained by `Training.fit` with Adam
@@ -151,32 +152,35 @@ let private digitsWorkload (inputs: Inputs) =
             Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.01)) Demos.mlpModel { Epochs = epochs; BatchSize = batchSize; Seed = 0 } (fun _ _ -> ())
                 train test initial
         trained |> Seq.collect (fun layer -> [ layer.W; layer.B ])
-    { Title = "digits MLP 64-64-64-10, Adam, batch 32, 20 epochs (Training.fit, warm)"; Key = "digits"; Repetitions = 1; Target = Some 1.0
+    { Title = "digits MLP 64-64-64-10, Adam, batch 32, 20 epochs (Training.fit, warm)"; Key = "digits"; Rounds = 5; Target = Some 1.0
       Side = eager fit }
 
-/// Times one workload in alternating rounds on every provider and in PyTorch; its rows.
-let private compare (peer: Peer) (providers: (string * ILinearAlgebraProvider) list) (rounds: int) (w: Workload) =
+/// The quartiles of a sample (values at the 25th and 75th percentile, nearest rank).
+let private quartiles (values: float seq) =
+    let v = Seq.toArray values |> Array.sort
+    v[v.Length / 4], v[(3 * v.Length) / 4]
+
+/// Times one workload in alternating rounds, one run on every provider and then one in PyTorch
+/// per round, so that a change of load reaches both systems; its rows. The ratio is the median
+/// of the rounds' ratios (as the harness's `pairedMs`), with their quartiles beside it.
+let private compare (peer: Peer) (providers: (string * ILinearAlgebraProvider) list) (w: Workload) =
     let results = providers |> List.map (fun (_, p) -> ProviderCases.using p w.Side.Result)
     for _, p in providers do ProviderCases.using p (fun () -> warmUp 2 w.Side.Timed)
-    let samples (p: ILinearAlgebraProvider) = ProviderCases.using p (fun () -> Array.init w.Repetitions (fun _ -> onceMs w.Side.Timed))
-    // Round by round: each provider's runs, then PyTorch's (its first request also warms it up).
-    let perRound = List.init rounds (fun _ -> providers |> List.map (snd >> samples), peer.Times(w.Key, w.Repetitions))
-    let torchResult = peer.Result w.Key
-    let torchAll = perRound |> Seq.collect snd
-    let torchMedian = median torchAll
-    let agreement = results |> List.map (fun r -> relativeDifference r torchResult) |> List.max
+    let sample (p: ILinearAlgebraProvider) = ProviderCases.using p (fun () -> onceMs w.Side.Timed)
+    // PyTorch's first request also writes its result and warms it up.
+    let rounds = List.init w.Rounds (fun _ -> providers |> List.map (snd >> sample), (peer.Times(w.Key, 1))[0])
+    let agreement = results |> List.map (fun r -> relativeDifference r (peer.Result w.Key)) |> List.max
     let providerRows i (name: string) =
-        let ours = perRound |> Seq.collect (fun (fad, _) -> fad[i])
-        let ratio = median ours / torchMedian
-        let roundRatios = perRound |> List.map (fun (fad, torch) -> median fad[i] / median torch)
+        let ratios = rounds |> List.map (fun (ours, torch) -> ours[i] / torch)
+        let low, high = quartiles ratios
         let measure = sprintf "T(FunctionalAD, %s) / T(PyTorch)" name
-        let unit = sprintf "× (rounds %.2f–%.2f)" (List.min roundRatios) (List.max roundRatios)
-        [ info w.Title (sprintf "FunctionalAD, %s provider" name) (median ours) "ms"
+        let unit = sprintf "× (quartiles %.2f–%.2f)" low high
+        [ info w.Title (sprintf "FunctionalAD, %s provider" name) (median (rounds |> Seq.map (fun (ours, _) -> ours[i]))) "ms"
           match w.Target with
-          | Some bound when i = 0 -> atMost w.Title measure ratio unit bound
-          | _ -> info w.Title measure ratio unit ]
+          | Some bound when i = 0 -> atMost w.Title measure (median ratios) unit bound
+          | _ -> info w.Title measure (median ratios) unit ]
     [ yield! providers |> List.mapi (fun i (name, _) -> providerRows i name) |> List.concat
-      yield info w.Title "PyTorch 1.13" torchMedian "ms"
+      yield info w.Title "PyTorch 1.13" (median (Seq.map snd rounds)) "ms"
       yield atMost w.Title "max |FunctionalAD − PyTorch| / max |PyTorch|" agreement "" 1e-10 ]
 
 /// The one-minute load average (Linux), so that each run records how busy the machine was.
@@ -199,7 +203,7 @@ let peers (_: Settings) =
                   if OpenBlasLinearAlgebraProvider.IsLibraryAvailable then yield "OpenBLAS", OpenBlasLinearAlgebraProvider() :> ILinearAlgebraProvider ]
             use peer = new Peer(folder.FullName)
             let before = loadRow "at the start"
-            let rows = workloads |> List.collect (compare peer providers 3)
+            let rows = workloads |> List.collect (compare peer providers)
             before :: rows @ [ loadRow "at the end" ]
         finally
             folder.Delete true
