@@ -74,7 +74,6 @@ type private Side = { Result: unit -> float[]; Timed: unit -> unit }
 type private Workload = { Title: string; Key: string; Rounds: int; Target: float option; Side: Side }
 
 let private flat (ts: Tensor seq) = ts |> Seq.collect (fun t -> t.ToArray()) |> Seq.toArray
-let private force (t: Tensor) = if t.Size > 0 then t.Node.Value.Data[0] |> ignore
 let private median (values: float seq) = let v = Seq.toArray values |> Array.sort in v[v.Length / 2]
 
 /// max |a − b| / max |b|: relative to the size of the reference, so that elements near zero do
@@ -181,7 +180,7 @@ let private compare (peer: Peer) (providers: (string * ILinearAlgebraProvider) l
           | _ -> info w.Title measure (median ratios) unit ]
     [ yield! providers |> List.mapi (fun i (name, _) -> providerRows i name) |> List.concat
       yield info w.Title "PyTorch 1.13" (median (Seq.map snd rounds)) "ms"
-      yield atMost w.Title "max |FunctionalAD − PyTorch| / max |PyTorch|" agreement "" 1e-10 ]
+      yield atMost w.Title "‖FunctionalAD − PyTorch‖∞ / ‖PyTorch‖∞" agreement "" 1e-10 ]
 
 /// The one-minute load average (Linux), so that each run records how busy the machine was.
 let private loadRow (moment: string) =
