@@ -33,7 +33,6 @@ let private torchAvailable () =
 /// DIR/inputs.json.
 type private Inputs(folder: string) =
     let shapes = Collections.Generic.Dictionary<string, int[]>()
-    member _.Folder = folder
     member _.Add(name: string, t: Tensor) =
         File.WriteAllBytes(Path.Combine(folder, name + ".bin"), MemoryMarshal.AsBytes(ReadOnlySpan(t.ToArray())).ToArray())
         shapes[name] <- t.Shape
@@ -187,7 +186,7 @@ let private loadRow (moment: string) =
     let load = if File.Exists "/proc/loadavg" then Double.Parse((File.ReadAllText "/proc/loadavg").Split(' ')[0], Globalization.CultureInfo.InvariantCulture) else nan
     info "peers" (sprintf "machine's 1-minute load average %s" moment) load (sprintf "on %d cores" Environment.ProcessorCount)
 
-/// The case: skipped with an explanatory row where PyTorch or the data are missing.
+/// The case: one explanatory row where PyTorch cannot be imported.
 let peers (_: Settings) =
     if not (torchAvailable ()) then
         [ info "peers" (sprintf "PyTorch not importable by %s (apt-get install -y python3-torch): skipped" python) 0.0 "" ]
