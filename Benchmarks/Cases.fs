@@ -16,7 +16,7 @@ type Settings =
 
 /// Makes sure a result exists. Values are computed eagerly, so reading one element is enough;
 /// copying the whole tensor out would add a copy (and its fresh memory) to the measured side.
-let private force (t: Tensor) = if t.Size > 0 then t.Node.Value.Data[0] |> ignore
+let force (t: Tensor) = if t.Size > 0 then t.Node.Value.Data[0] |> ignore
 let private forceAll (ts: Tensor[]) = for t in ts do force t
 let private maxDifference (a: double[]) (b: double[]) = Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 a b
 

@@ -22,7 +22,7 @@ type Row =
 /// times), so that tiered compilation has replaced the first, unoptimised code of every method
 /// involved, as BenchmarkDotNet's warm-up phase does. A single run (`repetitions` = 1, the quick
 /// mode) warms up once.
-let private warmUp (repetitions: int) (action: unit -> unit) =
+let warmUp (repetitions: int) (action: unit -> unit) =
     let watch = Stopwatch.StartNew()
     action ()
     let mutable runs = 1

@@ -22,9 +22,13 @@ let private cases =
       "finite differences", finiteDifferences
       "convolution", convolution ]
 
+/// Cases that run only when `--only` names them and never in quick mode (CI's smoke test): the
+/// peer comparison needs PyTorch and takes minutes.
+let private onRequest = [ "peers", FunctionalAD.Benchmarks.PeerCases.peers ]
+
 /// Runs one case in this process and prints its table.
 let private runHere (settings: Settings) (title: string) =
-    let _, case = cases |> List.find (fun (t, _) -> t = title)
+    let _, case = cases @ onRequest |> List.find (fun (t, _) -> t = title)
     let rows = case settings
     printfn "%s\n" (consoleTable rows)
     rows
@@ -75,8 +79,9 @@ let main argv =
             (if isolated then "one process per case" else "in one process")
         // `--only "scalar chain"` runs the cases whose title contains the text (case-insensitive).
         let only = option "--only" ""
+        let requested = if quick || only = "" then [] else onRequest
         let rows =
-            cases
+            cases @ requested
             |> List.filter (fun (title, _) -> title.Contains(only, StringComparison.OrdinalIgnoreCase))
             |> List.collect (fun (title, _) ->
                 printfn "running %s…" title

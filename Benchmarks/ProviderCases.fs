@@ -17,7 +17,7 @@ extern void cblas_dgemm(int order, int transA, int transB, int m, int n, int k, 
 let private columnMajor, noTranspose = 102, 111
 
 /// Runs `action` with `provider` active, restoring the one that was active.
-let private using (provider: ILinearAlgebraProvider) (action: unit -> 'T) =
+let using (provider: ILinearAlgebraProvider) (action: unit -> 'T) =
     let previous = LinearAlgebraControl.Provider
     LinearAlgebraControl.Provider <- provider
     try action () finally LinearAlgebraControl.Provider <- previous

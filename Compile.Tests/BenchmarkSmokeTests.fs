@@ -39,3 +39,16 @@ let ``run as a program, the harness runs each case in a process of its own`` () 
         Assert.Contains("| scalar chain, k = 1200 | derivative graph nodes / k | 2.33  | ≤ 3 | met |", report)
     finally
         folder.Delete true
+
+[<Fact>]
+let ``quick mode never runs the peer comparison, even when --only names it`` () =
+    let folder = Directory.CreateTempSubdirectory("functionalad-bench")
+    try
+        let markdown = Path.Combine(folder.FullName, "results.md")
+        let exitCode = FunctionalAD.Benchmarks.Program.main [| "--quick"; "--only"; "peers"; "--markdown"; markdown; "--figures"; folder.FullName |]
+        Assert.Equal(0, exitCode)
+        // The header and the table's head, and no row: no case ran.
+        let lines = File.ReadAllLines markdown |> Array.filter (fun l -> l.StartsWith "|")
+        Assert.Equal<string[]>([| "| case | measure | value | target | |"; "|---|---|---|---|---|" |], lines)
+    finally
+        folder.Delete true

@@ -1,0 +1,207 @@
+/// FunctionalAD against PyTorch 1.13 (Debian's python3-torch) on the workloads of issue 17, in
+/// one time window: the same seeded inputs (written here, read by Benchmarks/peers.py), float64,
+/// two threads each, rounds alternating between the systems, the results checked against each
+/// other. Run only by `--only peers`.
+module FunctionalAD.Benchmarks.PeerCases
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Runtime.InteropServices
+open System.Text.Json
+open MathNet.Numerics.Providers.LinearAlgebra
+open FunctionalAD
+open FunctionalAD.Learn
+open FunctionalAD.Native
+open FunctionalAD.Benchmarks.Harness
+open FunctionalAD.Benchmarks.Cases
+
+/// The interpreter with Debian's python3-torch (a virtual environment's python would be another
+/// PyTorch).
+let private python = "/usr/bin/python3"
+
+/// Whether `python3 -c "import torch"` succeeds.
+let private torchAvailable () =
+    try
+        use check = Process.Start(ProcessStartInfo(python, "-c \"import torch\"", UseShellExecute = false, RedirectStandardError = true))
+        check.StandardError.ReadToEnd() |> ignore
+        check.WaitForExit()
+        check.ExitCode = 0
+    with :? ComponentModel.Win32Exception -> false
+
+/// The inputs handed to Python: DIR/NAME.bin (float64, row-major) and their shapes in
+/// DIR/inputs.json.
+type private Inputs(folder: string) =
+    let shapes = Collections.Generic.Dictionary<string, int[]>()
+    member _.Add(name: string, t: Tensor) =
+        File.WriteAllBytes(Path.Combine(folder, name + ".bin"), MemoryMarshal.AsBytes(ReadOnlySpan(t.ToArray())).ToArray())
+        shapes[name] <- t.Shape
+        t
+    member _.Save() = File.WriteAllText(Path.Combine(folder, "inputs.json"), JsonSerializer.Serialize shapes)
+
+/// The Python side: one process for the whole case, answering "WORKLOAD REPETITIONS" with the
+/// times of that many warm runs.
+type private Peer(folder: string) =
+    let start =
+        ProcessStartInfo(python, UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true)
+    do
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "peers.py"))
+        start.ArgumentList.Add folder
+    let child = Process.Start start
+    member _.Times(workload: string, repetitions: int) =
+        child.StandardInput.WriteLine(sprintf "%s %d" workload repetitions)
+        child.StandardInput.Flush()
+        match child.StandardOutput.ReadLine() with
+        | null -> failwithf "peers.py ended while running %s (its error output is above)" workload
+        | line -> JsonDocument.Parse(line).RootElement.GetProperty("ms").EnumerateArray() |> Seq.map (fun e -> e.GetDouble()) |> Seq.toArray
+    /// What the first run of a workload returned, flattened.
+    member _.Result(workload: string) =
+        MemoryMarshal.Cast<byte, float>(ReadOnlySpan(File.ReadAllBytes(Path.Combine(folder, workload + ".torch.bin")))).ToArray()
+    interface IDisposable with
+        member _.Dispose() =
+            child.StandardInput.Close()
+            child.WaitForExit()
+            child.Dispose()
+
+/// One workload on the FunctionalAD side: its first result (flattened, in the order peers.py
+/// writes it) and the action that is timed.
+type private Side = { Result: unit -> float[]; Timed: unit -> unit }
+
+/// A workload of the comparison: its title, its name in peers.py, the number of alternating
+/// rounds, the target for T(FunctionalAD) / T(PyTorch) on the default provider, and its
+/// FunctionalAD side.
+type private Workload = { Title: string; Key: string; Rounds: int; Target: float option; Side: Side }
+
+let private flat (ts: Tensor seq) = ts |> Seq.collect (fun t -> t.ToArray()) |> Seq.toArray
+let private median (values: float seq) = let v = Seq.toArray values |> Array.sort in v[v.Length / 2]
+
+/// max |a − b| / max |b|: relative to the size of the reference, so that elements near zero do
+/// not make rounding look like disagreement.
+let private relativeDifference (a: float[]) (b: float[]) =
+    if a.Length <> b.Length then infinity
+    else Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 a b / max Double.Epsilon (Array.fold (fun m y -> max m (abs y)) 0.0 b)
+
+let private eager (result: unit -> Tensor seq) = { Result = result >> flat; Timed = fun () -> result () |> Seq.iter force }
+
+/// tanh(W x), its Jacobian, the logistic loss and its HVP, and the MLP of the other cases.
+let private tensorWorkloads (inputs: Inputs) =
+    let w = inputs.Add("tanh.W", Tensor.randomNormal 7 [| 300; 300 |] * (1.0 / sqrt 300.0))
+    let x = inputs.Add("tanh.x", Tensor.randomNormal 8 [| 300 |])
+    let layer (x: Tensor) = tanh (Tensor.matmul w x)
+    let xs = inputs.Add("logistic.X", Tensor.randomNormal 1 [| 10_000; 1_000 |])
+    let ys = inputs.Add("logistic.y", Tensor.create [| 10_000 |] (Array.init 10_000 (fun i -> if (i * 7919) % 3 = 0 then 1.0 else -1.0)))
+    let weights = inputs.Add("logistic.w", Tensor.randomNormal 2 [| 1_000 |] * 0.01)
+    let v = inputs.Add("logistic.v", Tensor.randomNormal 3 [| 1_000 |])
+    let loss = logisticLoss xs ys
+    let sizes = [| 784; 256; 256; 10 |]
+    let batch = inputs.Add("mlp.x", Tensor.randomNormal 4 [| 256; 784 |])
+    let labels = inputs.Add("mlp.labels", Tensor.create [| 256; 10 |] (Array.init 2560 (fun k -> if (k / 10 * 31) % 10 = k % 10 then 1.0 else 0.0)))
+    let parameters =
+        Array.init 3 (fun l -> [| Tensor.randomNormal (10 + l) [| sizes[l]; sizes[l + 1] |] * Math.Sqrt(2.0 / float sizes[l]); Tensor.zeros [| sizes[l + 1] |] |])
+        |> Array.concat
+        |> Array.mapi (fun i p -> inputs.Add(sprintf "mlp.p%d" i, p))
+    let mlp = mlpLoss batch labels
+    let valueAndGrad (l: Tensor, g: Tensor[]) = Seq.append [ l ] g
+    let compiledGradient = Compile.compile (AD.valueAndGrad mlp)
+    let update (p: Tensor[]) = let l, g = AD.valueAndGrad mlp p in l, Array.map2 (fun (p: Tensor) g -> p - 0.1 * g) p g
+    let step = Compile.compileDonating update
+    let copy (p: Tensor[]) = p |> Array.map (fun t -> Tensor.create t.Shape (t.ToArray()))
+    let mutable current = copy parameters
+    let sgd =
+        { Result = fun () -> let l, p = step (copy parameters) in flat (Seq.append [ l ] p)
+          Timed = fun () -> let l, p = step current in force l; current <- p }
+    [ { Title = "x ↦ tanh(W x), W 300×300, forward"; Key = "forward"; Rounds = 12; Target = Some 1.0; Side = eager (fun () -> [ layer x ]) }
+      { Title = "logistic 10 000×1 000, loss+grad (eager)"; Key = "logistic"; Rounds = 12; Target = Some 1.0
+        Side = eager (fun () -> let l, g = AD.valueAndGrad loss weights in [ l; g ]) }
+      { Title = "MLP 784-256-256-10 b256, loss+grad (eager)"; Key = "mlp"; Rounds = 12; Target = Some 0.6
+        Side = eager (fun () -> valueAndGrad (AD.valueAndGrad mlp parameters)) }
+      { Title = "MLP 784-256-256-10 b256, loss+grad (compiled)"; Key = "mlp"; Rounds = 12; Target = Some 0.6
+        Side = eager (fun () -> valueAndGrad (compiledGradient parameters)) }
+      { Title = "MLP SGD step (compiled, donating; PyTorch in place)"; Key = "sgd"; Rounds = 12; Target = None; Side = sgd }
+      { Title = "HVP of the logistic loss (eager)"; Key = "hvp"; Rounds = 12; Target = Some 1.0
+        Side = eager (fun () -> [ AD.hvp loss weights v ]) }
+      { Title = "Jacobian of tanh(W x), 300×300 (eager; PyTorch vectorised)"; Key = "jacobian"; Rounds = 12; Target = Some 1.0
+        Side = eager (fun () -> [ AD.jacobian layer x ]) } ]
+
+/// The Hessians of Σ exp(x_i x_{i+1}).
+let private hessianWorkloads (inputs: Inputs) =
+    [ for n in [ 100; 300 ] ->
+        let x = inputs.Add(sprintf "hessian%d.x" n, Tensor.randomUniform 5 -0.5 0.5 [| n |])
+        { Title = sprintf "Hessian Σexp(x_i x_i+1), n = %d (eager; PyTorch vectorised)" n; Key = sprintf "hessian%d" n; Rounds = 12
+          Target = Some 1.0; Side = eager (fun () -> [ AD.hessian coupled x ]) } ]
+
+/// The digits MLP of the Learn demos, 64-64-64-10 with tanh, trained by `Training.fit` with Adam
+/// (η = 0.01) in batches of 32 for 20 epochs; the shuffles (seed 0 + epoch) are handed to
+/// Python so that both sides see the same batches.
+let private digitsWorkload (inputs: Inputs) =
+    let train, test = Demos.loadSplit "digits.csv" 0 0.2
+    let labels (d: Dataset) = Tensor.ofArray (Array.map float d.Labels)
+    let epochs, batchSize = 20, 32
+    inputs.Add("digits.trainX", train.Features) |> ignore
+    inputs.Add("digits.testX", test.Features) |> ignore
+    inputs.Add("digits.trainY", labels train) |> ignore
+    inputs.Add("digits.testY", labels test) |> ignore
+    let orders = Array.init epochs (fun e -> Dataset.permutation (e + 1) (Dataset.size train) |> Array.map float) |> Array.concat
+    inputs.Add("digits.orders", Tensor.create [| epochs; Dataset.size train |] orders) |> ignore
+    let initial = Mlp.init Init.glorotUniform 0 [ 64; 64; 64; 10 ]
+    initial |> Array.iteri (fun i layer -> inputs.Add(sprintf "digits.p%d" (2 * i), layer.W) |> ignore; inputs.Add(sprintf "digits.p%d" (2 * i + 1), layer.B) |> ignore)
+    let fit () =
+        let trained, _ =
+            Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.01)) Demos.mlpModel { Epochs = epochs; BatchSize = batchSize; Seed = 0 } (fun _ _ -> ())
+                train test initial
+        trained |> Seq.collect (fun layer -> [ layer.W; layer.B ])
+    { Title = "digits MLP 64-64-64-10, Adam, batch 32, 20 epochs (Training.fit, warm)"; Key = "digits"; Rounds = 5; Target = Some 1.0
+      Side = eager fit }
+
+/// The quartiles of a sample (values at the 25th and 75th percentile, nearest rank).
+let private quartiles (values: float seq) =
+    let v = Seq.toArray values |> Array.sort
+    v[v.Length / 4], v[(3 * v.Length) / 4]
+
+/// Times one workload in alternating rounds, one run on every provider and then one in PyTorch
+/// per round, so that a change of load reaches both systems; its rows. The ratio is the median
+/// of the rounds' ratios (as the harness's `pairedMs`), with their quartiles beside it.
+let private compare (peer: Peer) (providers: (string * ILinearAlgebraProvider) list) (w: Workload) =
+    let results = providers |> List.map (fun (_, p) -> ProviderCases.using p w.Side.Result)
+    for _, p in providers do ProviderCases.using p (fun () -> warmUp 2 w.Side.Timed)
+    let sample (p: ILinearAlgebraProvider) = ProviderCases.using p (fun () -> onceMs w.Side.Timed)
+    // PyTorch's first request also writes its result and warms it up.
+    let rounds = List.init w.Rounds (fun _ -> providers |> List.map (snd >> sample), (peer.Times(w.Key, 1))[0])
+    let agreement = results |> List.map (fun r -> relativeDifference r (peer.Result w.Key)) |> List.max
+    let providerRows i (name: string) =
+        let ratios = rounds |> List.map (fun (ours, torch) -> ours[i] / torch)
+        let low, high = quartiles ratios
+        let measure = sprintf "T(FunctionalAD, %s) / T(PyTorch)" name
+        let unit = sprintf "× (quartiles %.2f–%.2f)" low high
+        [ info w.Title (sprintf "FunctionalAD, %s provider" name) (median (rounds |> Seq.map (fun (ours, _) -> ours[i]))) "ms"
+          match w.Target with
+          | Some bound when i = 0 -> atMost w.Title measure (median ratios) unit bound
+          | _ -> info w.Title measure (median ratios) unit ]
+    [ yield! providers |> List.mapi (fun i (name, _) -> providerRows i name) |> List.concat
+      yield info w.Title "PyTorch 1.13" (median (Seq.map snd rounds)) "ms"
+      yield atMost w.Title "‖FunctionalAD − PyTorch‖∞ / ‖PyTorch‖∞" agreement "" 1e-10 ]
+
+/// The one-minute load average (Linux), so that each run records how busy the machine was.
+let private loadRow (moment: string) =
+    let load = if File.Exists "/proc/loadavg" then Double.Parse((File.ReadAllText "/proc/loadavg").Split(' ')[0], Globalization.CultureInfo.InvariantCulture) else nan
+    info "peers" (sprintf "machine's 1-minute load average %s" moment) load (sprintf "on %d cores" Environment.ProcessorCount)
+
+/// The case: one explanatory row where PyTorch cannot be imported.
+let peers (_: Settings) =
+    if not (torchAvailable ()) then
+        [ info "peers" (sprintf "PyTorch not importable by %s (apt-get install -y python3-torch): skipped" python) 0.0 "" ]
+    else
+        let folder = Directory.CreateTempSubdirectory("functionalad-peers-")
+        try
+            let inputs = Inputs(folder.FullName)
+            let workloads = tensorWorkloads inputs @ hessianWorkloads inputs @ [ digitsWorkload inputs ]
+            inputs.Save()
+            let providers =
+                [ yield "managed", ManagedLinearAlgebraProvider() :> ILinearAlgebraProvider
+                  if OpenBlasLinearAlgebraProvider.IsLibraryAvailable then yield "OpenBLAS", OpenBlasLinearAlgebraProvider() :> ILinearAlgebraProvider ]
+            use peer = new Peer(folder.FullName)
+            let before = loadRow "at the start"
+            let rows = workloads |> List.collect (compare peer providers)
+            before :: rows @ [ loadRow "at the end" ]
+        finally
+            folder.Delete true
