@@ -114,9 +114,10 @@ type Conv3x3(n: int, c: int, h: int, width: int, o: int) =
     let cotangent = Array.zeroCreate<double> (o * positions)
     let columnCotangent = Array.zeroCreate<double> (taps * positions)
 
-    /// Row (ch, i, j) of the columns: tap (i, j) of channel ch at every position of every image.
-    let im2col (x: double[]) =
-        Array.Clear columns
+    /// Calls `run column pixel lo hi` for every run of a row of the columns (tap (i, j) of
+    /// channel ch, one image row) that lies inside the image: column entries lo … hi − 1 from
+    /// offset `column` belong to the pixels from offset `pixel`.
+    let forEachRun (run: int -> int -> int -> int -> unit) =
         for ch in 0 .. c - 1 do
             for i in 0 .. 2 do
                 for j in 0 .. 2 do
@@ -125,24 +126,17 @@ type Conv3x3(n: int, c: int, h: int, width: int, o: int) =
                     for b in 0 .. n - 1 do
                         for p in 0 .. h - 1 do
                             let y = p + i - 1
-                            if y >= 0 && y < h then
-                                Array.Copy(x, ((b * c + ch) * h + y) * width + lo + j - 1, columns, (row * n + b) * h * width + p * width + lo, hi - lo)
+                            if y >= 0 && y < h then run ((row * n + b) * h * width + p * width) (((b * c + ch) * h + y) * width + j - 1) lo hi
+
+    /// Row (ch, i, j) of the columns: tap (i, j) of channel ch at every position of every image.
+    let im2col (x: double[]) =
+        Array.Clear columns
+        forEachRun (fun column pixel lo hi -> Array.Copy(x, pixel + lo, columns, column + lo, hi - lo))
 
     /// The transpose of im2col: every column entry added back into its pixel.
     let col2im (gx: double[]) =
         Array.Clear gx
-        for ch in 0 .. c - 1 do
-            for i in 0 .. 2 do
-                for j in 0 .. 2 do
-                    let row = (ch * 3 + i) * 3 + j
-                    let lo, hi = max 0 (1 - j), min width (width + 1 - j)
-                    for b in 0 .. n - 1 do
-                        for p in 0 .. h - 1 do
-                            let y = p + i - 1
-                            if y >= 0 && y < h then
-                                let target = ((b * c + ch) * h + y) * width + j - 1
-                                let source = (row * n + b) * h * width + p * width
-                                for q in lo .. hi - 1 do gx[target + q] <- gx[target + q] + columnCotangent[source + q]
+        forEachRun (fun column pixel lo hi -> for q in lo .. hi - 1 do gx[pixel + q] <- gx[pixel + q] + columnCotangent[column + q])
 
     /// The loss, with the gradients written into `gx` and `gw`.
     member _.LossAndGradient(x: double[], w: double[], r: double[], gx: double[], gw: double[]) =

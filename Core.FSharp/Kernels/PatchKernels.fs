@@ -49,56 +49,47 @@ module internal PatchKernels =
         let hi = if last < 0 then -1 else min (outputs - 1) (last / stride)
         struct (lo, hi)
 
+    /// Calls `run from to lo hi` for every run of taps that lies inside the image: the entries
+    /// q = lo … hi of the columns' row at offset `from` correspond to the image's entries at
+    /// `to` + q · stride. One (channel, example) pair touches its own rows and its own image
+    /// plane only, so the pairs run in parallel.
+    let inline private forEachRun (w: Window) (n: int) (c: int) (h: int) (width: int) (oh: int) (ow: int) ([<InlineIfLambda>] run: int -> int -> int -> int -> unit) =
+        forEach (c * n) (int64 c * int64 w.KernelH * int64 w.KernelW * int64 n * int64 oh * int64 ow) (fun pair ->
+            let ch, b = pair / n, pair % n
+            for i in 0 .. w.KernelH - 1 do
+                for j in 0 .. w.KernelW - 1 do
+                    let row = (ch * w.KernelH + i) * w.KernelW + j
+                    let offset = j * w.DilationW - w.PadLeft
+                    let struct (lo, hi) = inside ow w.StrideW offset width
+                    for p in 0 .. oh - 1 do
+                        let y = p * w.StrideH - w.PadTop + i * w.DilationH
+                        if y >= 0 && y < h && lo <= hi then
+                            run (((row * n + b) * oh + p) * ow) (((b * c + ch) * h + y) * width + offset) lo hi)
+
     /// The [C, KH, KW, N, OH, OW] columns of `x` ([N, C, H, W]).
     let patches (w: Window) (x: NdArray) =
         let n, c, h, width = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
         let oh, ow = w.OutputH h, w.OutputW width
         let out = Array.zeroCreate (c * w.KernelH * w.KernelW * n * oh * ow)
         let source = x.Data
-        // One (channel, example) pair writes rows of its own: the pairs run in parallel.
-        forEach (c * n) (int64 out.Length) (fun pair ->
-            let ch, b = pair / n, pair % n
-            for i in 0 .. w.KernelH - 1 do
-                for j in 0 .. w.KernelW - 1 do
-                    let row = (ch * w.KernelH + i) * w.KernelW + j
-                    let offset = j * w.DilationW - w.PadLeft
-                    let struct (lo, hi) = inside ow w.StrideW offset width
-                    for p in 0 .. oh - 1 do
-                        let y = p * w.StrideH - w.PadTop + i * w.DilationH
-                        if y >= 0 && y < h && lo <= hi then
-                            let target = ((row * n + b) * oh + p) * ow
-                            let from = ((b * c + ch) * h + y) * width + offset
-                            if w.StrideW = 1 then Array.Copy(source, from + lo, out, target + lo, hi - lo + 1)
-                            else
-                                for q in lo .. hi do out[target + q] <- source[from + q * w.StrideW])
+        forEachRun w n c h width oh ow (fun column image lo hi ->
+            if w.StrideW = 1 then Array.Copy(source, image + lo, out, column + lo, hi - lo + 1)
+            else
+                for q in lo .. hi do out[column + q] <- source[image + q * w.StrideW])
         NdArray([| c; w.KernelH; w.KernelW; n; oh; ow |], out)
 
     /// The columns `g` ([C, KH, KW, N, OH, OW]) added back where `patches` took them from, into
     /// zeros of `shape` ([N, C, H, W]).
     let unpatches (w: Window) (shape: int[]) (g: NdArray) =
         let n, c, h, width = shape[0], shape[1], shape[2], shape[3]
-        let oh, ow = g.Shape[4], g.Shape[5]
         let out = Array.zeroCreate (Shape.size shape)
         let columns = g.Data
-        // One (channel, example) pair adds into its own plane only: the pairs run in parallel.
-        forEach (c * n) (int64 columns.Length) (fun pair ->
-            let ch, b = pair / n, pair % n
-            for i in 0 .. w.KernelH - 1 do
-                for j in 0 .. w.KernelW - 1 do
-                    let row = (ch * w.KernelH + i) * w.KernelW + j
-                    let offset = j * w.DilationW - w.PadLeft
-                    let struct (lo, hi) = inside ow w.StrideW offset width
-                    for p in 0 .. oh - 1 do
-                        let y = p * w.StrideH - w.PadTop + i * w.DilationH
-                        if y >= 0 && y < h && lo <= hi then
-                            let from = ((row * n + b) * oh + p) * ow
-                            let target = ((b * c + ch) * h + y) * width + offset
-                            if w.StrideW = 1 then
-                                let count = hi - lo + 1
-                                let sum = Span<double>(out, target + lo, count)
-                                TensorPrimitives.Add(ReadOnlySpan<double>(out, target + lo, count), ReadOnlySpan<double>(columns, from + lo, count), sum)
-                            else
-                                for q in lo .. hi do
-                                    let k = target + q * w.StrideW
-                                    out[k] <- out[k] + columns[from + q])
+        forEachRun w n c h width g.Shape[4] g.Shape[5] (fun column image lo hi ->
+            if w.StrideW = 1 then
+                let count = hi - lo + 1
+                TensorPrimitives.Add(ReadOnlySpan<double>(out, image + lo, count), ReadOnlySpan<double>(columns, column + lo, count), Span<double>(out, image + lo, count))
+            else
+                for q in lo .. hi do
+                    let k = image + q * w.StrideW
+                    out[k] <- out[k] + columns[column + q])
         NdArray(Array.copy shape, out)
