@@ -13,7 +13,7 @@ let ``the benchmark harness runs every case in quick mode`` () =
         let exitCode = FunctionalAD.Benchmarks.Program.main [| "--quick"; "--markdown"; markdown; "--figures"; folder.FullName |]
         Assert.Equal(0, exitCode)
         let report = File.ReadAllText markdown
-        for case in [ "matrix product 64×64"; "logistic 200×50"; "MLP 32-16-16-4, batch 8"; "scalar chain"; "Hessian"; "gradient, n = 10" ] do
+        for case in [ "matrix product 64×64"; "logistic 200×50"; "MLP 32-16-16-4, batch 8"; "scalar chain"; "Hessian"; "gradient, n = 10"; "conv2d 2×4×8×8, 4 kernels 3×3" ] do
             Assert.Contains(case, report)
         Assert.Contains("provider", report)
     finally
