@@ -1,0 +1,154 @@
+/// Batched linear algebra (solve, inverse, det, logDet, slogdet, cholesky, triangularSolve over
+/// leading batch dimensions): closed-form values as NumPy gives them, the det gradient at
+/// singular matrices, batching like a loop, compilation, and clear refusals. Finite-difference
+/// checks to second order are among PrimitiveTests' batched linear-algebra cases.
+module FunctionalAD.Tests.LinearAlgebraTests
+
+open System
+open Xunit
+open FunctionalAD
+open FunctionalAD.Tests.TestSupport
+
+/// [[4, 7], [2, 6]] (det 10, inverse [[0.6, −0.7], [−0.2, 0.4]]) and the swap [[0, 1], [1, 0]]
+/// (det −1, its own inverse).
+let private pair = Tensor.create [| 2; 2; 2 |] [| 4.0; 7.0; 2.0; 6.0; 0.0; 1.0; 1.0; 0.0 |]
+
+[<Fact>]
+let ``solve, inverse, det, logDet and slogdet of a batch give NumPy's values`` () =
+    assertTensorClose 1e-15 (Tensor.create [| 2; 2; 2 |] [| 0.6; -0.7; -0.2; 0.4; 0.0; 1.0; 1.0; 0.0 |]) (Tensor.inverse pair)
+    assertTensorClose 1e-14 (vec [ 10.0; -1.0 ]) (Tensor.det pair)
+    // np.linalg.solve(pair, [[1, 2], [1, 2]]): a batch of vectors, PyTorch's rule.
+    assertTensorClose 1e-15 (mat [ [ -0.8; 0.6 ]; [ 2.0; 1.0 ] ]) (Tensor.solve pair (mat [ [ 1.0; 2.0 ]; [ 1.0; 2.0 ] ]))
+    // One vector for the whole batch, and one matrix broadcast against it.
+    assertTensorClose 1e-15 (mat [ [ -0.8; 0.6 ]; [ 2.0; 1.0 ] ]) (Tensor.solve pair (vec [ 1.0; 2.0 ]))
+    let columns = Tensor.solve pair (Tensor.reshape [| 1; 2; 2 |] (Tensor.eye 2))
+    Assert.Equal<int[]>([| 2; 2; 2 |], columns.Shape)
+    assertTensorClose 1e-15 (Tensor.inverse pair) columns
+    // B of A's shape without the last dimension is a batch of vectors, as in PyTorch.
+    assertTensorClose 1e-15 (mat [ [ 0.6; -0.2 ]; [ 1.0; 0.0 ] ]) (Tensor.solve pair (Tensor.eye 2))
+    let sign, logAbsDet = Tensor.slogdet pair
+    assertTensorClose 0.0 (vec [ 1.0; -1.0 ]) sign
+    assertTensorClose 1e-15 (vec [ log 10.0; 0.0 ]) logAbsDet
+    assertTensorClose 1e-15 (vec [ log 10.0; 0.0 ]) (Tensor.logDet pair)
+    // A 2 × 3 batch of one matrix each: the batch shape is kept.
+    let grid = Tensor.broadcastTo [| 2; 3; 2; 2 |] (Tensor.index 0 0 pair)
+    assertTensorClose 1e-14 (Tensor.full [| 2; 3 |] 10.0) (Tensor.det grid)
+
+[<Fact>]
+let ``slogdet neither under- nor overflows, and gives (0, -inf) at a singular matrix`` () =
+    // det(0.1·I₄₀₀) = 1e-400 is 0 in doubles; its logarithm is 400·log 0.1.
+    let small = 0.1 * Tensor.eye 400
+    Assert.Equal(0.0, scalarOf (Tensor.det small))
+    let sign, logAbsDet = Tensor.slogdet small
+    Assert.Equal(1.0, scalarOf sign)
+    assertClose 1e-10 (400.0 * log 0.1) (scalarOf logAbsDet)
+    // An odd permutation with negative pivots: det diag(−1, 2, 3) with two rows swapped is 6.
+    let swapped = mat [ [ 0.0; 2.0; 0.0 ]; [ -1.0; 0.0; 0.0 ]; [ 0.0; 0.0; 3.0 ] ]
+    let sign, logAbsDet = Tensor.slogdet swapped
+    Assert.Equal(scalarOf (Tensor.det swapped), scalarOf sign * exp (scalarOf logAbsDet), 12)
+    let sign, logAbsDet = Tensor.slogdet (mat [ [ 1.0; 2.0 ]; [ 2.0; 4.0 ] ])
+    Assert.Equal(0.0, scalarOf sign)
+    Assert.Equal(Double.NegativeInfinity, scalarOf logAbsDet)
+    // The sign is piecewise constant: derivative 0; log |det| has gradient A⁻ᵀ.
+    assertTensorClose 0.0 (Tensor.zeros [| 2; 2; 2 |]) (AD.grad (fun a -> Tensor.sum (fst (Tensor.slogdet a))) pair)
+    assertTensorClose 1e-15 (Tensor.permute [| 0; 2; 1 |] (Tensor.inverse pair)) (AD.grad (fun a -> Tensor.sum (snd (Tensor.slogdet a))) pair)
+
+[<Fact>]
+let ``the det gradient is the transposed adjugate, at singular matrices of a batch too`` () =
+    // adj [[a, b], [c, d]] = [[d, −b], [−c, a]]: ∇det = [[d, −c], [−b, a]].
+    let singular = Tensor.create [| 2; 2; 2 |] [| 1.0; 2.0; 2.0; 4.0; 0.0; 0.0; 0.0; 0.0 |]
+    assertTensorClose 1e-14 (Tensor.create [| 2; 2; 2 |] [| 4.0; -2.0; -2.0; 1.0; 0.0; 0.0; 0.0; 0.0 |]) (AD.grad (fun a -> Tensor.sum (Tensor.det a)) singular)
+    assertTensorClose 1e-14 (Tensor.create [| 2; 2; 2 |] [| 6.0; -2.0; -7.0; 4.0; 0.0; -1.0; -1.0; 0.0 |]) (AD.grad (fun a -> Tensor.sum (Tensor.det a)) pair)
+    // Forward and reverse mode agree on the batch.
+    let f a = Tensor.det a * Tensor.logDet (Tensor.matmul a (Tensor.permute [| 0; 2; 1 |] a))
+    assertTensorClose 1e-12 (AD.jacrev f pair) (AD.jacfwd f pair)
+
+[<Fact>]
+let ``cholesky and triangularSolve of a batch give NumPy's and SciPy's values`` () =
+    // cholesky [[4, 2], [2, 3]] = [[2, 0], [1, √2]], cholesky [[9, 3], [3, 5]] = [[3, 0], [1, 2]].
+    let spd = Tensor.create [| 2; 2; 2 |] [| 4.0; 2.0; 2.0; 3.0; 9.0; 3.0; 3.0; 5.0 |]
+    assertTensorClose 1e-15 (Tensor.create [| 2; 2; 2 |] [| 2.0; 0.0; 1.0; sqrt 2.0; 3.0; 0.0; 1.0; 2.0 |]) (Tensor.cholesky spd)
+    // The unread triangle holds 99: scipy.linalg.solve_triangular ignores it as well.
+    let a = mat [ [ 2.0; 99.0 ]; [ 1.0; 3.0 ] ]
+    assertTensorClose 1e-15 (vec [ 2.0; 1.0 ]) (Tensor.triangularSolve true a (vec [ 4.0; 5.0 ]))
+    let upper = mat [ [ 2.0; 1.0 ]; [ 99.0; 3.0 ] ]
+    assertTensorClose 1e-15 (vec [ 1.0; 2.0 ]) (Tensor.triangularSolve false upper (vec [ 4.0; 6.0 ]))
+    // Lᵀ x = b for L = [[2, 0], [1, 3]] is the upper solve above; a unit diagonal reads no diagonal.
+    assertTensorClose 1e-15 (vec [ 1.0; 2.0 ]) (Tensor.triangularSolveWith true true false (mat [ [ 2.0; 99.0 ]; [ 1.0; 3.0 ] ]) (vec [ 4.0; 6.0 ]))
+    assertTensorClose 1e-15 (vec [ 4.0; 1.0 ]) (Tensor.triangularSolveWith true false true (mat [ [ 5.0; 99.0 ]; [ 1.0; 7.0 ] ]) (vec [ 4.0; 5.0 ]))
+    // A batch of factors against one right-hand side: L L ᵀ x = b by two triangular solves.
+    let l = Tensor.cholesky spd
+    let b = mat [ [ 1.0; 0.5 ]; [ -1.0; 2.0 ] ]
+    let x = Tensor.triangularSolveWith true true false l (Tensor.triangularSolve true l b)
+    assertTensorClose 1e-14 (Tensor.solve spd b) x
+    // The derivative reaches only the triangle that was read.
+    let g = AD.grad (fun a -> Tensor.sum (Tensor.triangularSolve true a (vec [ 4.0; 5.0 ]))) a
+    Assert.Equal(0.0, g.ToArray()[1])
+
+/// The function applied to each example along axis 0, stacked along axis 0.
+let private perExample (f: Tensor -> Tensor) (xs: Tensor) = Tensor.stack 0 (Array.init xs.Shape[0] (fun b -> f (Tensor.index 0 b xs)))
+
+let private agreesWithLoop (f: Tensor -> Tensor) (xs: Tensor) = assertTensorClose 1e-12 (perExample f xs) (AD.vmap f xs)
+
+/// Five well-conditioned 2 × 3 × 3 batches, mapped over by vmap.
+let private squares = Tensor.randomUniform 11 -1.0 1.0 [| 5; 2; 3; 3 |] + 3.0 * Tensor.eye 3
+let private rhs = Tensor.randomUniform 12 -1.0 1.0 [| 3; 2 |]
+let private spdOf (a: Tensor) = Tensor.matmul a (Tensor.permute [| 0; 2; 1 |] a)
+
+[<Fact>]
+let ``batched linear algebra under vmap equals a loop, and so do its gradients`` () =
+    agreesWithLoop (fun a -> Tensor.solve a rhs) squares
+    agreesWithLoop (fun a -> Tensor.solve (Tensor.index 0 0 squares) (Tensor.index 0 0 a)) squares
+    agreesWithLoop (fun a -> Tensor.inverse a + Tensor.reshape [| 2; 1; 1 |] (Tensor.det a * Tensor.logDet a)) squares
+    agreesWithLoop (fun a -> let sign, logAbs = Tensor.slogdet a in sign + logAbs) squares
+    agreesWithLoop (fun a -> Tensor.cholesky (spdOf a)) squares
+    agreesWithLoop (fun a -> Tensor.triangularSolveWith false true false a rhs + Tensor.triangularSolve true a rhs) squares
+    agreesWithLoop (fun a -> Tensor.triangularSolve true (Tensor.index 0 1 squares) (Tensor.index 0 0 a)) squares
+    agreesWithLoop (AD.grad (fun a -> Tensor.sum (Tensor.det a) + Tensor.sum (Tensor.solve a rhs) + Tensor.sum (Tensor.cholesky (spdOf a)))) squares
+
+[<Fact>]
+let ``batched linear algebra compiles, with its gradients`` () =
+    let f (a: Tensor) =
+        let sign, logAbs = Tensor.slogdet a
+        Tensor.sum (Tensor.solve a rhs) + Tensor.sum (Tensor.det a * sign + logAbs) + Tensor.sum (Tensor.inverse a)
+        + Tensor.sum (Tensor.cholesky (spdOf a)) + Tensor.sum (Tensor.triangularSolveWith true true true a rhs)
+    let a = Tensor.index 0 0 squares
+    assertTensorClose 1e-13 (f a) (Compile.compile f a)
+    let g = AD.grad f
+    assertTensorClose 1e-12 (g a) (Compile.compile g a)
+
+let private refusal (action: unit -> Tensor) = Assert.Throws<ShapeMismatchException>(fun () -> action () |> ignore)
+
+[<Fact>]
+let ``non-square matrices, mismatched rows and batches are refused naming the operation, the shapes and the argument`` () =
+    let nonSquare = refusal (fun () -> Tensor.det (Tensor.zeros [| 4; 2; 3 |]))
+    Assert.Equal("det", nonSquare.Operation)
+    Assert.Equal("a", nonSquare.ParamName)
+    Assert.Contains("[4,2,3]", nonSquare.Message)
+    Assert.Contains("a square matrix, or a batch of them [..., n, n], is needed", nonSquare.Message)
+    for name, action in [ "inverse", (fun () -> Tensor.inverse (Tensor.zeros [| 3 |]))
+                          "logDet", (fun () -> Tensor.logDet (Tensor.zeros [| 2; 3 |]))
+                          "slogdet", (fun () -> fst (Tensor.slogdet (Tensor.zeros [| 2; 2; 3 |])))
+                          "cholesky", (fun () -> Tensor.cholesky (Tensor.zeros [| 1; 3; 2 |]))
+                          "triangularSolve", (fun () -> Tensor.triangularSolve true (Tensor.zeros [| 3; 2 |]) (Tensor.zeros [| 3 |])) ] do
+        Assert.Equal(name, (refusal action).Operation)
+    let rows = refusal (fun () -> Tensor.solve pair (Tensor.zeros [| 2; 3; 1 |]))
+    Assert.Equal("solve", rows.Operation)
+    Assert.Equal("b", rows.ParamName)
+    Assert.Contains("b needs 2 rows, as A is 2 × 2", rows.Message)
+    Assert.Contains("[2,2,2] and [2,3,1]", rows.Message)
+    let batches = refusal (fun () -> Tensor.solve pair (Tensor.zeros [| 3; 2; 1 |]))
+    Assert.Equal("b", batches.ParamName)
+    Assert.Contains("the batch dimensions [2] of a and [3] of b do not broadcast", batches.Message)
+    Assert.Equal("triangularSolve", (refusal (fun () -> Tensor.triangularSolve false pair (Tensor.zeros [| 4 |]))).Operation)
+
+[<Fact>]
+let ``a singular matrix of a batch is named by its place`` () =
+    let singular = Tensor.create [| 2; 2; 2 |] [| 1.0; 0.0; 0.0; 1.0; 1.0; 2.0; 2.0; 4.0 |]
+    let e = Assert.Throws<LinearAlgebraException>(fun () -> Tensor.inverse singular |> ignore)
+    Assert.Equal("inverse", e.Operation)
+    Assert.Contains("matrix 1 of the batch", e.Message)
+    let zeroDiagonal = Assert.Throws<LinearAlgebraException>(fun () -> Tensor.triangularSolve true (mat [ [ 1.0; 0.0 ]; [ 1.0; 0.0 ] ]) (vec [ 1.0; 1.0 ]) |> ignore)
+    Assert.Equal("triangularSolve", zeroDiagonal.Operation)
+    Assert.Contains("a zero on the diagonal", zeroDiagonal.Message)
+    Assert.Equal("logDet", (Assert.Throws<LinearAlgebraException>(fun () -> Tensor.logDet singular |> ignore)).Operation)
