@@ -1,7 +1,8 @@
 /// Batched linear algebra (solve, inverse, det, logDet, slogdet, cholesky, triangularSolve over
-/// leading batch dimensions): closed-form values as NumPy gives them, the det gradient at
-/// singular matrices, batching like a loop, compilation, and clear refusals. Finite-difference
-/// checks to second order are among PrimitiveTests' batched linear-algebra cases.
+/// leading batch dimensions) and einsum's ellipsis: closed-form values as NumPy gives them, the
+/// det gradient at singular matrices, batching like a loop, compilation, and clear refusals.
+/// Finite-difference checks to second order are among PrimitiveTests' batched linear-algebra
+/// and ellipsis cases.
 module FunctionalAD.Tests.LinearAlgebraTests
 
 open System
@@ -152,3 +153,54 @@ let ``a singular matrix of a batch is named by its place`` () =
     Assert.Equal("triangularSolve", zeroDiagonal.Operation)
     Assert.Contains("a zero on the diagonal", zeroDiagonal.Message)
     Assert.Equal("logDet", (Assert.Throws<LinearAlgebraException>(fun () -> Tensor.logDet singular |> ignore)).Operation)
+
+// ---- einsum with '...' ----------------------------------------------------------------------
+
+let private x234 = Tensor.reshape [| 2; 3; 4 |] (Tensor.arange 24)
+
+[<Fact>]
+let ``einsum's ellipsis gives NumPy's values, broadcast between operands`` () =
+    assertTensorClose 0.0 (Tensor.permute [| 0; 2; 1 |] x234) (Tensor.einsum "...ij->...ji" [ x234 ])
+    // np.einsum('...ij,...jk->...ik', a[2,1,3,4], b[5,4,2]) is np.matmul: batch [2,5].
+    let a = Tensor.reshape [| 2; 1; 3; 4 |] x234
+    let b = Tensor.reshape [| 5; 4; 2 |] (Tensor.arange 40)
+    let product = Tensor.einsum "...ij,...jk->...ik" [ a; b ]
+    Assert.Equal<int[]>([| 2; 5; 3; 2 |], product.Shape)
+    assertTensorClose 1e-12 (Tensor.matmul a b) product
+    // Implicit output: the ellipsis axes first, then the letters that occur once.
+    assertTensorClose 1e-12 (Tensor.matmul a b) (Tensor.einsum "...ij,...jk" [ a; b ])
+    let w = vec [ 1.0; -1.0; 2.0; 0.5 ]
+    assertTensorClose 1e-12 (Tensor.matmul x234 w) (Tensor.einsum "b...i,i->b..." [ x234; w ])
+    // A batched diagonal, and ellipsis axes summed where the output leaves them out.
+    let squares = Tensor.reshape [| 2; 3; 3 |] (Tensor.arange 18)
+    assertTensorClose 0.0 (mat [ [ 0.0; 4.0; 8.0 ]; [ 9.0; 13.0; 17.0 ] ]) (Tensor.einsum "...ii->...i" [ squares ])
+    assertTensorClose 0.0 (Tensor.sumAxes [| 0; 1 |] false x234) (Tensor.einsum "...i->i" [ x234 ])
+    // An operand without the ellipsis, and one whose '...' stands for no axes.
+    assertTensorClose 1e-12 (Tensor.matmul x234 w) (Tensor.einsum "...i,...i->..." [ x234; w ])
+
+[<Fact>]
+let ``einsum's ellipsis batches like a loop and compiles, with its gradient`` () =
+    let xs = Tensor.randomUniform 13 -1.0 1.0 [| 4; 2; 3; 3 |]
+    let m = Tensor.randomUniform 14 -1.0 1.0 [| 3; 3 |]
+    agreesWithLoop (fun x -> Tensor.einsum "...ij,...jk->...ik" [ x; m ]) xs
+    agreesWithLoop (fun x -> Tensor.einsum "...ij,jk->...ki" [ x; Tensor.index 0 0 x ]) xs
+    agreesWithLoop (AD.grad (fun x -> Tensor.sum (Tensor.einsum "b...i,...i->b" [ x; m ] |> sin))) xs
+    let f (x: Tensor) = Tensor.einsum "...ij,...jk->...ik" [ x; Tensor.einsum "...ij->...ji" [ x ] ]
+    let x = Tensor.index 0 0 xs
+    assertTensorClose 1e-14 (f x) (Compile.compile f x)
+    let g = AD.grad (fun x -> Tensor.sum (f x))
+    assertTensorClose 1e-13 (g x) (Compile.compile g x)
+
+[<Fact>]
+let ``bad ellipses are refused naming the operand and the shapes`` () =
+    let tooFew = refusal (fun () -> Tensor.einsum "...ij->...ji" [ vec [ 1.0 ] ])
+    Assert.Equal("einsum", tooFew.Operation)
+    Assert.Equal("operand 0", tooFew.ParamName)
+    Assert.Contains("'...ij' names 2 axes besides '...' but the operand has 1", tooFew.Message)
+    let mismatch = refusal (fun () -> Tensor.einsum "...ij,...jk->...ik" [ Tensor.zeros [| 2; 3; 3 |]; Tensor.zeros [| 4; 3; 3 |] ])
+    Assert.Equal("operand 0", mismatch.ParamName)
+    Assert.Contains("axis 0 (under '...') is 2 here and 4 elsewhere", mismatch.Message)
+    Assert.Contains("[2,3,3] and [4,3,3]", mismatch.Message)
+    let twice = Assert.Throws<ArgumentException>(fun () -> Tensor.einsum "...i...->i" [ x234 ] |> ignore)
+    Assert.Contains("a term may hold '...' only once", twice.Message)
+    Assert.Contains("only use letters and '...'", (Assert.Throws<ArgumentException>(fun () -> Tensor.einsum "..i->i" [ x234 ] |> ignore)).Message)
