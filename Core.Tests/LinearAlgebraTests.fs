@@ -1,8 +1,8 @@
 /// Batched linear algebra (solve, inverse, det, logDet, slogdet, cholesky, triangularSolve over
-/// leading batch dimensions) and einsum's ellipsis: closed-form values as NumPy gives them, the
+/// leading batch dimensions), einsum's ellipsis and layerNorm: closed-form values as NumPy gives them, the
 /// det gradient at singular matrices, batching like a loop, compilation, and clear refusals.
 /// Finite-difference checks to second order are among PrimitiveTests' batched linear-algebra
-/// and ellipsis cases.
+/// and einsum-and-layerNorm cases.
 module FunctionalAD.Tests.LinearAlgebraTests
 
 open System
@@ -204,3 +204,35 @@ let ``bad ellipses are refused naming the operand and the shapes`` () =
     let twice = Assert.Throws<ArgumentException>(fun () -> Tensor.einsum "...i...->i" [ x234 ] |> ignore)
     Assert.Contains("a term may hold '...' only once", twice.Message)
     Assert.Contains("only use letters and '...'", (Assert.Throws<ArgumentException>(fun () -> Tensor.einsum "..i->i" [ x234 ] |> ignore)).Message)
+
+// ---- layerNorm ------------------------------------------------------------------------------
+
+[<Fact>]
+let ``layerNorm normalises the last axis as PyTorch's layer_norm does`` () =
+    // F.layer_norm([1, 2, 3, 4], (4,), eps=0): (x − 2.5) / √1.25.
+    let r = 1.0 / sqrt 1.25
+    assertTensorClose 1e-15 (vec [ -1.5 * r; -0.5 * r; 0.5 * r; 1.5 * r ]) (Tensor.layerNorm 0.0 (vec [ 1.0; 2.0; 3.0; 4.0 ]))
+    // Each row on its own; eps inside the root; a constant row gives zeros, not NaN.
+    let rows = mat [ [ 1.0; 2.0; 3.0; 4.0 ]; [ 10.0; 30.0; 20.0; 40.0 ]; [ 5.0; 5.0; 5.0; 5.0 ] ]
+    let e = 1e-5
+    let expected = mat [ [ -1.5 / sqrt (1.25 + e); -0.5 / sqrt (1.25 + e); 0.5 / sqrt (1.25 + e); 1.5 / sqrt (1.25 + e) ]
+                         [ -15.0 / sqrt (125.0 + e); 5.0 / sqrt (125.0 + e); -5.0 / sqrt (125.0 + e); 15.0 / sqrt (125.0 + e) ]
+                         [ 0.0; 0.0; 0.0; 0.0 ] ]
+    assertTensorClose 1e-14 expected (Tensor.layerNorm e rows)
+    let gamma, beta = vec [ 1.0; 2.0; 0.5; -1.0 ], vec [ 0.0; 1.0; 0.0; 3.0 ]
+    assertTensorClose 1e-14 (expected * gamma + beta) (Tensor.layerNormAffine e gamma beta rows)
+    // Σ of a normalised row is 0 whatever x: its gradient is 0 (up to rounding).
+    assertTensorClose 1e-15 (Tensor.zeros [| 3; 4 |]) (AD.grad (fun x -> Tensor.sum (Tensor.layerNorm e x)) rows)
+    agreesWithLoop (Tensor.layerNormAffine e gamma beta) (Tensor.randomUniform 15 -1.0 1.0 [| 4; 3; 4 |])
+    let f (x: Tensor) = Tensor.sum (Tensor.square (Tensor.layerNormAffine e gamma beta x))
+    assertTensorClose 1e-13 (AD.grad f rows) (Compile.compile (AD.grad f) rows)
+
+[<Fact>]
+let ``layerNorm refuses scalars, empty axes, negative eps and misshapen weights`` () =
+    Assert.Equal("x", (refusal (fun () -> Tensor.layerNorm 1e-5 (s 1.0))).ParamName)
+    Assert.Equal("x", (refusal (fun () -> Tensor.layerNorm 1e-5 (Tensor.zeros [| 2; 0 |]))).ParamName)
+    Assert.Equal("eps", (refusal (fun () -> Tensor.layerNorm -1.0 (vec [ 1.0 ]))).ParamName)
+    let gamma = refusal (fun () -> Tensor.layerNormAffine 1e-5 (vec [ 1.0; 2.0 ]) (vec [ 0.0; 0.0; 0.0 ]) (Tensor.zeros [| 2; 3 |]))
+    Assert.Equal("layerNorm", gamma.Operation)
+    Assert.Equal("gamma", gamma.ParamName)
+    Assert.Contains("gamma needs the shape [3] of x's last axis", gamma.Message)

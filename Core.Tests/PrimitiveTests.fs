@@ -189,13 +189,15 @@ let batchedLinearAlgebraCases : obj[] seq =
 let ``batched linear algebra derivatives match finite differences`` (_name: string, f: Tensor -> Tensor) =
     checkFirstAndSecond f (Tensor.randomUniform 7 -1.0 1.0 [| 18 |])
 
-let ellipsisCases : obj[] seq =
+let einsumAndLayerNormCases : obj[] seq =
     [ "einsum ...ij->...ji", (fun (x: Tensor) -> Tensor.einsum "...ij->...ji" [ Tensor.reshape [| 2; 3; 2 |] x * Tensor.reshape [| 2; 3; 2 |] x ])
       "einsum ...ij,...jk->...ik broadcast", (fun x -> Tensor.einsum "...ij,...jk->...ik" [ Tensor.reshape [| 2; 1; 2; 3 |] x; Tensor.reshape [| 2; 3; 2 |] (sin x) ])
       "einsum b...i,i->b...", (fun x -> Tensor.einsum "b...i,i->b..." [ Tensor.reshape [| 2; 2; 3 |] x; Tensor.slice [| (0, 3, 1) |] x ])
-      "einsum ...ii->...i implicit", (fun x -> Tensor.einsum "...ii" [ Tensor.reshape [| 3; 2; 2 |] x * Tensor.reshape [| 3; 2; 2 |] x ]) ]
+      "einsum ...ii->...i implicit", (fun x -> Tensor.einsum "...ii" [ Tensor.reshape [| 3; 2; 2 |] x * Tensor.reshape [| 3; 2; 2 |] x ])
+      "layerNorm", (fun x -> Tensor.layerNorm 1e-5 (Tensor.reshape [| 3; 4 |] x) * Tensor.reshape [| 3; 4 |] (Tensor.arange 12))
+      "layerNorm affine", (fun x -> Tensor.layerNormAffine 0.1 (Tensor.slice [| (0, 4, 1) |] x) (sin (Tensor.slice [| (4, 8, 1) |] x)) (Tensor.reshape [| 3; 4 |] x) |> Tensor.square) ]
     |> Seq.map (fun (name, f) -> [| box name; box (f: Tensor -> Tensor) |])
 
-[<Theory; MemberData(nameof ellipsisCases)>]
-let ``einsum with an ellipsis has derivatives matching finite differences`` (_name: string, f: Tensor -> Tensor) =
+[<Theory; MemberData(nameof einsumAndLayerNormCases)>]
+let ``einsum with an ellipsis and layerNorm have derivatives matching finite differences`` (_name: string, f: Tensor -> Tensor) =
     checkFirstAndSecond f (Tensor.randomUniform 8 -1.0 1.0 [| 12 |])

@@ -53,3 +53,16 @@ module Predict =
             invalidArg "labels" (sprintf "accuracy: %d predictions for %d labels" predicted.Length labels.Length)
         if labels.Length = 0 then 0.0
         else float (Array.fold2 (fun n p l -> if p = l then n + 1 else n) 0 predicted labels) / float labels.Length
+
+/// A layer normalisation over the last axis with a learned scale and shift per feature,
+/// y = (x − mean) / √(var + eps) · Gamma + Beta (PyTorch's nn.LayerNorm).
+type LayerNorm = { Gamma: Tensor; Beta: Tensor }
+
+/// Layer normalisation layers.
+[<RequireQualifiedAccess>]
+module LayerNorm =
+    /// The identity start: Gamma of ones and Beta of zeros, for `features` features.
+    let init (features: int) = { Gamma = Tensor.ones [| features |]; Beta = Tensor.zeros [| features |] }
+
+    /// The normalised batch, with `eps` (1e-5 in PyTorch) inside the root.
+    let apply (eps: float) (layer: LayerNorm) (x: Tensor) = Tensor.layerNormAffine eps layer.Gamma layer.Beta x

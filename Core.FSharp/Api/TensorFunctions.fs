@@ -454,3 +454,15 @@ module Tensor =
         wrap (LinearAlgebra.triangularSolve lower transpose unitDiagonal a.Node b.Node)
     /// X with T X = B, T the lower (or upper) triangle of A; see `triangularSolveWith`.
     let triangularSolve (lower: bool) (a: Tensor) (b: Tensor) = triangularSolveWith lower false false a b
+    /// Layer normalisation over the last axis: (x − mean) / √(var + eps), the variance biased
+    /// (PyTorch's layer_norm without weights), any leading axes kept.
+    let layerNorm (eps: float) (x: Tensor) = wrap (Norms.layerNorm eps x.Node)
+    /// `layerNorm eps x * gamma + beta`, gamma and beta of the last axis' length (the affine form
+    /// of PyTorch's layer_norm).
+    let layerNormAffine (eps: float) (gamma: Tensor) (beta: Tensor) (x: Tensor) =
+        let normalised = layerNorm eps x
+        let features = x.Shape[x.Rank - 1 ..]
+        for name, p in [ "gamma", gamma; "beta", beta ] do
+            if not (Shape.same p.Shape features) then
+                Shape.fail "layerNorm" [| x.Node.Shape; p.Node.Shape |] name (sprintf "%s needs the shape %s of x's last axis" name (Shape.format features))
+        normalised * gamma + beta
