@@ -19,7 +19,8 @@ let private cases =
       "fusion", fusion
       "Hessian", hessian
       "vmap", batching
-      "finite differences", finiteDifferences ]
+      "finite differences", finiteDifferences
+      "batched solve", batchedSolve ]
 
 /// Runs one case in this process and prints its table.
 let private runHere (settings: Settings) (title: string) =
