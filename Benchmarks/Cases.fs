@@ -251,7 +251,7 @@ let batchedSolve (s: Settings) =
     [ info name "batched solve" tBatched "ms"
       info name "loop of solves" tLoop "ms"
       info name "max |batched − loop|" agreement ""
-      atLeast name "T(loop) / T(batched)" loopVsBatched "×" 5.0 ]
+      atLeast name "T(loop) / T(batched)" loopVsBatched "×" 10.0 ]
 
 /// Finite differences vs reverse mode for gradients of n inputs, with an SVG of the growth.
 let finiteDifferences (s: Settings) =

@@ -236,3 +236,15 @@ let ``layerNorm refuses scalars, empty axes, negative eps and misshapen weights`
     Assert.Equal("layerNorm", gamma.Operation)
     Assert.Equal("gamma", gamma.ParamName)
     Assert.Contains("gamma needs the shape [3] of x's last axis", gamma.Message)
+
+[<Fact>]
+let ``small systems (own elimination) and large ones (MathNet's LU) solve alike`` () =
+    for n in [ 8; 40 ] do
+        let a = Tensor.randomUniform n -1.0 1.0 [| 2; n; n |] + float n * Tensor.eye n
+        let b = Tensor.randomUniform (n + 1) -1.0 1.0 [| 2; n; 3 |]
+        let x = Tensor.solve a b
+        assertTensorClose 1e-13 b (Tensor.matmul a x)
+        assertTensorClose 1e-13 (Tensor.matmul (Tensor.inverse a) b) x
+        // A singular second matrix is refused on both paths, named by its place.
+        let singular = Tensor.concat 0 [ Tensor.index 0 0 a |> Tensor.expandDims 0; Tensor.zeros [| 1; n; n |] ]
+        Assert.Contains("matrix 1 of the batch", (Assert.Throws<LinearAlgebraException>(fun () -> Tensor.solve singular b |> ignore)).Message)

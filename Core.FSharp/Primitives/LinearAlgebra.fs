@@ -133,7 +133,7 @@ module internal LinearAlgebra =
 
     /// X with A X = B for batches of square A and of B `[..., n, k]`, their batch dimensions
     /// broadcast. dX = A⁻¹(dB − dA X); the VJP is B̄ = A⁻ᵀ X̄, Ā = −B̄ Xᵀ.
-    let rec solveMatrices (a: Node) (b: Node) : Node =
+    let rec private solveMatrices (a: Node) (b: Node) : Node =
         let a, b = alignBatches "solve" a b
         Graph.apply
             (op "solve" [] (fun v -> LinAlgKernels.solve v[0] v[1])
@@ -157,7 +157,7 @@ module internal LinearAlgebra =
     /// its diagonal when `unitDiagonal`, op(T) = Tᵀ when `transpose`; the other entries of A are
     /// never read, and get no derivative. dX = op(T)⁻¹(dB − op(dT) X); the VJP is
     /// B̄ = op(T)⁻ᵀ X̄ and T̄ = −B̄ Xᵀ (or −X B̄ᵀ when transposed), kept to the triangle.
-    let rec triangularSolveMatrices (lower: bool) (transpose: bool) (unitDiagonal: bool) (a: Node) (b: Node) : Node =
+    let rec private triangularSolveMatrices (lower: bool) (transpose: bool) (unitDiagonal: bool) (a: Node) (b: Node) : Node =
         let a, b = alignBatches "triangularSolve" a b
         let solveWith transposed = triangularSolveMatrices lower transposed unitDiagonal
         Graph.apply
