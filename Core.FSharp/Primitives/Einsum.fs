@@ -41,12 +41,21 @@ module internal Einsum =
         if inputs.Length <> count then fail (sprintf "it names %d operands but %d were given" inputs.Length count)
         { Inputs = inputs; Output = right |> Option.map term }
 
-    /// The letters of an operand of `rank` axes (its "..." standing for the axes its letters
-    /// leave), and of the output, with each "..." replaced by letters of its own: the ellipsis
-    /// axes of all operands right-aligned and broadcast as NumPy does. An axis of length 1 that
-    /// broadcasts against a longer one is left out of its operand's letters (`keep` says which
-    /// axes stay), so the operand is constant along that letter. Without `->` the output is the
-    /// ellipsis axes followed by the letters that occur once, in alphabetical order (NumPy's rule).
+    /// The output's letters, `fresh` standing for its "...". Without `->` they are the ellipsis
+    /// letters followed by the letters that occur once, in alphabetical order (NumPy's rule).
+    let private outputLetters (terms: Terms) (fresh: char[]) =
+        match terms.Output with
+        | Some(before, Some after) -> Array.concat [ before.ToCharArray(); fresh; after.ToCharArray() ]
+        | Some(letters, None) -> letters.ToCharArray()
+        | None ->
+            let once = terms.Inputs |> Array.collect (fun t -> (lettersIn t).ToCharArray()) |> Array.countBy id |> Array.filter (fun (_, n) -> n = 1) |> Array.map fst |> Array.sort
+            Array.append fresh once
+
+    /// Each operand's letters (its "..." standing for the axes its letters leave) and the
+    /// output's, every "..." replaced by letters of its own: the ellipsis axes of all operands
+    /// right-aligned and broadcast as NumPy does. An axis of length 1 that broadcasts against a
+    /// longer one is left out of its operand's letters (the flags say which axes stay), so the
+    /// operand is constant along that letter.
     let private expand (spec: string) (terms: Terms) (shapes: int[][]) =
         let fail k detail = Shape.fail "einsum" shapes (sprintf "operand %d" k) detail
         let ellipsisRank k =
@@ -79,14 +88,7 @@ module internal Einsum =
                     axis < before.Length || p >= total || stays p)
                 Array.concat [ before.ToCharArray(); middle; (defaultArg after "").ToCharArray() ], keep)
             |> Array.unzip
-        let output =
-            match terms.Output with
-            | Some(before, Some after) -> Array.concat [ before.ToCharArray(); fresh; after.ToCharArray() ]
-            | Some(letters, None) -> letters.ToCharArray()
-            | None ->
-                let once = terms.Inputs |> Array.collect (fun t -> (lettersIn t).ToCharArray()) |> Array.countBy id |> Array.filter (fun (_, n) -> n = 1) |> Array.map fst |> Array.sort
-                Array.append fresh once
-        inputs, output, keeps
+        inputs, outputLetters terms fresh, keeps
 
     /// The most steps the direct loop may take (some seconds to a minute of work). A request
     /// beyond it is refused before any work rather than left running for hours; contracting
@@ -168,7 +170,8 @@ module internal Einsum =
         // Unit axes broadcast under '...' are dropped: the operand is the same along that letter.
         let operands =
             operands |> Array.mapi (fun k o ->
-                if Array.forall id keeps[k] then o else reshape (Array.filter (fun d -> d >= 0) (Array.mapi (fun axis d -> if keeps[k][axis] then d else -1) o.Shape)) o)
+                if Array.forall id keeps[k] then o
+                else reshape (o.Shape |> Array.indexed |> Array.choose (fun (axis, d) -> if keeps[k][axis] then Some d else None)) o)
         let mutable sizes = Map.empty
         for k in 0 .. operands.Length - 1 do
             let letters, shape = inputs[k], operands[k].Shape
