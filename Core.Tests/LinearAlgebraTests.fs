@@ -106,6 +106,14 @@ let ``batched linear algebra under vmap equals a loop, and so do its gradients``
     agreesWithLoop (fun a -> Tensor.triangularSolveWith false true false a rhs + Tensor.triangularSolve true a rhs) squares
     agreesWithLoop (fun a -> Tensor.triangularSolve true (Tensor.index 0 1 squares) (Tensor.index 0 0 a)) squares
     agreesWithLoop (AD.grad (fun a -> Tensor.sum (Tensor.det a) + Tensor.sum (Tensor.solve a rhs) + Tensor.sum (Tensor.cholesky (spdOf a)))) squares
+    // One matrix against a batch of right-hand sides: solved as one system with the batch's
+    // columns side by side, vectors and matrices alike, and so are the gradients.
+    let shared = Tensor.index 0 0 (Tensor.index 0 0 squares)
+    let vectors = Tensor.randomUniform 16 -1.0 1.0 [| 6; 3 |]
+    agreesWithLoop (Tensor.solve shared) vectors
+    agreesWithLoop (fun b -> Tensor.triangularSolveWith false true false shared b) vectors
+    agreesWithLoop (AD.grad (fun b -> Tensor.sum (Tensor.square (Tensor.solve shared b)))) vectors
+    agreesWithLoop (AD.grad (fun a -> Tensor.sum (Tensor.solve a (Tensor.index 0 0 vectors)))) (Tensor.index 1 0 squares)
 
 [<Fact>]
 let ``batched linear algebra compiles, with its gradients`` () =

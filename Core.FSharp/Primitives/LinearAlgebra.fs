@@ -8,6 +8,12 @@ open FunctionalAD.Primitives.Reductions
 /// calculus identities (Giles 2008, "Collected matrix derivative results"), written with the
 /// same primitives so they differentiate again.
 module internal LinearAlgebra =
+    /// A batch `[size, k, n]` of matrices as one k × (size·n) matrix, their columns side by side.
+    let private sideBySide (b: Node) = reshape [| b.Shape[1]; b.Shape[0] * b.Shape[2] |] (Layout.permute [| 1; 0; 2 |] b)
+
+    /// The batch `[size, m, n]` of matrices whose columns lie side by side in `m` (m × size·n).
+    let private apart (size: int) (m: Node) = Layout.permute [| 1; 0; 2 |] (reshape [| m.Shape[0]; size; m.Shape[1] / size |] m)
+
     /// op(A) · op(B) over the last two dimensions, batch dimensions broadcast; op transposes when
     /// the flag is set, without copying.
     let rec matmulT (transA: bool) (transB: bool) (a: Node) (b: Node) : Node =
@@ -63,11 +69,7 @@ module internal LinearAlgebra =
             // A batch of vectors: op(A)·bᵢ for every i is the batch's rows times op(A)ᵀ.
             let product = matmulT false (not transA) (reshape [| size; b.Shape[1] |] b) a
             reshape [| size; product.Shape[1]; 1 |] product
-        | false, true when not transB && a.Shape.Length = 2 && b.Shape.Length = 3 ->
-            let k, n = b.Shape[1], b.Shape[2]
-            let columns = reshape [| k; size * n |] (Layout.permute [| 1; 0; 2 |] b)
-            let product = matmulT transA false a columns
-            Layout.permute [| 1; 0; 2 |] (reshape [| product.Shape[0]; size; n |] product)
+        | false, true when not transB && a.Shape.Length = 2 && b.Shape.Length = 3 -> apart size (matmulT transA false a (sideBySide b))
         | _ ->
             // Unit batch dimensions after the batch axis line the batch up with the other
             // operand's batch dimensions (or with nothing, where it has fewer).
@@ -131,6 +133,15 @@ module internal LinearAlgebra =
         let within (x: Node) = x.Shape[x.Shape.Length - 2 ..]
         broadcastTo (Array.append batch (within a)) a, broadcastTo (Array.append batch (within b)) b
 
+    /// The batching rule of a solve `solveWith a b` (A and B of equal batch dimensions): one
+    /// matrix against a batch of right-hand sides is one solve with the batch's columns side by
+    /// side, A factored once rather than broadcast, copied and factored per example; otherwise
+    /// the batch is one more leading dimension.
+    let private batchedSolve (solveWith: Node -> Node -> Node) (size: int) (args: Node[]) (batched: bool[]) =
+        match batched[0], batched[1] with
+        | false, true when args[0].Shape.Length = 2 -> apart size (solveWith args[0] (sideBySide args[1]))
+        | _ -> solveWith args[0] args[1]
+
     /// X with A X = B for batches of square A and of B `[..., n, k]`, their batch dimensions
     /// broadcast. dX = A⁻¹(dB − dA X); the VJP is B̄ = A⁻ᵀ X̄, Ā = −B̄ Xᵀ.
     let rec private solveMatrices (a: Node) (b: Node) : Node =
@@ -143,7 +154,7 @@ module internal LinearAlgebra =
                 (fun args x g ->
                     let gb = solveMatrices (transpose args[0]) g
                     [| pullTo args[0] (fun () -> neg (matmulT false true gb x)); pullTo args[1] (fun () -> gb) |])
-             |> withBatch (fun _ args _ -> solveMatrices args[0] args[1]))
+             |> withBatch (batchedSolve solveMatrices))
             (Array.copy b.Shape) [| a; b |]
 
     /// The lower (or upper) triangle of each matrix of a batch, without its diagonal when the
@@ -170,7 +181,7 @@ module internal LinearAlgebra =
                     let gb = solveWith (not transpose) args[0] g
                     let gT () = if transpose then matmulT false true x gb else matmulT false true gb x
                     [| pullTo args[0] (fun () -> neg (triangleOf lower unitDiagonal (gT ()))); pullTo args[1] (fun () -> gb) |])
-             |> withBatch (fun _ args _ -> solveWith transpose args[0] args[1]))
+             |> withBatch (batchedSolve (solveWith transpose)))
             (Array.copy b.Shape) [| a; b |]
 
     /// The right-hand side of a solve with A as a batch of matrices, and whether it was a batch
