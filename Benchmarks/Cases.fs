@@ -237,6 +237,22 @@ let batching (s: Settings) =
       info gradientName "max |vmap − loop|" gradientAgreement ""
       atLeast gradientName "T(loop) / T(vmap)" loopVsVmap "×" 10.0 ]
 
+/// Batched linear algebra: one `solve` of a batch of 8 × 8 systems vs a loop of one solve per
+/// system (what a user writes without batching), eager.
+let batchedSolve (s: Settings) =
+    let count, n = (if s.Quick then 10 else 1_000), 8
+    let a = Tensor.randomNormal 11 [| count; n; n |] + float n * Tensor.eye n
+    let b = Tensor.randomNormal 12 [| count; n |]
+    let batched () = Tensor.solve a b
+    let loop () = Tensor.stack 0 (Array.init count (fun i -> Tensor.solve (Tensor.index 0 i a) (Tensor.index 0 i b)))
+    let agreement = maxDifference ((batched ()).ToArray()) ((loop ()).ToArray())
+    let tLoop, tBatched, loopVsBatched = pairedMs (s.Repetitions 11) (fun () -> force (loop ())) (fun () -> force (batched ()))
+    let name = sprintf "solve of %d systems of %d × %d" count n n
+    [ info name "batched solve" tBatched "ms"
+      info name "loop of solves" tLoop "ms"
+      info name "max |batched − loop|" agreement ""
+      atLeast name "T(loop) / T(batched)" loopVsBatched "×" 10.0 ]
+
 /// Finite differences vs reverse mode for gradients of n inputs, with an SVG of the growth.
 let finiteDifferences (s: Settings) =
     let sizes = if s.Quick then [ 10; 100 ] else [ 10; 100; 1_000; 10_000; 100_000 ]

@@ -20,7 +20,8 @@ let private cases =
       "Hessian", hessian
       "vmap", batching
       "finite differences", finiteDifferences
-      "convolution", convolution ]
+      "convolution", convolution
+      "batched solve", batchedSolve ]
 
 /// Cases that run only when `--only` names them and never in quick mode (CI's smoke test): the
 /// peer comparison needs PyTorch and takes minutes.

@@ -162,3 +162,42 @@ let linearAlgebraCases : obj[] seq =
 [<Theory; MemberData(nameof linearAlgebraCases)>]
 let ``linear algebra derivatives match finite differences`` (_name: string, f: Tensor -> Tensor) =
     checkFirstAndSecond f (Tensor.randomUniform 6 -1.0 1.0 [| 9 |])
+
+/// Two well-conditioned 3 × 3 matrices from 18 entries: Aᵢ = I·3 + 0.3·reshape(x).
+let private wellConditionedBatch (x: Tensor) = 3.0 * Tensor.eye 3 + 0.3 * Tensor.reshape [| 2; 3; 3 |] x
+
+let private transposes (a: Tensor) = Tensor.permute [| 0; 2; 1 |] a
+
+let batchedLinearAlgebraCases : obj[] seq =
+    let vectors = Tensor.create [| 2; 3 |] [| 0.5; -1.0; 2.0; 1.5; 0.25; -0.75 |]
+    let first (x: Tensor) = wellConditioned (Tensor.slice [| (0, 9, 1) |] x)
+    [ "solve batched vectors", (fun x -> Tensor.solve (wellConditionedBatch x) vectors)
+      "solve broadcast matrix", (fun x -> Tensor.solve (wellConditionedBatch x) (first x))
+      "inverse batched", (fun x -> Tensor.inverse (wellConditionedBatch x))
+      "det batched", (fun x -> Tensor.det (wellConditionedBatch x))
+      "logDet batched", (fun x -> Tensor.logDet (wellConditionedBatch x))
+      "slogdet batched", (fun x -> let sign, logAbs = Tensor.slogdet (wellConditionedBatch x - 3.5 * Tensor.eye 3) in sign * logAbs)
+      "cholesky batched", (fun x -> let a = wellConditionedBatch x in Tensor.cholesky (Tensor.matmul a (transposes a)))
+      "triangularSolve lower", (fun x -> Tensor.triangularSolve true (wellConditionedBatch x) (first x))
+      "triangularSolve upper", (fun x -> Tensor.triangularSolve false (wellConditionedBatch x) vectors)
+      "triangularSolve lower transposed", (fun x -> Tensor.triangularSolveWith true true false (wellConditionedBatch x) (first x))
+      "triangularSolve upper transposed unit", (fun x -> Tensor.triangularSolveWith false true true (wellConditionedBatch x) (first x))
+      "triangularSolve lower unit", (fun x -> Tensor.triangularSolveWith true false true (wellConditionedBatch x) vectors) ]
+    |> Seq.map (fun (name, f) -> [| box name; box (f: Tensor -> Tensor) |])
+
+[<Theory; MemberData(nameof batchedLinearAlgebraCases)>]
+let ``batched linear algebra derivatives match finite differences`` (_name: string, f: Tensor -> Tensor) =
+    checkFirstAndSecond f (Tensor.randomUniform 7 -1.0 1.0 [| 18 |])
+
+let einsumAndLayerNormCases : obj[] seq =
+    [ "einsum ...ij->...ji", (fun (x: Tensor) -> Tensor.einsum "...ij->...ji" [ Tensor.reshape [| 2; 3; 2 |] x * Tensor.reshape [| 2; 3; 2 |] x ])
+      "einsum ...ij,...jk->...ik broadcast", (fun x -> Tensor.einsum "...ij,...jk->...ik" [ Tensor.reshape [| 2; 1; 2; 3 |] x; Tensor.reshape [| 2; 3; 2 |] (sin x) ])
+      "einsum b...i,i->b...", (fun x -> Tensor.einsum "b...i,i->b..." [ Tensor.reshape [| 2; 2; 3 |] x; Tensor.slice [| (0, 3, 1) |] x ])
+      "einsum ...ii->...i implicit", (fun x -> Tensor.einsum "...ii" [ Tensor.reshape [| 3; 2; 2 |] x * Tensor.reshape [| 3; 2; 2 |] x ])
+      "layerNorm", (fun x -> Tensor.layerNorm 1e-5 (Tensor.reshape [| 3; 4 |] x) * Tensor.reshape [| 3; 4 |] (Tensor.arange 12))
+      "layerNorm affine", (fun x -> Tensor.layerNormAffine 0.1 (Tensor.slice [| (0, 4, 1) |] x) (sin (Tensor.slice [| (4, 8, 1) |] x)) (Tensor.reshape [| 3; 4 |] x) |> Tensor.square) ]
+    |> Seq.map (fun (name, f) -> [| box name; box (f: Tensor -> Tensor) |])
+
+[<Theory; MemberData(nameof einsumAndLayerNormCases)>]
+let ``einsum with an ellipsis and layerNorm have derivatives matching finite differences`` (_name: string, f: Tensor -> Tensor) =
+    checkFirstAndSecond f (Tensor.randomUniform 8 -1.0 1.0 [| 12 |])

@@ -438,29 +438,29 @@ public static partial class TensorExtensions
     /// <returns>The matrix a bᵀ.</returns>
     public static Tensor Outer(this Tensor a, Tensor b) => TensorModule.outer(a, b);
 
-    /// <summary>X with A·X = B.</summary>
-    /// <param name="a">The square matrix A.</param>
-    /// <param name="b">The right-hand side B (a vector or a matrix).</param>
+    /// <summary>X with A·X = B, over leading batch dimensions broadcast as in matmul.</summary>
+    /// <param name="a">The square matrix A, or a batch of them <c>[..., n, n]</c>.</param>
+    /// <param name="b">The right-hand side B: a vector, a batch of vectors (A's shape without its last dimension) or a batch of matrices <c>[..., n, k]</c>.</param>
     /// <returns>The solution X.</returns>
     public static Tensor Solve(this Tensor a, Tensor b) => TensorModule.solve(a, b);
 
-    /// <summary>A⁻¹.</summary>
-    /// <param name="a">A square matrix.</param>
+    /// <summary>A⁻¹, of each matrix of a batch.</summary>
+    /// <param name="a">A square matrix or a batch of them <c>[..., n, n]</c>.</param>
     /// <returns>The inverse.</returns>
     public static Tensor Inverse(this Tensor a) => TensorModule.inverse(a);
 
-    /// <summary>det A.</summary>
-    /// <param name="a">A square matrix.</param>
-    /// <returns>A scalar.</returns>
+    /// <summary>det A, of each matrix of a batch; the gradient (the transposed adjugate) is defined at singular matrices too.</summary>
+    /// <param name="a">A square matrix or a batch of them <c>[..., n, n]</c>.</param>
+    /// <returns>A scalar, or a tensor of the batch shape.</returns>
     public static Tensor Det(this Tensor a) => TensorModule.det(a);
 
-    /// <summary>log |det A|.</summary>
-    /// <param name="a">A square matrix.</param>
-    /// <returns>A scalar.</returns>
+    /// <summary>log |det A| of a non-singular matrix, or of each matrix of a batch.</summary>
+    /// <param name="a">A square matrix or a batch of them <c>[..., n, n]</c>.</param>
+    /// <returns>A scalar, or a tensor of the batch shape.</returns>
     public static Tensor LogDet(this Tensor a) => TensorModule.logDet(a);
 
-    /// <summary>The lower Cholesky factor of a symmetric positive-definite matrix.</summary>
-    /// <param name="a">A symmetric positive-definite matrix.</param>
+    /// <summary>The lower Cholesky factor of a symmetric positive-definite matrix, or of each matrix of a batch.</summary>
+    /// <param name="a">A symmetric positive-definite matrix or a batch of them.</param>
     /// <returns>L with L Lᵀ = A.</returns>
     public static Tensor Cholesky(this Tensor a) => TensorModule.cholesky(a);
 

@@ -147,7 +147,11 @@ public static class Tensors
         return TensorModule.stack(axis, parts);
     }
 
-    /// <summary>Einstein summation, e.g. <c>Tensors.Einsum("ij,jk->ik", a, b)</c>.</summary>
+    /// <summary>
+    /// Einstein summation, e.g. <c>Tensors.Einsum("ij,jk->ik", a, b)</c>; <c>...</c> stands for
+    /// the axes an operand's letters leave, broadcast between operands as in NumPy
+    /// (<c>"...ij,...jk->...ik"</c> is a batched product).
+    /// </summary>
     /// <param name="spec">The subscripts.</param>
     /// <param name="operands">The tensors.</param>
     /// <returns>The result.</returns>

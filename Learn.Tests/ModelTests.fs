@@ -38,3 +38,13 @@ let ``predictions pick the largest logit or the sign of the score`` () =
     Assert.Equal<int[]>([| 2; 0 |], Predict.argmax (mat [ [ 0.1; 0.2; 0.3 ]; [ 5.0; -1.0; 4.0 ] ]))
     Assert.Equal<int[]>([| 1; 0; 0 |], Predict.sign (vec [ 0.2; 0.0; -3.0 ]))
     assertClose 0.0 0.75 (Predict.accuracy [| 1; 0; 2; 2 |] [| 1; 0; 2; 0 |])
+
+[<Fact>]
+let ``a LayerNorm layer starts as the plain normalisation and its gradient has its structure`` () =
+    let x = Tensor.randomNormal 2 [| 5; 4 |]
+    let layer = LayerNorm.init 4
+    assertTensorClose 0.0 (Tensor.layerNorm 1e-5 x) (LayerNorm.apply 1e-5 layer x)
+    // ∂/∂Beta of Σ y is the number of rows per feature; ∂/∂Gamma is Σ of the normalised column.
+    let g = AD.grad (fun (l: LayerNorm) -> Tensor.sum (LayerNorm.apply 1e-5 l x)) layer
+    assertTensorClose 0.0 (Tensor.full [| 4 |] 5.0) g.Beta
+    assertTensorClose 1e-14 (Tensor.sumAxes [| 0 |] false (Tensor.layerNorm 1e-5 x)) g.Gamma

@@ -110,3 +110,16 @@ module Cnn =
         let same = { Conv2dOptions.Default with Padding = (ConvPadding.Same, ConvPadding.Same) }
         let features = model.Blocks |> Array.fold (fun x block -> Conv2d.apply same block x |> activation |> Layer.maxPool2d 2 2) images
         Dense.apply model.Output (Layer.flatten features)
+
+/// A layer normalisation over the last axis with a learned scale and shift per feature,
+/// y = (x − mean) / √(var + eps) · Gamma + Beta (PyTorch's nn.LayerNorm).
+type LayerNorm = { Gamma: Tensor; Beta: Tensor }
+
+/// Layer normalisation layers.
+[<RequireQualifiedAccess>]
+module LayerNorm =
+    /// The identity start: Gamma of ones and Beta of zeros, for `features` features.
+    let init (features: int) = { Gamma = Tensor.ones [| features |]; Beta = Tensor.zeros [| features |] }
+
+    /// The normalised batch, with `eps` (1e-5 in PyTorch) inside the root.
+    let apply (eps: float) (layer: LayerNorm) (x: Tensor) = Tensor.layerNormAffine eps layer.Gamma layer.Beta x

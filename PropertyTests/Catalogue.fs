@@ -66,6 +66,18 @@ let private square = gen { let! n = Gen.choose (1, 3) in return! ofShape anywher
 let private wellConditioned (x: Tensor) = x + 8.0 * Tensor.eye x.Shape[0]
 let private symmetric (x: Tensor) = wellConditioned (0.5 * (x + Tensor.transpose x))
 
+/// A batch of one to three square matrices and a second batch of as many n × k matrices.
+let private batchedSquares =
+    gen {
+        let! b = Gen.choose (1, 3)
+        let! n = Gen.choose (1, 3)
+        let! k = Gen.choose (1, 2)
+        return! Gen.sequenceToList [ sampleOf anywhere [| b; n; n |]; sampleOf anywhere [| b; n; k |] ]
+    }
+
+/// 8I + X for each matrix of a batch (well conditioned, positive determinant, as above).
+let private wellConditionedBatch (x: Tensor) = x + 8.0 * Tensor.eye x.Shape[x.Rank - 1]
+
 let private unaryEntry name domain f = { Name = name; Arguments = one domain; F = fun a -> f a[0] }
 let private axisEntry name f = { Name = name; Arguments = nonScalar anywhere; F = fun a -> f a[0] }
 let private binaryEntry name domainA domainB f = { Name = name; Arguments = broadcasting domainA domainB; F = fun a -> f a[0] a[1] }
@@ -142,7 +154,15 @@ let private entries: Entry list =
       { Name = "inverse (8I + A)"; Arguments = square; F = fun a -> Tensor.inverse (wellConditioned a[0]) }
       { Name = "det (8I + A)"; Arguments = square; F = fun a -> Tensor.det (wellConditioned a[0]) }
       { Name = "logDet (8I + A)"; Arguments = square; F = fun a -> Tensor.logDet (wellConditioned a[0]) }
-      { Name = "cholesky (8I + (A + At)/2)"; Arguments = square; F = fun a -> Tensor.cholesky (symmetric a[0]) } ]
+      { Name = "cholesky (8I + (A + At)/2)"; Arguments = square; F = fun a -> Tensor.cholesky (symmetric a[0]) }
+      { Name = "solve batched (8I + A) B"; Arguments = batchedSquares; F = fun a -> Tensor.solve (wellConditionedBatch a[0]) a[1] }
+      { Name = "det batched (8I + A)"; Arguments = batchedSquares; F = fun a -> Tensor.det (wellConditionedBatch a[0]) }
+      { Name = "slogdet batched (8I + A)"; Arguments = batchedSquares; F = fun a -> let sign, logAbs = Tensor.slogdet (wellConditionedBatch a[0]) in sign * logAbs }
+      { Name = "cholesky batched (8I + (A + At)/2)"; Arguments = batchedSquares
+        F = fun a -> Tensor.cholesky (wellConditionedBatch (0.5 * (a[0] + Tensor.permute [| 0; 2; 1 |] a[0]))) }
+      { Name = "triangularSolve batched (8I + A) B"; Arguments = batchedSquares; F = fun a -> Tensor.triangularSolveWith true true false (wellConditionedBatch a[0]) a[1] }
+      { Name = "einsum ...ij,...jk->...ik"; Arguments = batchedSquares; F = fun a -> Tensor.einsum "...ij,...jk->...ik" [ a[0]; a[1] ] }
+      { Name = "layerNorm 0.5"; Arguments = nonScalar anywhere; F = fun a -> Tensor.layerNorm 0.5 a[0] } ]
 
 let private caseOf (entry: Entry) =
     gen {

@@ -207,6 +207,11 @@ let private steps: Map<string, Step> =
         // At most 6 elements go on the diagonal: diag squares the size, and chained it would not fit in memory.
         "diag (first 6)", unary (fun x -> let v = Tensor.flatten x in Tensor.diag (Tensor.slice [| (0, 6, 1) |] v))
         "trace (spd M)", unary (spd >> Tensor.trace)
+        "slogdet (spd M)", unary (fun x -> let sign, logAbs = Tensor.slogdet (spd x) in sign * logAbs)
+        "triangularSolve (cholesky of spd M)", unary (fun x -> let p = spd x in Tensor.triangularSolve true (Tensor.cholesky p) p)
+        "einsum ...ij->...ji", unary (fun x -> Tensor.einsum "...ij->...ji" [ matrixView x ])
+        // eps = 1 keeps the slope bounded where a row is nearly constant.
+        "layerNorm 1", unary (fun x -> Tensor.layerNorm 1.0 (atLeastVector x))
     ]
 
 let private opNames = steps |> Map.toArray |> Array.map fst

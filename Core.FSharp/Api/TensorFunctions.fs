@@ -564,13 +564,41 @@ module Tensor =
     let trace (x: Tensor) =
         if x.Rank <> 2 || x.Node.Shape[0] <> x.Node.Shape[1] then Shape.fail "trace" [| x.Node.Shape |] "x" "a square matrix is needed"
         sum (wrap (LinearAlgebra.diagPart x.Node))
-    /// X with A X = B (B a vector or a matrix).
+    /// X with A X = B. A is a square matrix or a batch of them `[..., n, n]`; B a vector `[n]`,
+    /// a batch of vectors (A's shape without its last dimension, PyTorch's rule) or a batch of
+    /// matrices `[..., n, k]`; batch dimensions broadcast as in matmul.
     let solve (a: Tensor) (b: Tensor) = binary LinearAlgebra.solve a b
-    /// A⁻¹.
+    /// A⁻¹ of a square matrix or of each of a batch `[..., n, n]`.
     let inverse (a: Tensor) = unary LinearAlgebra.inverse a
-    /// det A.
+    /// det A of a square matrix, or of each of a batch `[..., n, n]` (shape `[...]`); its
+    /// gradient is the transposed adjugate, defined at singular matrices too.
     let det (a: Tensor) = unary LinearAlgebra.det a
-    /// log |det A|.
+    /// log |det A| of a non-singular matrix, or of each of a batch `[..., n, n]`.
     let logDet (a: Tensor) = unary LinearAlgebra.logDet a
-    /// The lower Cholesky factor of a symmetric positive-definite matrix.
+    /// The lower Cholesky factor of a symmetric positive-definite matrix, or of each of a batch.
     let cholesky (a: Tensor) = unary LinearAlgebra.cholesky a
+    /// (sign det A, log |det A|) of a square matrix or of each of a batch `[..., n, n]` (NumPy's
+    /// slogdet): det A = sign · exp logAbsDet without over- or underflow; (0, −∞) at a singular
+    /// matrix. The sign has derivative 0, log |det A| has d = tr(A⁻¹ dA).
+    let slogdet (a: Tensor) =
+        let sign, logAbsDet = LinearAlgebra.slogdet a.Node
+        wrap sign, wrap logAbsDet
+    /// X with op(T) X = B, T the lower (or upper) triangle of A — the other entries are not read
+    /// — with ones on its diagonal when `unitDiagonal`, and op(T) = Tᵀ when `transpose` (JAX's
+    /// solve_triangular). A and B are batched and broadcast as in `solve`.
+    let triangularSolveWith (lower: bool) (transpose: bool) (unitDiagonal: bool) (a: Tensor) (b: Tensor) =
+        wrap (LinearAlgebra.triangularSolve lower transpose unitDiagonal a.Node b.Node)
+    /// X with T X = B, T the lower (or upper) triangle of A; see `triangularSolveWith`.
+    let triangularSolve (lower: bool) (a: Tensor) (b: Tensor) = triangularSolveWith lower false false a b
+    /// Layer normalisation over the last axis: (x − mean) / √(var + eps), the variance biased
+    /// (PyTorch's layer_norm without weights), any leading axes kept.
+    let layerNorm (eps: float) (x: Tensor) = wrap (Norms.layerNorm eps x.Node)
+    /// `layerNorm eps x * gamma + beta`, gamma and beta of the last axis' length (the affine form
+    /// of PyTorch's layer_norm).
+    let layerNormAffine (eps: float) (gamma: Tensor) (beta: Tensor) (x: Tensor) =
+        let normalised = layerNorm eps x
+        let features = x.Shape[x.Rank - 1 ..]
+        for name, p in [ "gamma", gamma; "beta", beta ] do
+            if not (Shape.same p.Shape features) then
+                Shape.fail "layerNorm" [| x.Node.Shape; p.Node.Shape |] name (sprintf "%s needs the shape %s of x's last axis" name (Shape.format features))
+        normalised * gamma + beta

@@ -129,59 +129,188 @@ module internal LinAlgKernels =
                 Array.blit c 0 out (i * blockC) blockC
             NdArray(outShape, out)
 
-    let private matrix (a: NdArray) = Matrix<double>.Build.DenseOfRowMajor(a.Shape[0], a.Shape[1], a.Data)
-    let private ofMatrix (m: Matrix<double>) = NdArray([| m.RowCount; m.ColumnCount |], m.ToRowMajorArray())
+    // ---- factorizations, over the last two dimensions of a batch ---------------------------------
+
+    /// How many matrices a batch `[..., r, c]` holds, and their rows and columns.
+    let private batchOf (a: NdArray) = Shape.size a.Shape[.. a.Rank - 3], a.Shape[a.Rank - 2], a.Shape[a.Rank - 1]
+
+    /// Matrix `i` of a batch of r × c matrices, copied into a MathNet matrix.
+    let private matrixAt (a: NdArray) (r: int) (c: int) (i: int) =
+        Matrix<double>.Build.Dense(r, c, fun row col -> a.Data[(i * r + row) * c + col])
+
+    /// `kernel` applied to every matrix of the batch `a` (and its flat index), the results
+    /// (`block` entries each, row-major) written side by side into one buffer of `shape`.
+    let private eachMatrix (shape: int[]) (block: int) (a: NdArray) (kernel: int -> Matrix<double> -> double[]) =
+        let count, r, c = batchOf a
+        let out = Array.zeroCreate (Shape.size shape)
+        for i in 0 .. count - 1 do Array.blit (kernel i (matrixAt a r c i)) 0 out (i * block) block
+        NdArray(shape, out)
+
+    /// The detail of a refusal: which matrix of a batch failed, where there is a batch.
+    let private whichMatrix (shape: int[]) (i: int) (detail: string) =
+        if shape.Length > 2 then sprintf "matrix %d of the batch (in row-major order): %s" i detail else detail
 
     /// LU factorisation that refuses singular matrices instead of producing infinities.
-    let private lu operation (a: NdArray) =
-        let factor = (matrix a).LU()
+    let private lu operation (shape: int[]) (i: int) (m: Matrix<double>) =
+        let factor = m.LU()
         // LAPACK's convention: a pivot that is exactly zero means singular.
         if factor.U.Diagonal().Enumerate() |> Seq.exists (fun d -> d = 0.0 || Double.IsNaN d) then
-            raise (LinearAlgebraException(operation, a.Shape, "the matrix is singular"))
+            raise (LinearAlgebraException(operation, shape, whichMatrix shape i "the matrix is singular"))
         factor
 
-    /// Solves A X = B for square A; B is a matrix or a vector.
+    /// Systems of at most this order are solved by `eliminate` over the row-major buffers, one
+    /// scratch matrix for the whole batch; larger ones by MathNet's LU, which runs on LAPACK
+    /// where a native provider is active. For a batch of 1 000 8 × 8 systems the copies into and
+    /// out of MathNet's matrices cost more than the arithmetic.
+    let private ownSolveOrder = 32
+
+    /// Gaussian elimination with partial pivoting of the n × n matrix `a` (overwritten) against
+    /// the n × k block of `x` at `offset` (overwritten by the solution); false, with `x` left
+    /// partly eliminated, when a pivot is exactly zero or NaN (LAPACK's test for singular).
+    let private eliminate (a: double[]) (n: int) (x: double[]) (offset: int) (k: int) =
+        let swap (buffer: double[]) start1 start2 count =
+            for c in 0 .. count - 1 do
+                let t = buffer[start1 + c]
+                buffer[start1 + c] <- buffer[start2 + c]
+                buffer[start2 + c] <- t
+        let mutable regular = true
+        let mutable col = 0
+        while regular && col < n do
+            let mutable p = col
+            for r in col + 1 .. n - 1 do
+                if abs a[r * n + col] > abs a[p * n + col] then p <- r
+            let pivot = a[p * n + col]
+            if pivot = 0.0 || Double.IsNaN pivot then regular <- false
+            else
+                if p <> col then
+                    swap a (p * n) (col * n) n
+                    swap x (offset + p * k) (offset + col * k) k
+                for r in col + 1 .. n - 1 do
+                    let f = a[r * n + col] / pivot
+                    for c in col + 1 .. n - 1 do a[r * n + c] <- a[r * n + c] - f * a[col * n + c]
+                    for c in 0 .. k - 1 do x[offset + r * k + c] <- x[offset + r * k + c] - f * x[offset + col * k + c]
+                col <- col + 1
+        if regular then
+            for i in n - 1 .. -1 .. 0 do
+                let row = offset + i * k
+                for j in i + 1 .. n - 1 do
+                    let aij = a[i * n + j]
+                    for c in 0 .. k - 1 do x[row + c] <- x[row + c] - aij * x[offset + j * k + c]
+                for c in 0 .. k - 1 do x[row + c] <- x[row + c] / a[i * n + i]
+        regular
+
+    /// X with A X = B for every pair of a batch of square A `[..., n, n]` and B `[..., n, k]`
+    /// (the same batch dimensions).
     let solve (a: NdArray) (b: NdArray) =
-        let factor = lu "solve" a
-        if b.Rank = 1 then NdArray(Array.copy b.Shape, factor.Solve(Vector<double>.Build.DenseOfArray(b.Data)).ToArray())
-        else ofMatrix (factor.Solve(matrix b))
+        let count, n, _ = batchOf a
+        let _, rb, cb = batchOf b
+        if n > ownSolveOrder then
+            eachMatrix (Array.copy b.Shape) (rb * cb) a (fun i m -> (lu "solve" a.Shape i m).Solve(matrixAt b rb cb i).ToRowMajorArray())
+        else
+            let x = Array.copy b.Data
+            let scratch = Array.zeroCreate (n * n)
+            for i in 0 .. count - 1 do
+                Array.blit a.Data (i * n * n) scratch 0 (n * n)
+                if not (eliminate scratch n x (i * rb * cb) cb) then
+                    raise (LinearAlgebraException("solve", a.Shape, whichMatrix a.Shape i "the matrix is singular"))
+            NdArray(Array.copy b.Shape, x)
 
-    /// The inverse of a square matrix.
-    let inverse (a: NdArray) = ofMatrix ((lu "inverse" a).Inverse())
+    /// The inverse of every square matrix of a batch.
+    let inverse (a: NdArray) =
+        let _, n, _ = batchOf a
+        eachMatrix (Array.copy a.Shape) (n * n) a (fun i m -> (lu "inverse" a.Shape i m).Inverse().ToRowMajorArray())
 
-    /// The determinant (zero for a singular matrix, as it should be).
-    let det (a: NdArray) = NdArray([||], [| (matrix a).Determinant() |])
+    /// The determinant of every square matrix of a batch (zero for a singular one, as it should be).
+    let det (a: NdArray) = eachMatrix a.Shape[.. a.Rank - 3] 1 a (fun _ m -> [| m.Determinant() |])
 
     /// The adjugate: det(A)·A⁻¹ from the LU factors where A is invertible, and at a singular A
     /// (a zero pivot), where that does not exist, adj(A) = det(U)·det(V)·V·diag(∏ⱼ≠ᵢ σⱼ)·Uᵀ from
     /// the SVD A = U Σ Vᵀ (the adjugate of a product is the product of adjugates in reverse
     /// order, and an orthogonal Q has adj(Q) = det(Q)·Qᵀ); its products leave out one σ
     /// instead of dividing by it.
-    let adjugate (a: NdArray) =
-        let n = a.Shape[0]
-        if n = 0 then NdArray([| 0; 0 |], [||])
+    let private adjugateOf (shape: int[]) (i: int) (m: Matrix<double>) =
+        let n = m.RowCount
+        let factor = m.LU()
+        if factor.U.Diagonal().Enumerate() |> Seq.forall (fun d -> d <> 0.0 && Double.IsFinite d) then
+            (factor.Inverse() * factor.Determinant).ToRowMajorArray()
         else
-            let factor = (matrix a).LU()
-            if factor.U.Diagonal().Enumerate() |> Seq.forall (fun d -> d <> 0.0 && Double.IsFinite d) then
-                ofMatrix (factor.Inverse() * factor.Determinant)
-            else
-                let svd =
-                    try (matrix a).Svd(true)
-                    with :? MathNet.Numerics.NonConvergenceException ->
-                        raise (LinearAlgebraException("adjugate", a.Shape, "the singular value decomposition did not converge (is an element infinite or NaN?)"))
-                let s = svd.S.ToArray()
-                let others = Array.init n (fun i -> Seq.fold (fun p j -> if j = i then p else p * s[j]) 1.0 (seq { 0 .. n - 1 }))
-                let sign = svd.U.Determinant() * svd.VT.Determinant()
-                ofMatrix (svd.VT.TransposeThisAndMultiply(Matrix<double>.Build.DiagonalOfDiagonalArray(others) * svd.U.Transpose()) * sign)
+            let svd =
+                try m.Svd(true)
+                with :? MathNet.Numerics.NonConvergenceException ->
+                    raise (LinearAlgebraException("adjugate", shape, whichMatrix shape i "the singular value decomposition did not converge (is an element infinite or NaN?)"))
+            let s = svd.S.ToArray()
+            let others = Array.init n (fun i -> Seq.fold (fun p j -> if j = i then p else p * s[j]) 1.0 (seq { 0 .. n - 1 }))
+            let sign = svd.U.Determinant() * svd.VT.Determinant()
+            (svd.VT.TransposeThisAndMultiply(Matrix<double>.Build.DiagonalOfDiagonalArray(others) * svd.U.Transpose()) * sign).ToRowMajorArray()
 
-    /// log |det A| of a non-singular matrix.
-    let logAbsDet (a: NdArray) =
-        let u = (lu "logDet" a).U
-        NdArray([||], [| u.Diagonal().Enumerate() |> Seq.sumBy (fun d -> log (abs d)) |])
+    /// The adjugate of every square matrix of a batch.
+    let adjugate (a: NdArray) =
+        let _, n, _ = batchOf a
+        if n = 0 then NdArray(Array.copy a.Shape, [||]) else eachMatrix (Array.copy a.Shape) (n * n) a (adjugateOf a.Shape)
 
-    /// The lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ.
+    /// log |det A| of every square matrix of a batch: refused for a singular one when
+    /// `refuseSingular` (as logDet), else −∞ there (NumPy's slogdet).
+    let logAbsDet (refuseSingular: bool) (a: NdArray) =
+        eachMatrix a.Shape[.. a.Rank - 3] 1 a (fun i m ->
+            let factor = if refuseSingular then lu "logDet" a.Shape i m else m.LU()
+            [| factor.U.Diagonal().Enumerate() |> Seq.sumBy (fun d -> log (abs d)) |])
+
+    /// The sign of a permutation, (−1)^(n − number of cycles).
+    let private permutationSign (p: MathNet.Numerics.Permutation) =
+        let seen = Array.zeroCreate p.Dimension
+        let mutable cycles = 0
+        for start in 0 .. p.Dimension - 1 do
+            if not seen[start] then
+                cycles <- cycles + 1
+                let mutable k = start
+                while not seen[k] do
+                    seen[k] <- true
+                    k <- p[k]
+        if (p.Dimension - cycles) % 2 = 0 then 1.0 else -1.0
+
+    /// The sign of det A (−1, 0 or 1) of every square matrix of a batch, from the signs of the LU
+    /// pivots and of the row permutation: never from the determinant itself, which under- or
+    /// overflows long before log |det A| does.
+    let detSign (a: NdArray) =
+        eachMatrix a.Shape[.. a.Rank - 3] 1 a (fun _ m ->
+            let factor = m.LU()
+            // Math.Sign refuses NaN; a NaN pivot gives a NaN sign.
+            let signOf d = if d > 0.0 then 1.0 elif d < 0.0 then -1.0 elif d = 0.0 then 0.0 else nan
+            [| factor.U.Diagonal().Enumerate() |> Seq.fold (fun s d -> s * signOf d) (permutationSign factor.P) |])
+
+    /// The lower Cholesky factor L of every symmetric positive-definite A = L Lᵀ of a batch, A
+    /// read as (A + Aᵀ)/2 (exactly symmetric, so rounding asymmetry is harmless).
     let cholesky (a: NdArray) =
-        let m = matrix a
-        if not (m.IsSymmetric()) then raise (LinearAlgebraException("cholesky", a.Shape, "the matrix is not symmetric"))
-        try ofMatrix (m.Cholesky().Factor)
-        with :? ArgumentException -> raise (LinearAlgebraException("cholesky", a.Shape, "the matrix is not positive definite"))
+        let _, n, _ = batchOf a
+        eachMatrix (Array.copy a.Shape) (n * n) a (fun i m ->
+            let m = (m + m.Transpose()) * 0.5
+            if not (m.IsSymmetric()) then raise (LinearAlgebraException("cholesky", a.Shape, whichMatrix a.Shape i "the matrix is not symmetric"))
+            try m.Cholesky().Factor.ToRowMajorArray()
+            with :? ArgumentException -> raise (LinearAlgebraException("cholesky", a.Shape, whichMatrix a.Shape i "the matrix is not positive definite")))
+
+    /// X with op(T) X = B for every pair of a batch of A `[..., n, n]` and B `[..., n, k]`, T the
+    /// lower (or upper) triangle of A, with ones on its diagonal when `unitDiagonal`, and op(T)
+    /// = Tᵀ when `transpose`: substitution over the row-major buffers, the other triangle (and a
+    /// unit diagonal) never read, as LAPACK's trtrs does.
+    let triangularSolve (lower: bool) (transpose: bool) (unitDiagonal: bool) (a: NdArray) (b: NdArray) =
+        let count, n, _ = batchOf a
+        let k = b.Shape[b.Rank - 1]
+        let x = Array.copy b.Data
+        let t = a.Data
+        // op(T) is lower triangular when exactly one of the two flags says so: forward substitution.
+        let forward = lower <> transpose
+        for m in 0 .. count - 1 do
+            let at i j = t[m * n * n + (if transpose then j * n + i else i * n + j)]
+            for step in 0 .. n - 1 do
+                let i = if forward then step else n - 1 - step
+                let row = (m * n + i) * k
+                let first, last = if forward then 0, i - 1 else i + 1, n - 1
+                for j in first .. last do
+                    let tij = at i j
+                    let other = (m * n + j) * k
+                    for c in 0 .. k - 1 do x[row + c] <- x[row + c] - tij * x[other + c]
+                if not unitDiagonal then
+                    let d = at i i
+                    if d = 0.0 then raise (LinearAlgebraException("triangularSolve", a.Shape, whichMatrix a.Shape m "a zero on the diagonal: the matrix is singular"))
+                    for c in 0 .. k - 1 do x[row + c] <- x[row + c] / d
+        NdArray(Array.copy b.Shape, x)

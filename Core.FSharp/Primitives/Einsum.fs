@@ -8,27 +8,87 @@ open FunctionalAD.Primitives.Arithmetic
 /// the letters that occur once, in alphabetical order, as in NumPy). The derivative with respect
 /// to an operand is again an einsum: of the cotangent with the other operands, into that
 /// operand's letters; letters repeated in the output write a diagonal, letters found in no
-/// input broadcast. Evaluation is a direct loop over all letters (no ellipsis support).
+/// input broadcast. `...` stands for the axes an operand's letters leave, broadcast between
+/// operands as in NumPy; it becomes letters of its own before anything else, so evaluation
+/// (a direct loop over all letters), rules and batching know nothing of it.
 module internal Einsum =
-    type private Spec = { Inputs: char[][]; Output: char[] }
+    /// A spec's terms as written: each input's letters before and after its "..." (`None`
+    /// after, where it has none), and the output's, where `->` gives one.
+    type private Terms = { Inputs: (string * string option)[]; Output: (string * string option) option }
+
+    let private failSpec (spec: string) detail = raise (ArgumentException(sprintf "einsum: '%s': %s" spec detail, "spec"))
+
+    /// A term's letters, without its "...".
+    let private lettersIn (before: string, after: string option) = before + defaultArg after ""
 
     let private parse (spec: string) (count: int) =
-        let fail detail = raise (ArgumentException(sprintf "einsum: '%s': %s" spec detail, "spec"))
+        let fail detail = failSpec spec detail
         let text = spec.Replace(" ", "")
         let left, right =
             match text.Split("->") with
             | [| l |] -> l, None
             | [| l; r |] -> l, Some r
             | _ -> fail "more than one '->'"
-        let inputs = left.Split(',') |> Array.map (fun s -> s.ToCharArray())
+        let term (t: string) =
+            let before, after =
+                match t.Split("...") with
+                | [| whole |] -> whole, None
+                | [| before; after |] -> before, Some after
+                | _ -> fail "a term may hold '...' only once"
+            if lettersIn (before, after) |> Seq.exists (fun c -> not (Char.IsLetter c)) then fail "operands may only use letters and '...'"
+            before, after
+        let inputs = left.Split(',') |> Array.map term
         if inputs.Length <> count then fail (sprintf "it names %d operands but %d were given" inputs.Length count)
-        let all = Array.concat inputs
-        if all |> Array.exists (fun c -> not (Char.IsLetter c)) then fail "operands may only use letters"
-        let output =
-            match right with
-            | Some r -> r.ToCharArray()
-            | None -> all |> Array.countBy id |> Array.filter (fun (_, n) -> n = 1) |> Array.map fst |> Array.sort
-        { Inputs = inputs; Output = output }
+        { Inputs = inputs; Output = right |> Option.map term }
+
+    /// The output's letters, `fresh` standing for its "...". Without `->` they are the ellipsis
+    /// letters followed by the letters that occur once, in alphabetical order (NumPy's rule).
+    let private outputLetters (terms: Terms) (fresh: char[]) =
+        match terms.Output with
+        | Some(before, Some after) -> Array.concat [ before.ToCharArray(); fresh; after.ToCharArray() ]
+        | Some(letters, None) -> letters.ToCharArray()
+        | None ->
+            let once = terms.Inputs |> Array.collect (fun t -> (lettersIn t).ToCharArray()) |> Array.countBy id |> Array.filter (fun (_, n) -> n = 1) |> Array.map fst |> Array.sort
+            Array.append fresh once
+
+    /// Each operand's letters (its "..." standing for the axes its letters leave) and the
+    /// output's, every "..." replaced by letters of its own: the ellipsis axes of all operands
+    /// right-aligned and broadcast as NumPy does. An axis of length 1 that broadcasts against a
+    /// longer one is left out of its operand's letters (the flags say which axes stay), so the
+    /// operand is constant along that letter.
+    let private expand (spec: string) (terms: Terms) (shapes: int[][]) =
+        let fail k detail = Shape.fail "einsum" shapes (sprintf "operand %d" k) detail
+        let ellipsisRank k =
+            match terms.Inputs[k] with
+            | before, Some after ->
+                let e = shapes[k].Length - before.Length - after.Length
+                if e < 0 then fail k (sprintf "'%s...%s' names %d axes besides '...' but the operand has %d" before after (before.Length + after.Length) shapes[k].Length)
+                e
+            | _ -> 0
+        let ranks = Array.init shapes.Length ellipsisRank
+        let total = Array.fold Operators.max 0 ranks
+        // Position p of the ellipsis (of `total` axes) is axis p − (total − e) of an operand's.
+        let axisOf k p = (fst terms.Inputs[k]).Length + p - (total - ranks[k])
+        let lengthAt k p = if p >= total - ranks[k] then shapes[k][axisOf k p] else 1
+        let broadcast = Array.init total (fun p -> Seq.init shapes.Length (fun k -> lengthAt k p) |> Seq.fold Operators.max 1)
+        for k in 0 .. shapes.Length - 1 do
+            for p in total - ranks[k] .. total - 1 do
+                if lengthAt k p <> 1 && lengthAt k p <> broadcast[p] then
+                    fail k (sprintf "axis %d (under '...') is %d here and %d elsewhere, and cannot be broadcast" (axisOf k p) (lengthAt k p) broadcast[p])
+        let written = String.Concat(Array.append (Array.map lettersIn terms.Inputs) (Option.toArray (Option.map lettersIn terms.Output)))
+        let fresh = Seq.append [ 'A' .. 'Z' ] [ 'a' .. 'z' ] |> Seq.filter (fun c -> not (Seq.contains c written)) |> Seq.truncate total |> Seq.toArray
+        if fresh.Length < total then failSpec spec (sprintf "'...' stands for %d axes, more than the letters the spec leaves unused" total)
+        let inputs, keeps =
+            Array.init shapes.Length (fun k ->
+                let before, after = terms.Inputs[k]
+                let stays p = lengthAt k p <> 1 || broadcast[p] = 1
+                let middle = [| for p in total - ranks[k] .. total - 1 do if stays p then yield fresh[p] |]
+                let keep = Array.init shapes[k].Length (fun axis ->
+                    let p = axis - before.Length + (total - ranks[k])
+                    axis < before.Length || p >= total || stays p)
+                Array.concat [ before.ToCharArray(); middle; (defaultArg after "").ToCharArray() ], keep)
+            |> Array.unzip
+        inputs, outputLetters terms fresh, keeps
 
     /// The most steps the direct loop may take (some seconds to a minute of work). A request
     /// beyond it is refused before any work rather than left running for hours; contracting
@@ -105,21 +165,27 @@ module internal Einsum =
 
     /// Einstein summation of `operands` by `spec`.
     let einsum (spec: string) (operands: Node[]) =
-        let parsed = parse spec operands.Length
+        let shapes = operands |> Array.map (fun o -> o.Shape)
+        let inputs, output, keeps = expand spec (parse spec operands.Length) shapes
+        // Unit axes broadcast under '...' are dropped: the operand is the same along that letter.
+        let operands =
+            operands |> Array.mapi (fun k o ->
+                if Array.forall id keeps[k] then o
+                else reshape (o.Shape |> Array.indexed |> Array.choose (fun (axis, d) -> if keeps[k][axis] then Some d else None)) o)
         let mutable sizes = Map.empty
         for k in 0 .. operands.Length - 1 do
-            let letters, shape = parsed.Inputs[k], operands[k].Shape
+            let letters, shape = inputs[k], operands[k].Shape
             if letters.Length <> shape.Length then
-                Shape.fail "einsum" (operands |> Array.map (fun o -> o.Shape)) (sprintf "operand %d" k) (sprintf "'%s' names %d axes but the operand has %d" (String letters) letters.Length shape.Length)
+                Shape.fail "einsum" shapes (sprintf "operand %d" k) (sprintf "'%s' names %d axes but the operand has %d" (String letters) letters.Length shape.Length)
             for i in 0 .. letters.Length - 1 do
                 match sizes.TryFind letters[i] with
                 | Some n when n <> shape[i] ->
-                    Shape.fail "einsum" (operands |> Array.map (fun o -> o.Shape)) (sprintf "operand %d" k) (sprintf "letter '%c' is %d here but %d elsewhere" letters[i] shape[i] n)
+                    Shape.fail "einsum" shapes (sprintf "operand %d" k) (sprintf "letter '%c' is %d here but %d elsewhere" letters[i] shape[i] n)
                 | _ -> sizes <- sizes.Add(letters[i], shape[i])
-        for c in parsed.Output do
+        for c in output do
             if not (sizes.ContainsKey c) then raise (ArgumentException(sprintf "einsum: '%s': output letter '%c' is in no operand" spec c, "spec"))
-        let total = steps (lettersOf parsed.Inputs parsed.Output) sizes
+        let total = steps (lettersOf inputs output) sizes
         if total > maxSteps then
-            Shape.fail "einsum" (operands |> Array.map (fun o -> o.Shape)) "operands"
+            Shape.fail "einsum" shapes "operands"
                 (sprintf "'%s' would loop over more than %d index combinations (the product of every letter's size); contract the operands in pairs (matmul, or einsum of two at a time)" spec maxSteps)
-        build parsed.Inputs parsed.Output sizes operands
+        build inputs output sizes operands

@@ -8,9 +8,11 @@ open FunctionalAD.Primitives.Reductions
 /// calculus identities (Giles 2008, "Collected matrix derivative results"), written with the
 /// same primitives so they differentiate again.
 module internal LinearAlgebra =
-    let private requireSquare name (a: Node) =
-        if a.Shape.Length <> 2 || a.Shape[0] <> a.Shape[1] then
-            Shape.fail name [| a.Shape |] "a" "a square matrix is needed"
+    /// A batch `[size, k, n]` of matrices as one k × (size·n) matrix, their columns side by side.
+    let private sideBySide (b: Node) = reshape [| b.Shape[1]; b.Shape[0] * b.Shape[2] |] (Layout.permute [| 1; 0; 2 |] b)
+
+    /// The batch `[size, m, n]` of matrices whose columns lie side by side in `m` (m × size·n).
+    let private apart (size: int) (m: Node) = Layout.permute [| 1; 0; 2 |] (reshape [| m.Shape[0]; size; m.Shape[1] / size |] m)
 
     /// op(A) · op(B) over the last two dimensions, batch dimensions broadcast; op transposes when
     /// the flag is set, without copying.
@@ -67,11 +69,7 @@ module internal LinearAlgebra =
             // A batch of vectors: op(A)·bᵢ for every i is the batch's rows times op(A)ᵀ.
             let product = matmulT false (not transA) (reshape [| size; b.Shape[1] |] b) a
             reshape [| size; product.Shape[1]; 1 |] product
-        | false, true when not transB && a.Shape.Length = 2 && b.Shape.Length = 3 ->
-            let k, n = b.Shape[1], b.Shape[2]
-            let columns = reshape [| k; size * n |] (Layout.permute [| 1; 0; 2 |] b)
-            let product = matmulT transA false a columns
-            Layout.permute [| 1; 0; 2 |] (reshape [| product.Shape[0]; size; n |] product)
+        | false, true when not transB && a.Shape.Length = 2 && b.Shape.Length = 3 -> apart size (matmulT transA false a (sideBySide b))
         | _ ->
             // Unit batch dimensions after the batch axis line the batch up with the other
             // operand's batch dimensions (or with nothing, where it has fewer).
@@ -100,45 +98,133 @@ module internal LinearAlgebra =
             | false, true -> againstOne args[1] args[0]
             | _ -> sum [| 1 |] false (mul args[0] args[1]))
 
-    /// The transpose of a matrix.
-    let transpose (a: Node) = Layout.permute [| 1; 0 |] a
+    // ---- factorizations over leading batch dimensions ----------------------------------------
+    //
+    // Every primitive below takes a batch of matrices `[..., n, n]` (a matrix is a batch of
+    // none), so its vmap rule is the primitive itself: the batch is one more leading dimension.
+    // Those of two arguments take equal batch dimensions; `alignBatches` broadcasts them first.
 
-    /// As a matrix: a vector becomes a column.
-    let private asColumn (v: Node) = if v.Shape.Length = 1 then reshape [| v.Shape[0]; 1 |] v else v
-    let private like (template: Node) (m: Node) = if template.Shape.Length = 1 then reshape template.Shape m else m
+    /// The transposes of a batch of matrices: the last two dimensions swapped.
+    let transpose (a: Node) =
+        let r = a.Shape.Length
+        Layout.permute (Array.init r (fun i -> if i = r - 2 then r - 1 elif i = r - 1 then r - 2 else i)) a
 
-    /// X with A X = B for square A; B a matrix or a vector. Raises for a singular A.
-    let rec solve (a: Node) (b: Node) : Node =
-        requireSquare "solve" a
-        if b.Shape.Length < 1 || b.Shape.Length > 2 || b.Shape[0] <> a.Shape[0] then
-            Shape.fail "solve" [| a.Shape; b.Shape |] "b" "b needs as many rows as A"
+    let private batchDims (x: Node) = x.Shape[.. x.Shape.Length - 3]
+
+    /// One number per matrix of a batch as a batch of 1 × 1 matrices, to scale them.
+    let private perMatrix (s: Node) = reshape (Array.append s.Shape [| 1; 1 |]) s
+
+    /// tr(M D) for each pair of matrices of two batches, as Σᵢⱼ Mᵀᵢⱼ Dᵢⱼ (no product formed).
+    let private traceOfProduct (m: Node) (d: Node) = sum [| d.Shape.Length - 2; d.Shape.Length - 1 |] false (mul (transpose m) d)
+
+    /// Refuses anything but a batch of square matrices, naming `operation`.
+    let private requireSquare operation (a: Node) =
+        let r = a.Shape.Length
+        if r < 2 || a.Shape[r - 2] <> a.Shape[r - 1] then
+            Shape.fail operation [| a.Shape |] "a" "a square matrix, or a batch of them [..., n, n], is needed"
+
+    /// A `[..., n, n]` and B `[..., n, k]` broadcast to their common batch dimensions (NumPy's
+    /// rule, as matmul does).
+    let private alignBatches operation (a: Node) (b: Node) =
+        let batch =
+            try Shape.broadcast operation (batchDims a) (batchDims b)
+            with :? ShapeMismatchException ->
+                Shape.fail operation [| a.Shape; b.Shape |] "b" (sprintf "the batch dimensions %s of a and %s of b do not broadcast" (Shape.format (batchDims a)) (Shape.format (batchDims b)))
+        let within (x: Node) = x.Shape[x.Shape.Length - 2 ..]
+        broadcastTo (Array.append batch (within a)) a, broadcastTo (Array.append batch (within b)) b
+
+    /// The batching rule of a solve `solveWith a b` (A and B of equal batch dimensions): one
+    /// matrix against a batch of right-hand sides is one solve with the batch's columns side by
+    /// side, A factored once rather than broadcast, copied and factored per example; otherwise
+    /// the batch is one more leading dimension.
+    let private batchedSolve (solveWith: Node -> Node -> Node) (size: int) (args: Node[]) (batched: bool[]) =
+        match batched[0], batched[1] with
+        | false, true when args[0].Shape.Length = 2 -> apart size (solveWith args[0] (sideBySide args[1]))
+        | _ -> solveWith args[0] args[1]
+
+    /// X with A X = B for batches of square A and of B `[..., n, k]`, their batch dimensions
+    /// broadcast. dX = A⁻¹(dB − dA X); the VJP is B̄ = A⁻ᵀ X̄, Ā = −B̄ Xᵀ.
+    let rec private solveMatrices (a: Node) (b: Node) : Node =
+        let a, b = alignBatches "solve" a b
         Graph.apply
             (op "solve" [] (fun v -> LinAlgKernels.solve v[0] v[1])
                 (fun args x t ->
-                    let rhs =
-                        match t[0], t[1] with
-                        | ValueNone, ValueNone -> ValueNone
-                        | ta, tb ->
-                            let fromA = ta |> ValueOption.map (fun ta -> neg (like x (matmul ta (asColumn x))))
-                            addTangents tb fromA
-                    rhs |> ValueOption.map (solve args[0]))
+                    let fromA = t[0] |> ValueOption.map (fun ta -> neg (matmul ta x))
+                    addTangents t[1] fromA |> ValueOption.map (solveMatrices args[0]))
                 (fun args x g ->
-                    let gb = solve (transpose args[0]) g
-                    [| pullTo args[0] (fun () -> neg (matmulT false true (asColumn gb) (asColumn x))); ValueSome gb |]))
+                    let gb = solveMatrices (transpose args[0]) g
+                    [| pullTo args[0] (fun () -> neg (matmulT false true gb x)); pullTo args[1] (fun () -> gb) |])
+             |> withBatch (batchedSolve solveMatrices))
             (Array.copy b.Shape) [| a; b |]
 
-    /// A⁻¹. Raises for a singular A.
+    /// The lower (or upper) triangle of each matrix of a batch, without its diagonal when the
+    /// diagonal is taken as ones: the entries a triangular solve reads.
+    let private triangleOf (lower: bool) (unitDiagonal: bool) (x: Node) =
+        let n = x.Shape[x.Shape.Length - 1]
+        let keeps i j = (if lower then i > j else i < j) || (i = j && not unitDiagonal)
+        mul x (Graph.constant (NdArray([| n; n |], Array.init (n * n) (fun k -> if keeps (k / n) (k % n) then 1.0 else 0.0))))
+
+    /// X with op(T) X = B, T the lower (or upper) triangle of each A of a batch, with ones on
+    /// its diagonal when `unitDiagonal`, op(T) = Tᵀ when `transpose`; the other entries of A are
+    /// never read, and get no derivative. dX = op(T)⁻¹(dB − op(dT) X); the VJP is
+    /// B̄ = op(T)⁻ᵀ X̄ and T̄ = −B̄ Xᵀ (or −X B̄ᵀ when transposed), kept to the triangle.
+    let rec private triangularSolveMatrices (lower: bool) (transpose: bool) (unitDiagonal: bool) (a: Node) (b: Node) : Node =
+        let a, b = alignBatches "triangularSolve" a b
+        let solveWith transposed = triangularSolveMatrices lower transposed unitDiagonal
+        Graph.apply
+            (op "triangularSolve" [ "lower", Parameter.Flag lower; "transpose", Parameter.Flag transpose; "unitDiagonal", Parameter.Flag unitDiagonal ]
+                (fun v -> LinAlgKernels.triangularSolve lower transpose unitDiagonal v[0] v[1])
+                (fun args x t ->
+                    let fromA = t[0] |> ValueOption.map (fun ta -> neg (matmulT transpose false (triangleOf lower unitDiagonal ta) x))
+                    addTangents t[1] fromA |> ValueOption.map (solveWith transpose args[0]))
+                (fun args x g ->
+                    let gb = solveWith (not transpose) args[0] g
+                    let gT () = if transpose then matmulT false true x gb else matmulT false true gb x
+                    [| pullTo args[0] (fun () -> neg (triangleOf lower unitDiagonal (gT ()))); pullTo args[1] (fun () -> gb) |])
+             |> withBatch (batchedSolve (solveWith transpose)))
+            (Array.copy b.Shape) [| a; b |]
+
+    /// The right-hand side of a solve with A as a batch of matrices, and whether it was a batch
+    /// of vectors (made columns): b is vectors when it is a vector or has A's shape without the
+    /// last dimension (PyTorch's rule), else matrices `[..., n, k]`. Refused unless b has n rows.
+    let private rightHandSide operation (a: Node) (b: Node) =
+        requireSquare operation a
+        let n = a.Shape[a.Shape.Length - 1]
+        let vectors = b.Shape.Length = 1 || (b.Shape.Length = a.Shape.Length - 1 && Shape.same b.Shape a.Shape[.. a.Shape.Length - 2])
+        let rows = if vectors then b.Shape[b.Shape.Length - 1] elif b.Shape.Length >= 2 then b.Shape[b.Shape.Length - 2] else -1
+        if rows <> n then
+            Shape.fail operation [| a.Shape; b.Shape |] "b" (sprintf "b needs %d rows, as A is %d × %d: a vector [%d], a batch of vectors [..., %d] or of matrices [..., %d, k]" n n n n n n)
+        (if vectors then reshape (Array.append b.Shape [| 1 |]) b else b), vectors
+
+    /// `solveWithMatrices a b` on b as `rightHandSide` reads it, the columns made vectors again.
+    let private solveLike operation (solveWithMatrices: Node -> Node -> Node) (a: Node) (b: Node) =
+        let columns, vectors = rightHandSide operation a b
+        let x = solveWithMatrices a columns
+        if vectors then reshape x.Shape[.. x.Shape.Length - 2] x else x
+
+    /// X with A X = B: A a square matrix or a batch of them, B a vector, a batch of vectors
+    /// (A's shape without its last dimension) or a batch of matrices; batch dimensions
+    /// broadcast. Raises for a singular A.
+    let solve (a: Node) (b: Node) = solveLike "solve" solveMatrices a b
+
+    /// X with op(T) X = B for T the lower (or upper) triangle of A, batched and broadcast as
+    /// `solve` is.
+    let triangularSolve lower transpose unitDiagonal (a: Node) (b: Node) =
+        solveLike "triangularSolve" (triangularSolveMatrices lower transpose unitDiagonal) a b
+
+    /// A⁻¹ of each matrix of a batch. Raises for a singular A.
     let rec inverse (a: Node) : Node =
         requireSquare "inverse" a
         Graph.apply
             (op "inverse" [] (fun v -> LinAlgKernels.inverse v[0])
                 (fun _ inv t -> t[0] |> ValueOption.map (fun ta -> neg (matmul inv (matmul ta inv))))
-                (fun _ inv g -> [| ValueSome(neg (matmulT true false inv (matmulT false true g inv))) |]))
+                (fun _ inv g -> [| ValueSome(neg (matmulT true false inv (matmulT false true g inv))) |])
+             |> withBatch (fun _ args _ -> inverse args[0]))
             (Array.copy a.Shape) [| a |]
 
     /// The diagonal of a square matrix as a vector.
     let rec diagPart (m: Node) : Node =
-        requireSquare "diag" m
+        if m.Shape.Length <> 2 || m.Shape[0] <> m.Shape[1] then Shape.fail "diag" [| m.Shape |] "a" "a square matrix is needed"
         let n = m.Shape[0]
         Graph.apply
             (op "diagPart" [] (fun v -> NdArray([| n |], Array.init n (fun i -> v[0].Data[i * n + i])))
@@ -158,67 +244,88 @@ module internal LinearAlgebra =
              |> withAlgebra Algebra.Rearrangement)
             [| n; n |] [| v |]
 
-    /// tr(A) for a square matrix, as Σ of the diagonal.
-    let private traceOf (m: Node) = sum [| 0 |] false (diagPart m)
-
-    /// det A; d det = tr(adj(A) dA), which is det · tr(A⁻¹ dA) where A is invertible and holds
-    /// at singular matrices too (JAX and PyTorch give the adjugate there as well).
+    /// det A of each matrix of a batch; d det = tr(adj(A) dA), which is det · tr(A⁻¹ dA) where A
+    /// is invertible and holds at singular matrices too (JAX and PyTorch give the adjugate
+    /// there as well).
     let rec det (a: Node) : Node =
         requireSquare "det" a
         Graph.apply
             (op "det" [] (fun v -> LinAlgKernels.det v[0])
-                (fun args _ t -> t[0] |> ValueOption.map (fun ta -> traceOf (matmul (adjugate args[0]) ta)))
-                (fun args _ g -> [| ValueSome(mul g (transpose (adjugate args[0]))) |]))
-            [||] [| a |]
+                (fun args _ t -> t[0] |> ValueOption.map (traceOfProduct (adjugate args[0])))
+                (fun args _ g -> [| ValueSome(mul (perMatrix g) (transpose (adjugate args[0]))) |])
+             |> withBatch (fun _ args _ -> det args[0]))
+            (batchDims a) [| a |]
 
-    /// adj(A), the transposed cofactor matrix (det A · A⁻¹ where A is invertible). Its own
-    /// derivative is that of det A · A⁻¹, d adj = tr(adj dA)·A⁻¹ − det · A⁻¹ dA A⁻¹, so
-    /// derivatives of det beyond the first exist only at invertible matrices (elsewhere
-    /// `inverse` refuses, naming itself).
+    /// adj(A) of each matrix of a batch, the transposed cofactor matrix (det A · A⁻¹ where A is
+    /// invertible). Its own derivative is that of det A · A⁻¹,
+    /// d adj = tr(adj dA)·A⁻¹ − det · A⁻¹ dA A⁻¹, so derivatives of det beyond the first exist
+    /// only at invertible matrices (elsewhere `inverse` refuses, naming itself).
     and adjugate (a: Node) : Node =
         Graph.apply
             (op "adjugate" [] (fun v -> LinAlgKernels.adjugate v[0])
                 (fun args adj t ->
                     t[0] |> ValueOption.map (fun ta ->
                         let inv = inverse args[0]
-                        sub (mul (traceOf (matmul adj ta)) inv) (mul (det args[0]) (matmul inv (matmul ta inv)))))
+                        sub (mul (perMatrix (traceOfProduct adj ta)) inv) (mul (perMatrix (det args[0])) (matmul inv (matmul ta inv)))))
                 (fun args adj g ->
                     // ⟨g, d adj⟩ = tr(adj dA)·Σ g∘A⁻¹ − det·tr(gᵀ A⁻¹ dA A⁻¹), so the cotangent
                     // is (Σ g∘A⁻¹)·adjᵀ − det · A⁻ᵀ g A⁻ᵀ.
                     let inv = inverse args[0]
-                    let weight = sum [| 0; 1 |] false (mul g inv)
-                    [| ValueSome(sub (mul weight (transpose adj)) (mul (det args[0]) (matmulT true false inv (matmulT false true g inv)))) |]))
+                    let weight = sum [| g.Shape.Length - 2; g.Shape.Length - 1 |] true (mul g inv)
+                    [| ValueSome(sub (mul weight (transpose adj)) (mul (perMatrix (det args[0])) (matmulT true false inv (matmulT false true g inv)))) |])
+             |> withBatch (fun _ args _ -> adjugate args[0]))
             (Array.copy a.Shape) [| a |]
 
-    /// log |det A| of a non-singular matrix; d = tr(A⁻¹ dA).
+    /// log |det A| of each matrix of a batch; d = tr(A⁻¹ dA). A singular A is refused when
+    /// `refuseSingular` (logDet), else gives −∞ (slogdet, as NumPy's).
+    let rec private logAbsDet (refuseSingular: bool) (a: Node) : Node =
+        Graph.apply
+            (op "logDet" [ "refuseSingular", Parameter.Flag refuseSingular ] (fun v -> LinAlgKernels.logAbsDet refuseSingular v[0])
+                (fun args _ t -> t[0] |> ValueOption.map (traceOfProduct (inverse args[0])))
+                (fun args _ g -> [| ValueSome(mul (perMatrix g) (transpose (inverse args[0]))) |])
+             |> withBatch (fun _ args _ -> logAbsDet refuseSingular args[0]))
+            (batchDims a) [| a |]
+
+    /// log |det A| of each non-singular matrix of a batch.
     let logDet (a: Node) =
         requireSquare "logDet" a
+        logAbsDet true a
+
+    /// The sign of det A (−1, 0 or 1) of each matrix of a batch: piecewise constant, so its
+    /// derivative is zero.
+    let rec private detSign (a: Node) : Node =
         Graph.apply
-            (op "logDet" [] (fun v -> LinAlgKernels.logAbsDet v[0])
-                (fun args _ t -> t[0] |> ValueOption.map (fun ta -> traceOf (solve args[0] ta)))
-                (fun args _ g -> [| ValueSome(mul g (transpose (inverse args[0]))) |]))
-            [||] [| a |]
+            (op "detSign" [] (fun v -> LinAlgKernels.detSign v[0]) (fun _ _ _ -> ValueNone) (fun _ _ _ -> [| ValueNone |])
+             |> withBatch (fun _ args _ -> detSign args[0]))
+            (batchDims a) [| a |]
+
+    /// (sign det A, log |det A|) of each matrix of a batch, so that det A = sign · exp(log|det A|)
+    /// without over- or underflow; at a singular A (0, −∞), as NumPy's slogdet.
+    let slogdet (a: Node) =
+        requireSquare "slogdet" a
+        detSign a, logAbsDet false a
 
     /// Lower triangle with the diagonal halved: Φ in Murray (2016), "Differentiation of the
-    /// Cholesky decomposition".
+    /// Cholesky decomposition", of each matrix of a batch.
     let private phi (m: Node) =
-        let n = m.Shape[0]
+        let n = m.Shape[m.Shape.Length - 1]
         mul m (Graph.constant (NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n > k % n then 1.0 elif k / n = k % n then 0.5 else 0.0))))
 
     let private symmetrize (m: Node) = mul (scalar 0.5) (add m (transpose m))
 
-    /// The lower Cholesky factor L of a symmetric positive-definite A (read as (A + Aᵀ)/2, as JAX
-    /// does, so rounding asymmetry is harmless). dL = L Φ(L⁻¹ dA L⁻ᵀ); the VJP is its adjoint.
+    /// The lower Cholesky factor L of each symmetric positive-definite A of a batch (read as
+    /// (A + Aᵀ)/2, as JAX does, so rounding asymmetry is harmless). dL = L Φ(L⁻¹ dA L⁻ᵀ); the
+    /// VJP is its adjoint, L⁻ᵀ Φ(Lᵀ L̄) L⁻¹ symmetrised. Both solve with L by substitution.
     let rec cholesky (a: Node) : Node =
         requireSquare "cholesky" a
+        // L⁻¹ X and L⁻ᵀ X.
+        let byL (l: Node) = triangularSolveMatrices true false false l
+        let byLT (l: Node) = triangularSolveMatrices true true false l
         Graph.apply
-            (op "cholesky" [] (fun v -> LinAlgKernels.cholesky (let m = v[0] in NdArray(m.Shape, Array.init m.Size (fun k -> let n = m.Shape[0] in 0.5 * (m.Data[k] + m.Data[(k % n) * n + k / n])))))
-                (fun _ l t ->
-                    t[0] |> ValueOption.map (fun ta ->
-                        let inner = transpose (solve l (transpose (solve l (symmetrize ta))))
-                        matmul l (phi inner)))
+            (op "cholesky" [] (fun v -> LinAlgKernels.cholesky v[0])
+                (fun _ l t -> t[0] |> ValueOption.map (fun ta -> matmul l (phi (transpose (byL l (transpose (byL l (symmetrize ta))))))))
                 (fun _ l g ->
                     let p = phi (matmulT true false l g)
-                    let s = solve (transpose l) (transpose (solve (transpose l) (transpose p)))
-                    [| ValueSome(symmetrize s) |]))
+                    [| ValueSome(symmetrize (byLT l (transpose (byLT l (transpose p))))) |])
+             |> withBatch (fun _ args _ -> cholesky args[0]))
             (Array.copy a.Shape) [| a |]

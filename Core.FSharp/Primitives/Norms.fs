@@ -31,13 +31,16 @@ module internal Norms =
         elif p = 2.0 then rootAtZero sqrt (Reductions.sum axes keepDims (mul x x))
         else rootAtZero (powConst (1.0 / p)) (Reductions.sum axes keepDims (powConst p (abs x)))
 
+    /// x − mean over `axes`, which hold `n` entries.
+    let private centredOf (axes: int[]) (n: int64) (x: Node) = sub x (div (Reductions.sum axes true x) (scalar (float n)))
+
     /// Σ(x − mean)² / (N − ddof) over `axes`, N the number of entries reduced; `operation`
     /// names the caller in refusals.
     let private varianceOf operation (axes: int[]) (ddof: int) keepDims (x: Node) =
         let n = axes |> Array.fold (fun acc a -> acc * int64 x.Shape[a]) 1L
         if int64 ddof >= n || ddof < 0 then
             Shape.fail operation [| x.Shape |] "ddof" (sprintf "ddof = %d needs more than that many entries, and %d are reduced" ddof n)
-        let centred = sub x (div (Reductions.sum axes true x) (scalar (float n)))
+        let centred = centredOf axes n x
         div (Reductions.sum axes keepDims (mul centred centred)) (scalar (float (n - int64 ddof)))
 
     /// Σ(x − mean)² / (N − ddof) over `axes`, N the number of entries reduced; ddof = 1 gives
@@ -46,3 +49,16 @@ module internal Norms =
 
     /// √variance, with derivative 0 where the variance is 0.
     let std axes ddof keepDims x = rootAtZero sqrt (varianceOf "std" axes ddof keepDims x)
+
+    /// (x − mean) / √(var + eps) over the last axis (the biased variance, as PyTorch's
+    /// layer_norm): a composition, so its derivatives of every order, batching and compilation
+    /// are those of its parts.
+    let layerNorm (eps: float) (x: Node) =
+        if x.Shape.Length = 0 || x.Shape[x.Shape.Length - 1] = 0 then
+            Shape.fail "layerNorm" [| x.Shape |] "x" "a tensor with a non-empty last axis is needed (the axis normalised)"
+        if not (eps >= 0.0) then Shape.fail "layerNorm" [| x.Shape |] "eps" (sprintf "eps = %g must be 0 or more" eps)
+        let last = [| x.Shape.Length - 1 |]
+        let n = int64 x.Shape[x.Shape.Length - 1]
+        let centred = centredOf last n x
+        let variance = div (Reductions.sum last true (mul centred centred)) (scalar (float n))
+        div centred (sqrt (add variance (scalar eps)))
