@@ -126,10 +126,10 @@ module Demos =
     // ---- a CNN on the digits images ----------------------------------------------------------
 
     /// conv 3×3 (32 channels) → relu → pool → conv 3×3 (64) → relu → pool → dense, Adam at
-    /// 0.002, batches of 32, 8 epochs over the training images and their one-pixel shifts, the
+    /// 0.001, batches of 32, 8 epochs over the training images and their one-pixel shifts, the
     /// same 20 % held out as the MLP's.
     let cnnDigitsDefaults =
-        { Channels = [ 32; 64 ]; Epochs = 8; BatchSize = 32; LearningRate = 0.002; Seed = 0; TestFraction = 0.2 }
+        { Channels = [ 32; 64 ]; Epochs = 8; BatchSize = 32; LearningRate = 0.001; Seed = 0; TestFraction = 0.2 }
 
     /// The digits' 64 pixels of a batch as [N, 1, 8, 8] images.
     let private digitImages (features: Tensor) = Tensor.reshape [| features.Shape[0]; 1; 8; 8 |] features

@@ -55,6 +55,12 @@ let private matrixView (x: Tensor) =
     | 2 -> x
     | _ -> Tensor.reshape [| x.Shape[0]; -1 |] x
 
+/// Any tensor as one single-channel image [1, 1, rows, columns] (its matrix view).
+let private imageView (x: Tensor) = let m = matrixView x in Tensor.reshape [| 1; 1; m.Shape[0]; m.Shape[1] |] m
+
+/// A fixed 2 × 2 kernel for the convolution steps.
+let private convKernel = Tensor.create [| 1; 1; 2; 2 |] [| 0.7; -0.3; 0.2; 0.5 |]
+
 /// I + M·Mᵀ/(n + ‖M‖²): symmetric positive definite with eigenvalues in [1, 2), whatever the
 /// size of M, so solves, inverses, determinants and Cholesky factors are well conditioned and
 /// their derivatives round like any other step's (‖M‖² is smooth, unlike a max-norm).
@@ -210,6 +216,9 @@ let private steps: Map<string, Step> =
         "slogdet (spd M)", unary (fun x -> let sign, logAbs = Tensor.slogdet (spd x) in sign * logAbs)
         "triangularSolve (cholesky of spd M)", unary (fun x -> let p = spd x in Tensor.triangularSolve true (Tensor.cholesky p) p)
         "einsum ...ij->...ji", unary (fun x -> Tensor.einsum "...ij->...ji" [ matrixView x ])
+        // convolution and pooling; padding 1 keeps every image large enough for the window
+        "conv2d 2×2 pad 1 (image view)", unary (fun x -> Tensor.conv2d 1 1 (imageView x) convKernel)
+        "avgPool2d 2×2 pad 1 (image view)", unary (fun x -> Tensor.avgPool2dWith (2, 2) (1, 1) (1, 1) (imageView x))
         // eps = 1 keeps the slope bounded where a row is nearly constant.
         "layerNorm 1", unary (fun x -> Tensor.layerNorm 1.0 (atLeastVector x))
     ]
