@@ -140,8 +140,8 @@ public static partial class ML
             Learn.Classifier<Tensor[]> classifier, Learn.TrainConfig config, CancellationToken cancellationToken,
             FSharpFunc<int, FSharpFunc<Learn.EpochMetrics, Unit>> report, Learn.Dataset train, Learn.Dataset test, Tensor[] parameters)
         {
-            var start = Tuple.Create(parameters, StateFor(parameters, [.. parameters.Select(p => p.Shape)], "Fit"));
-            var ((trained, state), history) = Learn.Training.fitFrom(core, classifier, config, cancellationToken, report, train, test, start);
+            var start = StateFor(parameters, [.. parameters.Select(p => p.Shape)], "Fit");
+            var ((trained, state), history) = Learn.Training.fitFrom(core, classifier, config, cancellationToken, report, train, test, parameters, start);
             _state = state;
             Steps += config.Epochs * ((Learn.DatasetModule.size(train) + config.BatchSize - 1) / config.BatchSize);
             return (trained, [.. history]);
