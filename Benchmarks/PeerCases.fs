@@ -135,22 +135,21 @@ let private hessianWorkloads (inputs: Inputs) =
 /// Python so that both sides see the same batches.
 let private digitsWorkload (inputs: Inputs) =
     let train, test = Demos.loadSplit "digits.csv" 0 0.2
-    let labels (d: Dataset) = Tensor.ofArray (Array.map float d.Labels)
     let epochs, batchSize = 20, 32
     inputs.Add("digits.trainX", train.Features) |> ignore
     inputs.Add("digits.testX", test.Features) |> ignore
-    inputs.Add("digits.trainY", labels train) |> ignore
-    inputs.Add("digits.testY", labels test) |> ignore
+    inputs.Add("digits.trainY", Dataset.labelTensor train) |> ignore
+    inputs.Add("digits.testY", Dataset.labelTensor test) |> ignore
     let orders = Array.init epochs (fun e -> Dataset.permutation (e + 1) (Dataset.size train) |> Array.map float) |> Array.concat
     inputs.Add("digits.orders", Tensor.create [| epochs; Dataset.size train |] orders) |> ignore
     let initial = Mlp.init Init.glorotUniform 0 [ 64; 64; 64; 10 ]
     initial |> Array.iteri (fun i layer -> inputs.Add(sprintf "digits.p%d" (2 * i), layer.W) |> ignore; inputs.Add(sprintf "digits.p%d" (2 * i + 1), layer.B) |> ignore)
     let fit () =
         let trained, _ =
-            Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.01)) Demos.mlpModel { Epochs = epochs; BatchSize = batchSize; Seed = 0 } (fun _ _ -> ())
+            Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.01)) Demos.mlpModel { TrainConfig.Default with Epochs = epochs; BatchSize = batchSize } (fun _ _ -> ())
                 train test initial
         trained |> Seq.collect (fun layer -> [ layer.W; layer.B ])
-    { Title = "digits MLP 64-64-64-10, Adam, batch 32, 20 epochs (Training.fit, warm)"; Key = "digits"; Rounds = 5; Target = Some 1.0
+    { Title = "digits MLP 64-64-64-10, Adam, batch 32, 20 epochs (Training.fit, compiled steps, warm)"; Key = "digits"; Rounds = 5; Target = Some 1.0
       Side = eager fit }
 
 /// The quartiles of a sample (values at the 25th and 75th percentile, nearest rank).

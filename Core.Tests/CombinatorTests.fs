@@ -120,6 +120,10 @@ let ``gradients of structures keep their structure`` () =
     assertClose 0.0 14.0 (scalarOf gbs.Head)
     assertClose 0.0 0.0 (scalarOf gcs[0])
     assertClose 0.0 6.0 (scalarOf gcs[1])
+    // unit is the empty structure: a stateless optimiser's state rides along untouched
+    let gu, () = AD.grad (fun (a: Tensor, ()) -> a * a) (s 3.0, ())
+    assertClose 0.0 6.0 (scalarOf gu)
+    Assert.Equal(1, (Tree.leaves (s 1.0, ())).Length)
 
 [<Fact>]
 let ``vjp and jacobian of structured outputs`` () =

@@ -71,8 +71,20 @@ public static partial class ML
         public Tensor Loss(IReadOnlyList<Tensor> parameters, Learn.Dataset batch)
         {
             ArgumentNullException.ThrowIfNull(batch);
-            return Learn.Loss.softmaxCrossEntropy(Logits(parameters, batch.Features), batch.Labels);
+            return Loss(parameters, batch.Features, Learn.DatasetModule.labelTensor(batch));
         }
+
+        /// <summary>
+        /// The softmax cross-entropy of features and labels given as tensors, the form a compiled
+        /// training step traces: each batch's labels are an input of the step, not a constant of it.
+        /// </summary>
+        /// <param name="parameters">W₁, b₁, W₂, b₂, … shaped as <see cref="Parameters"/>.</param>
+        /// <param name="features">The batch (samples × inputs).</param>
+        /// <param name="labels">One class index per sample, as a vector (<c>Learn.DatasetModule.labelTensor</c>).</param>
+        /// <returns>The loss, a scalar tensor.</returns>
+        /// <exception cref="ArgumentException">The labels are not one per sample.</exception>
+        public Tensor Loss(IReadOnlyList<Tensor> parameters, Tensor features, Tensor labels) =>
+            Learn.Loss.crossEntropyFromLabels(Logits(parameters, features), labels);
 
         /// <summary>The predicted class of each sample: the largest logit.</summary>
         /// <param name="features">The batch (samples × inputs).</param>
@@ -132,22 +144,25 @@ public static partial class ML
     /// Minibatch training of a perceptron (the Learn library's <c>Training.fit</c>): each epoch
     /// shuffles the training set with seed + epoch, takes one <c>ValueAndGrad</c> of the softmax
     /// cross-entropy and one <paramref name="optimizer"/> step per batch, then evaluates on both sets.
+    /// The step is compiled (traced once per batch shape) and updates the parameters and the
+    /// optimiser's state in place, unless <paramref name="eager"/> asks for op-by-op evaluation.
     /// </summary>
     /// <param name="model">The model to start from.</param>
     /// <param name="train">The training set.</param>
     /// <param name="test">The held-out set, evaluated after each epoch.</param>
-    /// <param name="optimizer">The optimiser; it is stepped (its state advances) by the training.</param>
+    /// <param name="optimizer">The optimiser; its state advances by the training's steps when the training completes (a cancelled or failed run leaves it as it was).</param>
     /// <param name="epochs">Passes over the training set, at least 0.</param>
     /// <param name="batchSize">Samples per batch, at least 1.</param>
     /// <param name="seed">The seed of the shuffles.</param>
     /// <param name="progress">Receives each epoch's metrics (losses, accuracies, elapsed seconds) as it ends.</param>
     /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <param name="eager">True to evaluate every step operation by operation (slower; for a debugger). By default each step runs a compiled plan.</param>
     /// <returns>The trained model and every epoch's metrics.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A negative epoch count or a batch size below 1.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static (Mlp Model, IReadOnlyList<Learn.EpochMetrics> History) Fit(
         Mlp model, Learn.Dataset train, Learn.Dataset test, Optimizer optimizer, int epochs, int batchSize = 32, int seed = 0,
-        IProgress<Learn.EpochMetrics>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<Learn.EpochMetrics>? progress = null, CancellationToken cancellationToken = default, bool eager = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -156,23 +171,15 @@ public static partial class ML
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "ML.Fit: the number of epochs must be at least 0.");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "ML.Fit: the batch size must be at least 1.");
         var classifier = new Learn.Classifier<Tensor[]>(
-            Curry<Tensor[], Learn.Dataset, Tensor>((p, batch) =>
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return model.Loss(p, batch);
-            }),
+            Curry<Tensor[], Tensor, Tensor, Tensor>(model.Loss),
             Curry<Tensor[], Tensor, int[]>((p, x) => Learn.Predict.argmax(model.Logits(p, x))));
-        // The C# optimiser keeps its own state, so the core sees a stateless one around its Step.
-        var stepping = new Learn.Optimizer<Tensor[], Unit>(
-            optimizer.Name,
-            Fs<Tensor[], Unit>(_ => null!),
-            Curry<Unit, Tensor[], Tensor[], Tuple<Tensor[], Unit>>((_, p, g) => Tuple.Create(optimizer.Step(p, g), (Unit)null!)));
         var report = Curry<int, Learn.EpochMetrics, Unit>((_, metrics) =>
         {
             progress?.Report(metrics);
             return null!;
         });
-        var (trained, history) = Learn.Training.fit(stepping, classifier, new Learn.TrainConfig(epochs, batchSize, seed), report, train, test, model.Parameters);
-        return (model.WithParameters(trained), [.. history]);
+        var config = new Learn.TrainConfig(epochs, batchSize, seed, eager ? Learn.StepMode.Eager : Learn.StepMode.Compiled);
+        var (trained, history) = optimizer.Train(classifier, config, cancellationToken, report, train, test, model.Parameters);
+        return (model.WithParameters(trained), history);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.FSharp.Core;
 using Learn = FunctionalAD.Learn;
 
 namespace FunctionalAD;
@@ -98,6 +99,14 @@ public static partial class ML
         /// <exception cref="ArgumentException">The counts or shapes do not match each other or the first step's.</exception>
         public abstract Tensor[] Step(Tensor[] parameters, Tensor[] gradients);
 
+        /// <summary>
+        /// Learn's training loop from this optimiser's state (<see cref="Fit"/>); the state and
+        /// <see cref="Steps"/> advance when it completes, and stay as they were when it throws.
+        /// </summary>
+        internal abstract (Tensor[] Parameters, IReadOnlyList<Learn.EpochMetrics> History) Train(
+            Learn.Classifier<Tensor[]> classifier, Learn.TrainConfig config, CancellationToken cancellationToken,
+            FSharpFunc<int, FSharpFunc<Learn.EpochMetrics, Unit>> report, Learn.Dataset train, Learn.Dataset test, Tensor[] parameters);
+
         /// <inheritdoc/>
         public override string ToString() => Name;
     }
@@ -121,6 +130,26 @@ public static partial class ML
                 if (!gradients[i].Shape.SequenceEqual(shapes[i]))
                     throw new ArgumentException($"{Name}.Step: gradient {i} has shape {Guard.Format(gradients[i].Shape)} but parameter {i} has shape {Guard.Format(shapes[i])}.", nameof(gradients));
             }
+            var (updated, state) = core.Update.Invoke(StateFor(parameters, shapes, "Step")).Invoke(parameters).Invoke(gradients);
+            _state = state;
+            Steps++;
+            return updated;
+        }
+
+        internal override (Tensor[] Parameters, IReadOnlyList<Learn.EpochMetrics> History) Train(
+            Learn.Classifier<Tensor[]> classifier, Learn.TrainConfig config, CancellationToken cancellationToken,
+            FSharpFunc<int, FSharpFunc<Learn.EpochMetrics, Unit>> report, Learn.Dataset train, Learn.Dataset test, Tensor[] parameters)
+        {
+            var start = StateFor(parameters, [.. parameters.Select(p => p.Shape)], "Fit");
+            var ((trained, state), history) = Learn.Training.fitFrom(core, classifier, config, cancellationToken, report, train, test, parameters, start);
+            _state = state;
+            Steps += config.Epochs * ((Learn.DatasetModule.size(train) + config.BatchSize - 1) / config.BatchSize);
+            return (trained, [.. history]);
+        }
+
+        // The state to update: the current one, or on first use a fresh one, which fixes the shapes.
+        private TState StateFor(Tensor[] parameters, int[][] shapes, string operation)
+        {
             if (_shapes is null)
             {
                 _shapes = shapes;
@@ -128,12 +157,9 @@ public static partial class ML
             }
             else if (_shapes.Length != shapes.Length || _shapes.Zip(shapes).Any(s => !s.First.SequenceEqual(s.Second)))
             {
-                throw new ArgumentException($"{Name}.Step: the parameters ({string.Join(", ", shapes.Select(Guard.Format))}) differ from those of the first step ({string.Join(", ", _shapes.Select(Guard.Format))}).", nameof(parameters));
+                throw new ArgumentException($"{Name}.{operation}: the parameters ({string.Join(", ", shapes.Select(Guard.Format))}) differ from those of the first step ({string.Join(", ", _shapes.Select(Guard.Format))}).", nameof(parameters));
             }
-            var (updated, state) = core.Update.Invoke(_state!).Invoke(parameters).Invoke(gradients);
-            _state = state;
-            Steps++;
-            return updated;
+            return _state!;
         }
     }
 

@@ -48,20 +48,49 @@ public class FitTests
             FSharpFunc<int, FSharpFunc<int, FSharpFunc<int, Tensor>>>.FromConverter(s => Curried<int, int, Tensor>((i, o) => Learn.Init.glorotUniform(s, i, o))),
             1, Microsoft.FSharp.Collections.ListModule.OfSeq([13, 8, 3]));
         var reference = Learn.Training.fit(
-            Learn.Optimizer.adam<Learn.Dense[]>(Learn.Optimizer.adamDefaults(0.05)), Learn.Demos.mlpModel, new Learn.TrainConfig(6, 32, 2),
+            Learn.Optimizer.adam<Learn.Dense[]>(Learn.Optimizer.adamDefaults(0.05)), Learn.Demos.mlpModel, new Learn.TrainConfig(6, 32, 2, Learn.StepMode.Compiled),
             Curried<int, Learn.EpochMetrics, Unit>((_, _) => null!), train, test, layers);
         Assert.Equal(reference.Item2.Select(m => (m.TrainLoss, m.TestLoss, m.TestAccuracy)), history.Select(m => (m.TrainLoss, m.TestLoss, m.TestAccuracy)));
     }
 
     [Fact]
-    public void Fit_stops_when_its_token_is_cancelled()
+    public void Fit_compiles_its_steps_by_default_to_the_eager_numbers_and_advances_the_optimiser()
     {
         var (train, test) = Wine();
-        using var cancellation = new CancellationTokenSource();
-        var progress = new Recorder(m => { if (m.Epoch == 2) cancellation.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() =>
-            ML.Fit(ML.Mlp.Create([13, 4, 3], seed: 0), train, test, ML.Optimizers.Sgd(0.1), epochs: 50, progress: progress, cancellationToken: cancellation.Token));
-        Assert.Equal(2, progress.Reports.Count);
+        var model = ML.Mlp.Create([13, 8, 3], seed: 1);
+        var before = model.Parameters.Select(p => p.ToArray()).ToArray();
+        var compiledAdam = ML.Optimizers.Adam(0.05);
+        var eagerAdam = ML.Optimizers.Adam(0.05);
+        // 134 samples in batches of 20: six full batches and a smaller last one
+        var (compiled, compiledHistory) = ML.Fit(model, train, test, compiledAdam, epochs: 3, batchSize: 20, seed: 4);
+        var (eager, eagerHistory) = ML.Fit(model, train, test, eagerAdam, epochs: 3, batchSize: 20, seed: 4, eager: true);
+        foreach (var (e, c) in eager.Parameters.Zip(compiled.Parameters)) Approx.Equal(e, c);
+        Approx.Equal(eagerHistory.Select(m => m.TrainLoss).ToArray(), Tensors.Vector([.. compiledHistory.Select(m => m.TrainLoss)]));
+        // The model trained from is untouched (the compiled step donates copies), and the
+        // optimisers took 3 × 7 steps; a second Fit resumes from their moments.
+        Assert.Equal(before, model.Parameters.Select(p => p.ToArray()));
+        Assert.Equal(21, compiledAdam.Steps);
+        Assert.Equal(21, eagerAdam.Steps);
+        var (resumed, _) = ML.Fit(compiled, train, test, compiledAdam, epochs: 1, batchSize: 20, seed: 9);
+        var (eagerResumed, _) = ML.Fit(eager, train, test, eagerAdam, epochs: 1, batchSize: 20, seed: 9, eager: true);
+        foreach (var (e, c) in eagerResumed.Parameters.Zip(resumed.Parameters)) Approx.Equal(e, c);
+        Assert.Equal(28, compiledAdam.Steps);
+    }
+
+    [Fact]
+    public void Fit_stops_when_its_token_is_cancelled_leaving_the_optimiser_as_it_was()
+    {
+        var (train, test) = Wine();
+        foreach (var eager in new[] { false, true })
+        {
+            using var cancellation = new CancellationTokenSource();
+            var progress = new Recorder(m => { if (m.Epoch == 2) cancellation.Cancel(); });
+            var optimizer = ML.Optimizers.Sgd(0.1);
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                ML.Fit(ML.Mlp.Create([13, 4, 3], seed: 0), train, test, optimizer, epochs: 50, progress: progress, cancellationToken: cancellation.Token, eager: eager));
+            Assert.Equal(2, progress.Reports.Count);
+            Assert.Equal(0, optimizer.Steps);
+        }
     }
 
     [Fact]

@@ -39,8 +39,9 @@ let ``a sample exactly on the hinge's margin and an L1 weight at zero contribute
 let ``subgradient descent on the hinge loss trains a linear SVM on breast cancer`` () =
     let train, test = Demos.loadSplit "breast_cancer.csv" 0 0.2
     let scores (p: Dense) (x: Tensor) = Tensor.reshape [| -1 |] (Dense.apply p x)
-    let model = { Loss = (fun p d -> Loss.hinge (scores p d.Features) (Dataset.plusMinusLabels d) + Loss.l2 1e-3 p.W); Predict = fun p x -> Predict.sign (scores p x) }
-    let p, metrics = Training.fit (Optimizer.sgd 0.05) model { Epochs = 10; BatchSize = 32; Seed = 0 } (fun _ _ -> ()) train test (Dense.zeros 30 1)
+    // labels 0/1 arrive as a tensor; the hinge loss wants −1/+1
+    let model = { Loss = (fun p x labels -> Loss.hinge (scores p x) (2.0 * labels - 1.0) + Loss.l2 1e-3 p.W); Predict = fun p x -> Predict.sign (scores p x) }
+    let p, metrics = Training.fit (Optimizer.sgd 0.05) model { TrainConfig.Default with Epochs = 10 } (fun _ _ -> ()) train test (Dense.zeros 30 1)
     Assert.Equal(10, metrics.Length)
     Assert.True((List.last metrics).TrainLoss < (List.head metrics).TrainLoss)
     Assert.True(snd (Training.evaluate model p test) >= 0.95)

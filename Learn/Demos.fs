@@ -27,7 +27,9 @@ type MlpDigitsConfig =
       BatchSize: int
       LearningRate: float
       Seed: int
-      TestFraction: float }
+      TestFraction: float
+      /// How the training steps run (`StepMode.Compiled` by default).
+      StepMode: StepMode }
 
 /// Settings of the digits CNN demo.
 type CnnDigitsConfig =
@@ -75,7 +77,7 @@ module Demos =
     /// labels, and ½λ‖w‖² (the bias is not penalised).
     let logisticModel (lambda: float) : Classifier<Dense> =
         let scores (p: Dense) (x: Tensor) = Tensor.reshape [| -1 |] (Dense.apply p x)
-        { Loss = fun p data -> Loss.logisticZeroOne (scores p data.Features) (Dataset.zeroOneLabels data) + Loss.l2 lambda p.W
+        { Loss = fun p features labels -> Loss.logisticZeroOne (scores p features) labels + Loss.l2 lambda p.W
           Predict = fun p x -> Predict.sign (scores p x) }
 
     /// Gradient descent (fixed step), L-BFGS, Newton-CG and Newton (exact Hessian) on the breast
@@ -83,7 +85,8 @@ module Demos =
     let logisticBreastCancer (tolerance: float) =
         let train, test = loadSplit "breast_cancer.csv" 0 0.2
         let model = logisticModel logisticL2
-        let objective p = model.Loss p train
+        let labels = Dataset.zeroOneLabels train
+        let objective p = model.Loss p train.Features labels
         let start = Dense.zeros (Dataset.featureCount train) 1
         let measure name (minimize: SolverOptions -> (Dense -> Tensor) -> Dense -> SolverResult<Dense>) maxIterations =
             let clock = Stopwatch.StartNew()
@@ -105,11 +108,11 @@ module Demos =
 
     /// 64 → 64 → 64 → 10 with tanh, Adam at 0.01, batches of 64, 20 epochs, 20 % held out.
     let mlpDigitsDefaults =
-        { Hidden = [ 64; 64 ]; Epochs = 20; BatchSize = 64; LearningRate = 0.01; Seed = 0; TestFraction = 0.2 }
+        { Hidden = [ 64; 64 ]; Epochs = 20; BatchSize = 64; LearningRate = 0.01; Seed = 0; TestFraction = 0.2; StepMode = StepMode.Compiled }
 
     /// The MLP classifier: tanh hidden layers, softmax cross-entropy on the logits.
     let mlpModel : Classifier<Dense[]> =
-        { Loss = fun layers data -> Loss.softmaxCrossEntropy (Mlp.apply Activation.tanh layers data.Features) data.Labels
+        { Loss = fun layers features labels -> Loss.crossEntropyFromLabels (Mlp.apply Activation.tanh layers features) labels
           Predict = fun layers x -> Predict.argmax (Mlp.apply Activation.tanh layers x) }
 
     /// Trains the MLP on the digits (pixels standardised on the training split), reporting each epoch.
@@ -119,7 +122,8 @@ module Demos =
         let initial = Mlp.init Init.glorotUniform config.Seed sizes
         let optimizer = Optimizer.adam (Optimizer.adamDefaults config.LearningRate)
         let clock = Stopwatch.StartNew()
-        let _, epochs = Training.fit optimizer mlpModel { Epochs = config.Epochs; BatchSize = config.BatchSize; Seed = config.Seed } report train test initial
+        let training = { TrainConfig.Default with Epochs = config.Epochs; BatchSize = config.BatchSize; Seed = config.Seed; StepMode = config.StepMode }
+        let _, epochs = Training.fit optimizer mlpModel training report train test initial
         { Name = sprintf "MLP %s on digits" (String.Join("-", sizes)); Epochs = epochs
           TestAccuracy = (List.last epochs).TestAccuracy; Seconds = clock.Elapsed.TotalSeconds }
 
@@ -136,7 +140,7 @@ module Demos =
 
     /// The CNN classifier on rows of 64 pixels: relu blocks, softmax cross-entropy on the logits.
     let cnnModel : Classifier<Cnn> =
-        { Loss = fun model data -> Loss.softmaxCrossEntropy (Cnn.apply Activation.relu model (digitImages data.Features)) data.Labels
+        { Loss = fun model features labels -> Loss.crossEntropyFromLabels (Cnn.apply Activation.relu model (digitImages features)) labels
           Predict = fun model x -> Predict.argmax (Cnn.apply Activation.relu model (digitImages x)) }
 
     /// Trains the CNN on the 8 × 8 digits images (intensities 0 … 16 scaled to 0 … 1, not
@@ -150,7 +154,7 @@ module Demos =
         let initial = Cnn.init config.Seed 1 config.Channels 3 8 8 (Dataset.classCount train)
         let optimizer = Optimizer.adam (Optimizer.adamDefaults config.LearningRate)
         let clock = Stopwatch.StartNew()
-        let _, epochs = Training.fit optimizer cnnModel { Epochs = config.Epochs; BatchSize = config.BatchSize; Seed = config.Seed } report train test initial
+        let _, epochs = Training.fit optimizer cnnModel { TrainConfig.Default with Epochs = config.Epochs; BatchSize = config.BatchSize; Seed = config.Seed } report train test initial
         { Name = sprintf "CNN 1-%s on digits" (String.Join("-", config.Channels)); Epochs = epochs
           TestAccuracy = (List.last epochs).TestAccuracy; Seconds = clock.Elapsed.TotalSeconds }
 
@@ -158,7 +162,7 @@ module Demos =
 
     /// Multiclass logistic (softmax) regression: logits x·W + b.
     let softmaxModel (lambda: float) : Classifier<Dense> =
-        { Loss = fun p data -> Loss.softmaxCrossEntropy (Dense.apply p data.Features) data.Labels + Loss.l2 lambda p.W
+        { Loss = fun p features labels -> Loss.crossEntropyFromLabels (Dense.apply p features) labels + Loss.l2 lambda p.W
           Predict = fun p x -> Predict.argmax (Dense.apply p x) }
 
     /// Softmax regression on wine (20 % held out, seed 0) with Adam at 0.05, batches of 16.
@@ -166,6 +170,6 @@ module Demos =
         let train, test = loadSplit "wine.csv" 0 0.2
         let clock = Stopwatch.StartNew()
         let _, metrics =
-            Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.05)) (softmaxModel 1e-3) { Epochs = epochs; BatchSize = 16; Seed = 0 } report
+            Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.05)) (softmaxModel 1e-3) { TrainConfig.Default with Epochs = epochs; BatchSize = 16 } report
                 train test (Dense.zeros (Dataset.featureCount train) (Dataset.classCount train))
         { Name = "softmax regression on wine"; Epochs = metrics; TestAccuracy = (List.last metrics).TestAccuracy; Seconds = clock.Elapsed.TotalSeconds }

@@ -55,14 +55,30 @@ module Loss =
     /// −log softmax(logits)[label], computed through logSoftmax.
     let softmaxCrossEntropy (logits: Tensor) (labels: int[]) = -(Tensor.mean (logLikelihoods logits labels))
 
+    /// Each label checked, when its value is known, to be a whole number naming a class.
+    let private checkLabelValues (classes: int) (labels: Tensor) =
+        if labels.IsConstant then
+            labels.ToArray() |> Array.iter (fun c ->
+                if c <> Math.Floor c || c < 0.0 || c >= float classes then
+                    raise (ArgumentOutOfRangeException("labels", sprintf "crossEntropyFromLabels: label %g is not a class index 0..%d" c (classes - 1))))
+
+    /// Entry labels[…] of logSoftmax(logits) along the last axis, chosen by comparing the labels
+    /// with every class index rather than by indexing with them: the labels need no value, so
+    /// they can be an input of a compiled function (the batch's labels in a training step).
+    let private maskedLogProbabilities (logits: Tensor) (labels: Tensor) =
+        let chosen = Tensor.equal (Tensor.expandDims -1 labels) (Tensor.arange logits.Shape[logits.Rank - 1])
+        Tensor.sumAxes [| -1 |] false (Tensor.where chosen (Tensor.logSoftmax -1 logits) (Tensor.scalar 0.0))
+
     /// Softmax cross-entropy from logits (…, classes) and a tensor of labels (…), whole numbers
     /// in 0 … classes − 1: the mean over every sample (a batch, or a batch of sequences) of
     /// −log softmax(logits)[label] along the last axis. Labels read from a data set need no
-    /// conversion to integers, and the labels carry no gradient.
+    /// conversion to integers, the labels carry no gradient, and they may be unknown values (an
+    /// input of a compiled training step); known labels are checked.
     let crossEntropyFromLabels (logits: Tensor) (labels: Tensor) =
         if logits.Rank = 0 || labels.Shape <> logits.Shape[.. logits.Rank - 2] then
             raise (ArgumentException(sprintf "crossEntropyFromLabels: logits of shape %A need labels of shape %A (one per sample), but the labels have shape %A" logits.Shape (if logits.Rank = 0 then [||] else logits.Shape[.. logits.Rank - 2]) labels.Shape, "labels"))
-        -(Tensor.mean (chosenLogProbabilities logits labels))
+        checkLabelValues logits.Shape[logits.Rank - 1] labels
+        -(Tensor.mean (maskedLogProbabilities logits labels))
 
     /// The L2 penalty ½·λ·Σ‖p‖² over every tensor of a parameter structure.
     let l2 (lambda: float) (parameters: 'P) =

@@ -1,17 +1,41 @@
 namespace FunctionalAD.Learn
 
 open System.Diagnostics
+open System.Threading
 open FunctionalAD
 
-/// A classifier over parameters 'P: the training loss on a batch, and the predicted classes of a
-/// feature matrix.
+/// A classifier over parameters 'P: the mean loss of a batch, and the predicted classes of a
+/// feature matrix. The loss takes the batch's features (samples × features) and its labels as a
+/// vector of class indices (`Dataset.labelTensor`): both are inputs of the compiled training
+/// step, so each batch's own labels reach it (labels read from a data set inside the loss would
+/// be traced as constants, the first batch's, and reused for every batch).
 type Classifier<'P> =
-    { Loss: 'P -> Dataset -> Tensor
+    { Loss: 'P -> Tensor -> Tensor -> Tensor
       Predict: 'P -> Tensor -> int[] }
 
-/// Minibatch training settings: epochs, batch size, and the seed of the shuffles (epoch e
-/// shuffles with seed + e, so runs are reproducible).
-type TrainConfig = { Epochs: int; BatchSize: int; Seed: int }
+/// How `Training.fit` takes its minibatch steps.
+[<RequireQualifiedAccess>]
+type StepMode =
+    /// The loss, its gradient and the optimiser's update as one compiled, donating function of
+    /// (parameters, optimiser state, features, labels): traced on the first batch of each shape
+    /// (a smaller last batch gets a plan of its own) and then run as a plan that writes the new
+    /// parameters and state into the old ones' buffers.
+    | Compiled
+    /// `AD.valueAndGrad` and the optimiser's update evaluated operation by operation, for a loss
+    /// that cannot be traced (one that reads a value, with `Tensor.toScalar` or an `if`).
+    | Eager
+
+/// Minibatch training settings: epochs, batch size, the seed of the shuffles (epoch e shuffles
+/// with seed + e, so runs are reproducible) and how the steps run.
+type TrainConfig =
+    { Epochs: int
+      BatchSize: int
+      Seed: int
+      StepMode: StepMode }
+
+    /// 10 epochs of batches of 32, seed 0, compiled steps; change what differs with
+    /// `{ TrainConfig.Default with Epochs = 20 }`.
+    static member Default = { Epochs = 10; BatchSize = 32; Seed = 0; StepMode = StepMode.Compiled }
 
 /// What a training run reports after each epoch.
 type EpochMetrics =
@@ -30,27 +54,56 @@ type EpochMetrics =
 module Training =
     /// The loss and the accuracy of a classifier on a whole data set.
     let evaluate (model: Classifier<'P>) (parameters: 'P) (data: Dataset) =
-        Tensor.toScalar (model.Loss parameters data), Predict.accuracy (model.Predict parameters data.Features) data.Labels
+        Tensor.toScalar (model.Loss parameters data.Features (Dataset.labelTensor data)),
+        Predict.accuracy (model.Predict parameters data.Features) data.Labels
 
-    /// Minibatch training with a first-order optimiser: each batch takes one `AD.valueAndGrad` of
-    /// the loss and one optimiser update. Returns the trained parameters and each epoch's metrics.
-    let fit (optimizer: Optimizer<'P, 'S>) (model: Classifier<'P>) (config: TrainConfig) (report: int -> EpochMetrics -> unit)
-            (train: Dataset) (test: Dataset) (initial: 'P) : 'P * EpochMetrics list =
+    /// One minibatch step: the loss and its gradient, then the optimiser's update.
+    let private step (optimizer: Optimizer<'P, 'S>) (model: Classifier<'P>) (parameters: 'P, state: 'S, features: Tensor, labels: Tensor) =
+        let loss, gradient = AD.valueAndGrad (fun q -> model.Loss q features labels) parameters
+        let parameters', state' = optimizer.Update state parameters gradient
+        parameters', state', loss
+
+    /// The structure with its plain values copied into buffers of their own, so that donating
+    /// them leaves the caller's tensors readable. Tensors with derivative history are kept: a
+    /// compiled step runs uncompiled on them (an outer transform differentiating through
+    /// training), and a copy would cut that history.
+    let private owned (structure: 'T) =
+        structure |> Tree.map (fun t -> if t.IsConstant then Tensor.create t.Shape (t.ToArray()) else t)
+
+    /// The step function of a configuration and the parameters and state it starts from.
+    let private stepper optimizer model (config: TrainConfig) (start: 'P * 'S) =
+        match config.StepMode with
+        | StepMode.Eager -> step optimizer model, start
+        | StepMode.Compiled -> Compile.compileDonating (step optimizer model), owned start
+
+    /// `fit` from a given optimiser state (to resume training), checking `cancellation` before
+    /// every batch. Returns the trained parameters, the optimiser's final state and each epoch's
+    /// metrics. The starting parameters and state stay readable (a compiled step donates copies).
+    let fitFrom (optimizer: Optimizer<'P, 'S>) (model: Classifier<'P>) (config: TrainConfig) (cancellation: CancellationToken)
+            (report: int -> EpochMetrics -> unit) (train: Dataset) (test: Dataset) (start: 'P * 'S) : ('P * 'S) * EpochMetrics list =
         if config.Epochs < 0 then invalidArg "config" (sprintf "Training.fit: %d epochs" config.Epochs)
         let clock = Stopwatch.StartNew()
-        let runEpoch (parameters: 'P, state: 'S, metrics: EpochMetrics list) (epoch: int) =
-            let batches = Dataset.batches (config.Seed + epoch) config.BatchSize train
-            let (parameters', state', lossSum) =
-                batches |> Array.fold (fun (p, s, total) batch ->
-                    let loss, gradient = AD.valueAndGrad (fun q -> model.Loss q batch) p
-                    let p', s' = optimizer.Update s p gradient
-                    p', s', total + Tensor.toScalar loss * float (Dataset.size batch)) (parameters, state, 0.0)
-            let _, trainAccuracy = evaluate model parameters' train
-            let testLoss, testAccuracy = evaluate model parameters' test
+        let takeStep, (parameters, state) = stepper optimizer model config start
+        let runBatch (p: 'P, s: 'S, lossSum: float) (batch: Dataset) =
+            cancellation.ThrowIfCancellationRequested()
+            let p', s', loss = takeStep (p, s, batch.Features, Dataset.labelTensor batch)
+            p', s', lossSum + Tensor.toScalar loss * float (Dataset.size batch)
+        let runEpoch (p: 'P, s: 'S, metrics: EpochMetrics list) (epoch: int) =
+            let p', s', lossSum = Dataset.batches (config.Seed + epoch) config.BatchSize train |> Array.fold runBatch (p, s, 0.0)
+            let _, trainAccuracy = evaluate model p' train
+            let testLoss, testAccuracy = evaluate model p' test
             let m =
                 { Epoch = epoch; TrainLoss = lossSum / float (Dataset.size train); TrainAccuracy = trainAccuracy
                   TestLoss = testLoss; TestAccuracy = testAccuracy; Elapsed = clock.Elapsed.TotalSeconds }
             report epoch m
-            parameters', state', m :: metrics
-        let final, _, metrics = Seq.fold runEpoch (initial, optimizer.Init initial, []) (seq { 1 .. config.Epochs })
-        final, List.rev metrics
+            p', s', m :: metrics
+        let final, finalState, metrics = Seq.fold runEpoch (parameters, state, []) (seq { 1 .. config.Epochs })
+        (final, finalState), List.rev metrics
+
+    /// Minibatch training with a first-order optimiser: each batch takes one step, the loss's
+    /// `AD.valueAndGrad` and one optimiser update, compiled and donating unless `config.StepMode` is
+    /// `StepMode.Eager`. Returns the trained parameters and each epoch's metrics.
+    let fit (optimizer: Optimizer<'P, 'S>) (model: Classifier<'P>) (config: TrainConfig) (report: int -> EpochMetrics -> unit)
+            (train: Dataset) (test: Dataset) (initial: 'P) : 'P * EpochMetrics list =
+        let (final, _), metrics = fitFrom optimizer model config CancellationToken.None report train test (initial, optimizer.Init initial)
+        final, metrics

@@ -6,12 +6,14 @@ open Microsoft.FSharp.Reflection
 
 /// Structures of tensors (JAX's pytrees): a tensor, or tuples (reference or struct), records,
 /// arrays and F# lists of structures. `grad` of a function of a structure returns gradients of
-/// the same structure. Other values inside a structure are an error naming their type.
+/// the same structure. `unit` is the empty structure (the state of a stateless optimiser). Other
+/// values inside a structure are an error naming their type.
 module Tree =
     let private isList (t: Type) = t.IsGenericType && t.GetGenericTypeDefinition() = typedefof<list<int>>
 
     let rec private collect (t: Type) (x: obj) (acc: List<Tensor>) =
         if t = typeof<Tensor> then acc.Add(unbox<Tensor> x)
+        elif t = typeof<unit> then ()
         elif isNull x then raise (ArgumentNullException("structure", sprintf "A structure of tensors contains null where a %s was expected." t.Name))
         elif FSharpType.IsTuple t then
             Array.iter2 (fun (ft: Type) v -> collect ft v acc) (FSharpType.GetTupleElements t) (FSharpValue.GetTupleFields x)
@@ -26,6 +28,7 @@ module Tree =
 
     let rec private rebuild (t: Type) (template: obj) (next: unit -> Tensor) : obj =
         if t = typeof<Tensor> then box (next ())
+        elif t = typeof<unit> then null
         elif FSharpType.IsTuple t then
             let parts = Array.map2 (fun ft v -> rebuild ft v next) (FSharpType.GetTupleElements t) (FSharpValue.GetTupleFields template)
             FSharpValue.MakeTuple(parts, t)

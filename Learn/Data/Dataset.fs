@@ -61,6 +61,10 @@ module Dataset =
         if batchSize <= 0 then raise (ArgumentOutOfRangeException("batchSize", batchSize, "Dataset.batches: the batch size must be positive"))
         permutation seed (size data) |> Array.chunkBySize batchSize |> Array.map (fun rows -> subset rows data)
 
+    /// The labels as a vector of class indices 0.0 … classes − 1, the form in which
+    /// `Classifier.Loss` receives them (`Loss.crossEntropyFromLabels` takes it as is).
+    let labelTensor (data: Dataset) = Tensor.ofArray (data.Labels |> Array.map float)
+
     /// Labels of a two-class data set as a vector of −1 (class 0) and +1 (class 1).
     let plusMinusLabels (data: Dataset) =
         if classCount data <> 2 then raise (ArgumentException(sprintf "plusMinusLabels: the data set has %d classes, not 2" (classCount data), "data"))

@@ -11,8 +11,9 @@ type Optimizer<'P, 'S> =
       Init: 'P -> 'S
       Update: 'S -> 'P -> 'P -> 'P * 'S }
 
-/// The state of Adam and AdamW: the step count and the running first and second moments.
-type AdamState<'P> = { Step: int; First: 'P; Second: 'P }
+/// The state of Adam and AdamW: the step count (a scalar tensor, so that a compiled training
+/// step can carry it from one call to the next) and the running first and second moments.
+type AdamState<'P> = { Step: Tensor; First: 'P; Second: 'P }
 
 /// Hyper-parameters of Adam (Kingma & Ba, 2015); AdamW adds decoupled weight decay.
 type AdamConfig =
@@ -79,14 +80,16 @@ module Optimizer =
         if not (config.WeightDecay >= 0.0) then raise (ArgumentOutOfRangeException("WeightDecay", config.WeightDecay, "adam: the weight decay must not be negative"))
         let { LearningRate = eta; Beta1 = b1; Beta2 = b2; Epsilon = eps; WeightDecay = decay } = config
         { Name = if decay = 0.0 then sprintf "Adam(η=%g)" eta else sprintf "AdamW(η=%g, λ=%g)" eta decay
-          Init = fun p -> { Step = 0; First = Params.zerosLike p; Second = Params.zerosLike p }
+          Init = fun p -> { Step = Tensor.scalar 0.0; First = Params.zerosLike p; Second = Params.zerosLike p }
           Update =
             fun s p g ->
-                let t = s.Step + 1
+                let t = s.Step + 1.0
                 let m = Tree.map2 (fun mi gi -> b1 * mi + (1.0 - b1) * gi) s.First g
                 let v = Tree.map2 (fun vi gi -> b2 * vi + (1.0 - b2) * gi * gi) s.Second g
-                let c1 = 1.0 - Math.Pow(b1, float t)
-                let c2 = 1.0 - Math.Pow(b2, float t)
+                // The bias corrections are tensors of the step, not floats read from it: a
+                // compiled step then computes them from its input instead of baking in step 1's.
+                let c1 = 1.0 - Tensor.Pow(b1, t)
+                let c2 = 1.0 - Tensor.Pow(b2, t)
                 let direction = Tree.map2 (fun mi vi -> (mi / c1) / (Tensor.sqrt (vi / c2) + eps)) m v
                 let step = if decay = 0.0 then direction else Tree.map2 (fun d pi -> d + decay * pi) direction p
                 Params.addScaled p -eta step, { Step = t; First = m; Second = v } }
