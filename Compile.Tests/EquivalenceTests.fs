@@ -90,6 +90,20 @@ let ``a scalar chain longer than one compiled chunk agrees with eager`` () =
     assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)
     Assert.True((Compile.summarize (AD.grad f) x).Steps > 1)
 
+[<Fact>]
+let ``a long scalar program runs interpreted until its IL is ready, with the same bits either way`` () =
+    // ≈ 20 000 computed instructions: compiling them takes a tenth of a second or more, so the
+    // first calls run interpreted and later ones the swapped-in IL.
+    let f (x: Tensor) = Seq.fold (fun (v: Tensor) i -> if i % 2 = 0 then sin v * 0.9 + 0.1 else exp (-(v * v))) x (seq { 1 .. 4000 })
+    let x = Tensor.scalar 0.3
+    Assert.All((Compile.summarize (AD.grad f) x).StepNames, fun name -> Assert.Equal("interpreted scalar code", name))
+    let expected = (AD.grad f x).ToScalar()
+    let gradient = Compile.compile (AD.grad f)
+    let watch = System.Diagnostics.Stopwatch.StartNew()
+    while watch.Elapsed.TotalSeconds < 3.0 do
+        Assert.Equal(expected, (gradient x).ToScalar())
+        System.Threading.Thread.Sleep 20
+
 // ---- models ----------------------------------------------------------------------------------
 
 let private data = uniform 1 -1.0 1.0 [| 32; 12 |]
