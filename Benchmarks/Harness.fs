@@ -18,17 +18,27 @@ type Row =
       /// Whether the value meets the target (None when there is no target).
       Met: bool option }
 
-/// Warm-up before timing: runs `action` until a second has passed (at least once, at most 50
-/// times), so that tiered compilation has replaced the first, unoptimised code of every method
-/// involved, as BenchmarkDotNet's warm-up phase does. A single run (`repetitions` = 1, the quick
-/// mode) warms up once.
+/// Warm-up before timing: runs `action` until tiered compilation has settled — no method
+/// compiled or recompiled by the JIT (`System.Runtime.JitInfo`) during the last quarter second of
+/// runs, which is past the runtime's tiering delay — after at least three runs and a second, and
+/// for at most ten seconds. A fixed second was not enough: in a process that has compiled
+/// thousands of methods before, hot kernels stayed in their first, unoptimised code for longer.
+/// A single run (`repetitions` = 1, the quick mode) warms up once.
 let warmUp (repetitions: int) (action: unit -> unit) =
     let watch = Stopwatch.StartNew()
     action ()
-    let mutable runs = 1
-    while repetitions > 1 && runs < 50 && watch.Elapsed.TotalSeconds < 1.0 do
-        action ()
-        runs <- runs + 1
+    if repetitions > 1 then
+        let mutable runs = 1
+        let mutable compiled = Runtime.JitInfo.GetCompiledMethodCount false
+        let mutable lastCompilation = watch.Elapsed.TotalSeconds
+        let settled () = runs >= 3 && watch.Elapsed.TotalSeconds >= 1.0 && watch.Elapsed.TotalSeconds - lastCompilation >= 0.25
+        while not (settled ()) && watch.Elapsed.TotalSeconds < 10.0 do
+            action ()
+            runs <- runs + 1
+            let now = Runtime.JitInfo.GetCompiledMethodCount false
+            if now <> compiled then
+                compiled <- now
+                lastCompilation <- watch.Elapsed.TotalSeconds
 
 /// Median wall time in milliseconds of `repetitions` runs after the warm-up.
 let medianMs (repetitions: int) (action: unit -> unit) =
