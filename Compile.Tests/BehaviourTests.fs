@@ -103,3 +103,21 @@ let ``every differentiation transform traces with abstract inputs`` () =
     assertSame value value'
     assertSame aux aux'
     assertSame grad grad'
+
+[<Fact>]
+let ``prepared plans trace ahead of the first call, once per example's shapes`` () =
+    let mutable traces = 0
+    let f (x: Tensor) =
+        traces <- traces + 1
+        Tensor.sum (tanh x * x)
+    let g = Compile.prepare (AD.grad f) [ Tensor.zeros [| 3 |]; Tensor.zeros [| 2; 2 |] ]
+    Assert.Equal(2, traces)
+    let x = uniform 35 -1.0 1.0 [| 3 |]
+    let m = uniform 36 -1.0 1.0 [| 2; 2 |]
+    let expectedX, expectedM = AD.grad f x, AD.grad f m
+    traces <- 0
+    assertSame expectedX (g x)
+    assertSame expectedM (g m)
+    Assert.Equal(0, traces)
+    g (uniform 37 -1.0 1.0 [| 5 |]) |> ignore
+    Assert.Equal(1, traces)

@@ -22,6 +22,34 @@ public static partial class AD
         return compiled.Invoke;
     }
 
+    /// <summary>
+    /// <see cref="Compile(Func{Tensor, Tensor})"/> with its plans made now, one per input shape:
+    /// a later call with one of those shapes runs its plan at once, with no tracing, so start-up
+    /// pays for tracing and planning instead of the first request or batch.
+    /// </summary>
+    /// <param name="f">A function of a tensor that does not read tensor values.</param>
+    /// <param name="shapes">The input shapes to prepare plans for.</param>
+    /// <returns>The compiled function; safe to call from several threads.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> or <paramref name="shapes"/> is null.</exception>
+    /// <exception cref="ArgumentException">A shape has a negative dimension.</exception>
+    public static Func<Tensor, Tensor> Prepare(Func<Tensor, Tensor> f, params int[][] shapes)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(shapes);
+        var examples = shapes.Select(shape =>
+        {
+            var checkedShape = Guard.Shape(shape, nameof(shapes));
+            if (checkedShape.Any(d => d < 0))
+            {
+                throw new ArgumentException($"Prepare: the shape {Guard.Format(checkedShape)} has a negative dimension", nameof(shapes));
+            }
+
+            return TensorModule.zeros(checkedShape);
+        }).ToArray();
+        var compiled = global::FunctionalAD.Compile.prepare(Fs(f), examples);
+        return compiled.Invoke;
+    }
+
     /// <summary>The compiled form of a function of two tensors (see <see cref="Compile(Func{Tensor, Tensor})"/>); plans are cached per pair of input shapes.</summary>
     /// <param name="f">A function of two tensors that does not read tensor values.</param>
     /// <returns>The compiled function.</returns>

@@ -75,4 +75,23 @@ public class CompileTests
         Assert.Equal("f", Assert.Throws<ArgumentNullException>(() => AD.Compile((Func<Tensor, Tensor>)null!)).ParamName);
         Assert.Equal("f", Assert.Throws<ArgumentNullException>(() => AD.Compile((Func<Tensor, Tensor, Tensor>)null!)).ParamName);
     }
+
+    [Fact]
+    public void Prepare_traces_the_given_shapes_before_the_first_call()
+    {
+        var traces = 0;
+        Tensor F(Tensor x)
+        {
+            traces++;
+            return (x.Tanh() * x).Sum();
+        }
+        var gradient = AD.Prepare(AD.Grad(F), [3], [2, 2]);
+        Assert.Equal(2, traces);
+        Tensor x = new[] { 0.5, -1.0, 2.0 };
+        var expected = AD.Grad(F)(x);
+        traces = 0;
+        Approx.Equal(expected, gradient(x));
+        Assert.Equal(0, traces);
+        Assert.Equal("shapes", Assert.Throws<ArgumentException>(() => AD.Prepare(F, [2, -1])).ParamName);
+    }
 }

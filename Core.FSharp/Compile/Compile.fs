@@ -108,5 +108,14 @@ module Compile =
         let compiled = CompiledFunction(f, true)
         compiled.Invoke
 
+    /// `compile f` with its plans made now, ahead of the first calls: one per example, for the
+    /// example's shapes (its values are not used, zeros do). A later call with those shapes runs
+    /// the plan at once, so a service or a training loop pays tracing and planning at start-up,
+    /// not on its first request or batch.
+    let prepare (f: 'T -> 'Y) (examples: seq<'T>) : 'T -> 'Y =
+        let compiled = CompiledFunction(f, false)
+        for example in examples do compiled.PlanFor example |> ignore
+        compiled.Invoke
+
     /// What the plan of `f` for the shapes of `x` looks like (it is traced if need be).
     let summarize (f: 'T -> 'Y) (x: 'T) : PlanSummary = (CompiledFunction(f, false).PlanFor x).Summary
