@@ -155,6 +155,11 @@ let ``convolution and pooling compile, with their gradients`` () =
     assertTensorClose 1e-14 (f x) (Compile.compile f x)
     let g = AD.grad (fun x -> Tensor.sum (f x))
     assertTensorClose 1e-13 (g x) (Compile.compile g x)
+    // The patches and their transpose write into the plan's buffers (no eager step that allocates).
+    let steps = (Compile.summarize g x).StepNames
+    Assert.Contains(steps, fun step -> step.StartsWith "patches")
+    Assert.Contains(steps, fun step -> step.StartsWith "unpatches")
+    Assert.DoesNotContain(steps, fun step -> step.Contains "eager" && step.Contains "patches")
 
 let private refusal (action: unit -> Tensor) = Assert.Throws<ShapeMismatchException>(fun () -> action () |> ignore)
 

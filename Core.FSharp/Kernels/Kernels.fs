@@ -32,7 +32,7 @@ module internal Kernels =
 
     /// A buffer for a result the kernel writes entirely: not zeroed first (a large eager
     /// intermediate would otherwise be written twice).
-    let private uninitialised (count: int) : double[] = GC.AllocateUninitializedArray<double> count
+    let uninitialised (count: int) : double[] = GC.AllocateUninitializedArray<double> count
 
     // Rank-0 arrays go through the span kernels on one-element spans over locals, so a scalar
     // result needs no buffer of its own (see NdArray.scalar).

@@ -66,25 +66,31 @@ module internal PatchKernels =
                         if y >= 0 && y < h && lo <= hi then
                             run (((row * n + b) * oh + p) * ow) (((b * c + ch) * h + y) * width + offset) lo hi)
 
-    /// The [C, KH, KW, N, OH, OW] columns of `x` ([N, C, H, W]).
-    let patches (w: Window) (x: NdArray) =
-        let n, c, h, width = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-        let oh, ow = w.OutputH h, w.OutputW width
-        let out = Array.zeroCreate (c * w.KernelH * w.KernelW * n * oh * ow)
-        let source = x.Data
-        forEachRun w n c h width oh ow (fun column image lo hi ->
+    /// Writes the [C, KH, KW, N, OH, OW] columns of `source` (an [N, C, H, W] array of `shape`)
+    /// into `out`, every element (compiled plans reuse their buffers).
+    let patchesInto (w: Window) (shape: int[]) (source: double[]) (out: double[]) =
+        let n, c, h, width = shape[0], shape[1], shape[2], shape[3]
+        // Taps in the padding are zeros: clearing first leaves only the runs inside to copy.
+        Array.Clear out
+        forEachRun w n c h width (w.OutputH h) (w.OutputW width) (fun column image lo hi ->
             if w.StrideW = 1 then Array.Copy(source, image + lo, out, column + lo, hi - lo + 1)
             else
                 for q in lo .. hi do out[column + q] <- source[image + q * w.StrideW])
-        NdArray([| c; w.KernelH; w.KernelW; n; oh; ow |], out)
 
-    /// The columns `g` ([C, KH, KW, N, OH, OW]) added back where `patches` took them from, into
-    /// zeros of `shape` ([N, C, H, W]).
-    let unpatches (w: Window) (shape: int[]) (g: NdArray) =
+    /// The [C, KH, KW, N, OH, OW] columns of `x` ([N, C, H, W]).
+    let patches (w: Window) (x: NdArray) =
+        let c, h, width = x.Shape[1], x.Shape[2], x.Shape[3]
+        let shape = [| c; w.KernelH; w.KernelW; x.Shape[0]; w.OutputH h; w.OutputW width |]
+        let out = Kernels.uninitialised (Shape.size shape)
+        patchesInto w x.Shape x.Data out
+        NdArray(shape, out)
+
+    /// Adds the columns `columns` (of shape [C, KH, KW, N, OH, OW]) back where `patchesInto` takes
+    /// them from, into `out` (an [N, C, H, W] array of `shape`), which is cleared first.
+    let unpatchesInto (w: Window) (shape: int[]) (columns: double[]) (out: double[]) =
         let n, c, h, width = shape[0], shape[1], shape[2], shape[3]
-        let out = Array.zeroCreate (Shape.size shape)
-        let columns = g.Data
-        forEachRun w n c h width g.Shape[4] g.Shape[5] (fun column image lo hi ->
+        Array.Clear out
+        forEachRun w n c h width (w.OutputH h) (w.OutputW width) (fun column image lo hi ->
             if w.StrideW = 1 then
                 let count = hi - lo + 1
                 TensorPrimitives.Add(ReadOnlySpan<double>(out, image + lo, count), ReadOnlySpan<double>(columns, column + lo, count), Span<double>(out, image + lo, count))
@@ -92,4 +98,10 @@ module internal PatchKernels =
                 for q in lo .. hi do
                     let k = image + q * w.StrideW
                     out[k] <- out[k] + columns[column + q])
+
+    /// The columns `g` ([C, KH, KW, N, OH, OW]) added back where `patches` took them from, into
+    /// zeros of `shape` ([N, C, H, W]).
+    let unpatches (w: Window) (shape: int[]) (g: NdArray) =
+        let out = Kernels.uninitialised (Shape.size shape)
+        unpatchesInto w shape g.Data out
         NdArray(Array.copy shape, out)

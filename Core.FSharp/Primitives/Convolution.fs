@@ -43,6 +43,7 @@ module internal Convolution =
                 (fun _ _ t -> t[0] |> ValueOption.map (patches w))
                 (fun args _ g -> [| ValueSome(unpatches w args[0].Shape g) |])
              |> withAlgebra Algebra.Rearrangement
+             |> withInto (fun argShapes _ -> ValueSome(DestinationKernel(fun args dest -> PatchKernels.patchesInto w argShapes[0] args[0] dest)))
              |> withBatch (fun size args _ ->
                  // The batch joins the examples, and is moved back in front of the columns.
                  let x = args[0]
@@ -60,6 +61,7 @@ module internal Convolution =
                 (fun _ _ t -> t[0] |> ValueOption.map (unpatches w shape))
                 (fun _ _ c -> [| ValueSome(patches w c) |])
              |> withAlgebra Algebra.Rearrangement
+             |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> PatchKernels.unpatchesInto w shape args[0] dest)))
              |> withBatch (fun size args _ ->
                  let s = args[0].Shape
                  let columns = reshape [| s[1]; s[2]; s[3]; size * s[4]; s[5]; s[6] |] (Layout.permute [| 1; 2; 3; 0; 4; 5; 6 |] args[0])
