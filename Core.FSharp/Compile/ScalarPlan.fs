@@ -103,16 +103,21 @@ module internal ScalarPlan =
                 match instructions[k].Kind with
                 | Literal v -> template[k] <- v.Data[0]
                 | _ -> ()
-            let interpreted =
+            let interpret () =
                 computed |> Array.map (fun k ->
                     let args = instructions[k].Args |> Array.map (fun a -> source[a])
                     match instructions[k].Kind with
                     | Primitive op -> step k args (delegateOf op args.Length (formulaOf k))
                     | _ -> invalidOp "only primitives are computed")
-            // The compiled chunks once ready: at once for short programs, else from the thread pool.
-            let code = ref (null: Action<double[]>[])
-            if computed.Length <= compileAtOnce then code.Value <- compileChunks ()
-            else Task.Run(fun () -> Volatile.Write(&code.contents, compileChunks ())) |> ignore
+            // What runs: the compiled chunks (Choice2Of2), at once for short programs; long ones
+            // are interpreted (Choice1Of2) until their chunks, compiled on the thread pool, replace
+            // the interpreter in one write, after which its closures are garbage.
+            let current =
+                if computed.Length <= compileAtOnce then ref (Choice2Of2(compileChunks ()))
+                else
+                    let state = ref (Choice1Of2(interpret ()))
+                    Task.Run(fun () -> Volatile.Write(&state.contents, Choice2Of2(compileChunks ()))) |> ignore
+                    state
             let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
             let spare = Spare(fun () -> Array.copy template)
             let summary (compiled: bool) =
@@ -126,13 +131,13 @@ module internal ScalarPlan =
                   DonatableOutputs = 0 }
             Some
                 { new Executable with
-                    member _.Summary = summary (not (isNull (Volatile.Read(&code.contents))))
+                    member _.Summary = summary (match Volatile.Read(&current.contents) with Choice2Of2 _ -> true | Choice1Of2 _ -> false)
                     member _.Run(values: NdArray[], _) =
                         let r = spare.Take()
                         for struct (i, k) in inputs do r[k] <- values[i].Data[0]
-                        match Volatile.Read(&code.contents) with
-                        | null -> for instruction in interpreted do instruction.Invoke r
-                        | chunks -> for chunk in chunks do chunk.Invoke r
+                        match Volatile.Read(&current.contents) with
+                        | Choice1Of2 steps -> for interpreted in steps do interpreted.Invoke r
+                        | Choice2Of2 chunks -> for chunk in chunks do chunk.Invoke r
                         let results = Array.zeroCreate program.Outputs.Length
                         for j in 0 .. results.Length - 1 do
                             let o = program.Outputs[j]
