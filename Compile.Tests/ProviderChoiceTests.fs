@@ -19,16 +19,24 @@ let ``on a native provider small products take the library's kernels and larger 
     Assert.True(LinAlgKernels.ownKernels openBlas 8 1 8)
     Assert.True(LinAlgKernels.ownKernels openBlas 1 8 8)
     Assert.False(LinAlgKernels.ownKernels openBlas 8 8 8)
-    Assert.False(LinAlgKernels.ownKernels openBlas 16 1 16)
-    Assert.False(LinAlgKernels.ownKernels openBlas 64 1 64)
-    Assert.False(LinAlgKernels.ownKernels openBlas 1 64 64)
+    Assert.False(LinAlgKernels.ownKernels openBlas 64 2 64)
+    // Matrix–vector products below 2²¹ matrix elements stay in the library's row loops.
+    Assert.True(LinAlgKernels.ownKernels openBlas 16 1 16)
+    Assert.True(LinAlgKernels.ownKernels openBlas 1 1024 1024)
+    Assert.True(LinAlgKernels.ownKernels openBlas 1024 1 2047)
+    Assert.False(LinAlgKernels.ownKernels openBlas 2048 1 1024)
+    Assert.False(LinAlgKernels.ownKernels openBlas 1 2048 2048)
     Assert.False(LinAlgKernels.ownKernels openBlas 10_000 1 1_000)
 
 [<Fact>]
 let ``the threshold counts multiply-adds, without overflow`` () =
-    let below = LinAlgKernels.nativeProductMinimum - 1L
-    Assert.True(LinAlgKernels.ownKernels openBlas (int below) 1 1)
-    Assert.False(LinAlgKernels.ownKernels openBlas (int LinAlgKernels.nativeProductMinimum) 1 1)
+    // 2 · 2 · 64 = 256 = nativeProductMinimum.
+    Assert.Equal(256L, LinAlgKernels.nativeProductMinimum)
+    Assert.True(LinAlgKernels.ownKernels openBlas 2 2 63)
+    Assert.False(LinAlgKernels.ownKernels openBlas 2 2 64)
+    let matrix = LinAlgKernels.nativeMatrixVectorMinimum
+    Assert.True(LinAlgKernels.ownKernels openBlas (int matrix - 1) 1 1)
+    Assert.False(LinAlgKernels.ownKernels openBlas (int matrix) 1 1)
     Assert.False(LinAlgKernels.ownKernels openBlas 100_000 100_000 100_000)
 
 [<Fact>]

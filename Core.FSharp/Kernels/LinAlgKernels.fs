@@ -83,11 +83,21 @@ module internal LinAlgKernels =
     /// 8×8 product (512) on OpenBLAS is faster.
     let nativeProductMinimum = 256L
 
+    /// Matrix–vector products over matrices of fewer elements than this run in the library's own
+    /// vectorised row loops on native providers too. Both read the matrix once, so neither has an
+    /// arithmetic advantage; measured with the OpenBLAS provider (Benchmarks' providers case,
+    /// 2 December 2026, a busy machine), OpenBLAS's gemv was 2.5× slower at 128 × 128, 1.4× at
+    /// 256 × 256 and mixed (0.6–1.2×) up to 1024 × 1024, and faster from 2048 × 2048 (0.48–0.95×)
+    /// and at 10 000 × 1 000 (0.62–0.79×).
+    let nativeMatrixVectorMinimum = 1L <<< 21
+
     /// Whether gemmInto runs an m × inner by inner × n product in the library's own kernels with
-    /// `provider` active: always on the managed provider (MathNet's copies its operands), and
-    /// for small products on the native ones.
+    /// `provider` active: always on the managed provider (MathNet's copies its operands), and on
+    /// the native ones for small products and for matrix–vector products of matrices below
+    /// `nativeMatrixVectorMinimum` elements.
     let ownKernels (provider: ILinearAlgebraProvider) (m: int) (n: int) (inner: int) =
-        provider :? ManagedLinearAlgebraProvider || int64 m * int64 n * int64 inner < nativeProductMinimum
+        let work = int64 m * int64 n * int64 inner
+        provider :? ManagedLinearAlgebraProvider || work < nativeProductMinimum || ((m = 1 || n = 1) && work < nativeMatrixVectorMinimum)
 
     /// C = op(A) · op(B) for one pair of row-major matrices. A row-major r×c buffer is a
     /// column-major c×r matrix, so Cᵀ = op(B)ᵀ · op(A)ᵀ is computed in place of C, with no copies.
