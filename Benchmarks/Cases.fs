@@ -52,7 +52,11 @@ let logistic (s: Settings) =
     let tGrad, tHand, gradVsHand = pairedMs reps runGrad (fun () -> reference.LossAndGradient(wData, gradient) |> ignore)
     let _, tValue, gradVsValue = pairedMs reps runGrad runValue
     let tHvp, _, hvpVsValue = pairedMs reps (fun () -> force (hvp (w, v))) runValue
+    let eagerValueAndGrad = AD.valueAndGrad loss
+    let _, tEager, compiledVsEager = pairedMs reps runGrad (fun () -> let l, g = eagerValueAndGrad w in force l; force g)
     [ info name "AD value+gradient (compiled)" tGrad "ms"
+      info name "AD value+gradient (eager)" tEager "ms"
+      atMost name "T(compiled value+gradient) / T(eager)" compiledVsEager "×" 1.0
       info name "hand-written value+gradient" tHand "ms"
       info name "AD value (compiled)" tValue "ms"
       info name "AD Hessian-vector product (compiled)" tHvp "ms"
@@ -104,7 +108,10 @@ let mlp (s: Settings) =
     let agreement = Array.fold2 (fun m (a: Tensor) b -> max m (maxDifference (a.ToArray()) b)) (abs (adLoss.ToScalar() - handLoss)) adNext handParameters
     let reps = s.Repetitions 9
     let tStep, tHand, stepVsHand = pairedMs reps train (fun () -> reference.Step(xData, labelData, handParameters, 0.0) |> ignore)
-    let tGrad, tLoss, gradVsLoss = pairedMs reps (fun () -> let l, g = gradCompiled parameters in force l; forceAll g) (fun () -> force (lossCompiled parameters))
+    let runCompiledGrad () = let l, g = gradCompiled parameters in force l; forceAll g
+    let tGrad, tLoss, gradVsLoss = pairedMs reps runCompiledGrad (fun () -> force (lossCompiled parameters))
+    let eagerGrad = AD.valueAndGrad loss
+    let _, tEagerGrad, compiledVsEager = pairedMs reps runCompiledGrad (fun () -> let l, g = eagerGrad parameters in force l; forceAll g)
     let planBytes = (Compile.summarize update parameters).BufferElements * 8L
     let adAllocated = allocatedBytes train
     let handAllocated = allocatedBytes (fun () -> reference.Step(xData, labelData, handParameters, 0.0) |> ignore)
@@ -116,6 +123,8 @@ let mlp (s: Settings) =
       info name "max |AD − hand-written| after one step" agreement ""
       info name "AD loss and gradient (compiled)" tGrad "ms"
       info name "AD loss (compiled)" tLoss "ms"
+      info name "AD loss and gradient (eager)" tEagerGrad "ms"
+      atMost name "T(compiled loss and gradient) / T(eager)" compiledVsEager "×" 1.0
       atMost name "T(AD step) / T(hand-written step)" stepVsHand "×" 1.25
       atMost name "T(loss and gradient) / T(loss)" gradVsLoss "×" 3.0
       info name "AD plan buffers" (float planBytes / 1e6) "MB"
