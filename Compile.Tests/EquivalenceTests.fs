@@ -104,6 +104,23 @@ let ``a long scalar program runs interpreted until its IL is ready, with the sam
         Assert.Equal(expected, (gradient x).ToScalar())
         System.Threading.Thread.Sleep 20
 
+[<Fact>]
+let ``large elementwise chains run functions without a vector form as vectorised steps of their own`` () =
+    let f (x: Tensor) = exp (-(x * x)) * sin x * 0.5 + x / (1.0 + x * x) + tanh (log (x * x + 1.0)) * cos x
+    let large = uniform 40 -2.0 2.0 [| 4096 |]
+    assertSame (f large) (Compile.compile f large)
+    assertSame (AD.grad (fun x -> Tensor.sum (f x)) large) (Compile.compile (AD.grad (fun x -> Tensor.sum (f x))) large)
+    let steps = (Compile.summarize f large).StepNames
+    for name in [ "exp"; "sin"; "cos"; "tanh"; "log" ] do
+        Assert.Contains(name, steps)
+    Assert.Contains(steps, fun step -> step.StartsWith "fused[")
+    // Below the threshold the whole chain stays one fused loop.
+    let small = uniform 41 -2.0 2.0 [| 64 |]
+    assertSame (f small) (Compile.compile f small)
+    let smallPlan = Compile.summarize f small
+    Assert.Equal(1, smallPlan.Steps)
+    Assert.Equal(1, smallPlan.FusedLoops)
+
 // ---- models ----------------------------------------------------------------------------------
 
 let private data = uniform 1 -1.0 1.0 [| 32; 12 |]

@@ -128,13 +128,30 @@ module internal BufferPlan =
             | ValueNone -> eager op
         | _ -> invalidOp "inputs, constants and aliases have no step"
 
+    /// Elementwise results of at least this many elements whose function has no vector form but
+    /// a vectorised kernel into a buffer (exp, log, sin, cos, tan, tanh: TensorPrimitives) run
+    /// as a step of their own instead of inside a fused loop, which would compute them one
+    /// element at a time and make the whole loop scalar: the 10⁶-element chain
+    /// exp(−x²)·sin x·0.5 + x/(1 + x²) fused into one scalar loop took 0.72× the eager time
+    /// (nine vectorised passes), and a scalar Math.Exp loop is slower than TensorPrimitives' pass
+    /// even at 10⁴ elements (BENCHMARKS.md, "Other figures").
+    let private aloneMinimum = 1024
+
     /// The plan for a program.
     let build (program: Program) : Executable =
         let instructions = program.Instructions
         let count = instructions.Length
+        let argShapes k = instructions[k].Args |> Array.map (fun a -> instructions[a].Shape)
+        let vectorisedAlone k =
+            match instructions[k].Kind with
+            | Primitive op when program.SizeOf k >= aloneMinimum && (ScalarCode.tryVectorFormula op).IsNone ->
+                match op.Capabilities.Into with
+                | ValueSome make -> (make (argShapes k) instructions[k].Shape).IsSome
+                | ValueNone -> false
+            | _ -> false
         let elementwise k =
             match instructions[k].Kind with
-            | Primitive op -> ScalarCode.isElementwise op
+            | Primitive op -> ScalarCode.isElementwise op && not (vectorisedAlone k)
             | _ -> false
         let units = schedule program elementwise
         let isLoop (members: int[]) = members.Length > 1 || elementwise members[0]

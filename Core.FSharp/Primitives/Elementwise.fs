@@ -36,21 +36,46 @@ module internal Elementwise =
     /// The registered primitives.
     let registered () : Registered seq = registry.Values
 
+    /// How a unary primitive evaluates its argument.
+    type private Evaluation =
+        /// A TensorPrimitives span kernel: vectorised, also in compiled plans, which call it on
+        /// their buffers (its `Into` kernel) where a fused loop would compute the function one
+        /// element at a time.
+        | Vectorised of SpanUnary
+        /// A scalar function applied element by element.
+        | PerElement of (double -> double)
+        /// A function of the whole array.
+        | Whole of (NdArray -> NdArray)
+
+    /// The buffer kernel of a span kernel, for a result of its argument's shape.
+    let private spanInto (kernel: SpanUnary) (argShapes: int[][]) (shape: int[]) =
+        if Shape.same argShapes[0] shape then ValueSome(DestinationKernel(fun args dest -> kernel.Invoke(ReadOnlySpan<double>(args[0]), Span<double>(dest))))
+        else ValueNone
+
     /// The operation record of a smooth unary primitive from its evaluation, local derivative
     /// d(x, y) and scalar formula.
-    let private unaryOp name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (formula: ScalarFormula) =
-        op name parameters (fun v -> eval v[0])
-            (fun args out t -> tangentThrough (derivative args[0] out) t)
-            (fun args out g -> cotangentThrough (derivative args[0] out) g)
-        |> withFormula formula
+    let private unaryOp name parameters (evaluation: Evaluation) (derivative: Node -> Node -> Node) (formula: ScalarFormula) =
+        let eval =
+            match evaluation with
+            | Vectorised kernel -> Kernels.map kernel
+            | PerElement f -> Kernels.mapScalar f
+            | Whole f -> f
+        let record =
+            op name parameters (fun v -> eval v[0])
+                (fun args out t -> tangentThrough (derivative args[0] out) t)
+                (fun args out g -> cotangentThrough (derivative args[0] out) g)
+            |> withFormula formula
+        match evaluation with
+        | Vectorised kernel -> record |> withInto (spanInto kernel)
+        | PerElement _ | Whole _ -> record
 
     /// Declares a smooth unary primitive with parameters (a new operation record per use).
     let private unary name parameters eval derivative formula (x: Node) = Graph.applyUnary (unaryOp name parameters eval derivative formula) x.Shape x
 
     /// Declares a smooth unary primitive without parameters: its operation record is built once,
     /// so a node of a large eager graph costs no record or closures.
-    let private primitive name (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
-        let op = unaryOp name [] eval derivative formula
+    let private primitive name (evaluation: Evaluation) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
+        let op = unaryOp name [] evaluation derivative formula
         register op 1 (fun a -> Graph.applyUnary op a[0].Shape a[0])
         fun x -> Graph.applyUnary op x.Shape x
 
@@ -120,36 +145,38 @@ module internal Elementwise =
         |> withAlgebra Algebra.Selection
 
     /// eˣ; derivative eˣ (the output).
-    let exp = primitive "exp" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
+    let exp = primitive "exp" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
     /// Natural logarithm; derivative 1/x.
-    let log = primitive "log" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log" ValueNone)
+    let log = primitive "log" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log" ValueNone)
     /// Square root; derivative 1/(2√x).
-    let sqrt = primitive "sqrt" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (mathUnary "Sqrt" (Formula.vectorCall "SquareRoot"))
+    let sqrt = primitive "sqrt" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (mathUnary "Sqrt" (Formula.vectorCall "SquareRoot"))
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
-    let log1p = primitive "log1p" (Kernels.mapScalar ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own <@ ScalarFunctions.Log1p 0.0 @>)
+    let log1p = primitive "log1p" (PerElement ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own <@ ScalarFunctions.Log1p 0.0 @>)
 
     /// exp(x) − 1, accurate for small x.
-    let expm1 = primitive "expm1" (Kernels.mapScalar ScalarFunctions.Expm1) (fun _ y -> add y (scalar 1.0)) (own <@ ScalarFunctions.Expm1 0.0 @>)
+    let expm1 = primitive "expm1" (PerElement ScalarFunctions.Expm1) (fun _ y -> add y (scalar 1.0)) (own <@ ScalarFunctions.Expm1 0.0 @>)
 
     /// Sine and cosine differentiate into each other, so their records are values of a
     /// recursive module, written out (a helper called there could run a rule before the other
     /// record exists).
-    let private sinCapabilities = Formula.capabilities (mathUnary "Sin" ValueNone) Algebra.Opaque
-    let private cosCapabilities = Formula.capabilities (mathUnary "Cos" ValueNone) Algebra.Opaque
+    let private sinKernel = SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))
+    let private cosKernel = SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))
+    let private sinCapabilities = { Formula.capabilities (mathUnary "Sin" ValueNone) Algebra.Opaque with Into = ValueSome(spanInto sinKernel) }
+    let private cosCapabilities = { Formula.capabilities (mathUnary "Cos" ValueNone) Algebra.Opaque with Into = ValueSome(spanInto cosKernel) }
 
     module private rec Trigonometric =
         let sin (x: Node) = Graph.applyUnary sinOp x.Shape x
         let cos (x: Node) = Graph.applyUnary cosOp x.Shape x
         let sinOp : Op =
             { Name = "sin"; Params = Param.empty
-              Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head
+              Eval = Kernels.map sinKernel << Array.head
               Jvp = fun args _ t -> tangentThrough (cos args[0]) t
               Vjp = fun args _ g -> cotangentThrough (cos args[0]) g
               Capabilities = sinCapabilities }
         let cosOp : Op =
             { Name = "cos"; Params = Param.empty
-              Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))) << Array.head
+              Eval = Kernels.map cosKernel << Array.head
               Jvp = fun args _ t -> tangentThrough (neg (sin args[0])) t
               Vjp = fun args _ g -> cotangentThrough (neg (sin args[0])) g
               Capabilities = cosCapabilities }
@@ -164,35 +191,35 @@ module internal Elementwise =
         register Trigonometric.cosOp 1 (fun a -> cos a[0])
 
     /// tan x; derivative 1 + tan² x.
-    let tan = primitive "tan" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
+    let tan = primitive "tan" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
     /// tanh x; derivative 1 − tanh² x.
-    let tanh = primitive "tanh" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh" ValueNone)
+    let tanh = primitive "tanh" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh" ValueNone)
 
     /// arctan x; derivative 1/(1 + x²).
-    let atan = primitive "atan" (Kernels.mapScalar Math.Atan) (fun x _ -> reciprocal (add (scalar 1.0) (mul x x))) (mathUnary "Atan" ValueNone)
+    let atan = primitive "atan" (PerElement Math.Atan) (fun x _ -> reciprocal (add (scalar 1.0) (mul x x))) (mathUnary "Atan" ValueNone)
 
     /// The error function erf x = 2/√π ∫₀ˣ e^−t² dt; derivative 2/√π · e^−x².
     let erf =
-        primitive "erf" (Kernels.mapScalar ScalarFunctions.Erf) (fun x _ -> mul (scalar (2.0 / Math.Sqrt Math.PI)) (exp (neg (mul x x)))) (own <@ ScalarFunctions.Erf 0.0 @>)
+        primitive "erf" (PerElement ScalarFunctions.Erf) (fun x _ -> mul (scalar (2.0 / Math.Sqrt Math.PI)) (exp (neg (mul x x)))) (own <@ ScalarFunctions.Erf 0.0 @>)
 
     /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
-    let sigmoid = primitive "sigmoid" (Kernels.mapScalar ScalarFunctions.Sigmoid) (fun _ y -> mul y (sub (scalar 1.0) y)) (own <@ ScalarFunctions.Sigmoid 0.0 @>)
+    let sigmoid = primitive "sigmoid" (PerElement ScalarFunctions.Sigmoid) (fun _ y -> mul y (sub (scalar 1.0) y)) (own <@ ScalarFunctions.Sigmoid 0.0 @>)
 
     /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x.
-    let softplus = primitive "softplus" (Kernels.mapScalar ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own <@ ScalarFunctions.Softplus 0.0 @>)
+    let softplus = primitive "softplus" (PerElement ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own <@ ScalarFunctions.Softplus 0.0 @>)
 
     /// max(x, 0); relu'(0) = 0.
-    let relu = primitive "relu" (Kernels.mapScalar ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.ofMethod (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>) Formula.reluLanes)
+    let relu = primitive "relu" (PerElement ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.ofMethod (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>) Formula.reluLanes)
 
     /// |x|; abs'(0) = 0.
-    let abs = primitive "abs" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (mathUnary "Abs" (Formula.vectorCall "Abs"))
+    let abs = primitive "abs" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (mathUnary "Abs" (Formula.vectorCall "Abs"))
 
     /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
     let rec powConst (c: double) (x: Node) : Node =
         let parameters = [ "", Parameter.Real c ]
         let declare eval derivative = Graph.applyUnary (unaryOp "powConst" parameters eval derivative (Formula.powerOf c) |> withAlgebra (Algebra.PowerOf c)) x.Shape x
-        if c = 0.0 then declare (fun v -> NdArray.ones v.Shape) (fun x _ -> Graph.constant (NdArray.zeros x.Shape))
-        else declare (Kernels.mapScalar (fun v -> Math.Pow(v, c))) (fun x _ -> mul (scalar c) (powConst (c - 1.0) x))
+        if c = 0.0 then declare (Whole(fun v -> NdArray.ones v.Shape)) (fun x _ -> Graph.constant (NdArray.zeros x.Shape))
+        else declare (PerElement(fun v -> Math.Pow(v, c))) (fun x _ -> mul (scalar c) (powConst (c - 1.0) x))
 
     /// The shape of an elementwise result of two argument values, with broadcasting.
     let private broadcastValues name (v: NdArray[]) = Shape.broadcast name v[0].Shape v[1].Shape
@@ -276,4 +303,4 @@ module internal Elementwise =
         let inside (x: Node) = mul (greater x (scalar lo)) (less x (scalar hi))
         let clampMethod = Formula.methodOf <@ ScalarFunctions.Clamp(0.0, 0.0, 0.0) @>
         let formula = Formula.make 1 (fun a -> Expression.Call(clampMethod, Expression.Constant lo, Expression.Constant hi, a[0])) ValueNone null
-        unary "clamp" [ "lo", Parameter.Real lo; "hi", Parameter.Real hi ] (Kernels.mapScalar (fun v -> ScalarFunctions.Clamp(lo, hi, v))) (fun x _ -> inside x) formula x
+        unary "clamp" [ "lo", Parameter.Real lo; "hi", Parameter.Real hi ] (PerElement(fun v -> ScalarFunctions.Clamp(lo, hi, v))) (fun x _ -> inside x) formula x
