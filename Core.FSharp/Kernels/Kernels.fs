@@ -4,10 +4,15 @@ open System
 open System.Numerics.Tensors
 open System.Runtime.InteropServices
 
-/// An elementwise kernel over spans, vectorised by TensorPrimitives where it can be.
-type internal SpanUnary = delegate of ReadOnlySpan<double> * Span<double> -> unit
+/// An elementwise kernel over spans of one element type, vectorised by TensorPrimitives where
+/// it can be.
+type internal SpanUnaryOf<'T> = delegate of ReadOnlySpan<'T> * Span<'T> -> unit
 /// A kernel over two spans of equal length.
-type internal SpanBinary = delegate of ReadOnlySpan<double> * ReadOnlySpan<double> * Span<double> -> unit
+type internal SpanBinaryOf<'T> = delegate of ReadOnlySpan<'T> * ReadOnlySpan<'T> * Span<'T> -> unit
+/// An elementwise kernel over float64 spans.
+type internal SpanUnary = SpanUnaryOf<double>
+/// A kernel over two float64 spans of equal length.
+type internal SpanBinary = SpanBinaryOf<double>
 
 /// Numerical kernels on NdArrays: elementwise maps, broadcasting, reductions and layout changes.
 /// They allocate their result and never write their inputs.
@@ -16,18 +21,19 @@ module internal Kernels =
     let private readOnly (s: Span<double>) : ReadOnlySpan<double> = Span<double>.op_Implicit s
 
     /// d = a · b, except 0 wherever a is 0 even if b is infinite or NaN (`mulNoNan`), in one
-    /// pass of Vector<double> lanes.
-    let guardedProduct (a: ReadOnlySpan<double>) (b: ReadOnlySpan<double>) (d: Span<double>) =
-        let width = Numerics.Vector<double>.Count
+    /// pass of vector lanes, for float64 and float32 elements.
+    let inline guardedProduct (a: ReadOnlySpan< ^T>) (b: ReadOnlySpan< ^T>) (d: Span< ^T>) =
+        let width = Numerics.Vector< ^T>.Count
+        let zero = LanguagePrimitives.GenericZero< ^T>
         let mutable i = 0
         if Numerics.Vector.IsHardwareAccelerated then
             while i <= a.Length - width do
-                let va = Numerics.Vector<double>(a.Slice(i, width))
-                let product = va * Numerics.Vector<double>(b.Slice(i, width))
-                Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(va, Numerics.Vector<double>.Zero), Numerics.Vector<double>.Zero, product).CopyTo(d.Slice(i, width))
+                let va = Numerics.Vector< ^T>(a.Slice(i, width))
+                let product = Numerics.Vector.Multiply(va, Numerics.Vector< ^T>(b.Slice(i, width)))
+                Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(va, Numerics.Vector< ^T>.Zero), Numerics.Vector< ^T>.Zero, product).CopyTo(d.Slice(i, width))
                 i <- i + width
         while i < a.Length do
-            d[i] <- (if a[i] = 0.0 then 0.0 else a[i] * b[i])
+            d[i] <- (if a[i] = zero then zero else a[i] * b[i])
             i <- i + 1
 
     /// A buffer for a result the kernel writes entirely: not zeroed first (a large eager
@@ -52,6 +58,9 @@ module internal Kernels =
     /// Applies a scalar function to every element (for functions TensorPrimitives lacks).
     let mapScalar (f: double -> double) (x: NdArray) =
         if x.Rank = 0 then NdArray.scalar (f x.Scalar) else NdArray(x.Shape, Array.map f x.Data)
+
+    /// `mapScalar` on a float32 array: each element widened, `f` applied, the result rounded.
+    let mapScalar32 (f: double -> double) (x: NdArray) = NdArray.ofSingle x.Shape (Array.map (fun (v: float32) -> float32 (f (double v))) x.Single)
 
     /// Row-major odometer over all but the last dimension of `shape`: calls `body` with the row
     /// number and the offset of that row's first element in a source with the given strides.
@@ -78,20 +87,67 @@ module internal Kernels =
         let padded = Array.append (Array.create (target.Length - source.Length) 1) source
         Array.map2 (fun (d: int) s -> if d = 1 then 0 else s) padded (Shape.strides padded)
 
+    /// The elements `data` of an array of shape `source`, materialised at a shape it broadcasts to.
+    let private broadcastData<'T> (source: int[]) (data: 'T[]) (target: int[]) : 'T[] =
+        let out = GC.AllocateUninitializedArray<'T>(Shape.size target)
+        let strides = broadcastStrides source target
+        let inner = if target.Length = 0 then 1 else target[target.Length - 1]
+        let innerStride = if target.Length = 0 then 0 else strides[target.Length - 1]
+        forEachRow target strides (fun row offset ->
+            let dest = Span<'T>(out, row * inner, inner)
+            if innerStride = 0 then dest.Fill data[offset]
+            else ReadOnlySpan<'T>(data, offset, inner).CopyTo dest)
+        out
+
     /// Materialises `x` at a shape it broadcasts to.
     let broadcastTo (target: int[]) (x: NdArray) =
         if Shape.same x.Shape target then x
         elif x.Size = 1 then NdArray.full target x.Data[0]
+        else NdArray(Array.copy target, broadcastData x.Shape x.Data target)
+
+    /// `broadcastTo` of a float32 array.
+    let broadcastTo32 (target: int[]) (x: NdArray) =
+        if Shape.same x.Shape target then x else NdArray.ofSingle (Array.copy target) (broadcastData x.Shape x.Single target)
+
+    /// A binary elementwise kernel with NumPy broadcasting over the elements of arrays of shapes
+    /// `shapeA` and `shapeB`, giving the elements of the result of shape `shape`.
+    let private binaryData<'T> (op: SpanBinaryOf<'T>) (shape: int[]) (shapeA: int[]) (dataA: 'T[]) (shapeB: int[]) (dataB: 'T[]) : 'T[] =
+        let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
+        if Shape.same shapeA shape && Shape.same shapeB shape then op.Invoke(ReadOnlySpan<'T> dataA, ReadOnlySpan<'T> dataB, Span<'T> out)
+        elif shape[shape.Length - 1] < 16 || out.Length = 0 then
+            op.Invoke(ReadOnlySpan<'T>(broadcastData shapeA dataA shape), ReadOnlySpan<'T>(broadcastData shapeB dataB shape), Span<'T> out)
         else
-            let out = uninitialised (Shape.size target)
-            let strides = broadcastStrides x.Shape target
-            let inner = if target.Length = 0 then 1 else target[target.Length - 1]
-            let innerStride = if target.Length = 0 then 0 else strides[target.Length - 1]
-            forEachRow target strides (fun row offset ->
-                let dest = Span<double>(out, row * inner, inner)
-                if innerStride = 0 then dest.Fill x.Data[offset]
-                else ReadOnlySpan<double>(x.Data, offset, inner).CopyTo dest)
-            NdArray(Array.copy target, out)
+            // Row by row, reading each argument in place: a row of an argument that is
+            // stretched along the last axis is one value, spread into a reused row buffer.
+            let inner = shape[shape.Length - 1]
+            let stridesA, stridesB = broadcastStrides shapeA shape, broadcastStrides shapeB shape
+            let rank = shape.Length
+            let stretchedA, stretchedB = stridesA[rank - 1] = 0, stridesB[rank - 1] = 0
+            // A row buffer only for an argument stretched along the last axis.
+            let rowBuffer stretched = if stretched then Array.zeroCreate inner else null
+            let bufferA, bufferB = rowBuffer stretchedA, rowBuffer stretchedB
+            let index = Array.zeroCreate (rank - 1)
+            let mutable offsetA = 0
+            let mutable offsetB = 0
+            for row in 0 .. out.Length / inner - 1 do
+                if stretchedA then Array.Fill(bufferA, dataA[offsetA])
+                if stretchedB then Array.Fill(bufferB, dataB[offsetB])
+                let rowA = if stretchedA then ReadOnlySpan<'T> bufferA else ReadOnlySpan<'T>(dataA, offsetA, inner)
+                let rowB = if stretchedB then ReadOnlySpan<'T> bufferB else ReadOnlySpan<'T>(dataB, offsetB, inner)
+                op.Invoke(rowA, rowB, Span<'T>(out, row * inner, inner))
+                let mutable d = rank - 2
+                let mutable carry = true
+                while carry && d >= 0 do
+                    index[d] <- index[d] + 1
+                    offsetA <- offsetA + stridesA[d]
+                    offsetB <- offsetB + stridesB[d]
+                    if index[d] = shape[d] then
+                        offsetA <- offsetA - stridesA[d] * shape[d]
+                        offsetB <- offsetB - stridesB[d] * shape[d]
+                        index[d] <- 0
+                        d <- d - 1
+                    else carry <- false
+        out
 
     /// A binary elementwise kernel with NumPy broadcasting.
     let binary (op: SpanBinary) (shape: int[]) (a: NdArray) (b: NdArray) =
@@ -101,43 +157,17 @@ module internal Kernels =
             let mutable output = 0.0
             op.Invoke(MemoryMarshal.CreateReadOnlySpan(&left, 1), MemoryMarshal.CreateReadOnlySpan(&right, 1), MemoryMarshal.CreateSpan(&output, 1))
             NdArray.scalar output
-        else
-            let out = uninitialised (Shape.size shape)
-            let inner = shape[shape.Length - 1]
-            if Shape.same a.Shape shape && Shape.same b.Shape shape then op.Invoke(span a, span b, Span<double> out)
-            elif inner < 16 || out.Length = 0 then op.Invoke(span (broadcastTo shape a), span (broadcastTo shape b), Span<double> out)
-            else
-                // Row by row, reading each argument in place: a row of an argument that is
-                // stretched along the last axis is one value, spread into a reused row buffer.
-                let stridesA, stridesB = broadcastStrides a.Shape shape, broadcastStrides b.Shape shape
-                let dataA, dataB = a.Data, b.Data
-                let rank = shape.Length
-                let stretchedA, stretchedB = stridesA[rank - 1] = 0, stridesB[rank - 1] = 0
-                // A row buffer only for an argument stretched along the last axis.
-                let rowBuffer stretched = if stretched then Array.zeroCreate inner else null
-                let bufferA, bufferB = rowBuffer stretchedA, rowBuffer stretchedB
-                let index = Array.zeroCreate (rank - 1)
-                let mutable offsetA = 0
-                let mutable offsetB = 0
-                for row in 0 .. out.Length / inner - 1 do
-                    if stretchedA then Array.Fill(bufferA, dataA[offsetA])
-                    if stretchedB then Array.Fill(bufferB, dataB[offsetB])
-                    let rowA = if stretchedA then ReadOnlySpan<double> bufferA else ReadOnlySpan<double>(dataA, offsetA, inner)
-                    let rowB = if stretchedB then ReadOnlySpan<double> bufferB else ReadOnlySpan<double>(dataB, offsetB, inner)
-                    op.Invoke(rowA, rowB, Span<double>(out, row * inner, inner))
-                    let mutable d = rank - 2
-                    let mutable carry = true
-                    while carry && d >= 0 do
-                        index[d] <- index[d] + 1
-                        offsetA <- offsetA + stridesA[d]
-                        offsetB <- offsetB + stridesB[d]
-                        if index[d] = shape[d] then
-                            offsetA <- offsetA - stridesA[d] * shape[d]
-                            offsetB <- offsetB - stridesB[d] * shape[d]
-                            index[d] <- 0
-                            d <- d - 1
-                        else carry <- false
-            NdArray(shape, out)
+        else NdArray(shape, binaryData op shape a.Shape a.Data b.Shape b.Data)
+
+    /// `binary` on float32 arrays.
+    let binary32 (op: SpanBinaryOf<float32>) (shape: int[]) (a: NdArray) (b: NdArray) =
+        NdArray.ofSingle shape (binaryData op shape a.Shape a.Single b.Shape b.Single)
+
+    /// `map` on a float32 array.
+    let map32 (op: SpanUnaryOf<float32>) (x: NdArray) =
+        let out = GC.AllocateUninitializedArray<float32> x.Size
+        op.Invoke(ReadOnlySpan<float32> x.Single, Span<float32> out)
+        NdArray.ofSingle x.Shape out
 
     /// A binary elementwise function of scalars with broadcasting.
     let binaryScalar (f: double -> double -> double) (shape: int[]) (a: NdArray) (b: NdArray) =
@@ -208,15 +238,85 @@ module internal Kernels =
             else Array.fold (fun acc axis -> reduceAxis kind axis acc) x axes
         relabel (Shape.reduced x.Shape axes keepDims) result x
 
+    /// acc[i] += src[i], the float32 elements widened (exactly) to float64 in vector lanes.
+    let private addWidened (acc: Span<double>) (src: ReadOnlySpan<float32>) =
+        let width = Numerics.Vector<float32>.Count
+        let half = Numerics.Vector<double>.Count
+        let mutable i = 0
+        if Numerics.Vector.IsHardwareAccelerated then
+            while i <= src.Length - width do
+                let mutable low = Numerics.Vector<double>.Zero
+                let mutable high = Numerics.Vector<double>.Zero
+                Numerics.Vector.Widen(Numerics.Vector<float32>(src.Slice(i, width)), &low, &high)
+                (Numerics.Vector<double>(acc.Slice(i, half)) + low).CopyTo(acc.Slice(i, half))
+                (Numerics.Vector<double>(acc.Slice(i + half, half)) + high).CopyTo(acc.Slice(i + half, half))
+                i <- i + width
+        while i < src.Length do
+            acc[i] <- acc[i] + double src[i]
+            i <- i + 1
+
+    /// Σ src in float64: the float32 elements widened and added into float64 lanes.
+    let private sumWidened (src: ReadOnlySpan<float32>) =
+        let width = Numerics.Vector<float32>.Count
+        let mutable low = Numerics.Vector<double>.Zero
+        let mutable high = Numerics.Vector<double>.Zero
+        let mutable sumLow = Numerics.Vector<double>.Zero
+        let mutable sumHigh = Numerics.Vector<double>.Zero
+        let mutable i = 0
+        if Numerics.Vector.IsHardwareAccelerated then
+            while i <= src.Length - width do
+                Numerics.Vector.Widen(Numerics.Vector<float32>(src.Slice(i, width)), &low, &high)
+                sumLow <- sumLow + low
+                sumHigh <- sumHigh + high
+                i <- i + width
+        let mutable total = Numerics.Vector.Sum(sumLow + sumHigh)
+        while i < src.Length do
+            total <- total + double src[i]
+            i <- i + 1
+        total
+
+    /// Σ of a float32 array over one axis into float64 sums, the axis kept with size 1.
+    let private sumAxisWidened (axis: int) (x: NdArray) =
+        let shape = x.Shape
+        let outer = Shape.size shape[.. axis - 1]
+        let n = shape[axis]
+        let inner = Shape.size shape[axis + 1 ..]
+        let out = Array.zeroCreate (outer * inner)
+        let data = x.Single
+        for o in 0 .. outer - 1 do
+            let baseOffset = o * n * inner
+            if inner = 1 then out[o] <- sumWidened (ReadOnlySpan<float32>(data, baseOffset, n))
+            else
+                let acc = Span<double>(out, o * inner, inner)
+                for r in 0 .. n - 1 do addWidened acc (ReadOnlySpan<float32>(data, baseOffset + r * inner, inner))
+        NdArray(shape |> Array.mapi (fun i d -> if i = axis then 1 else d), out)
+
+    /// Σ of a float32 array over the given (normalised) axes, accumulated in float64 and rounded
+    /// to float32 once: the error is that one rounding (the float64 sums' own error, about n ·
+    /// 2⁻⁵³ of Σ|x|, is far below it), where float32 accumulators would add n · 2⁻²⁴ of Σ|x|.
+    let sum32 (axes: int[]) keepDims (x: NdArray) =
+        if axes.Length = 0 then x
+        else
+            let sums =
+                if axes.Length = x.Rank then NdArray(Array.create x.Rank 1, [| sumWidened (ReadOnlySpan<float32> x.Single) |])
+                else Array.fold (fun acc axis -> reduceAxis Sum axis acc) (sumAxisWidened axes[0] x) axes[1..]
+            NdArray.ofSingle (Shape.reduced x.Shape axes keepDims) (Array.map float32 sums.Data)
+
+    /// The axes of `x` that summing it down to `target` (which broadcasts to it) reduces.
+    let private stretchedAxes (target: int[]) (x: NdArray) =
+        let lead = x.Rank - target.Length
+        [| for i in 0 .. x.Rank - 1 do
+               if i < lead || (target[i - lead] = 1 && x.Shape[i] <> 1) then yield i |]
+
     /// Sums `x` down to a shape that broadcasts to it (the transpose of broadcasting).
     let sumTo (target: int[]) (x: NdArray) =
         if Shape.same x.Shape target then x
-        else
-            let lead = x.Rank - target.Length
-            let axes =
-                [| for i in 0 .. x.Rank - 1 do
-                       if i < lead || (target[i - lead] = 1 && x.Shape[i] <> 1) then yield i |]
-            relabel (Array.copy target) (reduce Sum axes true x) x
+        else relabel (Array.copy target) (reduce Sum (stretchedAxes target x) true x) x
+
+    /// `sumTo` of a float32 array, accumulated as `sum32`.
+    let sumTo32 (target: int[]) (x: NdArray) =
+        if Shape.same x.Shape target then x
+        else NdArray.view (Array.copy target) (sum32 (stretchedAxes target x) true x)
 
     /// Permutes dimensions: result dimension i is input dimension perm[i].
     /// dest[j, i] = src[i, j] for a rows × cols source, in square tiles so that both the reads

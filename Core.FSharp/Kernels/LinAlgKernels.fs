@@ -129,6 +129,24 @@ module internal LinAlgKernels =
                 Array.blit c 0 out (i * blockC) blockC
             NdArray(outShape, out)
 
+    /// The product of two float32 matrices (rank 2) in a new buffer: the library's blocked
+    /// kernel on the managed provider, else the provider's float32 product (sgemm on native
+    /// ones); batched products go through the float64 kernel, widened and rounded back.
+    let matmul32 (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
+        if a.Rank = 2 && b.Rank = 2 then
+            let ra, ca = a.Shape[0], a.Shape[1]
+            let rb, cb = b.Shape[0], b.Shape[1]
+            let m, n = (if transA then ca else ra), (if transB then rb else cb)
+            let inner = if transA then ra else ca
+            let c = Array.zeroCreate<float32> (m * n)
+            if m > 0 && n > 0 && inner > 0 then
+                if ownKernels LinearAlgebraControl.Provider m n inner then BlockedProduct.into transA transB a.Single ca b.Single cb c m n inner
+                else
+                    let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
+                    LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0f, b.Single, cb, rb, a.Single, ca, ra, 0.0f, c)
+            NdArray.ofSingle outShape c
+        else NdArray.toFloat32 (matmul transA transB outShape (NdArray.toFloat64 a) (NdArray.toFloat64 b))
+
     // ---- factorizations, over the last two dimensions of a batch ---------------------------------
 
     /// How many matrices a batch `[..., r, c]` holds, and their rows and columns.

@@ -47,10 +47,22 @@ module internal Elementwise =
     /// Declares a smooth unary primitive with parameters (a new operation record per use).
     let private unary name parameters eval derivative formula (x: Node) = Graph.applyUnary (unaryOp name parameters eval derivative formula) x.Shape x
 
+    /// How a parameterless elementwise primitive computes its elements, for both element types.
+    type private Elements =
+        /// TensorPrimitives' kernels, one per element type.
+        | Spans of SpanUnary * SpanUnaryOf<float32>
+        /// A scalar function of float64, which float32 elements go through one at a time
+        /// (widened, then rounded): the fallback's result without widening whole arrays.
+        | PerElement of (double -> double)
+
     /// Declares a smooth unary primitive without parameters: its operation record is built once,
     /// so a node of a large eager graph costs no record or closures.
-    let private primitive name (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
-        let op = unaryOp name [] eval derivative formula
+    let private primitive name (elements: Elements) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
+        let eval, eval32 =
+            match elements with
+            | Spans(kernel, kernel32) -> Kernels.map kernel, Kernels.map32 kernel32
+            | PerElement f -> Kernels.mapScalar f, Kernels.mapScalar32 f
+        let op = unaryOp name [] eval derivative formula |> withFloat32 (fun v -> eval32 v[0])
         register op 1 (fun a -> Graph.applyUnary op a[0].Shape a[0])
         fun x -> Graph.applyUnary op x.Shape x
 
@@ -120,23 +132,27 @@ module internal Elementwise =
         |> withAlgebra Algebra.Selection
 
     /// eˣ; derivative eˣ (the output).
-    let exp = primitive "exp" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
+    let exp = primitive "exp" (Spans(SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
     /// Natural logarithm; derivative 1/x.
-    let log = primitive "log" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log" ValueNone)
+    let log = primitive "log" (Spans(SpanUnary(fun a d -> TensorPrimitives.Log(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log" ValueNone)
     /// Square root; derivative 1/(2√x).
-    let sqrt = primitive "sqrt" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (mathUnary "Sqrt" (Formula.vectorCall "SquareRoot"))
+    let sqrt = primitive "sqrt" (Spans(SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (mathUnary "Sqrt" (Formula.vectorCall "SquareRoot"))
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
-    let log1p = primitive "log1p" (Kernels.mapScalar ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own <@ ScalarFunctions.Log1p 0.0 @>)
+    let log1p = primitive "log1p" (PerElement ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own <@ ScalarFunctions.Log1p 0.0 @>)
 
     /// exp(x) − 1, accurate for small x.
-    let expm1 = primitive "expm1" (Kernels.mapScalar ScalarFunctions.Expm1) (fun _ y -> add y (scalar 1.0)) (own <@ ScalarFunctions.Expm1 0.0 @>)
+    let expm1 = primitive "expm1" (PerElement ScalarFunctions.Expm1) (fun _ y -> add y (scalar 1.0)) (own <@ ScalarFunctions.Expm1 0.0 @>)
 
     /// Sine and cosine differentiate into each other, so their records are values of a
     /// recursive module, written out (a helper called there could run a rule before the other
     /// record exists).
-    let private sinCapabilities = Formula.capabilities (mathUnary "Sin" ValueNone) Algebra.Opaque
-    let private cosCapabilities = Formula.capabilities (mathUnary "Cos" ValueNone) Algebra.Opaque
+    let private sinCapabilities =
+        { Formula.capabilities (mathUnary "Sin" ValueNone) Algebra.Opaque with
+            Float32 = ValueSome(Kernels.map32 (SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head) }
+    let private cosCapabilities =
+        { Formula.capabilities (mathUnary "Cos" ValueNone) Algebra.Opaque with
+            Float32 = ValueSome(Kernels.map32 (SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Cos(a, d))) << Array.head) }
 
     module private rec Trigonometric =
         let sin (x: Node) = Graph.applyUnary sinOp x.Shape x
@@ -164,28 +180,28 @@ module internal Elementwise =
         register Trigonometric.cosOp 1 (fun a -> cos a[0])
 
     /// tan x; derivative 1 + tan² x.
-    let tan = primitive "tan" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
+    let tan = primitive "tan" (Spans(SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
     /// tanh x; derivative 1 − tanh² x.
-    let tanh = primitive "tanh" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh" ValueNone)
+    let tanh = primitive "tanh" (Spans(SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh" ValueNone)
 
     /// arctan x; derivative 1/(1 + x²).
-    let atan = primitive "atan" (Kernels.mapScalar Math.Atan) (fun x _ -> reciprocal (add (scalar 1.0) (mul x x))) (mathUnary "Atan" ValueNone)
+    let atan = primitive "atan" (PerElement Math.Atan) (fun x _ -> reciprocal (add (scalar 1.0) (mul x x))) (mathUnary "Atan" ValueNone)
 
     /// The error function erf x = 2/√π ∫₀ˣ e^−t² dt; derivative 2/√π · e^−x².
     let erf =
-        primitive "erf" (Kernels.mapScalar ScalarFunctions.Erf) (fun x _ -> mul (scalar (2.0 / Math.Sqrt Math.PI)) (exp (neg (mul x x)))) (own <@ ScalarFunctions.Erf 0.0 @>)
+        primitive "erf" (PerElement ScalarFunctions.Erf) (fun x _ -> mul (scalar (2.0 / Math.Sqrt Math.PI)) (exp (neg (mul x x)))) (own <@ ScalarFunctions.Erf 0.0 @>)
 
     /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
-    let sigmoid = primitive "sigmoid" (Kernels.mapScalar ScalarFunctions.Sigmoid) (fun _ y -> mul y (sub (scalar 1.0) y)) (own <@ ScalarFunctions.Sigmoid 0.0 @>)
+    let sigmoid = primitive "sigmoid" (PerElement ScalarFunctions.Sigmoid) (fun _ y -> mul y (sub (scalar 1.0) y)) (own <@ ScalarFunctions.Sigmoid 0.0 @>)
 
     /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x.
-    let softplus = primitive "softplus" (Kernels.mapScalar ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own <@ ScalarFunctions.Softplus 0.0 @>)
+    let softplus = primitive "softplus" (PerElement ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own <@ ScalarFunctions.Softplus 0.0 @>)
 
     /// max(x, 0); relu'(0) = 0.
-    let relu = primitive "relu" (Kernels.mapScalar ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.ofMethod (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>) Formula.reluLanes)
+    let relu = primitive "relu" (PerElement ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.ofMethod (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>) Formula.reluLanes)
 
     /// |x|; abs'(0) = 0.
-    let abs = primitive "abs" (Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (mathUnary "Abs" (Formula.vectorCall "Abs"))
+    let abs = primitive "abs" (Spans(SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (mathUnary "Abs" (Formula.vectorCall "Abs"))
 
     /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
     let rec powConst (c: double) (x: Node) : Node =
