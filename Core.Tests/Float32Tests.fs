@@ -93,6 +93,23 @@ let ``native float32 elementwise kernels match the float64 computation rounded``
         with e -> failwithf "%s: %s" name e.Message
 
 [<Fact>]
+let ``selections and extrema of float32 are exact: masks, maximum, where, max and min`` () =
+    let x, y = random32 20 [| 6; 20 |], random32 21 [| 20 |]
+    let exact (f: Tensor -> Tensor -> Tensor) =
+        let result = f x y
+        Assert.Equal(DType.Float32, result.DType)
+        Assert.Equal<float32[]>((f (widened x) (widened y)).ToArray() |> Array.map float32, result.ToArray32())
+    exact Tensor.greater
+    exact Tensor.maximum
+    exact Tensor.minimum
+    exact (fun a b -> Tensor.where (Tensor.less a b) a b)
+    for axes in [ [| 0 |]; [| 1 |]; [| 0; 1 |] ] do
+        exact (fun a _ -> Tensor.maxAxes axes false a)
+        exact (fun a _ -> Tensor.minAxes axes true a)
+    // A softmax cross-entropy, max inside, stays float32.
+    Assert.Equal(DType.Float32, (Tensor.logsumexp x).DType)
+
+[<Fact>]
 let ``a primitive without a float32 kernel computes in float64 and rounds once`` () =
     let y, x = random32 4 [| 5; 6 |], random32 5 [| 6 |]
     let fallback = Tensor.atan2 y x

@@ -176,11 +176,22 @@ module internal Kernels =
             let a, b = broadcastTo shape a, broadcastTo shape b
             NdArray(shape, Array.map2 f a.Data b.Data)
 
+    /// `binaryScalar` on float32 arrays: each pair widened, `f` applied, the result rounded.
+    let binaryScalar32 (f: double -> double -> double) (shape: int[]) (a: NdArray) (b: NdArray) =
+        let a, b = broadcastTo32 shape a, broadcastTo32 shape b
+        NdArray.ofSingle shape (Array.map2 (fun (x: float32) (y: float32) -> float32 (f (double x) (double y))) a.Single b.Single)
+
     /// select(cond, a, b) with broadcasting: a where cond is non-zero, else b.
     let select (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =
         let c, a, b = broadcastTo shape cond, broadcastTo shape a, broadcastTo shape b
         let c, a, b = c.Data, a.Data, b.Data
         NdArray(shape, Array.init (Shape.size shape) (fun i -> if c[i] <> 0.0 then a[i] else b[i]))
+
+    /// `select` on float32 arrays.
+    let select32 (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =
+        let c, a, b = broadcastTo32 shape cond, broadcastTo32 shape a, broadcastTo32 shape b
+        let c, a, b = c.Single, a.Single, b.Single
+        NdArray.ofSingle shape (Array.init (Shape.size shape) (fun i -> if c[i] <> 0.0f then a[i] else b[i]))
 
     /// The kinds of reduction a primitive can ask for.
     type Reduction =
@@ -188,17 +199,20 @@ module internal Kernels =
         | Max
         | Min
 
-    let private reduceRow kind (row: ReadOnlySpan<double>) =
+    // The reductions are generic in the element type; float32 uses them for max and min,
+    // which are exact in any precision (float32 sums accumulate in float64: `sum32`).
+
+    let private reduceRow<'T when 'T :> Numerics.INumber<'T>> kind (row: ReadOnlySpan<'T>) =
         match kind with
         | Sum -> TensorPrimitives.Sum row
         | Max -> TensorPrimitives.Max row
         | Min -> TensorPrimitives.Min row
 
-    let private combineRows kind (acc: Span<double>) (row: ReadOnlySpan<double>) =
+    let private combineRows<'T when 'T :> Numerics.INumber<'T>> kind (acc: Span<'T>) (row: ReadOnlySpan<'T>) =
         match kind with
-        | Sum -> TensorPrimitives.Add(readOnly acc, row, acc)
-        | Max -> TensorPrimitives.Max(readOnly acc, row, acc)
-        | Min -> TensorPrimitives.Min(readOnly acc, row, acc)
+        | Sum -> TensorPrimitives.Add(Span<'T>.op_Implicit acc, row, acc)
+        | Max -> TensorPrimitives.Max(Span<'T>.op_Implicit acc, row, acc)
+        | Min -> TensorPrimitives.Min(Span<'T>.op_Implicit acc, row, acc)
 
     let private identity kind =
         match kind with
@@ -206,24 +220,29 @@ module internal Kernels =
         | Max -> Double.NegativeInfinity
         | Min -> Double.PositiveInfinity
 
-    /// Reduces one axis, keeping it as a dimension of size 1. The array is viewed as
-    /// (outer, n, inner); rows of length `inner` are combined with vectorised kernels.
-    let private reduceAxis kind (axis: int) (x: NdArray) =
-        let shape = x.Shape
+    /// Reduces one axis of the elements `data` of shape `shape`, keeping it as a dimension of
+    /// size 1. The array is viewed as (outer, n, inner); rows of length `inner` are combined with
+    /// vectorised kernels; `identity` is the result over nothing.
+    let private reduceAxisOf<'T when 'T :> Numerics.INumber<'T>> kind (identity: 'T) (axis: int) (shape: int[], data: 'T[]) =
         let outer = Shape.size shape[.. axis - 1]
         let n = shape[axis]
         let inner = Shape.size shape[axis + 1 ..]
-        let out = Array.create (outer * inner) (identity kind)
+        let out = Array.create (outer * inner) identity
         if n > 0 then
             for o in 0 .. outer - 1 do
                 let baseOffset = o * n * inner
-                if inner = 1 then out[o] <- reduceRow kind (ReadOnlySpan<double>(x.Data, baseOffset, n))
+                if inner = 1 then out[o] <- reduceRow kind (ReadOnlySpan<'T>(data, baseOffset, n))
                 else
-                    let acc = Span<double>(out, o * inner, inner)
-                    ReadOnlySpan<double>(x.Data, baseOffset, inner).CopyTo acc
+                    let acc = Span<'T>(out, o * inner, inner)
+                    ReadOnlySpan<'T>(data, baseOffset, inner).CopyTo acc
                     for r in 1 .. n - 1 do
-                        combineRows kind acc (ReadOnlySpan<double>(x.Data, baseOffset + r * inner, inner))
-        NdArray(shape |> Array.mapi (fun i d -> if i = axis then 1 else d), out)
+                        combineRows kind acc (ReadOnlySpan<'T>(data, baseOffset + r * inner, inner))
+        shape |> Array.mapi (fun i d -> if i = axis then 1 else d), out
+
+    /// Reduces one axis of a float64 array, keeping it as a dimension of size 1.
+    let private reduceAxis kind (axis: int) (x: NdArray) =
+        let shape, data = reduceAxisOf kind (identity kind) axis (x.Shape, x.Data)
+        NdArray(shape, data)
 
     /// `result` of a computation on `x` under another shape: a view when it may share a buffer
     /// with another array (it is `x`, or a view itself), else simply relabelled.
@@ -307,6 +326,16 @@ module internal Kernels =
         let lead = x.Rank - target.Length
         [| for i in 0 .. x.Rank - 1 do
                if i < lead || (target[i - lead] = 1 && x.Shape[i] <> 1) then yield i |]
+
+    /// The max or min of a float32 array over the given (normalised) axes.
+    let extremum32 kind (axes: int[]) keepDims (x: NdArray) =
+        let identity = if kind = Max then Single.NegativeInfinity else Single.PositiveInfinity
+        if axes.Length = 0 then x
+        elif axes.Length = x.Rank then
+            NdArray.ofSingle (Shape.reduced x.Shape axes keepDims) [| if x.Size = 0 then identity else reduceRow kind (ReadOnlySpan<float32> x.Single) |]
+        else
+            let _, data = Array.fold (fun state axis -> reduceAxisOf kind identity axis state) (x.Shape, x.Single) axes
+            NdArray.ofSingle (Shape.reduced x.Shape axes keepDims) data
 
     /// Sums `x` down to a shape that broadcasts to it (the transpose of broadcasting).
     let sumTo (target: int[]) (x: NdArray) =

@@ -35,6 +35,12 @@ module internal rec Arithmetic =
     /// The record with its own float32 evaluation (`Capabilities.Float32`).
     let withFloat32 (kernel: NdArray[] -> NdArray) (o: Op) = { o with Capabilities = { o.Capabilities with Float32 = ValueSome kernel } }
 
+    /// The record of an elementwise primitive of two arguments evaluated by the scalar function
+    /// `f` (with broadcasting), with the float32 kernel that applies `f` to each widened pair and
+    /// rounds: the fallback's result without widening whole arrays.
+    let withPerElement32 (f: double -> double -> double) (o: Op) =
+        withFloat32 (fun v -> Kernels.binaryScalar32 f (Shape.broadcast o.Name v[0].Shape v[1].Shape) v[0] v[1]) o
+
     /// The record whose evaluation reads and keeps either element type (layout that moves
     /// whole elements), so it is its own float32 kernel.
     let anyElementType (o: Op) = withFloat32 o.Eval o

@@ -88,11 +88,13 @@ module internal Elementwise =
     let sign (x: Node) = Graph.applyConstant signOp x.Shape [| x |]
 
     let private comparison name (relation: Relation) (test: double -> double -> bool) (scalarTest: Expression * Expression -> BinaryExpression) vectorTest negate : Node -> Node -> Node =
+        let mask a b = if test a b then 1.0 else 0.0
         let op =
             nondifferentiableOp name
-                (fun v -> Kernels.binaryScalar (fun a b -> if test a b then 1.0 else 0.0) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+                (fun v -> Kernels.binaryScalar mask (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
                 (Formula.comparison scalarTest vectorTest negate)
             |> withAlgebra (Algebra.Comparison relation)
+            |> withPerElement32 mask
         fun x y -> Graph.applyConstant op (Shape.broadcast name x.Shape y.Shape) [| x; y |]
 
     /// 1 where x > y, else 0.
@@ -130,6 +132,7 @@ module internal Elementwise =
                    pullTo args[2] (fun () -> where args[0] zero g) |])
         |> withFormula Formula.selection
         |> withAlgebra Algebra.Selection
+        |> withFloat32 (fun v -> Kernels.select32 (Shape.broadcast "where" (Shape.broadcast "where" v[0].Shape v[1].Shape) v[2].Shape) v[0] v[1] v[2])
 
     /// eˣ; derivative eˣ (the output).
     let exp = primitive "exp" (Spans(SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
@@ -276,7 +279,8 @@ module internal Elementwise =
                     let wx, wy = extremumWeights wins tieShare args[0] args[1]
                     [| pullTo args[0] (fun () -> mulNoNan g wx); pullTo args[1] (fun () -> mulNoNan g wy) |])
              |> withFormula formula
-             |> withAlgebra algebra)
+             |> withAlgebra algebra
+             |> withPerElement32 pick)
             shape [| x; y |]
 
     /// Elementwise maximum.

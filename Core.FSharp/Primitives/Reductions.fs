@@ -45,6 +45,7 @@ module internal Reductions =
                 (fun args out t -> t[0] |> ValueOption.map (fun t -> sum axes keepDims (mulNoNan t (weights args out))))
                 (fun args out g -> [| ValueSome(mulNoNan (expand args[0] axes g) (weights args out)) |])
              |> withAlgebra Algebra.Rearrangement
+             |> withFloat32 (fun v -> Kernels.extremum32 kind axes keepDims v[0])
              |> withBatch (fun _ args _ -> extremum name kind (shifted axes) keepDims args[0]))
             (Shape.reduced x.Shape axes keepDims) [| x |]
 
