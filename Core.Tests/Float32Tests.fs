@@ -110,6 +110,27 @@ let ``selections and extrema of float32 are exact: masks, maximum, where, max an
     Assert.Equal(DType.Float32, (Tensor.logsumexp x).DType)
 
 [<Fact>]
+let ``layout moves float32 elements exactly, and its transposes carry float32 gradients`` () =
+    let x = random32 22 [| 3; 4; 5 |]
+    let moves : (Tensor -> Tensor) list =
+        [ Tensor.permute [| 2; 0; 1 |]
+          Tensor.transpose
+          (fun t -> t[1])
+          (fun t -> (Tensor.reshape [| 12; 5 |] t)[1..10, 2..])
+          Tensor.gather 1 [| 3; 0; 3 |]
+          (fun t -> Tensor.concat 0 [ t; Tensor.index 0 2 t |> Tensor.reshape [| 1; 4; 5 |] ])
+          Tensor.reshape [| 20; 3 |] ]
+    for move in moves do
+        let moved = move x
+        Assert.Equal(DType.Float32, moved.DType)
+        Assert.Equal<float32[]>((move (widened x)).ToArray32(), moved.ToArray32())
+        // The gradient goes through the transposes (unslice, scatterAdd, the inverse permutation).
+        let weights = Tensor.cast DType.Float32 (Tensor.randomNormal 23 moved.Shape)
+        let g = AD.grad (fun t -> Tensor.sum (move t * weights)) x
+        Assert.Equal(DType.Float32, g.DType)
+        Assert.Equal<float32[]>((AD.grad (fun t -> Tensor.sum (move t * widened weights)) (widened x)).ToArray32(), g.ToArray32())
+
+[<Fact>]
 let ``a primitive without a float32 kernel computes in float64 and rounds once`` () =
     let y, x = random32 4 [| 5; 6 |], random32 5 [| 6 |]
     let fallback = Tensor.atan2 y x

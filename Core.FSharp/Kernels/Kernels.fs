@@ -18,7 +18,6 @@ type internal SpanBinary = SpanBinaryOf<double>
 /// They allocate their result and never write their inputs.
 module internal Kernels =
     let private span (a: NdArray) = ReadOnlySpan<double>(a.Data)
-    let private readOnly (s: Span<double>) : ReadOnlySpan<double> = Span<double>.op_Implicit s
 
     /// d = a · b, except 0 wherever a is 0 even if b is infinite or NaN (`mulNoNan`), in one
     /// pass of vector lanes, for float64 and float32 elements.
@@ -347,10 +346,17 @@ module internal Kernels =
         if Shape.same x.Shape target then x
         else NdArray.view (Array.copy target) (sum32 (stretchedAxes target x) true x)
 
-    /// Permutes dimensions: result dimension i is input dimension perm[i].
+    // The layout kernels move whole elements: generic in the element type, applied to the
+    // buffer of the array's own type (`sameType`), so float32 arrays stay float32.
+
+    /// `kernel64` or `kernel32` on the buffer of `x`'s element type, giving an array of `shape`
+    /// of that type.
+    let inline private sameType (x: NdArray) (shape: int[]) ([<InlineIfLambda>] kernel64: double[] -> double[]) ([<InlineIfLambda>] kernel32: float32[] -> float32[]) =
+        if x.DType = DType.Float32 then NdArray.ofSingle shape (kernel32 x.Single) else NdArray(shape, kernel64 x.Data)
+
     /// dest[j, i] = src[i, j] for a rows × cols source, in square tiles so that both the reads
     /// and the writes stay within a few cache lines.
-    let private transposeInto (rows: int) (cols: int) (src: double[]) (dest: double[]) =
+    let private transposeInto (rows: int) (cols: int) (src: 'T[]) (dest: 'T[]) =
         let tile = 32
         for i0 in 0 .. tile .. rows - 1 do
             for j0 in 0 .. tile .. cols - 1 do
@@ -358,26 +364,25 @@ module internal Kernels =
                     for j in j0 .. min cols (j0 + tile) - 1 do
                         dest[j * rows + i] <- src[i * cols + j]
 
-    let permute (perm: int[]) (x: NdArray) =
-        let shape = perm |> Array.map (fun p -> x.Shape[p])
-        let out = uninitialised x.Size
-        if x.Size > 0 then
-            let data = x.Data
+    /// The elements of an array of shape `inShape` with its dimensions permuted.
+    let private permuteData (perm: int[]) (inShapeFull: int[]) (data: 'T[]) : 'T[] =
+        let out = GC.AllocateUninitializedArray<'T> data.Length
+        if data.Length > 0 then
             // Unit axes do not move any element, and input axes that stay adjacent and in order
             // move as one: what is left is the permutation that really moves data.
-            let kept = perm |> Array.filter (fun p -> x.Shape[p] <> 1)
-            let nextKept (a: int) = seq { a + 1 .. x.Shape.Length - 1 } |> Seq.tryFind (fun q -> x.Shape[q] <> 1)
+            let kept = perm |> Array.filter (fun p -> inShapeFull[p] <> 1)
+            let nextKept (a: int) = seq { a + 1 .. inShapeFull.Length - 1 } |> Seq.tryFind (fun q -> inShapeFull[q] <> 1)
             let groups = Collections.Generic.List<int list>()
             for p in kept do
                 match Seq.tryLast groups with
                 | Some group when nextKept (List.last group) = Some p -> groups[groups.Count - 1] <- group @ [ p ]
                 | _ -> groups.Add [ p ]
-            let groupSize (group: int list) = group |> List.fold (fun acc p -> acc * x.Shape[p]) 1
+            let groupSize (group: int list) = group |> List.fold (fun acc p -> acc * inShapeFull[p]) 1
             let byInput = groups |> Seq.sortBy List.head |> Seq.toArray
             let inShape = byInput |> Array.map groupSize
             let order = groups |> Seq.map (fun g -> Array.findIndex ((=) g) byInput) |> Seq.toArray
             match order with
-            | [||] | [| _ |] -> Array.blit data 0 out 0 x.Size
+            | [||] | [| _ |] -> Array.blit data 0 out 0 data.Length
             | [| 1; 0 |] -> transposeInto inShape[0] inShape[1] data out
             | _ ->
                 let inStrides = Shape.strides inShape
@@ -389,81 +394,104 @@ module internal Kernels =
                     let baseOut = row * inner
                     for k in 0 .. inner - 1 do
                         out[baseOut + k] <- data[offset + k * innerStride])
-        NdArray(shape, out)
+        out
 
-    /// Basic slicing: per axis (start, count, step) with count elements taken.
-    let slice (starts: int[]) (counts: int[]) (steps: int[]) (x: NdArray) =
-        let inStrides = Shape.strides x.Shape
+    /// Permutes dimensions: result dimension i is input dimension perm[i].
+    let permute (perm: int[]) (x: NdArray) =
+        let shape = perm |> Array.map (fun p -> x.Shape[p])
+        sameType x shape (permuteData perm x.Shape) (permuteData perm x.Shape)
+
+    /// The elements of `slice` from the elements of an array of shape `inShape`.
+    let private sliceData (starts: int[]) (counts: int[]) (steps: int[]) (inShape: int[]) (data: 'T[]) : 'T[] =
+        let inStrides = Shape.strides inShape
         let strides = Array.map2 (*) inStrides steps
         let offset0 = Array.fold2 (fun acc s st -> acc + s * st) 0 starts inStrides
-        let out = uninitialised (Shape.size counts)
+        let out = GC.AllocateUninitializedArray<'T>(Shape.size counts)
         let rank = counts.Length
         let inner = if rank = 0 then 1 else counts[rank - 1]
         let innerStride = if rank = 0 then 0 else strides[rank - 1]
         if out.Length > 0 then
-            let data = x.Data
             forEachRow counts strides (fun row offset ->
                 if innerStride = 1 then Array.blit data (offset0 + offset) out (row * inner) inner
                 else
                     for k in 0 .. inner - 1 do
                         out[row * inner + k] <- data[offset0 + offset + k * innerStride])
-        NdArray(Array.copy counts, out)
+        out
 
-    /// The transpose of `slice`: places `g` into zeros of `shape` at the sliced positions.
-    let unslice (shape: int[]) (starts: int[]) (steps: int[]) (g: NdArray) =
+    /// Basic slicing: per axis (start, count, step) with count elements taken.
+    let slice (starts: int[]) (counts: int[]) (steps: int[]) (x: NdArray) =
+        sameType x (Array.copy counts) (sliceData starts counts steps x.Shape) (sliceData starts counts steps x.Shape)
+
+    /// The elements of `unslice` from the elements of `g`, of shape `sliced`.
+    let private unsliceData (shape: int[]) (starts: int[]) (steps: int[]) (sliced: int[]) (data: 'T[]) : 'T[] =
         let inStrides = Shape.strides shape
         let strides = Array.map2 (*) inStrides steps
         let offset0 = Array.fold2 (fun acc s st -> acc + s * st) 0 starts inStrides
         let out = Array.zeroCreate (Shape.size shape)
-        let rank = g.Rank
-        let inner = if rank = 0 then 1 else g.Shape[rank - 1]
+        let rank = sliced.Length
+        let inner = if rank = 0 then 1 else sliced[rank - 1]
         let innerStride = if rank = 0 then 0 else strides[rank - 1]
-        if g.Size > 0 then
-            let data = g.Data
-            forEachRow g.Shape strides (fun row offset ->
+        if data.Length > 0 then
+            forEachRow sliced strides (fun row offset ->
                 if innerStride = 1 then Array.blit data (row * inner) out (offset0 + offset) inner
                 else
                     for k in 0 .. inner - 1 do
                         out[offset0 + offset + k * innerStride] <- data[row * inner + k])
-        NdArray(Array.copy shape, out)
+        out
 
-    /// Takes entries along `axis` at the given indices (repeats allowed).
-    let gather (axis: int) (indices: int[]) (x: NdArray) =
-        let outer = Shape.size x.Shape[.. axis - 1]
-        let n = x.Shape[axis]
-        let inner = Shape.size x.Shape[axis + 1 ..]
-        let out = uninitialised (outer * indices.Length * inner)
-        let data = x.Data
+    /// The transpose of `slice`: places `g` into zeros of `shape` at the sliced positions.
+    let unslice (shape: int[]) (starts: int[]) (steps: int[]) (g: NdArray) =
+        sameType g (Array.copy shape) (unsliceData shape starts steps g.Shape) (unsliceData shape starts steps g.Shape)
+
+    /// The elements of `gather` from the elements of an array of shape `inShape`.
+    let private gatherData (axis: int) (indices: int[]) (inShape: int[]) (data: 'T[]) : 'T[] =
+        let outer = Shape.size inShape[.. axis - 1]
+        let n = inShape[axis]
+        let inner = Shape.size inShape[axis + 1 ..]
+        let out = GC.AllocateUninitializedArray<'T>(outer * indices.Length * inner)
         for o in 0 .. outer - 1 do
             indices |> Array.iteri (fun j idx ->
                 Array.blit data ((o * n + idx) * inner) out ((o * indices.Length + j) * inner) inner)
-        NdArray(x.Shape |> Array.mapi (fun i d -> if i = axis then indices.Length else d), out)
+        out
 
-    /// The transpose of `gather`: adds the rows of `g` into zeros of `shape` at the indices.
-    let scatterAdd (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
+    /// Takes entries along `axis` at the given indices (repeats allowed).
+    let gather (axis: int) (indices: int[]) (x: NdArray) =
+        let shape = x.Shape |> Array.mapi (fun i d -> if i = axis then indices.Length else d)
+        sameType x shape (gatherData axis indices x.Shape) (gatherData axis indices x.Shape)
+
+    /// The elements of `scatterAdd` from the elements of `g`.
+    let private scatterAddData<'T when 'T :> Numerics.INumber<'T>> (shape: int[]) (axis: int) (indices: int[]) (data: 'T[]) : 'T[] =
         let outer = Shape.size shape[.. axis - 1]
         let n = shape[axis]
         let inner = Shape.size shape[axis + 1 ..]
         let out = Array.zeroCreate (Shape.size shape)
-        let data = g.Data
         for o in 0 .. outer - 1 do
             indices |> Array.iteri (fun j idx ->
-                let dest = Span<double>(out, (o * n + idx) * inner, inner)
-                TensorPrimitives.Add(readOnly dest, ReadOnlySpan<double>(data, (o * indices.Length + j) * inner, inner), dest))
-        NdArray(Array.copy shape, out)
+                let dest = Span<'T>(out, (o * n + idx) * inner, inner)
+                TensorPrimitives.Add(Span<'T>.op_Implicit dest, ReadOnlySpan<'T>(data, (o * indices.Length + j) * inner, inner), dest))
+        out
 
-    /// Joins arrays along `axis`; all other dimensions agree.
-    let concat (axis: int) (parts: NdArray[]) =
+    /// The transpose of `gather`: adds the rows of `g` into zeros of `shape` at the indices.
+    let scatterAdd (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
+        sameType g (Array.copy shape) (scatterAddData shape axis indices) (scatterAddData shape axis indices)
+
+    /// The elements of `concat` from the parts' elements (`data` of each part).
+    let private concatData (axis: int) (shape: int[]) (parts: NdArray[]) (data: NdArray -> 'T[]) : 'T[] =
         let first = parts[0].Shape
-        let total = parts |> Array.sumBy (fun p -> p.Shape[axis])
-        let shape = first |> Array.mapi (fun i d -> if i = axis then total else d)
         let outer = Shape.size first[.. axis - 1]
         let inner = Shape.size first[axis + 1 ..]
-        let out = uninitialised (Shape.size shape)
+        let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
         let mutable position = 0
         for o in 0 .. outer - 1 do
             for p in parts do
                 let block = p.Shape[axis] * inner
-                Array.blit p.Data (o * block) out position block
+                Array.blit (data p) (o * block) out position block
                 position <- position + block
-        NdArray(shape, out)
+        out
+
+    /// Joins arrays (all of one element type) along `axis`; all other dimensions agree.
+    let concat (axis: int) (parts: NdArray[]) =
+        let first = parts[0].Shape
+        let total = parts |> Array.sumBy (fun p -> p.Shape[axis])
+        let shape = first |> Array.mapi (fun i d -> if i = axis then total else d)
+        sameType parts[0] shape (fun _ -> concatData axis shape parts (fun p -> p.Data)) (fun _ -> concatData axis shape parts (fun p -> p.Single))
