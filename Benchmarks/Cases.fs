@@ -22,12 +22,12 @@ let force (t: Tensor) =
         let value = t.Node.Value
         if value.DType = DType.Float32 then value.Single[0] |> ignore else value.Data[0] |> ignore
 let private forceAll (ts: Tensor[]) = for t in ts do force t
-let private maxDifference (a: double[]) (b: double[]) = Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 a b
+let maxDifference (a: double[]) (b: double[]) = Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 a b
 
 /// Mean logistic loss log(1 + exp(−y·Xw)).
 let logisticLoss (x: Tensor) (y: Tensor) (w: Tensor) = Tensor.mean (Tensor.softplus (-(y * Tensor.matmul x w)))
 
-let private logisticData (s: Settings) =
+let logisticData (s: Settings) =
     let rows, cols = if s.Quick then 200, 50 else 10_000, 1_000
     let x = Tensor.randomNormal 1 [| rows; cols |]
     let y = Tensor.create [| rows |] (Array.init rows (fun i -> if (i * 7919) % 3 = 0 then 1.0 else -1.0))
@@ -321,29 +321,3 @@ let convolution (s: Settings) =
       info name "hand-written rate" (operations / tHand / 1e6) "GFLOP/s"
       atMost name "T(AD eager) / T(hand-written)" eagerVsHand "×" 1.25
       atMost name "T(AD compiled) / T(hand-written)" compiledVsHand "×" 1.25 ]
-
-/// float32 against float64, same provider (the active one: managed unless a native one is
-/// chosen) and same inputs: a matrix product, and the logistic loss's value and gradient
-/// (eager, since compiled plans are float64 only).
-let float32 (s: Settings) =
-    let n = if s.Quick then 128 else 1024
-    let productName = sprintf "matmul %d×%d" n n
-    let a, b = Tensor.randomNormal 21 [| n; n |], Tensor.randomNormal 22 [| n; n |]
-    let a32, b32 = Tensor.cast DType.Float32 a, Tensor.cast DType.Float32 b
-    let reps = s.Repetitions 9
-    let tProduct, tProduct32, productRatio = pairedMs reps (fun () -> force (Tensor.matmul a b)) (fun () -> force (Tensor.matmul a32 b32))
-    let rows, cols, x, y, w = logisticData s
-    let logisticName = sprintf "logistic value+gradient %d×%d (eager)" rows cols
-    let x32, y32, w32 = Tensor.cast DType.Float32 x, Tensor.cast DType.Float32 y, Tensor.cast DType.Float32 w
-    let gradient x y w () = let l, g = AD.valueAndGrad (logisticLoss x y) w in force l; force g
-    let tLogistic, tLogistic32, logisticRatio = pairedMs reps (gradient x y w) (gradient x32 y32 w32)
-    let _, g = AD.valueAndGrad (logisticLoss x y) w
-    let _, g32 = AD.valueAndGrad (logisticLoss x32 y32) w32
-    let gradientScale = g.ToArray() |> Array.fold (fun m v -> max m (abs v)) 0.0
-    [ info productName "float64" tProduct "ms"
-      info productName "float32" tProduct32 "ms"
-      info productName "T(float64) / T(float32)" productRatio "× speed-up"
-      info logisticName "float64" tLogistic "ms"
-      info logisticName "float32" tLogistic32 "ms"
-      info logisticName "T(float64) / T(float32)" logisticRatio "× speed-up"
-      info logisticName "max |g32 − g64| / max |g64|" (maxDifference (g32.ToArray()) (g.ToArray()) / gradientScale) "" ]

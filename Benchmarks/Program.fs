@@ -22,7 +22,7 @@ let private cases =
       "finite differences", finiteDifferences
       "convolution", convolution
       "batched solve", batchedSolve
-      "float32", float32 ]
+      "float32", FunctionalAD.Benchmarks.ProviderCases.float32 ]
 
 /// Cases that run only when `--only` names them and never in quick mode (CI's smoke test): the
 /// peer comparison needs PyTorch and takes minutes.

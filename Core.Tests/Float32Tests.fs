@@ -64,6 +64,12 @@ let ``casts round to nearest, widen exactly and keep a tensor of the type as it 
     Assert.Equal<float32[]>([| float32 0.1 |], (Tensor.fullOf DType.Float32 [| 1 |] 0.1).ToArray32())
     Assert.Equal(DType.Float32, (Tensor.zerosLike x32).DType)
     Assert.Equal<float32[]>([| 1.0f; 2.0f |], (Tensor.create32 [| 2; 1 |] [| 1.0f; 2.0f |]).ToArray32())
+    let m = MathNet.Numerics.LinearAlgebra.Matrix<float32>.Build.DenseOfArray(array2D [ [ 1.0f; 2.0f; 3.0f ]; [ 4.0f; 5.0f; 6.0f ] ])
+    let fromMatrix = Tensor.ofMatrix32 m
+    Assert.Equal(DType.Float32, fromMatrix.DType)
+    Assert.Equal<float32[]>([| 1.0f; 2.0f; 3.0f; 4.0f; 5.0f; 6.0f |], fromMatrix.ToArray32())
+    Assert.Equal(m, Tensor.toMatrix32 fromMatrix)
+    Assert.Equal(float32 0.1, (Tensor.toMatrix32 (Tensor.ofArray2D (array2D [ [ 0.1 ] ])))[0, 0])
     Assert.Contains("float32", (Tensor.ofArray32 [| 1.0f |]).ToString())
     Assert.DoesNotContain("float", x64.ToString())
 
@@ -83,6 +89,8 @@ let ``native float32 elementwise kernels match the float64 computation rounded``
           "abs", Tensor.abs
           "sigmoid", Tensor.sigmoid
           "relu", Tensor.relu
+          "powConst", (fun t -> t ** 3.0)
+          "clamp", Tensor.clamp -0.5 0.5
           "neg", (fun t -> -t)
           "add row", (fun t -> t + (if t.DType = DType.Float32 then y else widened y))
           "mul column", (fun t -> t * (if t.DType = DType.Float32 then column else widened column))

@@ -486,6 +486,11 @@ public static partial class TensorExtensions
     /// <returns>The matrix.</returns>
     public static Matrix<double> ToMatrix(this Tensor x) => TensorModule.toMatrix(x);
 
+    /// <summary>A MathNet float32 matrix (a copy) of a rank-2 tensor; float64 elements are rounded.</summary>
+    /// <param name="x">A matrix.</param>
+    /// <returns>The matrix.</returns>
+    public static Matrix<float> ToMatrix32(this Tensor x) => TensorModule.toMatrix32(x);
+
     /// <summary>A MathNet vector (a copy) of the elements in row-major order.</summary>
     /// <param name="x">The tensor.</param>
     /// <returns>The vector.</returns>

@@ -77,6 +77,15 @@ public static class Tensors
         return TensorModule.ofMatrix(matrix);
     }
 
+    /// <summary>A float32 matrix from a MathNet float32 matrix.</summary>
+    /// <param name="matrix">The matrix.</param>
+    /// <returns>The tensor, of type <see cref="DType.Float32"/>.</returns>
+    public static Tensor FromMatrix(Matrix<float> matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        return TensorModule.ofMatrix32(matrix);
+    }
+
     /// <summary>A vector from a MathNet vector.</summary>
     /// <param name="vector">The vector.</param>
     /// <returns>The tensor.</returns>

@@ -18,6 +18,11 @@ public class Float32Tests
         Assert.Equal(new[] { 2, 3 }, m.Shape);
         Assert.Equal(DType.Float32, Tensors.Zeros(DType.Float32, 2, 2).DType);
         Assert.Equal(new[] { 1f, 1f }, Tensors.Ones(DType.Float32, 2).ToArray32());
+        var matrix = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.DenseOfArray(new[,] { { 1f, 2f }, { 3f, 4f } });
+        Tensor fromMatrix = matrix;
+        Assert.Equal(DType.Float32, fromMatrix.DType);
+        Assert.Equal(new[] { 1f, 2f, 3f, 4f }, Tensors.FromMatrix(matrix).ToArray32());
+        Assert.Equal(matrix, fromMatrix.ToMatrix32());
     }
 
     [Fact]

@@ -126,6 +126,8 @@ type Tensor internal (node: Node) =
     static member op_Implicit(v: Vector<float>) : Tensor = Tensor.Const(NdArray.ofVector v)
     /// A matrix from a MathNet matrix.
     static member op_Implicit(m: Matrix<float>) : Tensor = Tensor.Const(NdArray.ofMatrix m)
+    /// A float32 matrix from a MathNet float32 matrix (C# `Matrix<float>`).
+    static member op_Implicit(m: Matrix<float32>) : Tensor = Tensor.Const(NdArray.ofMatrix32 m)
 
     /// Row `i` along the first axis (negative counts from the end).
     member t.Item

@@ -93,6 +93,8 @@ module Tensor =
     let ofVector (v: Vector<float>) = Tensor.Const(NdArray.ofVector v)
     /// A matrix from a MathNet matrix.
     let ofMatrix (m: Matrix<float>) = Tensor.Const(NdArray.ofMatrix m)
+    /// A float32 matrix from a MathNet float32 matrix.
+    let ofMatrix32 (m: Matrix<float32>) = Tensor.Const(NdArray.ofMatrix32 m)
     /// A tensor from an NdArray value.
     let ofNdArray (v: NdArray) = Tensor.Const v
     /// A tensor of the type and shape filled with one value; `operation` names the caller in
@@ -151,6 +153,8 @@ module Tensor =
     let toArray2D (t: Tensor) = NdArray.toArray2D t.Value
     /// A MathNet matrix (a copy).
     let toMatrix (t: Tensor) = NdArray.toMatrix t.Value
+    /// A MathNet float32 matrix (a copy; float64 elements rounded).
+    let toMatrix32 (t: Tensor) = NdArray.toMatrix32 t.Value
     /// A MathNet vector of the elements (a copy).
     let toVector (t: Tensor) = NdArray.toVector t.Value
     /// The value as an NdArray.

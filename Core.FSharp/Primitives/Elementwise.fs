@@ -44,8 +44,13 @@ module internal Elementwise =
             (fun args out g -> cotangentThrough (derivative args[0] out) g)
         |> withFormula formula
 
+    /// The operation record of a smooth unary primitive with parameters evaluated by the scalar
+    /// function `f`, which float32 elements go through one at a time (widened, then rounded).
+    let private perElementOp name parameters (f: double -> double) derivative formula =
+        unaryOp name parameters (Kernels.mapScalar f) derivative formula |> withFloat32 (fun v -> Kernels.mapScalar32 f v[0])
+
     /// Declares a smooth unary primitive with parameters (a new operation record per use).
-    let private unary name parameters eval derivative formula (x: Node) = Graph.applyUnary (unaryOp name parameters eval derivative formula) x.Shape x
+    let private unary name parameters f derivative formula (x: Node) = Graph.applyUnary (perElementOp name parameters f derivative formula) x.Shape x
 
     /// How a parameterless elementwise primitive computes its elements, for both element types.
     type private Elements =
@@ -209,9 +214,10 @@ module internal Elementwise =
     /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
     let rec powConst (c: double) (x: Node) : Node =
         let parameters = [ "", Parameter.Real c ]
-        let declare eval derivative = Graph.applyUnary (unaryOp "powConst" parameters eval derivative (Formula.powerOf c) |> withAlgebra (Algebra.PowerOf c)) x.Shape x
-        if c = 0.0 then declare (fun v -> NdArray.ones v.Shape) (fun x _ -> Graph.constant (NdArray.zeros x.Shape))
-        else declare (Kernels.mapScalar (fun v -> Math.Pow(v, c))) (fun x _ -> mul (scalar c) (powConst (c - 1.0) x))
+        // x⁰ is 1 everywhere, NaN included (Math.Pow's convention), so one formula serves.
+        let declare derivative = Graph.applyUnary (perElementOp "powConst" parameters (fun v -> Math.Pow(v, c)) derivative (Formula.powerOf c) |> withAlgebra (Algebra.PowerOf c)) x.Shape x
+        if c = 0.0 then declare (fun x _ -> Graph.constant (NdArray.fullOf x.DType x.Shape 0.0))
+        else declare (fun x _ -> mul (scalar c) (powConst (c - 1.0) x))
 
     /// The shape of an elementwise result of two argument values, with broadcasting.
     let private broadcastValues name (v: NdArray[]) = Shape.broadcast name v[0].Shape v[1].Shape
@@ -296,4 +302,4 @@ module internal Elementwise =
         let inside (x: Node) = mul (greater x (scalar lo)) (less x (scalar hi))
         let clampMethod = Formula.methodOf <@ ScalarFunctions.Clamp(0.0, 0.0, 0.0) @>
         let formula = Formula.make 1 (fun a -> Expression.Call(clampMethod, Expression.Constant lo, Expression.Constant hi, a[0])) ValueNone null
-        unary "clamp" [ "lo", Parameter.Real lo; "hi", Parameter.Real hi ] (Kernels.mapScalar (fun v -> ScalarFunctions.Clamp(lo, hi, v))) (fun x _ -> inside x) formula x
+        unary "clamp" [ "lo", Parameter.Real lo; "hi", Parameter.Real hi ] (fun v -> ScalarFunctions.Clamp(lo, hi, v)) (fun x _ -> inside x) formula x

@@ -195,6 +195,8 @@ module NdArray =
     let ofVector (v: Vector<double>) = NdArray([| v.Count |], v.ToArray())
     /// A matrix from a MathNet matrix. MathNet stores column-major, so this is one transposing copy.
     let ofMatrix (m: Matrix<double>) = NdArray([| m.RowCount; m.ColumnCount |], m.ToRowMajorArray())
+    /// A float32 matrix from a MathNet float32 matrix (one transposing copy).
+    let ofMatrix32 (m: Matrix<float32>) = ofSingle [| m.RowCount; m.ColumnCount |] (m.ToRowMajorArray())
     /// A 2-D array with the elements of a matrix.
     let toArray2D (a: NdArray) =
         if a.Rank <> 2 then raise (ArgumentException(sprintf "toArray2D: expected a matrix, got shape %s" (Shape.format a.Shape), "tensor"))
@@ -203,5 +205,9 @@ module NdArray =
     let toMatrix (a: NdArray) =
         if a.Rank <> 2 then raise (ArgumentException(sprintf "toMatrix: expected a matrix, got shape %s" (Shape.format a.Shape), "tensor"))
         Matrix<double>.Build.DenseOfRowMajor(a.Shape[0], a.Shape[1], a.Data)
+    /// A MathNet float32 matrix (a copy; float64 elements rounded).
+    let toMatrix32 (a: NdArray) =
+        if a.Rank <> 2 then raise (ArgumentException(sprintf "toMatrix32: expected a matrix, got shape %s" (Shape.format a.Shape), "tensor"))
+        Matrix<float32>.Build.DenseOfRowMajor(a.Shape[0], a.Shape[1], a.ToArray32())
     /// A MathNet vector (a copy) of the elements in row-major order.
     let toVector (a: NdArray) = Vector<double>.Build.DenseOfArray(Array.copy a.Data)
