@@ -16,14 +16,18 @@ type Settings =
 
 /// Makes sure a result exists. Values are computed eagerly, so reading one element is enough;
 /// copying the whole tensor out would add a copy (and its fresh memory) to the measured side.
-let force (t: Tensor) = if t.Size > 0 then t.Node.Value.Data[0] |> ignore
+/// (A float32 value is read in its own buffer: its float64 one would be a widened copy.)
+let force (t: Tensor) =
+    if t.Size > 0 then
+        let value = t.Node.Value
+        if value.DType = DType.Float32 then value.Single[0] |> ignore else value.Data[0] |> ignore
 let private forceAll (ts: Tensor[]) = for t in ts do force t
-let private maxDifference (a: double[]) (b: double[]) = Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 a b
+let maxDifference (a: double[]) (b: double[]) = Array.fold2 (fun m x y -> max m (abs (x - y))) 0.0 a b
 
 /// Mean logistic loss log(1 + exp(−y·Xw)).
 let logisticLoss (x: Tensor) (y: Tensor) (w: Tensor) = Tensor.mean (Tensor.softplus (-(y * Tensor.matmul x w)))
 
-let private logisticData (s: Settings) =
+let logisticData (s: Settings) =
     let rows, cols = if s.Quick then 200, 50 else 10_000, 1_000
     let x = Tensor.randomNormal 1 [| rows; cols |]
     let y = Tensor.create [| rows |] (Array.init rows (fun i -> if (i * 7919) % 3 = 0 then 1.0 else -1.0))

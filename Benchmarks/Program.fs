@@ -21,7 +21,8 @@ let private cases =
       "vmap", batching
       "finite differences", finiteDifferences
       "convolution", convolution
-      "batched solve", batchedSolve ]
+      "batched solve", batchedSolve
+      "float32", FunctionalAD.Benchmarks.ProviderCases.float32 ]
 
 /// Cases that run only when `--only` names them and never in quick mode (CI's smoke test): the
 /// peer comparison needs PyTorch and takes minutes.

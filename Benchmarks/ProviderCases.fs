@@ -120,3 +120,36 @@ let providers (s: Settings) =
                   yield! [ false, 10_000, 1_000, 1; true, 1_000, 10_000, 1 ] ]
         let crossovers = shapes |> List.collect (fun (t, m, k, n) -> crossoverRows s managed openBlas t m k n)
         (sizes |> List.collect gemmRows) @ crossovers @ workloads
+
+/// float32 against float64 on the same provider and inputs: a matrix product on the managed
+/// provider (the library's blocked kernel) and, where it is installed, on OpenBLAS (sgemm
+/// against dgemm); and the logistic loss's value and gradient on the managed provider (eager,
+/// since compiled plans are float64 only).
+let float32 (s: Settings) =
+    let n = if s.Quick then 128 else 1024
+    let a, b = Tensor.randomNormal 21 [| n; n |], Tensor.randomNormal 22 [| n; n |]
+    let a32, b32 = Tensor.cast DType.Float32 a, Tensor.cast DType.Float32 b
+    let reps = s.Repetitions 9
+    let productRows (providerName: string) (provider: ILinearAlgebraProvider) =
+        let name = sprintf "matmul %d×%d, %s provider" n n providerName
+        let t64, t32, ratio = using provider (fun () -> pairedMs reps (fun () -> Cases.force (Tensor.matmul a b)) (fun () -> Cases.force (Tensor.matmul a32 b32)))
+        [ info name "float64" t64 "ms"
+          info name "float32" t32 "ms"
+          info name "T(float64) / T(float32)" ratio "× speed-up" ]
+    let native =
+        if OpenBlasLinearAlgebraProvider.IsLibraryAvailable then productRows "OpenBLAS" (OpenBlasLinearAlgebraProvider())
+        else [ info "float32 products" "OpenBLAS not installed: its rows skipped" 0.0 "" ]
+    let rows, cols, x, y, w = logisticData s
+    let logisticName = sprintf "logistic value+gradient %d×%d (eager, managed provider)" rows cols
+    let x32, y32, w32 = Tensor.cast DType.Float32 x, Tensor.cast DType.Float32 y, Tensor.cast DType.Float32 w
+    let gradient x y w () = let l, g = AD.valueAndGrad (logisticLoss x y) w in Cases.force l; Cases.force g
+    let tLogistic, tLogistic32, logisticRatio = pairedMs reps (gradient x y w) (gradient x32 y32 w32)
+    let _, g = AD.valueAndGrad (logisticLoss x y) w
+    let _, g32 = AD.valueAndGrad (logisticLoss x32 y32) w32
+    let gradientScale = g.ToArray() |> Array.fold (fun m v -> max m (abs v)) 0.0
+    productRows "managed" (ManagedLinearAlgebraProvider())
+    @ native
+    @ [ info logisticName "float64" tLogistic "ms"
+        info logisticName "float32" tLogistic32 "ms"
+        info logisticName "T(float64) / T(float32)" logisticRatio "× speed-up"
+        info logisticName "max |g32 − g64| / max |g64|" (maxDifference (g32.ToArray()) (g.ToArray()) / gradientScale) "" ]

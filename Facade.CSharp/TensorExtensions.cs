@@ -486,6 +486,11 @@ public static partial class TensorExtensions
     /// <returns>The matrix.</returns>
     public static Matrix<double> ToMatrix(this Tensor x) => TensorModule.toMatrix(x);
 
+    /// <summary>A MathNet float32 matrix (a copy) of a rank-2 tensor; float64 elements are rounded.</summary>
+    /// <param name="x">A matrix.</param>
+    /// <returns>The matrix.</returns>
+    public static Matrix<float> ToMatrix32(this Tensor x) => TensorModule.toMatrix32(x);
+
     /// <summary>A MathNet vector (a copy) of the elements in row-major order.</summary>
     /// <param name="x">The tensor.</param>
     /// <returns>The vector.</returns>
@@ -495,6 +500,14 @@ public static partial class TensorExtensions
     /// <param name="x">A matrix.</param>
     /// <returns>The array.</returns>
     public static double[,] ToArray2D(this Tensor x) => TensorModule.toArray2D(x);
+
+    /// <summary>The tensor with elements of <paramref name="dtype"/>: rounded to nearest when
+    /// narrowing, <paramref name="x"/> itself when it has them. Differentiable: the gradient is
+    /// cast back to <paramref name="x"/>'s type.</summary>
+    /// <param name="x">The tensor.</param>
+    /// <param name="dtype">The element type of the result.</param>
+    /// <returns>The converted tensor.</returns>
+    public static Tensor Cast(this Tensor x, DType dtype) => TensorModule.cast(dtype, x);
 
     /// <summary>The tensor wrapped for display. A tensor already renders as an HTML table in Polyglot Notebooks (the core's <c>Tensor.ToHtml()</c>); the view keeps older notebooks working.</summary>
     /// <param name="x">The tensor.</param>

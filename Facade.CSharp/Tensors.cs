@@ -48,6 +48,26 @@ public static class Tensors
         return TensorModule.create(s, data);
     }
 
+    /// <summary>A float32 vector holding a copy of the array.</summary>
+    /// <param name="values">The elements.</param>
+    /// <returns>The vector, of type <see cref="DType.Float32"/>.</returns>
+    public static Tensor FromArray(float[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return TensorModule.ofArray32(values);
+    }
+
+    /// <summary>A float32 tensor of any shape from row-major data (copied).</summary>
+    /// <param name="data">The elements in row-major order.</param>
+    /// <param name="shape">The shape; its product must equal the data length.</param>
+    /// <returns>The tensor, of type <see cref="DType.Float32"/>.</returns>
+    /// <exception cref="ArgumentException">The data length does not match the shape.</exception>
+    public static Tensor FromArray(float[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return TensorModule.create32(Guard.Shape(shape, nameof(shape)), data);
+    }
+
     /// <summary>A matrix from a MathNet matrix.</summary>
     /// <param name="matrix">The matrix.</param>
     /// <returns>The tensor.</returns>
@@ -55,6 +75,15 @@ public static class Tensors
     {
         ArgumentNullException.ThrowIfNull(matrix);
         return TensorModule.ofMatrix(matrix);
+    }
+
+    /// <summary>A float32 matrix from a MathNet float32 matrix.</summary>
+    /// <param name="matrix">The matrix.</param>
+    /// <returns>The tensor, of type <see cref="DType.Float32"/>.</returns>
+    public static Tensor FromMatrix(Matrix<float> matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        return TensorModule.ofMatrix32(matrix);
     }
 
     /// <summary>A vector from a MathNet vector.</summary>
@@ -75,6 +104,18 @@ public static class Tensors
     /// <param name="shape">The shape.</param>
     /// <returns>The tensor.</returns>
     public static Tensor Ones(params int[] shape) => TensorModule.ones(Guard.Shape(shape, nameof(shape)));
+
+    /// <summary>Zeros of the given element type and shape.</summary>
+    /// <param name="dtype">The element type.</param>
+    /// <param name="shape">The shape.</param>
+    /// <returns>The tensor.</returns>
+    public static Tensor Zeros(DType dtype, params int[] shape) => TensorModule.zerosOf(dtype, Guard.Shape(shape, nameof(shape)));
+
+    /// <summary>Ones of the given element type and shape.</summary>
+    /// <param name="dtype">The element type.</param>
+    /// <param name="shape">The shape.</param>
+    /// <returns>The tensor.</returns>
+    public static Tensor Ones(DType dtype, params int[] shape) => TensorModule.onesOf(dtype, Guard.Shape(shape, nameof(shape)));
 
     /// <summary>A tensor of the given shape filled with one value.</summary>
     /// <param name="value">The value.</param>

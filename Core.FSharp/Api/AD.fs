@@ -26,15 +26,15 @@ module AD =
         Array.iter2 (fun (e: Tensor) (g: Tensor) ->
             if e.Shape <> g.Shape then Shape.fail operation [| e.Shape; g.Shape |] argument "a tangent or cotangent must have its primal's shape") expected given
 
-    let private orZeros (shape: int[]) (found: Node voption) =
+    let private orZeros (primal: Node) (found: Node voption) =
         match found with
         | ValueSome n -> Tensor.Of n
-        | ValueNone -> Tensor.zeros shape
+        | ValueNone -> Tensor.zerosOf primal.DType primal.Shape
 
     /// The cotangents of `x`'s leaves (the variables of `tag`) from cotangents of outputs.
     let private pullBack (x: 'T) (tag: VarTag) (variables: Node[]) (seeds: (Node * Node)[]) : 'T =
         let adjoint = Sweeps.backward tag.Level seeds variables
-        Tree.unflatten x (variables |> Array.map (fun v -> orZeros v.Shape (match adjoint.TryGetValue v with | true, g -> ValueSome g | _ -> ValueNone) |> release))
+        Tree.unflatten x (variables |> Array.map (fun v -> orZeros v (match adjoint.TryGetValue v with | true, g -> ValueSome g | _ -> ValueNone) |> release))
 
     /// Reverse mode: the value of `f` at `x` and its pullback u ↦ Jᵀu. The pullback can be called
     /// many times; each call walks the recorded graph once.
@@ -57,7 +57,7 @@ module AD =
             let tangentsIn = Tree.leaves v
             checkSameShapes operation inputs tangentsIn "tangent"
             let tangent = Sweeps.forward tag.Level (Array.map2 (fun (var: Node) (t: Tensor) -> var, t.Node) variables tangentsIn) (outputs |> Array.map (fun o -> o.Node))
-            Tree.unflatten y (outputs |> Array.map (fun o -> orZeros o.Shape (match tangent.TryGetValue o.Node with | true, t -> ValueSome t | _ -> ValueNone) |> release))
+            Tree.unflatten y (outputs |> Array.map (fun o -> orZeros o.Node (match tangent.TryGetValue o.Node with | true, t -> ValueSome t | _ -> ValueNone) |> release))
         Tree.map release y, pushforward
 
     /// Forward mode: the value of `f` at `x` and the directional derivative J·v.
@@ -79,7 +79,7 @@ module AD =
         // Unlike `vjp`, nothing here keeps the output node once the sweep has its seed, so the
         // graph can be collected piece by piece as the sweep passes.
         let value = release y
-        value, pullBack x tag variables [| y.Node, (Tensor.ones y.Shape).Node |]
+        value, pullBack x tag variables [| y.Node, (Tensor.onesLike y).Node |]
 
     /// The gradient of a scalar function: `grad f` is again a function and can be differentiated.
     let grad (f: 'T -> Tensor) : 'T -> 'T = fun x -> snd (valueAndGrad f x)
@@ -152,7 +152,7 @@ module AD =
             let size = sizes[0]
             let traced () =
                 // One example of each mapped input, as an abstract variable of its shape.
-                let example tag i _ = fronted[i] |> Option.map (fun (b: Tensor) -> Graph.abstractVariable tag b.Shape[1..])
+                let example tag i _ = fronted[i] |> Option.map (fun (b: Tensor) -> Graph.abstractVariable tag b.Shape[1..] b.DType)
                 Trace.runThen example f xs (fun tag inputs y ->
                     let outputs = Tree.leaves y
                     let batched = Batching.run tag.Level inputs (fronted |> Array.choose (Option.map (fun t -> t.Node))) size (outputs |> Array.map (fun t -> t.Node))

@@ -23,8 +23,12 @@ type Tensor internal (node: Node) =
     member t.Size = Shape.size t.Node.Shape
     /// The value (an immutable NdArray).
     member t.Value = t.Node.Value
-    /// The elements in row-major order (a copy).
+    /// The element type (`DType.Float64` unless made float32), known even while tracing.
+    member t.DType = t.Node.DType
+    /// The elements in row-major order (a copy), as float64 whatever the element type.
     member t.ToArray() = t.Node.Value.ToArray()
+    /// The elements in row-major order (a copy), as float32 (float64 elements rounded).
+    member t.ToArray32() = t.Node.Value.ToArray32()
     /// The single element of a one-element tensor.
     member t.ToScalar() = t.Node.Value.Scalar
     /// True for a default-constructed tensor (no node), which every operation refuses.
@@ -34,9 +38,12 @@ type Tensor internal (node: Node) =
 
     override t.ToString() =
         if isNull node then "Tensor(uninitialised)"
-        elif isNull node.ValueOrNull then sprintf "Tensor(abstract, shape %s)" (Shape.format node.Shape)
-        elif node.Shape.Length = 0 then sprintf "Tensor(%s)" (node.Value.ToString())
-        else sprintf "Tensor(shape %s,\n%s)" (Shape.format node.Shape) (node.Value.ToString())
+        else
+            // float64 is the default and goes unsaid, as NumPy's repr omits its default dtype.
+            let dtype = if node.DType = DType.Float64 then "" else ", " + node.DType.Name
+            if isNull node.ValueOrNull then sprintf "Tensor(abstract, shape %s%s)" (Shape.format node.Shape) dtype
+            elif node.Shape.Length = 0 then sprintf "Tensor(%s%s)" (node.Value.ToString()) dtype
+            else sprintf "Tensor(shape %s%s,\n%s)" (Shape.format node.Shape) dtype (node.Value.ToString())
 
     /// The tensor as an HTML table (large tensors are cut with "… more"); notebooks use it.
     member t.ToHtml() =
@@ -70,8 +77,9 @@ type Tensor internal (node: Node) =
     static member Pow(c: float, b: Tensor) = Tensor(Elementwise.pow (Arithmetic.scalar c) b.Node)
     /// x ** n for an integer exponent (F#'s `x ** 2`).
     static member Pow(a: Tensor, n: int) = Tensor(Elementwise.powConst (float n) a.Node)
-    /// The scalar 0, which broadcasts to any shape: F#'s `List.sum` and `Seq.sum` of tensors.
-    static member Zero = Tensor.Const(NdArray.scalar 0.0)
+    /// The scalar 0, which broadcasts to any shape: F#'s `List.sum` and `Seq.sum` of tensors
+    /// (weakly typed, so a sum of float32 tensors stays float32).
+    static member Zero = Tensor.Const(NdArray.weakScalar 0.0)
     /// t / n, for F#'s `List.average` and `Seq.average` of tensors.
     static member DivideByInt(a: Tensor, n: int) = Tensor(Arithmetic.div a.Node (Arithmetic.scalar (float n)))
     /// Elementwise eˣ (F#'s `exp`).
@@ -105,16 +113,21 @@ type Tensor internal (node: Node) =
     /// Mask (1/0) of a ≥ b, for C#'s `>=`.
     static member op_GreaterThanOrEqual(a: Tensor, b: Tensor) = Tensor(Elementwise.greaterEqual a.Node b.Node)
 
-    /// A scalar tensor (a constant of its own, never the operators' shared scalar constants).
-    static member op_Implicit(v: float) : Tensor = Tensor.Const(NdArray.scalar v)
+    /// A scalar tensor (a constant of its own, never the operators' shared scalar constants),
+    /// weakly typed like every .NET `double` constant: it does not promote a float32 tensor.
+    static member op_Implicit(v: float) : Tensor = Tensor.Const(NdArray.weakScalar v)
     /// A vector holding a copy of the array.
     static member op_Implicit(values: float[]) : Tensor = Tensor.Const(NdArray.ofArray values)
+    /// A float32 vector holding a copy of the array (C# `float[]`).
+    static member op_Implicit(values: float32[]) : Tensor = Tensor.Const(NdArray.ofArray32 values)
     /// A matrix holding a copy of the 2-D array.
     static member op_Implicit(values: float[,]) : Tensor = Tensor.Const(NdArray.ofArray2D values)
     /// A vector from a MathNet vector.
     static member op_Implicit(v: Vector<float>) : Tensor = Tensor.Const(NdArray.ofVector v)
     /// A matrix from a MathNet matrix.
     static member op_Implicit(m: Matrix<float>) : Tensor = Tensor.Const(NdArray.ofMatrix m)
+    /// A float32 matrix from a MathNet float32 matrix (C# `Matrix<float>`).
+    static member op_Implicit(m: Matrix<float32>) : Tensor = Tensor.Const(NdArray.ofMatrix32 m)
 
     /// Row `i` along the first axis (negative counts from the end).
     member t.Item

@@ -71,12 +71,20 @@ module Tensor =
 
     // ---- construction and conversion -------------------------------------------------------
 
-    /// A rank-0 tensor.
-    let scalar (v: float) = Tensor.Const(NdArray.scalar v)
+    /// A rank-0 tensor, weakly typed (docs/conventions.md, "Element types"): combined with a
+    /// float32 tensor it gives float32, as a .NET `double` constant does.
+    let scalar (v: float) = Tensor.Const(NdArray.weakScalar v)
     /// A tensor of the given shape from row-major data (copied).
     let create (shape: int[]) (data: float[]) = Tensor.Const(NdArray.create shape data)
+    /// A float32 tensor of the given shape from row-major data (copied).
+    let create32 (shape: int[]) (data: float32[]) = Tensor.Const(NdArray.create32 shape data)
     /// A vector holding a copy of the array.
     let ofArray (values: float[]) = Tensor.Const(NdArray.ofArray values)
+    /// A float32 vector holding a copy of the array.
+    let ofArray32 (values: float32[]) = Tensor.Const(NdArray.ofArray32 values)
+    /// `x` with elements of `dtype` (rounded to nearest when narrowing; `x` itself when it has
+    /// them). Differentiable: the cotangent is cast back to `x`'s type.
+    let cast (dtype: DType) (x: Tensor) = wrap (Arithmetic.cast dtype x.Node)
     /// A vector from a sequence.
     let ofSeq (values: seq<float>) = Tensor.Const(NdArray.ofSeq values)
     /// A matrix from a 2-D array.
@@ -85,22 +93,31 @@ module Tensor =
     let ofVector (v: Vector<float>) = Tensor.Const(NdArray.ofVector v)
     /// A matrix from a MathNet matrix.
     let ofMatrix (m: Matrix<float>) = Tensor.Const(NdArray.ofMatrix m)
+    /// A float32 matrix from a MathNet float32 matrix.
+    let ofMatrix32 (m: Matrix<float32>) = Tensor.Const(NdArray.ofMatrix32 m)
     /// A tensor from an NdArray value.
     let ofNdArray (v: NdArray) = Tensor.Const v
-    /// A tensor of the shape filled with one value; `operation` names the caller in refusals.
-    let private filled operation (shape: int[]) (v: float) =
+    /// A tensor of the type and shape filled with one value; `operation` names the caller in
+    /// refusals.
+    let private filled operation (dtype: DType) (shape: int[]) (v: float) =
         Shape.validate operation "shape" shape
-        Tensor.Const(NdArray.full shape v)
-    /// A tensor filled with one value.
-    let full (shape: int[]) (v: float) = filled "full" shape v
-    /// Zeros.
-    let zeros (shape: int[]) = filled "zeros" shape 0.0
-    /// Ones.
-    let ones (shape: int[]) = filled "ones" shape 1.0
-    /// Zeros shaped like `t`.
-    let zerosLike (t: Tensor) = zeros t.Shape
-    /// Ones shaped like `t`.
-    let onesLike (t: Tensor) = ones t.Shape
+        Tensor.Const(NdArray.fullOf dtype shape v)
+    /// A float64 tensor filled with one value.
+    let full (shape: int[]) (v: float) = filled "full" DType.Float64 shape v
+    /// A tensor of the given type filled with one value (rounded to float32 for float32).
+    let fullOf (dtype: DType) (shape: int[]) (v: float) = filled "full" dtype shape v
+    /// Zeros (float64).
+    let zeros (shape: int[]) = filled "zeros" DType.Float64 shape 0.0
+    /// Ones (float64).
+    let ones (shape: int[]) = filled "ones" DType.Float64 shape 1.0
+    /// Zeros of the given type.
+    let zerosOf (dtype: DType) (shape: int[]) = filled "zeros" dtype shape 0.0
+    /// Ones of the given type.
+    let onesOf (dtype: DType) (shape: int[]) = filled "ones" dtype shape 1.0
+    /// Zeros shaped and typed like `t`.
+    let zerosLike (t: Tensor) = zerosOf t.DType t.Shape
+    /// Ones shaped and typed like `t`.
+    let onesLike (t: Tensor) = onesOf t.DType t.Shape
     /// The n×n identity matrix.
     let eye (n: int) =
         Shape.validate "eye" "n" [| n; n |]
@@ -136,6 +153,8 @@ module Tensor =
     let toArray2D (t: Tensor) = NdArray.toArray2D t.Value
     /// A MathNet matrix (a copy).
     let toMatrix (t: Tensor) = NdArray.toMatrix t.Value
+    /// A MathNet float32 matrix (a copy; float64 elements rounded).
+    let toMatrix32 (t: Tensor) = NdArray.toMatrix32 t.Value
     /// A MathNet vector of the elements (a copy).
     let toVector (t: Tensor) = NdArray.toVector t.Value
     /// The value as an NdArray.

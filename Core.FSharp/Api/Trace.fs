@@ -8,8 +8,8 @@ module internal Trace =
     /// Each leaf as a differentiation variable carrying its value.
     let values (tag: VarTag) (_: int) (leaf: Tensor) = Some(Graph.variable tag leaf.Node)
 
-    /// Each leaf as an abstract variable of its shape, carrying no value.
-    let shapes (tag: VarTag) (_: int) (leaf: Tensor) = Some(Graph.abstractVariable tag leaf.Shape)
+    /// Each leaf as an abstract variable of its shape and type, carrying no value.
+    let shapes (tag: VarTag) (_: int) (leaf: Tensor) = Some(Graph.abstractVariable tag leaf.Shape leaf.DType)
 
     /// `f` run on fresh variables of a new level, then `finish` while the level is still open:
     /// `variableFor tag i leaf` gives the variable standing for leaf i (None keeps the leaf

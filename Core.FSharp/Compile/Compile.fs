@@ -13,6 +13,25 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
 
     let shapesOf (leaves: Tensor[]) = leaves |> Array.map (fun t -> t.Node.Shape)
 
+    // Plans compute in float64 buffers (docs/core.md, "float32"): float32 inputs and float32
+    // steps are refused rather than computed in another precision than eager code.
+
+    /// Refuses float32 inputs, naming the input, its shape and type.
+    let refuseFloat32Inputs (leaves: Tensor[]) =
+        for i in 0 .. leaves.Length - 1 do
+            let leaf = leaves[i]
+            if leaf.DType <> DType.Float64 then
+                raise (ArgumentException(
+                    sprintf "compile: input %d (shape %s) is %s, and compiled plans compute in float64 only (float64 inputs are required); cast it (Tensor.cast DType.Float64, x.Cast(DType.Float64) in C#) or call the function uncompiled" i (Shape.format leaf.Node.Shape) leaf.DType.Name,
+                    "x"))
+
+    /// Refuses a traced program with a float32 step (a `cast` to float32 inside the function).
+    let refuseFloat32Steps (level: int) (outputs: Node[]) =
+        for node in Graph.topologicalOrder level outputs do
+            if node.DType <> DType.Float64 then
+                let step = match node.Kind with Apply op -> sprintf "`%s`" op.Label | _ -> "an input"
+                raise (NotSupportedException(sprintf "compile: %s (shape %s) computes in %s, and compiled plans compute in float64 only; leave this function uncompiled" step (Shape.format node.Shape) node.DType.Name))
+
     /// Traces `f` with abstract inputs of the leaves' shapes and compiles the result.
     let build (x: 'T) (shapes: int[][]) =
         let traced (input: 'T) =
@@ -21,6 +40,7 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
                 raise (InvalidOperationException(sprintf "compile: while tracing the function with inputs of shapes %s: %s" (shapes |> Array.map Shape.format |> String.concat ", ") e.Message, e))
         Trace.runThen Trace.shapes traced x (fun tag inputs y ->
             let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
+            refuseFloat32Steps tag.Level outputs
             let program = Lowering.lower tag.Level inputs outputs
             let plan = match ScalarPlan.tryBuild program with Some p -> p | None -> BufferPlan.build program
             // The output structure is kept without its traced tensors, so the cache holds no graph.
@@ -36,6 +56,7 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
             same)
 
     member private _.EntryFor(x: 'T, leaves: Tensor[]) =
+        refuseFloat32Inputs leaves
         match last with
         | Some((shapes, _, _) as entry) when sameShapes shapes leaves -> entry
         | _ ->

@@ -13,7 +13,7 @@ module internal Lowering =
     /// The `mul` primitive for arguments of the given shapes (taken from the primitive itself, so
     /// a rewritten `mulNoNan` evaluates exactly as an eager `mul`).
     let private mulOp (a: int[]) (b: int[]) =
-        let probe (shape: int[]) = Graph.abstractVariable (VarTag 1) shape
+        let probe (shape: int[]) = Graph.abstractVariable (VarTag 1) shape DType.Float64
         match (Arithmetic.mul (probe a) (probe b)).Kind with
         | Apply op -> op
         | _ -> invalidOp "mul of abstract values records an operation"

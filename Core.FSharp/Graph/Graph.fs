@@ -11,9 +11,10 @@ module Graph =
     let private freshId () = Interlocked.Increment &nextId
 
     /// A constant node holding a value.
-    let constant (value: NdArray) = Node(freshId (), Constant, Arguments.None, value.Shape, value, 0UL)
+    let constant (value: NdArray) = Node(freshId (), Constant, Arguments.None, value.Shape, value, 0UL, value.DType)
 
-    /// A rank-0 constant. Recent values are shared (per thread): `x * 0.9` in a loop then costs
+    /// A rank-0 constant, weakly typed (`Promotion`): `x * 0.9` and a rule's `scalar 1.0` keep
+    /// a float32 `x` float32. Recent values are shared (per thread): `x * 0.9` in a loop then costs
     /// no new constant per operation. Its array is marked shared, so that donation
     /// (`Compile.compileDonating`), the one thing that could tell two holders of an immutable
     /// constant apart, neither reuses nor gives it up.
@@ -24,7 +25,7 @@ module Graph =
         let cached = slots[slot]
         if not (isNull cached) && BitConverter.DoubleToInt64Bits cached.ValueOrNull.Scalar = bits then cached
         else
-            let value = NdArray.scalar v
+            let value = NdArray.weakScalar v
             value.MarkShared()
             let node = constant value
             slots[slot] <- node
@@ -51,12 +52,25 @@ module Graph =
         if shape.Length > 0 && not (Shape.isSmall shape) then
             Shape.validateFor op.Name (Array.append (args.ToArray() |> Array.map (fun a -> a.Shape)) [| shape |]) "shape" shape
 
+    /// The type of `op`'s result on `args` and whether it is weak: the promotion of the
+    /// arguments' types, or the type the primitive fixes (a conversion).
+    let private resultType (op: Op) (args: Arguments) =
+        match op.Capabilities.ResultType with
+        | ValueSome dtype -> struct (dtype, false)
+        | ValueNone ->
+            let mutable strong = ValueNone
+            for i in 0 .. args.Count - 1 do
+                let a = args[i]
+                strong <- Promotion.combine strong a.DType a.IsWeak
+            Promotion.finish args.Count strong
+
     let private applyArguments (op: Op) (shape: int[]) (args: Arguments) =
         checkShape op shape args
         let struct (deps, known) = liveDeps args
-        let value = if known then Reuse.evaluate op args else null
+        let struct (dtype, weak) = resultType op args
+        let value = if known then Reuse.evaluate op args dtype weak else null
         if deps = 0UL && known then constant value
-        else Node(freshId (), Apply op, args, shape, value, deps)
+        else Node(freshId (), Apply op, args, shape, value, deps, dtype)
 
     /// Builds a primitive node. On constants it computes at once and keeps no history; when some
     /// argument depends on a variable the node records the operation and, where the arguments
@@ -75,8 +89,10 @@ module Graph =
         let args = Arguments.Of args
         checkShape op shape args
         let struct (deps, _) = liveDeps args
+        let struct (dtype, _) = resultType op args
+        let value = if isNull value then value else NdArray.convert dtype value
         if deps = 0UL && not (isNull value) then constant value
-        else Node(freshId (), Apply op, args, shape, value, deps)
+        else Node(freshId (), Apply op, args, shape, value, deps, dtype)
 
     /// Builds an operation with no derivative (a comparison, `sign`, `stopGradient`): when the
     /// arguments have values the result is a plain constant, so no history is kept.
@@ -84,18 +100,19 @@ module Graph =
         let args = Arguments.Of args
         checkShape op shape args
         let struct (deps, known) = liveDeps args
-        if known then constant (Reuse.evaluate op args)
-        else Node(freshId (), Apply op, args, shape, null, deps)
+        let struct (dtype, weak) = resultType op args
+        if known then constant (Reuse.evaluate op args dtype weak)
+        else Node(freshId (), Apply op, args, shape, null, deps, dtype)
 
     /// A new differentiation variable at `tag`'s level standing for `x`.
     let variable (tag: VarTag) (x: Node) =
         let bit = 1UL <<< tag.Level
         let struct (deps, _) = liveDeps (Arguments.One x)
-        if deps = 0UL then Node(freshId (), Variable tag, Arguments.None, x.Shape, x.ValueOrNull, bit)
-        else Node(freshId (), Variable tag, Arguments.One x, x.Shape, x.ValueOrNull, deps ||| bit)
+        if deps = 0UL then Node(freshId (), Variable tag, Arguments.None, x.Shape, x.ValueOrNull, bit, x.DType)
+        else Node(freshId (), Variable tag, Arguments.One x, x.Shape, x.ValueOrNull, deps ||| bit, x.DType)
 
-    /// An abstract input for tracing: a shape, no value.
-    let abstractVariable (tag: VarTag) (shape: int[]) = Node(freshId (), Variable tag, Arguments.None, Array.copy shape, null, 1UL <<< tag.Level)
+    /// An abstract input for tracing: a shape and a type, no value.
+    let abstractVariable (tag: VarTag) (shape: int[]) (dtype: DType) = Node(freshId (), Variable tag, Arguments.None, Array.copy shape, null, 1UL <<< tag.Level, dtype)
 
     /// Lets go of history nobody can use: a result that depends on no variable of a transform
     /// still open here becomes a plain constant, so loops of ordinary code keep no

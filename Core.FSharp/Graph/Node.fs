@@ -99,6 +99,13 @@ type VarTag internal (level: int) =
     /// Nesting depth of the transform that owns the variable.
     member _.Level = level
 
+/// The shape and type of a float32 node without a value (traced for compile or vmap); an
+/// abstract float64 node keeps its shape alone.
+[<Sealed>]
+type internal AbstractValue(shape: int[], dtype: DType) =
+    member _.Shape = shape
+    member _.DType = dtype
+
 /// What a node is: a constant, a differentiation variable, or a primitive applied to arguments.
 /// A struct: reading a node's kind allocates nothing.
 [<Struct>]
@@ -113,7 +120,7 @@ type NodeKind =
 
 /// One vertex of an immutable expression DAG: what it is, its arguments, its shape and, when its
 /// inputs have values, its value (define-by-run: user code may branch on it).
-and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args: Arguments, shape: int[], value: NdArray, deps: uint64) =
+and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args: Arguments, shape: int[], value: NdArray, deps: uint64, dtype: DType) =
     // A large eager graph is mostly nodes, and their size is what the GC copies when it
     // promotes them, so a node is six fields (64 bytes): the kind is kept as one reference (the
     // Op, the VarTag or null) rather than the 24-byte struct, up to two arguments need no array
@@ -124,7 +131,7 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
         | Variable tag -> box tag
         | Constant -> null
     let valueOrShape: obj =
-        if isNull value then box shape
+        if isNull value then (if dtype = DType.Float64 then box shape else box (AbstractValue(shape, dtype)))
         elif Shape.same shape value.Shape then box value
         else
             let origin = match kind with Apply op -> op.Name | Variable _ -> "variable" | Constant -> "constant"
@@ -147,7 +154,16 @@ and [<Sealed; AllowNullLiteral>] Node internal (id: int64, kind: NodeKind, args:
     member _.Shape =
         match valueOrShape with
         | :? NdArray as known -> known.Shape
+        | :? AbstractValue as typed -> typed.Shape
         | shape -> shape :?> int[]
+    /// The element type, known even when the value is not.
+    member _.DType =
+        match valueOrShape with
+        | :? NdArray as known -> known.DType
+        | :? AbstractValue as typed -> typed.DType
+        | _ -> DType.Float64
+    /// True for a weakly typed constant (a .NET `double`), which does not promote (`Promotion`).
+    member _.IsWeak = match valueOrShape with :? NdArray as known -> known.IsWeak | _ -> false
     /// The value, or null for an abstract node built while tracing a function for compilation.
     member _.ValueOrNull = match valueOrShape with :? NdArray as known -> known | _ -> null
     /// The value; asking for it on an abstract node is an error that says what to do instead.
@@ -240,7 +256,14 @@ and Capabilities =
       Batch: (int -> Node[] -> bool[] -> Node) voption
       /// A kernel writing the result into a given buffer, for compiled plans: from the argument
       /// shapes and the result shape, the kernel (or none for these shapes).
-      Into: (int[][] -> int[] -> DestinationKernel voption) voption }
+      Into: (int[][] -> int[] -> DestinationKernel voption) voption
+      /// The primitive's own evaluation on float32 arguments (all of them float32), giving a
+      /// float32 result. Without one, float32 arguments are widened to float64, `Eval` runs and
+      /// its result is rounded to float32 (exact to float32 rounding, no faster than float64).
+      Float32: (NdArray[] -> NdArray) voption
+      /// The type of the result whatever the arguments' types (a conversion: `cast`), which then
+      /// reach `Eval` as they are; none: the promotion of the arguments' types (`Promotion`).
+      ResultType: DType voption }
 
 /// Node identity for hash sets and dictionaries, hashed on the node's number: the runtime's
 /// identity hash must be installed in each new object's header on first use, which made it the
@@ -280,7 +303,7 @@ module Param =
     let empty : Parameters = []
 
     /// No capabilities beyond evaluation and the derivative rules.
-    let none : Capabilities = { Formula = ValueNone; Algebra = Algebra.Opaque; Batch = ValueNone; Into = ValueNone }
+    let none : Capabilities = { Formula = ValueNone; Algebra = Algebra.Opaque; Batch = ValueNone; Into = ValueNone; Float32 = ValueNone; ResultType = ValueNone }
 
 /// What identifies and names a primitive application, for the transforms that share or report
 /// operations without knowing primitives.

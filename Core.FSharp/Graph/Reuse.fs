@@ -23,7 +23,7 @@ module internal Reuse =
         /// this thread (an eager scalar operation would otherwise allocate one for nothing); one
         /// is out of the pool while its evaluation runs, so an evaluation that itself builds
         /// nodes gets a fresh one.
-        static member Run(op: Op, args: Arguments) =
+        static member Run(op: Op, args: Arguments, dtype: DType, weak: bool) =
             if isNull Evaluation.pool then Evaluation.pool <- Array.zeroCreate 3
             let pool = Evaluation.pool
             let count = args.Count
@@ -31,11 +31,35 @@ module internal Reuse =
             let values = if pooled then pool[count] else Array.zeroCreate count
             if pooled then pool[count] <- null
             for i in 0 .. count - 1 do values[i] <- args[i].ValueOrNull
-            let result = op.Eval values
+            let result = Evaluation.Typed(op, values, dtype, weak)
             if count < pool.Length then
                 Array.Clear values
                 pool[count] <- values
             result
 
-    /// `op` on the arguments' values, passing them in a reused array.
-    let evaluate (op: Op) (args: Arguments) = Evaluation.Run(op, args)
+        /// `op` on `values` giving a result of type `dtype` (weak or not): the arguments are
+        /// converted to the type the evaluation computes in — float64 for a float64 result, and
+        /// for a float32 one the primitive's float32 kernel on float32 arguments or, without one,
+        /// float64 on the float32 arguments widened, rounded back (weak constants are rounded to
+        /// float32 first either way, so both paths compute the same function). A conversion
+        /// (`ResultType`) gets its arguments as they are.
+        static member private Typed(op: Op, values: NdArray[], dtype: DType, weak: bool) =
+            let convertAll (convert: NdArray -> NdArray) = for i in 0 .. values.Length - 1 do values[i] <- convert values[i]
+            let capabilities = op.Capabilities
+            if capabilities.ResultType.IsSome then NdArray.convert dtype (op.Eval values)
+            else
+                match dtype, capabilities.Float32 with
+                | DType.Float64, _ ->
+                    convertAll NdArray.toFloat64
+                    let result = op.Eval values
+                    if weak then NdArray.weaken result else result
+                | DType.Float32, ValueSome kernel ->
+                    convertAll NdArray.toFloat32
+                    kernel values
+                | DType.Float32, ValueNone ->
+                    convertAll (NdArray.toFloat32 >> NdArray.toFloat64)
+                    NdArray.toFloat32 (op.Eval values)
+
+    /// `op` on the arguments' values, passing them in a reused array, for a result of type
+    /// `dtype` (weakly typed when `weak`).
+    let evaluate (op: Op) (args: Arguments) (dtype: DType) (weak: bool) = Evaluation.Run(op, args, dtype, weak)

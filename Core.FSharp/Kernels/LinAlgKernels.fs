@@ -33,28 +33,31 @@ module internal LinAlgKernels =
         if parts = 1 then body 0 0 count
         else Parallel.For(0, parts, fun p -> body p (p * count / parts) ((p + 1) * count / parts)) |> ignore
 
+    // The matrix–vector kernels are generic in the element type (float64, float32): the JIT
+    // compiles each instantiation with TensorPrimitives' kernels for that type.
+
     /// c[i] = (row i of `matrix`) · vector for i < count, rows of `length` elements `stride` apart.
-    let private rowDots (matrix: double[]) (stride: int) (vector: double[]) (length: int) (c: double[]) (count: int) =
+    let private rowDots<'T when 'T :> Numerics.INumber<'T>> (matrix: 'T[]) (stride: int) (vector: 'T[]) (length: int) (c: 'T[]) (count: int) =
         inParts (partsFor (int64 count * int64 length)) count (fun _ lo hi ->
-            let v = ReadOnlySpan<double>(vector, 0, length)
-            for i in lo .. hi - 1 do c[i] <- TensorPrimitives.Dot(ReadOnlySpan<double>(matrix, i * stride, length), v))
+            let v = ReadOnlySpan<'T>(vector, 0, length)
+            for i in lo .. hi - 1 do c[i] <- TensorPrimitives.Dot(ReadOnlySpan<'T>(matrix, i * stride, length), v))
 
     /// c[0 .. length-1] = Σ_{j < count} weights[j] · (row j of `matrix`), rows `stride` apart.
     /// Parts sum their rows into buffers of their own, added in part order.
-    let private weightedRowSum (matrix: double[]) (stride: int) (weights: double[]) (count: int) (length: int) (c: double[]) =
+    let private weightedRowSum<'T when 'T :> Numerics.INumber<'T>> (matrix: 'T[]) (stride: int) (weights: 'T[]) (count: int) (length: int) (c: 'T[]) =
         let parts = partsFor (int64 count * int64 length)
-        let partial = if parts = 1 then null else ArrayPool<double>.Shared.Rent((parts - 1) * length)
+        let partial = if parts = 1 then null else ArrayPool<'T>.Shared.Rent((parts - 1) * length)
         try
             inParts parts count (fun part lo hi ->
-                let sum = if part = 0 then Span<double>(c, 0, length) else Span<double>(partial, (part - 1) * length, length)
+                let sum = if part = 0 then Span<'T>(c, 0, length) else Span<'T>(partial, (part - 1) * length, length)
                 sum.Clear()
                 for j in lo .. hi - 1 do
-                    TensorPrimitives.MultiplyAdd(ReadOnlySpan<double>(matrix, j * stride, length), weights[j], Span<double>.op_Implicit sum, sum))
-            let result = Span<double>(c, 0, length)
+                    TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(matrix, j * stride, length), weights[j], Span<'T>.op_Implicit sum, sum))
+            let result = Span<'T>(c, 0, length)
             for part in 1 .. parts - 1 do
-                TensorPrimitives.Add(Span<double>.op_Implicit result, ReadOnlySpan<double>(partial, (part - 1) * length, length), result)
+                TensorPrimitives.Add(Span<'T>.op_Implicit result, ReadOnlySpan<'T>(partial, (part - 1) * length, length), result)
         finally
-            if not (isNull partial) then ArrayPool<double>.Shared.Return partial
+            if not (isNull partial) then ArrayPool<'T>.Shared.Return partial
 
     /// C = op(A) · op(B) when one side is a vector (m = 1 or n = 1), as row dot products or
     /// weighted row sums over the row-major buffers, vectorised, split over the cores when large
@@ -62,7 +65,7 @@ module internal LinAlgKernels =
     /// every product (78 MB and 125–290 ms for a 10 000 × 1 000 matrix times a vector on the CI
     /// machine, where this takes 2–4 ms), so matrix–vector products bypass it; native providers
     /// keep those of at least `nativeProductMinimum` multiply-adds.
-    let private vectorProductInto (transA: bool) (transB: bool) (a: double[]) (ca: int) (b: double[]) (cb: int) (c: double[]) (m: int) (n: int) (inner: int) =
+    let private vectorProductInto<'T when 'T :> Numerics.INumber<'T>> (transA: bool) (transB: bool) (a: 'T[]) (ca: int) (b: 'T[]) (cb: int) (c: 'T[]) (m: int) (n: int) (inner: int) =
         if n = 1 then
             // op(B) is a column: b holds its `inner` elements whatever the flag.
             if not transA then rowDots a ca b inner c m
@@ -138,6 +141,26 @@ module internal LinAlgKernels =
                 let c = gemm transA transB a.Data[i * blockA .. (i + 1) * blockA - 1] ra ca b.Data[i * blockB .. (i + 1) * blockB - 1] rb cb
                 Array.blit c 0 out (i * blockC) blockC
             NdArray(outShape, out)
+
+    /// The product of two float32 matrices (rank 2) in a new buffer: the library's kernels on
+    /// the managed provider (row loops for matrix–vector products, else the blocked kernel), else the provider's float32 product (sgemm on native
+    /// ones); batched products go through the float64 kernel, widened and rounded back.
+    let matmul32 (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
+        if a.Rank = 2 && b.Rank = 2 then
+            let ra, ca = a.Shape[0], a.Shape[1]
+            let rb, cb = b.Shape[0], b.Shape[1]
+            let m, n = (if transA then ca else ra), (if transB then rb else cb)
+            let inner = if transA then ra else ca
+            let c = Array.zeroCreate<float32> (m * n)
+            if m > 0 && n > 0 && inner > 0 then
+                let own = ownKernels LinearAlgebraControl.Provider m n inner
+                if own && (m = 1 || n = 1) then vectorProductInto transA transB a.Single ca b.Single cb c m n inner
+                elif own then BlockedProduct.into transA transB a.Single ca b.Single cb c m n inner
+                else
+                    let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
+                    LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0f, b.Single, cb, rb, a.Single, ca, ra, 0.0f, c)
+            NdArray.ofSingle outShape c
+        else NdArray.toFloat32 (matmul transA transB outShape (NdArray.toFloat64 a) (NdArray.toFloat64 b))
 
     // ---- factorizations, over the last two dimensions of a batch ---------------------------------
 

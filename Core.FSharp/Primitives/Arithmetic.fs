@@ -32,6 +32,19 @@ module internal rec Arithmetic =
     /// The record with an algebraic role for the simplifiers.
     let withAlgebra (algebra: Algebra) (o: Op) = { o with Capabilities = { o.Capabilities with Algebra = algebra } }
 
+    /// The record with its own float32 evaluation (`Capabilities.Float32`).
+    let withFloat32 (kernel: NdArray[] -> NdArray) (o: Op) = { o with Capabilities = { o.Capabilities with Float32 = ValueSome kernel } }
+
+    /// The record of an elementwise primitive of two arguments evaluated by the scalar function
+    /// `f` (with broadcasting), with the float32 kernel that applies `f` to each widened pair and
+    /// rounds: the fallback's result without widening whole arrays.
+    let withPerElement32 (f: double -> double -> double) (o: Op) =
+        withFloat32 (fun v -> Kernels.binaryScalar32 f (Shape.broadcast o.Name v[0].Shape v[1].Shape) v[0] v[1]) o
+
+    /// The record whose evaluation reads and keeps either element type (layout that moves
+    /// whole elements), so it is its own float32 kernel.
+    let anyElementType (o: Op) = withFloat32 o.Eval o
+
     /// The record with a kernel that writes into a given buffer (compiled plans).
     let withInto (into: int[][] -> int[] -> DestinationKernel voption) (o: Op) = { o with Capabilities = { o.Capabilities with Into = ValueSome into } }
 
@@ -57,11 +70,27 @@ module internal rec Arithmetic =
     /// A parameter that is a list of integers.
     let ints (name: string) (values: int[]) : string * Parameter = name, Parameter.Ints(Array.copy values)
 
-    /// A scalar constant node.
+    /// A scalar constant node, weakly typed (it keeps a float32 tensor float32).
     let scalar (v: double) = Graph.scalar v
+
+    /// `x` with elements of `dtype` (rounded to nearest when narrowing). Differentiable: the
+    /// tangent is cast to `dtype`, the cotangent back to `x`'s type.
+    let cast (dtype: DType) (x: Node) : Node =
+        if x.DType = dtype && not x.IsWeak then x
+        else
+            let conversion =
+                op "cast" [ "", Parameter.Text dtype.Name ] (fun v -> NdArray.strong (NdArray.convert dtype v[0]))
+                    (fun _ _ t -> t[0] |> ValueOption.map (cast dtype))
+                    (fun args _ g -> [| ValueSome(cast args[0].DType g) |])
+                |> withBatch (fun _ args _ -> cast dtype args[0])
+            Graph.applyUnary { conversion with Capabilities = { conversion.Capabilities with ResultType = ValueSome dtype } } x.Shape x
 
     /// The evaluation of an elementwise operation of two arguments, with NumPy broadcasting.
     let private binaryEval name (kernel: SpanBinary) (v: NdArray[]) = Kernels.binary kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]
+
+    /// `binaryEval` on float32 arguments: the capabilities with that float32 kernel.
+    let private withBinary32 (capabilities: Capabilities) name (kernel: SpanBinaryOf<float32>) =
+        { capabilities with Float32 = ValueSome(fun v -> Kernels.binary32 kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]) }
 
     let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.applyBinary op (Shape.broadcast op.Name x.Shape y.Shape) x y
 
@@ -78,7 +107,7 @@ module internal rec Arithmetic =
           Eval = binaryEval "add" (SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d)))
           Jvp = fun _ out t -> addTangents (fit out t[0]) (fit out t[1])
           Vjp = fun args _ g -> [| unfit args[0] g; unfit args[1] g |]
-          Capabilities = Formula.Arithmetic.add }
+          Capabilities = withBinary32 Formula.Arithmetic.add "add" (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Add(a, b, d))) }
 
     let private subOp : Op =
         { Name = "sub"; Params = Param.empty
@@ -90,21 +119,21 @@ module internal rec Arithmetic =
                 | a, ValueNone -> a
                 | ValueNone, ValueSome b -> ValueSome(neg b)
           Vjp = fun args _ g -> [| unfit args[0] g; pullTo args[1] (fun () -> neg g) |]
-          Capabilities = Formula.Arithmetic.sub }
+          Capabilities = withBinary32 Formula.Arithmetic.sub "sub" (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Subtract(a, b, d))) }
 
     let private negOp : Op =
         { Name = "neg"; Params = Param.empty
           Eval = Kernels.map (SpanUnary(fun a d -> TensorPrimitives.Negate(a, d))) << Array.head
           Jvp = fun _ _ t -> t[0] |> ValueOption.map neg
           Vjp = fun _ _ g -> [| ValueSome(neg g) |]
-          Capabilities = Formula.Arithmetic.neg }
+          Capabilities = { Formula.Arithmetic.neg with Float32 = ValueSome(Kernels.map32 (SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Negate(a, d))) << Array.head) } }
 
     let private mulOp : Op =
         { Name = "mul"; Params = Param.empty
           Eval = binaryEval "mul" (SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan t args[0])))
           Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |]
-          Capabilities = Formula.Arithmetic.mul }
+          Capabilities = withBinary32 Formula.Arithmetic.mul "mul" (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Multiply(a, b, d))) }
 
     let private divOp : Op =
         { Name = "div"; Params = Param.empty
@@ -115,7 +144,7 @@ module internal rec Arithmetic =
                 let dy = t[1] |> ValueOption.map (fun t -> mulNoNan t (neg (div out args[1])))
                 addTangents (fit out dx) (fit out dy)
           Vjp = fun args out g -> [| pullTo args[0] (fun () -> mulNoNan g (reciprocal args[1])); pullTo args[1] (fun () -> mulNoNan g (neg (div out args[1]))) |]
-          Capabilities = Formula.Arithmetic.div }
+          Capabilities = withBinary32 Formula.Arithmetic.div "div" (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Divide(a, b, d))) }
 
     let private mulNoNanOp : Op =
         { Name = "mulNoNan"; Params = Param.empty
@@ -124,7 +153,7 @@ module internal rec Arithmetic =
                 (SpanBinary(fun a b d -> Kernels.guardedProduct a b d))
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan args[0] t)))
           Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan args[0] g) |]
-          Capabilities = Formula.Arithmetic.mulNoNan }
+          Capabilities = withBinary32 Formula.Arithmetic.mulNoNan "mulNoNan" (SpanBinaryOf<float32>(fun a b d -> Kernels.guardedProduct a b d)) }
 
     /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
     let broadcastTo (shape: int[]) (x: Node) : Node =
@@ -137,6 +166,7 @@ module internal rec Arithmetic =
                     (fun _ _ t -> t[0] |> ValueOption.map (broadcastTo shape))
                     (fun args _ g -> [| ValueSome(sumTo args[0].Shape g) |])
                  |> withAlgebra Algebra.Stretch
+                 |> withFloat32 (fun v -> Kernels.broadcastTo32 shape v[0])
                  |> withBatch (fun size args _ -> broadcastTo (Array.append [| size |] shape) (batchedToRank shape.Length args[0])))
                 (Array.copy shape) [| x |]
 
@@ -152,6 +182,7 @@ module internal rec Arithmetic =
                     (fun args _ g -> [| ValueSome(broadcastTo args[0].Shape g) |])
                  |> withAlgebra Algebra.Rearrangement
                  |> withInto (fun argShapes _ -> sumIntoKernel argShapes[0] (stretchedAxes argShapes[0] shape))
+                 |> withFloat32 (fun v -> Kernels.sumTo32 shape v[0])
                  |> withBatch (fun size args _ ->
                      // The target gains the batch in front and unit axes up to the argument's rank.
                      let x = args[0]
@@ -206,5 +237,6 @@ module internal rec Arithmetic =
                     (fun _ _ t -> t[0] |> ValueOption.map (reshape shape))
                     (fun args _ g -> [| ValueSome(reshape args[0].Shape g) |])
                  |> withAlgebra Algebra.SameElements
+                 |> anyElementType
                  |> withBatch (fun size args _ -> reshape (Array.append [| size |] shape) args[0]))
                 (Array.copy shape) [| x |]

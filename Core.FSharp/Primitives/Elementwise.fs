@@ -36,48 +36,49 @@ module internal Elementwise =
     /// The registered primitives.
     let registered () : Registered seq = registry.Values
 
-    /// How a unary primitive evaluates its argument.
-    type private Evaluation =
-        /// A TensorPrimitives span kernel: vectorised, also in compiled plans, which call it on
-        /// their buffers (its `Into` kernel) where a fused loop would compute the function one
-        /// element at a time.
-        | Vectorised of SpanUnary
-        /// A scalar function applied element by element.
-        | PerElement of (double -> double)
-        /// A function of the whole array.
-        | Whole of (NdArray -> NdArray)
+    /// The operation record of a smooth unary primitive from its evaluation, local derivative
+    /// d(x, y) and scalar formula.
+    let private unaryOp name parameters (eval: NdArray -> NdArray) (derivative: Node -> Node -> Node) (formula: ScalarFormula) =
+        op name parameters (fun v -> eval v[0])
+            (fun args out t -> tangentThrough (derivative args[0] out) t)
+            (fun args out g -> cotangentThrough (derivative args[0] out) g)
+        |> withFormula formula
 
-    /// The buffer kernel of a span kernel, for a result of its argument's shape.
+    /// The operation record of a smooth unary primitive with parameters evaluated by the scalar
+    /// function `f`, which float32 elements go through one at a time (widened, then rounded).
+    let private perElementOp name parameters (f: double -> double) derivative formula =
+        unaryOp name parameters (Kernels.mapScalar f) derivative formula |> withFloat32 (fun v -> Kernels.mapScalar32 f v[0])
+
+    /// Declares a smooth unary primitive with parameters (a new operation record per use).
+    let private unary name parameters f derivative formula (x: Node) = Graph.applyUnary (perElementOp name parameters f derivative formula) x.Shape x
+
+    /// How a parameterless elementwise primitive computes its elements, for both element types.
+    type private Elements =
+        /// TensorPrimitives' kernels, one per element type.
+        | Spans of SpanUnary * SpanUnaryOf<float32>
+        /// A scalar function of float64, which float32 elements go through one at a time
+        /// (widened, then rounded): the fallback's result without widening whole arrays.
+        | PerElement of (double -> double)
+
+    /// The buffer kernel of a float64 span kernel, for a result of its argument's shape: compiled
+    /// plans call it on their buffers where a fused loop would compute a function without a
+    /// vector form one element at a time (BufferPlan).
     let private spanInto (kernel: SpanUnary) (argShapes: int[][]) (shape: int[]) =
         if Shape.same argShapes[0] shape then ValueSome(DestinationKernel(fun args dest -> kernel.Invoke(ReadOnlySpan<double>(args[0]), Span<double>(dest))))
         else ValueNone
 
-    /// The operation record of a smooth unary primitive from its evaluation, local derivative
-    /// d(x, y) and scalar formula.
-    let private unaryOp name parameters (evaluation: Evaluation) (derivative: Node -> Node -> Node) (formula: ScalarFormula) =
-        let eval =
-            match evaluation with
-            | Vectorised kernel -> Kernels.map kernel
-            | PerElement f -> Kernels.mapScalar f
-            | Whole f -> f
-        let record =
-            op name parameters (fun v -> eval v[0])
-                (fun args out t -> tangentThrough (derivative args[0] out) t)
-                (fun args out g -> cotangentThrough (derivative args[0] out) g)
-            |> withFormula formula
-        match evaluation with
-        | Vectorised kernel -> record |> withInto (spanInto kernel)
-        | PerElement _ | Whole _ -> record
-
-    /// Declares a smooth unary primitive with parameters (a new operation record per use).
-    let private unary name parameters eval derivative formula (x: Node) = Graph.applyUnary (unaryOp name parameters eval derivative formula) x.Shape x
-
     /// Declares a smooth unary primitive without parameters: its operation record is built once,
     /// so a node of a large eager graph costs no record or closures.
-    let private primitive name (evaluation: Evaluation) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
-        let op = unaryOp name [] evaluation derivative formula
-        register op 1 (fun a -> Graph.applyUnary op a[0].Shape a[0])
-        fun x -> Graph.applyUnary op x.Shape x
+    let private primitive name (elements: Elements) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
+        let record =
+            match elements with
+            | Spans(kernel, kernel32) ->
+                unaryOp name [] (Kernels.map kernel) derivative formula
+                |> withFloat32 (fun v -> Kernels.map32 kernel32 v[0])
+                |> withInto (spanInto kernel)
+            | PerElement f -> unaryOp name [] (Kernels.mapScalar f) derivative formula |> withFloat32 (fun v -> Kernels.mapScalar32 f v[0])
+        register record 1 (fun a -> Graph.applyUnary record a[0].Shape a[0])
+        fun x -> Graph.applyUnary record x.Shape x
 
     /// The operation record of an elementwise operation whose derivative is zero everywhere it
     /// exists (comparisons, sign): its result is a constant mask.
@@ -101,11 +102,13 @@ module internal Elementwise =
     let sign (x: Node) = Graph.applyConstant signOp x.Shape [| x |]
 
     let private comparison name (relation: Relation) (test: double -> double -> bool) (scalarTest: Expression * Expression -> BinaryExpression) vectorTest negate : Node -> Node -> Node =
+        let mask a b = if test a b then 1.0 else 0.0
         let op =
             nondifferentiableOp name
-                (fun v -> Kernels.binaryScalar (fun a b -> if test a b then 1.0 else 0.0) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+                (fun v -> Kernels.binaryScalar mask (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
                 (Formula.comparison scalarTest vectorTest negate)
             |> withAlgebra (Algebra.Comparison relation)
+            |> withPerElement32 mask
         fun x y -> Graph.applyConstant op (Shape.broadcast name x.Shape y.Shape) [| x; y |]
 
     /// 1 where x > y, else 0.
@@ -143,13 +146,14 @@ module internal Elementwise =
                    pullTo args[2] (fun () -> where args[0] zero g) |])
         |> withFormula Formula.selection
         |> withAlgebra Algebra.Selection
+        |> withFloat32 (fun v -> Kernels.select32 (Shape.broadcast "where" (Shape.broadcast "where" v[0].Shape v[1].Shape) v[2].Shape) v[0] v[1] v[2])
 
     /// eˣ; derivative eˣ (the output).
-    let exp = primitive "exp" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
+    let exp = primitive "exp" (Spans(SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
     /// Natural logarithm; derivative 1/x.
-    let log = primitive "log" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log" ValueNone)
+    let log = primitive "log" (Spans(SpanUnary(fun a d -> TensorPrimitives.Log(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log" ValueNone)
     /// Square root; derivative 1/(2√x).
-    let sqrt = primitive "sqrt" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (mathUnary "Sqrt" (Formula.vectorCall "SquareRoot"))
+    let sqrt = primitive "sqrt" (Spans(SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (mathUnary "Sqrt" (Formula.vectorCall "SquareRoot"))
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
     let log1p = primitive "log1p" (PerElement ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own <@ ScalarFunctions.Log1p 0.0 @>)
@@ -162,8 +166,14 @@ module internal Elementwise =
     /// record exists).
     let private sinKernel = SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))
     let private cosKernel = SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))
-    let private sinCapabilities = { Formula.capabilities (mathUnary "Sin" ValueNone) Algebra.Opaque with Into = ValueSome(spanInto sinKernel) }
-    let private cosCapabilities = { Formula.capabilities (mathUnary "Cos" ValueNone) Algebra.Opaque with Into = ValueSome(spanInto cosKernel) }
+    let private sinCapabilities =
+        { Formula.capabilities (mathUnary "Sin" ValueNone) Algebra.Opaque with
+            Float32 = ValueSome(Kernels.map32 (SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head)
+            Into = ValueSome(spanInto sinKernel) }
+    let private cosCapabilities =
+        { Formula.capabilities (mathUnary "Cos" ValueNone) Algebra.Opaque with
+            Float32 = ValueSome(Kernels.map32 (SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Cos(a, d))) << Array.head)
+            Into = ValueSome(spanInto cosKernel) }
 
     module private rec Trigonometric =
         let sin (x: Node) = Graph.applyUnary sinOp x.Shape x
@@ -191,9 +201,9 @@ module internal Elementwise =
         register Trigonometric.cosOp 1 (fun a -> cos a[0])
 
     /// tan x; derivative 1 + tan² x.
-    let tan = primitive "tan" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
+    let tan = primitive "tan" (Spans(SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
     /// tanh x; derivative 1 − tanh² x.
-    let tanh = primitive "tanh" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh" ValueNone)
+    let tanh = primitive "tanh" (Spans(SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh" ValueNone)
 
     /// arctan x; derivative 1/(1 + x²).
     let atan = primitive "atan" (PerElement Math.Atan) (fun x _ -> reciprocal (add (scalar 1.0) (mul x x))) (mathUnary "Atan" ValueNone)
@@ -212,14 +222,15 @@ module internal Elementwise =
     let relu = primitive "relu" (PerElement ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.ofMethod (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>) Formula.reluLanes)
 
     /// |x|; abs'(0) = 0.
-    let abs = primitive "abs" (Vectorised(SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (mathUnary "Abs" (Formula.vectorCall "Abs"))
+    let abs = primitive "abs" (Spans(SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (mathUnary "Abs" (Formula.vectorCall "Abs"))
 
     /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
     let rec powConst (c: double) (x: Node) : Node =
         let parameters = [ "", Parameter.Real c ]
-        let declare eval derivative = Graph.applyUnary (unaryOp "powConst" parameters eval derivative (Formula.powerOf c) |> withAlgebra (Algebra.PowerOf c)) x.Shape x
-        if c = 0.0 then declare (Whole(fun v -> NdArray.ones v.Shape)) (fun x _ -> Graph.constant (NdArray.zeros x.Shape))
-        else declare (PerElement(fun v -> Math.Pow(v, c))) (fun x _ -> mul (scalar c) (powConst (c - 1.0) x))
+        // x⁰ is 1 everywhere, NaN included (Math.Pow's convention), so one formula serves.
+        let declare derivative = Graph.applyUnary (perElementOp "powConst" parameters (fun v -> Math.Pow(v, c)) derivative (Formula.powerOf c) |> withAlgebra (Algebra.PowerOf c)) x.Shape x
+        if c = 0.0 then declare (fun x _ -> Graph.constant (NdArray.fullOf x.DType x.Shape 0.0))
+        else declare (fun x _ -> mul (scalar c) (powConst (c - 1.0) x))
 
     /// The shape of an elementwise result of two argument values, with broadcasting.
     let private broadcastValues name (v: NdArray[]) = Shape.broadcast name v[0].Shape v[1].Shape
@@ -287,7 +298,8 @@ module internal Elementwise =
                     let wx, wy = extremumWeights wins tieShare args[0] args[1]
                     [| pullTo args[0] (fun () -> mulNoNan g wx); pullTo args[1] (fun () -> mulNoNan g wy) |])
              |> withFormula formula
-             |> withAlgebra algebra)
+             |> withAlgebra algebra
+             |> withPerElement32 pick)
             shape [| x; y |]
 
     /// Elementwise maximum.
@@ -303,4 +315,4 @@ module internal Elementwise =
         let inside (x: Node) = mul (greater x (scalar lo)) (less x (scalar hi))
         let clampMethod = Formula.methodOf <@ ScalarFunctions.Clamp(0.0, 0.0, 0.0) @>
         let formula = Formula.make 1 (fun a -> Expression.Call(clampMethod, Expression.Constant lo, Expression.Constant hi, a[0])) ValueNone null
-        unary "clamp" [ "lo", Parameter.Real lo; "hi", Parameter.Real hi ] (PerElement(fun v -> ScalarFunctions.Clamp(lo, hi, v))) (fun x _ -> inside x) formula x
+        unary "clamp" [ "lo", Parameter.Real lo; "hi", Parameter.Real hi ] (fun v -> ScalarFunctions.Clamp(lo, hi, v)) (fun x _ -> inside x) formula x

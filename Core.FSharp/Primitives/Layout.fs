@@ -8,12 +8,14 @@ open FunctionalAD.Primitives.Arithmetic
 /// is the primitive itself (JVP) or its transpose (VJP).
 module internal Layout =
     /// The record of a linear primitive of one argument (JAX's `deflinear`): its JVP applies the
-    /// primitive to the tangent, its VJP is its transpose applied to the cotangent.
+    /// primitive to the tangent, its VJP is its transpose applied to the cotangent. Its kernel
+    /// moves whole elements of either type.
     let private linear name parameters eval (self: Node -> Node) (transpose: Node -> Node -> Node) =
         op name parameters eval
             (fun _ _ t -> t[0] |> ValueOption.map self)
             (fun args _ g -> [| ValueSome(transpose args[0] g) |])
         |> withAlgebra Algebra.Rearrangement
+        |> anyElementType
 
     /// An axis list shifted past a leading batch axis.
     let private shifted (axes: int[]) = axes |> Array.map ((+) 1)
@@ -103,9 +105,10 @@ module internal Layout =
                 (op "concat" [ "axis", Parameter.Int axis ] (fun v -> Kernels.concat axis v)
                     (fun args _ t ->
                         if t |> Array.forall ValueOption.isNone then ValueNone
-                        else ValueSome(concat axis (Array.init args.Length (fun k -> t[k] |> ValueOption.defaultWith (fun () -> Graph.constant (NdArray.zeros args[k].Shape))))))
+                        else ValueSome(concat axis (Array.init args.Length (fun k -> t[k] |> ValueOption.defaultWith (fun () -> Graph.constant (NdArray.fullOf args[k].DType args[k].Shape 0.0))))))
                     (fun args _ g -> Array.init args.Length (fun k -> ValueSome(part g k)))
                  |> withAlgebra Algebra.Rearrangement
+                 |> anyElementType
                  |> withBatch (fun size args batched ->
                      // Unbatched parts are the same for every example: stretched along the batch.
                      let lift k (a: Node) = if batched[k] then a else broadcastTo (Array.append [| size |] a.Shape) a

@@ -18,6 +18,12 @@ module internal Sweeps =
     /// `wrt` are variables: their adjoints are the results and are not pulled back further.
     /// `retain` says whose adjoints the result keeps (absent means zero); the others are let go
     /// of as soon as they have been pulled back.
+    /// A tangent or cotangent in its primal's element type: derivatives keep their primal's
+    /// type (a float32 gradient of a float32 function) whatever constants a rule combined them
+    /// with, and a seed given in another type is converted.
+    let private ofPrimalType (primal: Node) (derivative: Node) =
+        if derivative.DType = primal.DType then derivative else Arithmetic.cast primal.DType derivative
+
     let private pullBack (level: int) (seeds: (Node * Node) seq) (wrt: Node seq) (retain: Node -> bool) =
         let bit = 1UL <<< level
         let wrt = HashSet<Node>(wrt, NodeIdentity.Comparer)
@@ -25,6 +31,7 @@ module internal Sweeps =
         let pending = PriorityQueue<Node, int64>()
         let accumulate (node: Node) (g: Node) =
             if node.Deps &&& bit <> 0UL then
+                let g = ofPrimalType node g
                 match adjoint.TryGetValue node with
                 // Users arrive newest first: putting each contribution in front keeps sums in
                 // the order of the source (listings and derivative expressions read naturally).
@@ -68,7 +75,7 @@ module internal Sweeps =
     let forward (level: int) (inputs: (Node * Node) seq) (outputs: Node seq) =
         let order = Graph.topologicalOrder level outputs
         let tangent = Dictionary<Node, Node>(order.Count, NodeIdentity.Comparer)
-        for node, t in inputs do tangent[node] <- t
+        for node, t in inputs do tangent[node] <- ofPrimalType node t
         let known (n: Node) = match tangent.TryGetValue n with | true, t -> ValueSome t | _ -> ValueNone
         Levels.sweeping (fun () ->
             for node in order do
@@ -79,6 +86,6 @@ module internal Sweeps =
                         let args = node.Args
                         let ts = args |> Array.map known
                         if ts |> Array.exists ValueOption.isSome then
-                            op.Jvp args node ts |> ValueOption.iter (fun t -> tangent[node] <- t)
+                            op.Jvp args node ts |> ValueOption.iter (fun t -> tangent[node] <- ofPrimalType node t)
                     | _ -> ())
         tangent

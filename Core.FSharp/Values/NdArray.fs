@@ -23,12 +23,14 @@ type PrintOptions private () =
             if v < 1 then raise (ArgumentOutOfRangeException("EdgeItems", v, "PrintOptions.EdgeItems must be at least 1"))
             edgeItems <- v
 
-/// An immutable dense float64 array of any rank, stored row-major and contiguous. It is the value
-/// a tensor carries; nothing mutates its buffer after construction, with one exception the
-/// caller asks for: a compiled function that takes its inputs' buffers (`Compile.compileDonating`)
-/// may reuse them for its outputs, after which the donated arrays cannot be read.
+/// An immutable dense array of any rank, stored row-major and contiguous, of float64 (a
+/// `double[]`) or float32 (a `float32[]`) elements: its `DType`. It is the value a tensor
+/// carries; nothing mutates its buffer after construction, with one exception the caller asks
+/// for: a compiled function that takes its inputs' buffers (`Compile.compileDonating`) may reuse
+/// them for its outputs, after which the donated arrays cannot be read. A weakly typed array
+/// (a .NET `double` constant, see `Promotion`) takes the type of the tensors it meets.
 [<Sealed; AllowNullLiteral>]
-type NdArray internal (shape: int[], data: double[], inlineScalar: double) =
+type NdArray internal (shape: int[], data: double[], inlineScalar: double, single: float32[], weak: bool) =
     // A rank-0 array made by `NdArray.scalar` keeps its element in a field and makes its
     // one-element buffer only when a kernel asks for it: eager scalar code (the lectures'
     // chains) then costs one object per value instead of two.
@@ -37,16 +39,28 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double) =
     // True when another NdArray may hold the same buffer (a reshape is a view): such a buffer
     // is never reused by donation, since that would change the other array behind its back.
     let mutable shared = false
-    internal new(shape, data) = NdArray(shape, data, 0.0)
+    let dtype = if isNull single then DType.Float64 else DType.Float32
+    internal new(shape, data) = NdArray(shape, data, 0.0, null, false)
     /// The dimensions, outermost first.
     member _.Shape = shape
-    /// The row-major buffer. Internal: it must never be written after construction.
+    /// The element type.
+    member _.DType = dtype
+    /// True for a weakly typed array (a .NET `double` constant), which does not promote.
+    member _.IsWeak = weak
+    /// The row-major float64 buffer. Internal: it must never be written after construction. A
+    /// float32 array widens its elements (exactly) into a float64 buffer made once, for the code
+    /// that reads float64 values (printing, listings, the widening fallback); float32 kernels
+    /// read `Single`.
     member internal _.Data =
         if donated then
             raise (InvalidOperationException(
                 sprintf "tensor: this tensor (shape %s) was donated to a compiled function (Compile.compileDonating, AD.CompileDonating in C#) and can no longer be read; use what the function returned" (Shape.format shape)))
-        if isNull buffer then buffer <- [| inlineScalar |]
+        if isNull buffer then buffer <- (if isNull single then [| inlineScalar |] else Array.map double single)
         buffer
+    /// The row-major float32 buffer of a float32 array (internal, never written).
+    member internal _.Single =
+        if isNull single then raise (InvalidOperationException(sprintf "internal: a float64 array (shape %s) was read as float32" (Shape.format shape)))
+        single
     /// True when the buffer was donated to a compiled function.
     member internal _.IsDonated = donated
     /// True when another NdArray may share the buffer.
@@ -60,14 +74,21 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double) =
     /// Number of dimensions.
     member _.Rank = shape.Length
     /// Number of elements.
-    member _.Size = if isNull buffer then Shape.size shape else buffer.Length
-    /// A copy of the elements in row-major order.
-    member a.ToArray() = Array.copy a.Data
+    member _.Size =
+        if not (isNull single) then single.Length
+        elif isNull buffer then Shape.size shape
+        else buffer.Length
+    /// A copy of the elements in row-major order, as float64 whatever the element type.
+    member a.ToArray() = if isNull single then Array.copy a.Data else Array.map double single
+    /// A copy of the elements in row-major order, as float32 (float64 elements rounded).
+    member a.ToArray32() = if isNull single then Array.map float32 a.Data else Array.copy single
     /// The single element of a one-element array.
     member a.Scalar =
         if a.Size <> 1 then
             raise (ArgumentException(sprintf "item: a tensor of shape %s has %d elements, not one" (Shape.format shape) a.Size))
-        if isNull buffer && not donated then inlineScalar else a.Data[0]
+        if not (isNull single) then double single[0]
+        elif isNull buffer && not donated then inlineScalar
+        else a.Data[0]
 
     override a.ToString() =
         let fmt (v: double) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
@@ -99,7 +120,7 @@ module NdArray =
     /// The elements of `source` under another shape of the same size, sharing its buffer; both
     /// are marked shared, so neither buffer is ever reused by donation.
     let internal view (shape: int[]) (source: NdArray) =
-        let v = NdArray(shape, source.Data)
+        let v = if source.DType = DType.Float32 then NdArray(shape, null, 0.0, source.Single, false) else NdArray(shape, source.Data)
         source.MarkShared()
         v.MarkShared()
         v
@@ -107,8 +128,46 @@ module NdArray =
     /// An array of the given shape holding a copy of `data` (row-major).
     let create (shape: int[]) (data: double[]) = wrap (Array.copy shape) (Array.copy data)
     let private rankZero : int[] = Array.Empty<int>()
-    /// A rank-0 array.
-    let scalar (v: double) = NdArray(rankZero, null, v)
+    /// A rank-0 float64 array.
+    let scalar (v: double) = NdArray(rankZero, null, v, null, false)
+    /// A weakly typed rank-0 array: a .NET `double` constant, which takes the type of the tensors
+    /// it meets (`Promotion`).
+    let internal weakScalar (v: double) = NdArray(rankZero, null, v, null, true)
+    /// Wraps a float32 buffer without copying or checking (kernels that made it).
+    let internal ofSingle (shape: int[]) (data: float32[]) = NdArray(shape, null, 0.0, data, false)
+    /// An array of the given shape holding a copy of the float32 `data` (row-major).
+    let create32 (shape: int[]) (data: float32[]) =
+        let shape = Array.copy shape
+        Shape.validate "tensor" "shape" shape
+        if Shape.size shape <> data.Length then
+            raise (ArgumentException(sprintf "tensor: shape %s needs %d elements but %d were given" (Shape.format shape) (Shape.size shape) data.Length, "data"))
+        ofSingle shape (Array.copy data)
+    /// A float32 vector holding a copy of the array.
+    let ofArray32 (values: float32[]) = ofSingle [| values.Length |] (Array.copy values)
+    /// The array with float32 elements: itself if it has them, else its elements rounded to the
+    /// nearest float32.
+    let toFloat32 (a: NdArray) = if a.DType = DType.Float32 then a else ofSingle (Array.copy a.Shape) (Array.map float32 a.Data)
+    /// The array with float64 elements: itself if it has them, else its elements widened (exact).
+    let toFloat64 (a: NdArray) = if a.DType = DType.Float64 then a else NdArray(Array.copy a.Shape, Array.map double a.Single)
+    /// The array with elements of `dtype` (rounded to nearest when narrowing).
+    let convert (dtype: DType) (a: NdArray) =
+        match dtype with
+        | DType.Float32 -> toFloat32 a
+        | DType.Float64 -> toFloat64 a
+    /// The same elements, weakly typed or not: a result computed from weak constants alone is
+    /// weak, a cast is not.
+    let private withWeakness (weak: bool) (a: NdArray) =
+        if a.IsWeak = weak then a
+        elif a.Rank = 0 && a.DType = DType.Float64 then NdArray(rankZero, null, a.Scalar, null, weak)
+        else
+            a.MarkShared()
+            let w = if a.DType = DType.Float32 then NdArray(a.Shape, null, 0.0, a.Single, weak) else NdArray(a.Shape, a.Data, 0.0, null, weak)
+            w.MarkShared()
+            w
+    /// The same elements, weakly typed.
+    let internal weaken (a: NdArray) = withWeakness true a
+    /// The same elements, strongly typed.
+    let internal strong (a: NdArray) = withWeakness false a
     /// An array filled with one value.
     let full (shape: int[]) (v: double) =
         Shape.validate "full" "shape" shape
@@ -117,6 +176,13 @@ module NdArray =
     let zeros shape = full shape 0.0
     /// An array of ones.
     let ones shape = full shape 1.0
+    /// An array of the given type filled with one value (rounded to float32 for float32).
+    let fullOf (dtype: DType) (shape: int[]) (v: double) =
+        match dtype with
+        | DType.Float64 -> full shape v
+        | DType.Float32 ->
+            Shape.validate "full" "shape" shape
+            ofSingle (Array.copy shape) (Array.create (Shape.size shape) (float32 v))
     /// A vector holding a copy of the array.
     let ofArray (values: double[]) = NdArray([| values.Length |], Array.copy values)
     /// A vector from a sequence.
@@ -129,6 +195,8 @@ module NdArray =
     let ofVector (v: Vector<double>) = NdArray([| v.Count |], v.ToArray())
     /// A matrix from a MathNet matrix. MathNet stores column-major, so this is one transposing copy.
     let ofMatrix (m: Matrix<double>) = NdArray([| m.RowCount; m.ColumnCount |], m.ToRowMajorArray())
+    /// A float32 matrix from a MathNet float32 matrix (one transposing copy).
+    let ofMatrix32 (m: Matrix<float32>) = ofSingle [| m.RowCount; m.ColumnCount |] (m.ToRowMajorArray())
     /// A 2-D array with the elements of a matrix.
     let toArray2D (a: NdArray) =
         if a.Rank <> 2 then raise (ArgumentException(sprintf "toArray2D: expected a matrix, got shape %s" (Shape.format a.Shape), "tensor"))
@@ -137,5 +205,9 @@ module NdArray =
     let toMatrix (a: NdArray) =
         if a.Rank <> 2 then raise (ArgumentException(sprintf "toMatrix: expected a matrix, got shape %s" (Shape.format a.Shape), "tensor"))
         Matrix<double>.Build.DenseOfRowMajor(a.Shape[0], a.Shape[1], a.Data)
+    /// A MathNet float32 matrix (a copy; float64 elements rounded).
+    let toMatrix32 (a: NdArray) =
+        if a.Rank <> 2 then raise (ArgumentException(sprintf "toMatrix32: expected a matrix, got shape %s" (Shape.format a.Shape), "tensor"))
+        Matrix<float32>.Build.DenseOfRowMajor(a.Shape[0], a.Shape[1], a.ToArray32())
     /// A MathNet vector (a copy) of the elements in row-major order.
     let toVector (a: NdArray) = Vector<double>.Build.DenseOfArray(Array.copy a.Data)

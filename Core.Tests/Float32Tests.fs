@@ -1,0 +1,251 @@
+/// float32 tensors: the element type of every result (the promotion table), float32 results
+/// against the float64 computation of the same inputs rounded to float32, float32 gradients,
+/// casts, vmap and compile's refusal.
+module FunctionalAD.Tests.Float32Tests
+
+open System
+open Xunit
+open FunctionalAD
+open FunctionalAD.Tests.TestSupport
+
+/// Random float32 values (normal, from a seed), as a float32 tensor of the shape.
+let private random32 (seed: int) (shape: int[]) = Tensor.cast DType.Float32 (Tensor.randomNormal seed shape)
+
+/// The same elements as float64: the float64 program of the same inputs.
+let private widened (x: Tensor) = Tensor.cast DType.Float64 x
+
+/// `actual` is float32 and each element is within `tol` · max(1, |e|) of the float64 result
+/// `expected` rounded to float32.
+let private assertRounded (tol: float) (expected: Tensor) (actual: Tensor) =
+    Assert.Equal(DType.Float32, actual.DType)
+    Assert.Equal<int[]>(expected.Shape, actual.Shape)
+    Array.iter2 (fun (e: float32) (a: float32) -> assertClose tol (float e) (float a)) (expected.ToArray32()) (actual.ToArray32())
+
+/// Float32 kernels through TensorPrimitives stay within a few float32 ulps (2⁻²⁴ ≈ 6e-8
+/// relative) of the correctly rounded result: 1e-6 is about 16 of them.
+let private elementwiseTolerance = 1e-6
+
+[<Fact>]
+let ``results are float32 only when every typed argument is, and double constants do not promote`` () =
+    let x32 = Tensor.ofArray32 [| 1.5f; -2.0f; 3.25f |]
+    let y32 = Tensor.ofArray32 [| 0.5f; 4.0f; -1.0f |]
+    let x64 = Tensor.ofArray [| 1.5; -2.0; 3.25 |]
+    Assert.Equal(DType.Float32, x32.DType)
+    Assert.Equal(DType.Float64, x64.DType)
+    Assert.Equal(DType.Float32, (x32 + y32).DType)
+    Assert.Equal(DType.Float64, (x32 * x64).DType)
+    Assert.Equal(DType.Float64, (x64 - x32).DType)
+    // Weak constants: the operators' doubles, Tensor.scalar, a sum's starting zero.
+    Assert.Equal(DType.Float32, (x32 * 2.0).DType)
+    Assert.Equal(DType.Float32, (2.0 * x32).DType)
+    Assert.Equal(DType.Float32, (x32 + Tensor.scalar 1.0).DType)
+    Assert.Equal(DType.Float32, (List.sum [ x32; y32 ]).DType)
+    Assert.Equal(DType.Float32, (x32 + Tensor.scalar 2.0 * Tensor.scalar 3.0).DType)
+    Assert.Equal(DType.Float64, (x64 * 2.0).DType)
+    // A float64 tensor of one element is typed, not a constant: it promotes.
+    Assert.Equal(DType.Float64, (x32 * Tensor.ofArray [| 2.0 |]).DType)
+    // The constant is rounded to float32 before it meets float32 elements.
+    Assert.Equal<float32[]>([| 1.5f * float32 0.1; -2.0f * float32 0.1; 3.25f * float32 0.1 |], (x32 * 0.1).ToArray32())
+    for result in [ Tensor.exp x32; Tensor.sum x32; Tensor.maximum x32 y32; Tensor.where (Tensor.greater x32 y32) x32 y32 ] do
+        Assert.Equal(DType.Float32, result.DType)
+
+[<Fact>]
+let ``casts round to nearest, widen exactly and keep a tensor of the type as it is`` () =
+    let x64 = Tensor.ofArray [| 0.1; 1.0 / 3.0; 1e-50; 3e38; -7.25 |]
+    let x32 = Tensor.cast DType.Float32 x64
+    Assert.Equal<float32[]>(x64.ToArray() |> Array.map float32, x32.ToArray32())
+    Assert.Equal<float[]>(x32.ToArray32() |> Array.map float, x32.ToArray())
+    Assert.Equal<float[]>(x32.ToArray(), (Tensor.cast DType.Float64 x32).ToArray())
+    Assert.Equal<float32[]>(x64.ToArray() |> Array.map float32, x64.ToArray32())
+    let same = Tensor.cast DType.Float32 x32
+    Assert.True(obj.ReferenceEquals(x32.Value, same.Value))
+    Assert.Equal(DType.Float32, (Tensor.zerosOf DType.Float32 [| 2; 3 |]).DType)
+    Assert.Equal<float32[]>([| 1.0f; 1.0f |], (Tensor.onesOf DType.Float32 [| 2 |]).ToArray32())
+    Assert.Equal<float32[]>([| float32 0.1 |], (Tensor.fullOf DType.Float32 [| 1 |] 0.1).ToArray32())
+    Assert.Equal(DType.Float32, (Tensor.zerosLike x32).DType)
+    Assert.Equal<float32[]>([| 1.0f; 2.0f |], (Tensor.create32 [| 2; 1 |] [| 1.0f; 2.0f |]).ToArray32())
+    let m = MathNet.Numerics.LinearAlgebra.Matrix<float32>.Build.DenseOfArray(array2D [ [ 1.0f; 2.0f; 3.0f ]; [ 4.0f; 5.0f; 6.0f ] ])
+    let fromMatrix = Tensor.ofMatrix32 m
+    Assert.Equal(DType.Float32, fromMatrix.DType)
+    Assert.Equal<float32[]>([| 1.0f; 2.0f; 3.0f; 4.0f; 5.0f; 6.0f |], fromMatrix.ToArray32())
+    Assert.Equal(m, Tensor.toMatrix32 fromMatrix)
+    Assert.Equal(float32 0.1, (Tensor.toMatrix32 (Tensor.ofArray2D (array2D [ [ 0.1 ] ])))[0, 0])
+    Assert.Contains("float32", (Tensor.ofArray32 [| 1.0f |]).ToString())
+    Assert.DoesNotContain("float", x64.ToString())
+
+[<Fact>]
+let ``native float32 elementwise kernels match the float64 computation rounded`` () =
+    let x = random32 1 [| 7; 33 |]
+    let positive = Tensor.exp x
+    let y = random32 2 [| 33 |]
+    let column = random32 3 [| 7; 1 |]
+    let cases : (string * (Tensor -> Tensor)) list =
+        [ "exp", Tensor.exp
+          "log", (fun t -> Tensor.log (Tensor.exp t))
+          "sqrt", (fun t -> Tensor.sqrt (Tensor.exp t))
+          "tanh", Tensor.tanh
+          "sin", Tensor.sin
+          "cos", Tensor.cos
+          "abs", Tensor.abs
+          "sigmoid", Tensor.sigmoid
+          "relu", Tensor.relu
+          "powConst", (fun t -> t ** 3.0)
+          "clamp", Tensor.clamp -0.5 0.5
+          "neg", (fun t -> -t)
+          "add row", (fun t -> t + (if t.DType = DType.Float32 then y else widened y))
+          "mul column", (fun t -> t * (if t.DType = DType.Float32 then column else widened column))
+          "sub", (fun t -> t - positive)
+          "div", (fun t -> t / (if t.DType = DType.Float32 then positive else widened positive)) ]
+    for name, f in cases do
+        try assertRounded elementwiseTolerance (f (widened x)) (f x)
+        with e -> failwithf "%s: %s" name e.Message
+
+[<Fact>]
+let ``selections and extrema of float32 are exact: masks, maximum, where, max and min`` () =
+    let x, y = random32 20 [| 6; 20 |], random32 21 [| 20 |]
+    let exact (f: Tensor -> Tensor -> Tensor) =
+        let result = f x y
+        Assert.Equal(DType.Float32, result.DType)
+        Assert.Equal<float32[]>((f (widened x) (widened y)).ToArray() |> Array.map float32, result.ToArray32())
+    exact Tensor.greater
+    exact Tensor.maximum
+    exact Tensor.minimum
+    exact (fun a b -> Tensor.where (Tensor.less a b) a b)
+    for axes in [ [| 0 |]; [| 1 |]; [| 0; 1 |] ] do
+        exact (fun a _ -> Tensor.maxAxes axes false a)
+        exact (fun a _ -> Tensor.minAxes axes true a)
+    // A softmax cross-entropy, max inside, stays float32.
+    Assert.Equal(DType.Float32, (Tensor.logsumexp x).DType)
+
+[<Fact>]
+let ``layout moves float32 elements exactly, and its transposes carry float32 gradients`` () =
+    let x = random32 22 [| 3; 4; 5 |]
+    let moves : (Tensor -> Tensor) list =
+        [ Tensor.permute [| 2; 0; 1 |]
+          Tensor.transpose
+          (fun t -> t[1])
+          (fun t -> (Tensor.reshape [| 12; 5 |] t)[1..10, 2..])
+          Tensor.gather 1 [| 3; 0; 3 |]
+          (fun t -> Tensor.concat 0 [ t; Tensor.index 0 2 t |> Tensor.reshape [| 1; 4; 5 |] ])
+          Tensor.reshape [| 20; 3 |] ]
+    for move in moves do
+        let moved = move x
+        Assert.Equal(DType.Float32, moved.DType)
+        Assert.Equal<float32[]>((move (widened x)).ToArray32(), moved.ToArray32())
+        // The gradient goes through the transposes (unslice, scatterAdd, the inverse permutation).
+        let weights = Tensor.cast DType.Float32 (Tensor.randomNormal 23 moved.Shape)
+        let g = AD.grad (fun t -> Tensor.sum (move t * weights)) x
+        Assert.Equal(DType.Float32, g.DType)
+        Assert.Equal<float32[]>((AD.grad (fun t -> Tensor.sum (move t * widened weights)) (widened x)).ToArray32(), g.ToArray32())
+
+[<Fact>]
+let ``a primitive without a float32 kernel computes in float64 and rounds once`` () =
+    let y, x = random32 4 [| 5; 6 |], random32 5 [| 6 |]
+    let fallback = Tensor.atan2 y x
+    let reference = Tensor.atan2 (widened y) (widened x)
+    Assert.Equal(DType.Float32, fallback.DType)
+    Assert.Equal<float32[]>(reference.ToArray() |> Array.map float32, fallback.ToArray32())
+    let a = Tensor.cast DType.Float32 (Tensor.randomNormal 6 [| 4; 4 |] + 4.0 * Tensor.eye 4)
+    let b = random32 7 [| 4 |]
+    let solved = Tensor.solve a b
+    Assert.Equal(DType.Float32, solved.DType)
+    Assert.Equal<float32[]>((Tensor.solve (widened a) (widened b)).ToArray() |> Array.map float32, solved.ToArray32())
+
+[<Fact>]
+let ``float32 sums accumulate in float64 and round once`` () =
+    // 10⁸ + 1 is 10⁸ in float32: float32 accumulators would lose every one of the ones.
+    let values = Array.concat [ [| 1e8f |]; Array.create 1000 1.0f; [| -1e8f |] ]
+    Assert.Equal<float32[]>([| 1000.0f |], (Tensor.sum (Tensor.ofArray32 values)).ToArray32())
+    let x = random32 8 [| 6; 50; 40 |]
+    for axes in [ [| 0 |]; [| 1 |]; [| 2 |]; [| 0; 2 |]; [| 0; 1; 2 |] ] do
+        let sums = Tensor.sumAxes axes false x
+        let reference = Tensor.sumAxes axes false (widened x)
+        let magnitudes = Tensor.sumAxes axes false (Tensor.abs (widened x))
+        // One float32 rounding of the sum, and the float64 sums' own error far below it.
+        Assert.Equal(DType.Float32, sums.DType)
+        Array.iteri2 (fun i (e: float) (a: float) -> Assert.True(abs (e - a) <= 6e-8 * abs e + 1e-12 * (magnitudes.ToArray())[i], sprintf "axes %A: %g against %g" axes a e))
+            (reference.ToArray()) (sums.ToArray())
+    assertRounded 1e-6 (Tensor.mean (widened x)) (Tensor.mean x)
+
+/// The float32 product of `a` and `b` against the float64 product of the same inputs: each
+/// product and sum rounds in float32, so the error is at most about k · 2⁻²⁴ Σ|a||b| for an inner
+/// dimension k; k products in float32 stay far inside k · 6e-8 of it.
+let private assertProductClose (a: Tensor) (b: Tensor) =
+    let c = Tensor.matmul a b
+    let reference = Tensor.matmul (widened a) (widened b)
+    let magnitudes = Tensor.matmul (Tensor.abs (widened a)) (Tensor.abs (widened b))
+    let k = float a.Shape[a.Rank - 1]
+    Assert.Equal(DType.Float32, c.DType)
+    Array.iteri2 (fun i (e: float) (v: float) -> Assert.True(abs (e - v) <= k * 6e-8 * (magnitudes.ToArray())[i], sprintf "element %d: %g against %g" i v e))
+        (reference.ToArray()) (c.ToArray())
+
+[<Fact>]
+let ``float32 matrix products match the float64 product rounded, with edges, deep slices and vectors`` () =
+    // 37 × 300 · 300 × 45: partial register blocks at both edges and two depth slices.
+    assertProductClose (random32 9 [| 37; 300 |]) (random32 10 [| 300; 45 |])
+    // Matrix times vector and vector times matrix: the row loops.
+    assertProductClose (random32 16 [| 50; 300 |]) (random32 17 [| 300; 1 |])
+    assertProductClose (random32 18 [| 1; 300 |]) (random32 19 [| 300; 40 |])
+    assertProductClose (random32 11 [| 2; 3; 4 |]) (random32 12 [| 4; 5 |])
+
+/// A small network's loss: products, broadcasting, tanh, sums — the code people train.
+let private loss (w: Tensor) =
+    let x = Tensor.reshape [| 4; 3 |] (Tensor.linspace -1.0 1.0 12)
+    let x = Tensor.cast w.DType x
+    Tensor.mean (Tensor.square (Tensor.tanh (Tensor.matmul x w) - 0.5))
+
+[<Fact>]
+let ``gradients of float32 functions are float32 and match float64 and finite differences`` () =
+    let w32 = random32 13 [| 3; 2 |]
+    let value, g32 = AD.valueAndGrad loss w32
+    Assert.Equal(DType.Float32, value.DType)
+    Assert.Equal(DType.Float32, g32.DType)
+    let g64 = AD.grad loss (widened w32)
+    // A dozen float32 operations on values of order 1: 1e-5 is ~100 float32 ulps.
+    assertRounded 1e-5 g64 g32
+    let fd = Numerical.gradient loss (widened w32)
+    assertTensorClose 1e-5 fd (widened g32)
+    // Unused inputs get float32 zeros; a strong float64 factor promotes the value, and the
+    // gradient is still of the input's type.
+    let gs = AD.grad (fun (a: Tensor, _: Tensor) -> Tensor.sum (a * a)) (w32, random32 14 [| 2 |])
+    Assert.Equal(DType.Float32, (snd gs).DType)
+    let mixed = AD.grad (fun (a: Tensor) -> Tensor.sum (a * Tensor.ofArray [| 2.0; 3.0 |])) w32
+    Assert.Equal(DType.Float32, mixed.DType)
+    Assert.Equal<float32[]>([| 2.0f; 3.0f; 2.0f; 3.0f; 2.0f; 3.0f |], mixed.ToArray32())
+
+[<Fact>]
+let ``second derivatives, jvp and the cast's own derivative keep their primal's type`` () =
+    let x = Tensor.ofArray32 [| 0.3f; -0.7f |]
+    let h = AD.hessian (fun t -> Tensor.sum (Tensor.sin t * t)) x
+    Assert.Equal(DType.Float32, h.DType)
+    assertRounded 1e-6 (AD.hessian (fun t -> Tensor.sum (Tensor.sin t * t)) (widened x)) h
+    let _, tangent = AD.jvp Tensor.tanh x (Tensor.ofArray [| 1.0; 2.0 |])
+    Assert.Equal(DType.Float32, tangent.DType)
+    // d/dx Σ cast64(x)² = 2x, pulled back through the cast into float32.
+    let g = AD.grad (fun t -> Tensor.sum (Tensor.square (Tensor.cast DType.Float64 t))) x
+    Assert.Equal(DType.Float32, g.DType)
+    Assert.Equal<float32[]>([| 0.6f; -1.4f |], g.ToArray32())
+
+[<Fact>]
+let ``vmap maps float32 programs and keeps their type`` () =
+    let xs = random32 15 [| 4; 6 |]
+    let f (row: Tensor) = Tensor.sum (Tensor.exp row * 0.5)
+    let mapped = AD.vmap f xs
+    Assert.Equal(DType.Float32, mapped.DType)
+    Assert.Equal<float32[]>(Array.init 4 (fun i -> (f xs[i]).ToArray32()[0]), mapped.ToArray32())
+    let perExample = AD.vmap (AD.grad f) xs
+    Assert.Equal(DType.Float32, perExample.DType)
+
+[<Fact>]
+let ``compile refuses float32 inputs and float32 steps, naming them`` () =
+    let compiled = Compile.compile (fun (t: Tensor) -> Tensor.sum (t * t))
+    let refused = Assert.Throws<ArgumentException>(fun () -> compiled (Tensor.ofArray32 [| 1.0f |]) |> ignore)
+    Assert.Contains("compile", refused.Message)
+    Assert.Contains("input 0", refused.Message)
+    Assert.Contains("float32", refused.Message)
+    Assert.Equal(5.0, (compiled (Tensor.ofArray [| 1.0; 2.0 |])).ToScalar())
+    let inner = Compile.compile (fun (t: Tensor) -> Tensor.cast DType.Float32 t * 2.0)
+    let step = Assert.Throws<NotSupportedException>(fun () -> inner (Tensor.ofArray [| 1.0 |]) |> ignore)
+    Assert.Contains("compile", step.Message)
+    Assert.Contains("cast", step.Message)
+    Assert.Contains("float32", step.Message)
