@@ -167,13 +167,14 @@ let ``float32 sums accumulate in float64 and round once`` () =
             (reference.ToArray()) (sums.ToArray())
     assertRounded 1e-6 (Tensor.mean (widened x)) (Tensor.mean x)
 
-/// The float32 product of `a` and `b` against the float64 product of the same inputs: each
-/// product and sum rounds in float32, so the error is at most about k · 2⁻²⁴ Σ|a||b| for an inner
-/// dimension k; k products in float32 stay far inside k · 6e-8 of it.
+/// The float32 product (`dot`: matmul, or the inner product of vectors) of `a` and `b` against
+/// the float64 product of the same inputs: each product and sum rounds in float32, so the error
+/// is at most about k · 2⁻²⁴ Σ|a||b| for an inner dimension k; k products in float32 stay far
+/// inside k · 6e-8 of it.
 let private assertProductClose (a: Tensor) (b: Tensor) =
-    let c = Tensor.matmul a b
-    let reference = Tensor.matmul (widened a) (widened b)
-    let magnitudes = Tensor.matmul (Tensor.abs (widened a)) (Tensor.abs (widened b))
+    let c = Tensor.dot a b
+    let reference = Tensor.dot (widened a) (widened b)
+    let magnitudes = Tensor.dot (Tensor.abs (widened a)) (Tensor.abs (widened b))
     let k = float a.Shape[a.Rank - 1]
     Assert.Equal(DType.Float32, c.DType)
     Array.iteri2 (fun i (e: float) (v: float) -> Assert.True(abs (e - v) <= k * 6e-8 * (magnitudes.ToArray())[i], sprintf "element %d: %g against %g" i v e))
@@ -187,6 +188,8 @@ let ``float32 matrix products match the float64 product rounded, with edges, dee
     assertProductClose (random32 16 [| 50; 300 |]) (random32 17 [| 300; 1 |])
     assertProductClose (random32 18 [| 1; 300 |]) (random32 19 [| 300; 40 |])
     assertProductClose (random32 11 [| 2; 3; 4 |]) (random32 12 [| 4; 5 |])
+    // The inner product of two vectors is a primitive of its own.
+    assertProductClose (random32 24 [| 500 |]) (random32 25 [| 500 |])
 
 /// A small network's loss: products, broadcasting, tanh, sums — the code people train.
 let private loss (w: Tensor) =

@@ -92,6 +92,8 @@ module internal LinearAlgebra =
                 addTangents (t[0] |> ValueOption.map (fun tx -> dot tx args[1])) (t[1] |> ValueOption.map (fun ty -> dot args[0] ty)))
             (fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |])
         |> withAlgebra Algebra.MatrixProduct
+        // Accumulated in float32, as the matrix products are.
+        |> withFloat32 (fun v -> NdArray.ofSingle [||] [| System.Numerics.Tensors.TensorPrimitives.Dot(System.ReadOnlySpan<float32>(v[0].Single), System.ReadOnlySpan<float32>(v[1].Single)) |])
         |> withBatch (fun size args batched ->
             let againstOne (vectors: Node) (v: Node) = reshape [| size |] (matmul vectors (reshape [| v.Shape[0]; 1 |] v))
             match batched[0], batched[1] with
