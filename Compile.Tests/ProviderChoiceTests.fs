@@ -12,21 +12,26 @@ open FunctionalAD.Native
 let private openBlas = OpenBlasLinearAlgebraProvider() :> ILinearAlgebraProvider
 let private managed = ManagedLinearAlgebraProvider() :> ILinearAlgebraProvider
 
+/// (m, n, inner, whether the library's kernels run it on a native provider).
+let private choices =
+    [ 2, 2, 2, true
+      4, 4, 4, true
+      8, 1, 8, true
+      1, 8, 8, true
+      8, 8, 8, false
+      64, 2, 64, false
+      // Matrix–vector products below 2²¹ matrix elements stay in the library's row loops.
+      16, 1, 16, true
+      1, 1024, 1024, true
+      1024, 1, 2047, true
+      2048, 1, 1024, false
+      1, 2048, 2048, false
+      10_000, 1, 1_000, false ]
+
 [<Fact>]
 let ``on a native provider small products take the library's kernels and larger ones the provider's`` () =
-    Assert.True(LinAlgKernels.ownKernels openBlas 2 2 2)
-    Assert.True(LinAlgKernels.ownKernels openBlas 4 4 4)
-    Assert.True(LinAlgKernels.ownKernels openBlas 8 1 8)
-    Assert.True(LinAlgKernels.ownKernels openBlas 1 8 8)
-    Assert.False(LinAlgKernels.ownKernels openBlas 8 8 8)
-    Assert.False(LinAlgKernels.ownKernels openBlas 64 2 64)
-    // Matrix–vector products below 2²¹ matrix elements stay in the library's row loops.
-    Assert.True(LinAlgKernels.ownKernels openBlas 16 1 16)
-    Assert.True(LinAlgKernels.ownKernels openBlas 1 1024 1024)
-    Assert.True(LinAlgKernels.ownKernels openBlas 1024 1 2047)
-    Assert.False(LinAlgKernels.ownKernels openBlas 2048 1 1024)
-    Assert.False(LinAlgKernels.ownKernels openBlas 1 2048 2048)
-    Assert.False(LinAlgKernels.ownKernels openBlas 10_000 1 1_000)
+    for m, n, inner, own in choices do
+        Assert.True((own = LinAlgKernels.ownKernels openBlas m n inner), sprintf "%d × %d by %d × %d: own kernels expected %b" m inner inner n own)
 
 [<Fact>]
 let ``the threshold counts multiply-adds, without overflow`` () =
