@@ -190,4 +190,8 @@ let ``bad kernels, groups, ranks and settings are refused naming the operation, 
     let outputPadding = refusal (fun () -> Tensor.convTranspose2dWith { ConvTranspose2dOptions.Default with OutputPadding = (1, 0) } x (Tensor.zeros [| 4; 1; 2; 2 |]))
     Assert.Equal("convTranspose2d", outputPadding.Operation)
     Assert.Equal("outputPadding", outputPadding.ParamName)
+    let rank = refusal (fun () -> Tensor.convTranspose2d 1 0 (Tensor.zeros [| 4; 3; 3 |]) (Tensor.zeros [| 4; 1; 2; 2 |]))
+    Assert.Equal("input", rank.ParamName)
+    Assert.Contains("the input must have rank 4 ([N, C, H, W]); it has rank 3", rank.Message)
+    Assert.Equal("kernel", (refusal (fun () -> Tensor.convTranspose2d 1 0 x (Tensor.zeros [| 4; 2; 2 |]))).ParamName)
     Assert.Contains("kernel must be [4, out channels / groups, 2, 2]", (refusal (fun () -> Tensor.convTranspose2d 1 0 x (Tensor.zeros [| 3; 1; 2; 2 |]))).Message)

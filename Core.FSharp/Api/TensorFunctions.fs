@@ -508,8 +508,10 @@ module Tensor =
     /// outputPadding + 1, …], the transpose of the convolution with those settings.
     let convTranspose2dWith (options: ConvTranspose2dOptions) (input: Tensor) (kernel: Tensor) =
         let shapes = [| input.Node.Shape; kernel.Node.Shape |]
-        if input.Rank <> 4 || kernel.Rank <> 4 then
-            Shape.fail "convTranspose2d" shapes (if input.Rank <> 4 then "input" else "kernel") "the input and the kernel must have rank 4"
+        if input.Rank <> 4 then
+            Shape.fail "convTranspose2d" shapes "input" (sprintf "the input must have rank 4 ([N, C, H, W]); it has rank %d" input.Rank)
+        if kernel.Rank <> 4 then
+            Shape.fail "convTranspose2d" shapes "kernel" (sprintf "the kernel must have rank 4 ([in channels, out channels / groups, KH, KW]); it has rank %d" kernel.Rank)
         let (sh, sw), (ph, pw), (oph, opw), (dh, dw) = options.Stride, options.Padding, options.OutputPadding, options.Dilation
         if oph < 0 || opw < 0 || (oph >= sh && oph >= dh) || (opw >= sw && opw >= dw) then
             Shape.fail "convTranspose2d" shapes "outputPadding" (sprintf "the output padding (%d, %d) must be non-negative and below the stride (%d, %d) or the dilation (%d, %d)" oph opw sh sw dh dw)

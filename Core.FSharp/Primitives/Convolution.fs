@@ -70,13 +70,11 @@ module internal Convolution =
             (Array.copy shape) [| g |]
 
     /// The [N, O, OH, OW] convolution (cross-correlation, as in PyTorch) of `x` ([N, C, H, W])
-    /// with `kernel` ([O, C / groups, KH, KW]); channel group g of the input meets kernels
-    /// g · O / groups … (g + 1) · O / groups − 1.
+    /// with `kernel` ([O, C / groups, KH, KW], of rank 4: the caller read the window from it);
+    /// channel group g of the input meets kernels g · O / groups … (g + 1) · O / groups − 1.
     let conv2d (w: Window) (groups: int) (x: Node) (kernel: Node) =
         let shapes = [| x.Shape; kernel.Shape |]
         checkWindow "conv2d" shapes w x.Shape
-        if kernel.Shape.Length <> 4 then
-            Shape.fail "conv2d" shapes "kernel" (sprintf "the kernel must have rank 4 ([out channels, in channels / groups, KH, KW]); it has rank %d" kernel.Shape.Length)
         let n, c, outputs = x.Shape[0], x.Shape[1], kernel.Shape[0]
         if groups < 1 || c % groups <> 0 || outputs % groups <> 0 then
             Shape.fail "conv2d" shapes "groups" (sprintf "%d groups must divide both the %d input channels and the %d output channels" groups c outputs)
@@ -92,14 +90,11 @@ module internal Convolution =
         Layout.permute [| 1; 0; 2; 3 |] (reshape [| outputs; n; oh; ow |] product)
 
     /// The transposed convolution of `x` ([N, C, H, W]) with `kernel` ([C, O / groups, KH, KW],
-    /// PyTorch's layout): the transpose of `conv2d w groups` applied to `x`, onto an output of
-    /// `height` × `width` (which the window must map back to H × W).
+    /// PyTorch's layout; both of rank 4, which the caller checked to read the window): the
+    /// transpose of `conv2d w groups` applied to `x`, onto an output of `height` × `width`
+    /// (which the window must map back to H × W).
     let convTranspose2d (w: Window) (groups: int) (height: int) (width: int) (x: Node) (kernel: Node) =
         let shapes = [| x.Shape; kernel.Shape |]
-        if x.Shape.Length <> 4 then
-            Shape.fail "convTranspose2d" shapes "input" (sprintf "the input must have rank 4 ([N, C, H, W]); it has rank %d" x.Shape.Length)
-        if kernel.Shape.Length <> 4 then
-            Shape.fail "convTranspose2d" shapes "kernel" (sprintf "the kernel must have rank 4 ([in channels, out channels / groups, KH, KW]); it has rank %d" kernel.Shape.Length)
         let n, c = x.Shape[0], x.Shape[1]
         if groups < 1 || c % groups <> 0 then
             Shape.fail "convTranspose2d" shapes "groups" (sprintf "%d groups must divide the %d input channels" groups c)

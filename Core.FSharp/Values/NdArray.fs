@@ -39,12 +39,12 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     // True when another NdArray may hold the same buffer (a reshape is a view): such a buffer
     // is never reused by donation, since that would change the other array behind its back.
     let mutable shared = false
-    let dtype = if isNull single then DType.Float64 else DType.Float32
     internal new(shape, data) = NdArray(shape, data, 0.0, null, false)
     /// The dimensions, outermost first.
     member _.Shape = shape
-    /// The element type.
-    member _.DType = dtype
+    /// The element type: which buffer the array holds (no field of its own: eager scalar code
+    /// makes one array per value).
+    member _.DType = if isNull single then DType.Float64 else DType.Float32
     /// True for a weakly typed array (a .NET `double` constant), which does not promote.
     member _.IsWeak = weak
     /// The row-major float64 buffer. Internal: it must never be written after construction. A
