@@ -48,3 +48,21 @@ let ``a LayerNorm layer starts as the plain normalisation and its gradient has i
     let g = AD.grad (fun (l: LayerNorm) -> Tensor.sum (LayerNorm.apply 1e-5 l x)) layer
     assertTensorClose 0.0 (Tensor.full [| 4 |] 5.0) g.Beta
     assertTensorClose 1e-14 (Tensor.sumAxes [| 0 |] false (Tensor.layerNorm 1e-5 x)) g.Gamma
+
+[<Fact>]
+let ``convolution layers add their bias per channel, and a CNN's shapes follow its pooling`` () =
+    // A 1 × 1 kernel of 2 on one channel, bias 0.5: every pixel becomes 2x + 0.5.
+    let layer = { Kernel = Tensor.full [| 1; 1; 1; 1 |] 2.0; Bias = vec [ 0.5 ] }
+    let image = Tensor.reshape [| 1; 1; 2; 2 |] (vec [ 1.0; 2.0; 3.0; 4.0 ])
+    assertTensorClose 0.0 (Tensor.reshape [| 1; 1; 2; 2 |] (vec [ 2.5; 4.5; 6.5; 8.5 ])) (Conv2d.apply Conv2dOptions.Default layer image)
+    // He-normal kernels: variance 2 / fan-in (fan-in 3 · 3 · 3 = 27); 10 800 samples put the
+    // sample variance within ±1.4 % (one standard deviation) of it, so ±5 % fails a wrong scale.
+    let kernels = (Conv2d.init 1 3 400 3).Kernel
+    Assert.Equal<int[]>([| 400; 3; 3; 3 |], kernels.Shape)
+    Assert.InRange(Tensor.toScalar (Tensor.var 0 kernels) / (2.0 / 27.0), 0.95, 1.05)
+    Assert.Equal<int[]>([| 2; 12 |], (Layer.flatten (Tensor.zeros [| 2; 3; 2; 2 |])).Shape)
+    let cnn = Cnn.init 0 1 [ 4; 8 ] 3 8 8 10
+    Assert.Equal<int[]>([| 32; 10 |], cnn.Output.W.Shape)
+    Assert.Equal<int[]>([| 5; 10 |], (Cnn.apply Activation.relu cnn (Tensor.zeros [| 5; 1; 8; 8 |])).Shape)
+    Assert.Throws<System.ArgumentException>(fun () -> Cnn.init 0 1 [ 4; 8; 16; 32 ] 3 8 8 10 |> ignore) |> ignore
+    Assert.Throws<System.ArgumentException>(fun () -> Conv2d.init 0 0 4 3 |> ignore) |> ignore
