@@ -5,6 +5,7 @@ module FunctionalAD.Benchmarks.Cases
 open System
 open System.IO
 open FunctionalAD
+open FunctionalAD.Learn
 open FunctionalAD.Benchmarks.Harness
 
 /// Sizes and repetitions of one run.
@@ -338,3 +339,26 @@ let convolution (s: Settings) =
       info name "hand-written rate" (operations / tHand / 1e6) "GFLOP/s"
       atMost name "T(AD eager) / T(hand-written)" eagerVsHand "×" 1.25
       atMost name "T(AD compiled) / T(hand-written)" compiledVsHand "×" 1.25 ]
+
+/// What a program pays on its first training run: the digits MLP of the peers case (64-64-64-10,
+/// tanh, Adam at 0.01, batches of 32, `Training.fit` with its default compiled steps) trained
+/// first as the first work of a fresh process — tracing, planning, the JIT's first tiers, the
+/// provider's loading — and then again, warm. Meaningful only as the first thing its process
+/// does: run by the program, every case has a process of its own (the quick mode, run inside
+/// a test host, is a smoke test only). The data set is read before the clock starts.
+let coldStart (s: Settings) =
+    let epochs = if s.Quick then 1 else 20
+    let name = sprintf "cold start: digits MLP 64-64-64-10, Adam, batch 32, %d epochs" epochs
+    let train, test = Demos.loadSplit "digits.csv" 0 0.2
+    let config = { TrainConfig.Default with Epochs = epochs; BatchSize = 32 }
+    let fit () =
+        let initial = Mlp.init Init.glorotUniform 0 [ 64; 64; 64; 10 ]
+        Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.01)) Demos.mlpModel config (fun _ _ -> ()) train test initial |> ignore
+    let first = onceMs fit
+    let second = onceMs fit
+    let warm = Array.init (s.Repetitions 5) (fun _ -> onceMs fit) |> Array.sort
+    let steady = warm[warm.Length / 2]
+    [ info name "first run in the process" first "ms"
+      info name "second run" second "ms"
+      info name (sprintf "warm run (median of %d after those)" warm.Length) steady "ms"
+      atMost name "T(first run) / T(warm run)" (first / steady) "×" 1.2 ]

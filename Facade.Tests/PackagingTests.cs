@@ -6,9 +6,10 @@ namespace FunctionalAD.Facade.Tests;
 
 /// <summary>
 /// The packages install and work: pack FunctionalAD.Core, FunctionalAD.Learn, FunctionalAD and
-/// FunctionalAD.Providers into a local folder, build a fresh console app that references
-/// FunctionalAD and FunctionalAD.Providers from that folder (alongside the machine's usual
-/// package sources), run it and check what it prints; then install them with <c>#r "nuget:"</c>
+/// FunctionalAD.Providers into a local folder, build a fresh console app that references only
+/// FunctionalAD from that folder (alongside the machine's usual package sources), run it and check
+/// what it prints — among it, that its first matrix product installed the best provider without
+/// being asked; then install them with <c>#r "nuget:"</c>
 /// from that folder in the real .NET Interactive C# kernel and compute and display there.
 /// </summary>
 [Collection(DotnetCliCollection.Name)]
@@ -46,6 +47,8 @@ public class PackagingTests
             // later FSharp.Core fails to load there, so the library asks for the lowest it needs.
             Assert.StartsWith("10.0.", core["FSharp.Core"]);
             Assert.Contains("MathNet.Numerics", core.Keys);
+            // The core installs the best provider at its first matrix operation, so it brings the providers.
+            Assert.Equal(version, core["FunctionalAD.Providers"]);
             var learn = CheckPackage(Path.Combine(feed, $"FunctionalAD.Learn.{version}.nupkg"), "FunctionalAD.Learn");
             Assert.Equal(version, learn["FunctionalAD.Core"]);
             var providers = CheckPackage(Path.Combine(feed, $"FunctionalAD.Providers.{version}.nupkg"), "FunctionalAD.Providers");
@@ -72,7 +75,6 @@ public class PackagingTests
                   </PropertyGroup>
                   <ItemGroup>
                     <PackageReference Include="FunctionalAD" Version="{version}" />
-                    <PackageReference Include="FunctionalAD.Providers" Version="{version}" />
                   </ItemGroup>
                 </Project>
                 """);
@@ -83,7 +85,10 @@ public class PackagingTests
                 var df = AD.Grad((Tensor w) => (1 + (-3.5 * w).Exp()).Log());
                 Console.WriteLine("gradient " + df(0.5).Item().ToString("R", CultureInfo.InvariantCulture));
                 Console.WriteLine("loss " + ML.Losses.Logistic(0.0, 1.0).Item().ToString("R", CultureInfo.InvariantCulture));
-                Console.WriteLine("provider " + Providers.UseManaged());
+                // No provider chosen: the first matrix product installs the best available one.
+                var product = Tensors.Ones(64, 64).MatMul(Tensors.Ones(64, 64));
+                Console.WriteLine("product " + product.Sum().Item().ToString("R", CultureInfo.InvariantCulture));
+                Console.WriteLine("provider " + Providers.Active);
                 """);
             // Adds the local folder to the machine's sources (no <clear/>); packages already in the
             // global folder are read from there, the new ones land in a private folder.
@@ -101,7 +106,10 @@ public class PackagingTests
             Assert.Equal(-3.5 * e / (1 + e), double.Parse(line["gradient ".Length..].Trim(), CultureInfo.InvariantCulture), 12);
             var loss = output.Split('\n').Single(l => l.StartsWith("loss ", StringComparison.Ordinal));
             Assert.Equal(Math.Log(2), double.Parse(loss["loss ".Length..].Trim(), CultureInfo.InvariantCulture), 15);
-            Assert.Contains(output.Split('\n'), l => l.StartsWith("provider managed", StringComparison.Ordinal));
+            Assert.Contains(output.Split('\n'), l => l.StartsWith("product 262144", StringComparison.Ordinal));
+            var best = FunctionalAD.Native.CudaLinearAlgebraProvider.IsDeviceAvailable ? Providers.Cuda
+                : FunctionalAD.Native.OpenBlasLinearAlgebraProvider.IsLibraryAvailable ? Providers.OpenBlas : Providers.Managed;
+            Assert.Contains(output.Split('\n'), l => l.Trim() == "provider " + best);
 
             // The same packages in the real .NET Interactive kernel, installed as a notebook user does.
             var notebook = Path.Combine(work.FullName, "packages.ipynb");

@@ -100,6 +100,59 @@ public sealed class SelectionTests : ProviderSwitchingTest
     }
 
     [Fact]
+    public void EnsureChosenInstallsTheBestWhenNothingWasChosen()
+    {
+        TestProviders.OpenBlas();
+        Providers.ForgetChoice();
+
+        var choice = WithEnvironment(null, Providers.EnsureChosen);
+
+        Assert.Equal(ExpectedBest, choice.Name);
+        Assert.Equal(ExpectedBest, Providers.Active);
+        Assert.Same(choice, Providers.Chosen);
+        Assert.Same(choice, WithEnvironment(null, Providers.EnsureChosen));
+    }
+
+    [Fact]
+    public void EnsureChosenKeepsAnExplicitChoice()
+    {
+        TestProviders.OpenBlas();
+        var managed = Providers.UseManaged();
+
+        var choice = WithEnvironment(null, Providers.EnsureChosen);
+
+        Assert.Same(managed, choice);
+        Assert.Equal(Providers.Managed, Providers.Active);
+    }
+
+    [Fact]
+    public void EnsureChosenFollowsTheEnvironmentVariable()
+    {
+        TestProviders.OpenBlas();
+        Providers.ForgetChoice();
+
+        var choice = WithEnvironment("managed", Providers.EnsureChosen);
+
+        Assert.Equal(Providers.Managed, choice.Name);
+        Assert.Equal(Providers.Managed, Providers.Active);
+    }
+
+    [Fact]
+    public void EnsureChosenKeepsAProviderOtherCodeInstalled()
+    {
+        TestProviders.OpenBlas();
+        Providers.ForgetChoice();
+        var installed = new OpenBlasLinearAlgebraProvider();
+        LinearAlgebraControl.Provider = installed;
+
+        var choice = WithEnvironment(null, Providers.EnsureChosen);
+
+        Assert.Equal(Providers.OpenBlas, choice.Name);
+        Assert.Same(installed, choice.Provider);
+        Assert.Contains("other code", choice.Reason);
+    }
+
+    [Fact]
     public void DescribeExplainsEveryProvider()
     {
         TestProviders.OpenBlas();

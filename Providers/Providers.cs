@@ -41,6 +41,55 @@ public static class Providers
     /// </summary>
     public static string Active => NameOf(LinearAlgebraControl.Provider);
 
+    // What this class installed last. Written under the gate; read without it on every matrix
+    // operation of FunctionalAD.Core (EnsureChosen), so the steady path takes no lock.
+    private static readonly object Gate = new();
+    private static volatile ProviderChoice? chosen;
+
+    /// <summary>
+    /// What was installed through this class last — by <see cref="UseBest"/>, <see cref="UseManaged"/>,
+    /// <see cref="UseOpenBlas"/>, <see cref="UseCuda"/> or <see cref="EnsureChosen"/> — or
+    /// <see langword="null"/> before any of them ran.
+    /// </summary>
+    public static ProviderChoice? Chosen => chosen;
+
+    /// <summary>
+    /// The provider FunctionalAD computes with, chosen once: the choice made already, if any;
+    /// else a provider other code installed into MathNet (anything but MathNet's default managed
+    /// one), kept; else <see cref="UseBest"/>'s choice, installed now. FunctionalAD.Core calls
+    /// this before its first matrix operation, so a program that chooses nothing gets the fastest
+    /// available provider (OpenBLAS where <c>libopenblas.so.0</c> is installed), and one that
+    /// calls <see cref="UseManaged"/> (or sets <c>FUNCTIONALAD_PROVIDER=managed</c>) keeps managed code.
+    /// </summary>
+    /// <returns>The choice in effect.</returns>
+    /// <exception cref="ArgumentException">The environment variable names no known provider.</exception>
+    /// <exception cref="NotSupportedException">The environment variable forces a provider that is unavailable.</exception>
+    public static ProviderChoice EnsureChosen()
+    {
+        var current = chosen;
+        if (current is not null)
+        {
+            return current;
+        }
+
+        lock (Gate)
+        {
+            if (chosen is not null)
+            {
+                return chosen;
+            }
+
+            var installed = LinearAlgebraControl.Provider;
+            if (installed is ManagedLinearAlgebraProvider)
+            {
+                return UseBest();
+            }
+
+            chosen = new ProviderChoice(NameOf(installed), "installed into MathNet by other code before FunctionalAD's first matrix operation", installed);
+            return chosen;
+        }
+    }
+
     /// <summary>
     /// Installs the best usable provider (CUDA, then OpenBLAS, then managed), or the one named
     /// by the <c>FUNCTIONALAD_PROVIDER</c> environment variable when it is set.
@@ -91,6 +140,15 @@ public static class Providers
     /// <exception cref="NotSupportedException">No usable CUDA runtime, cuBLAS, cuSOLVER or device.</exception>
     public static ProviderChoice UseCuda() => InstallCuda("requested");
 
+    /// <summary>Forgets the choice, as in a process that has made none (tests of <see cref="EnsureChosen"/>).</summary>
+    internal static void ForgetChoice()
+    {
+        lock (Gate)
+        {
+            chosen = null;
+        }
+    }
+
     /// <summary>Describes, one line each, the active provider and whether each provider is usable and why.</summary>
     /// <returns>Human-readable multi-line text.</returns>
     public static string Describe()
@@ -135,9 +193,13 @@ public static class Providers
 
     private static ProviderChoice Install(string name, ILinearAlgebraProvider provider, string reason)
     {
-        // The setter runs InitializeVerify, so an unusable provider is never left installed.
-        LinearAlgebraControl.Provider = provider;
-        return new ProviderChoice(name, reason, provider);
+        lock (Gate)
+        {
+            // The setter runs InitializeVerify, so an unusable provider is never left installed.
+            LinearAlgebraControl.Provider = provider;
+            chosen = new ProviderChoice(name, reason, provider);
+            return chosen;
+        }
     }
 
     private static string NameOf(ILinearAlgebraProvider provider) => provider switch

@@ -94,6 +94,13 @@ module internal LinAlgKernels =
     /// and at 10 000 × 1 000 (0.62–0.79×).
     let nativeMatrixVectorMinimum = 1L <<< 21
 
+    /// The provider MathNet computes with. The first call installs the fastest available one
+    /// (`Providers.EnsureChosen`: OpenBLAS where libopenblas is installed) unless the program
+    /// chose one before; later calls only read it, and follow a provider installed afterwards.
+    let activeProvider () =
+        FunctionalAD.Providers.EnsureChosen() |> ignore
+        LinearAlgebraControl.Provider
+
     /// Whether gemmInto runs an m × inner by inner × n product in the library's own kernels with
     /// `provider` active: always on the managed provider (MathNet's copies its operands), and on
     /// the native ones for small products and for matrix–vector products of matrices below
@@ -110,12 +117,13 @@ module internal LinAlgKernels =
         let m = if transA then ca else ra
         let n = if transB then rb else cb
         let inner = if transA then ra else ca
-        let own = ownKernels LinearAlgebraControl.Provider m n inner
+        let provider = activeProvider ()
+        let own = ownKernels provider m n inner
         if m > 0 && n > 0 && inner > 0 && own && (m = 1 || n = 1) then vectorProductInto transA transB a ca b cb c m n inner
         elif m > 0 && n > 0 && inner > 0 && own then BlockedProduct.into transA transB a ca b cb c m n inner
         elif m > 0 && n > 0 && inner > 0 then
             let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
-            LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0, b, cb, rb, a, ca, ra, 0.0, c)
+            provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0, b, cb, rb, a, ca, ra, 0.0, c)
         else Array.Clear c
 
     /// The product in a new buffer.
@@ -153,12 +161,13 @@ module internal LinAlgKernels =
             let inner = if transA then ra else ca
             let c = Array.zeroCreate<float32> (m * n)
             if m > 0 && n > 0 && inner > 0 then
-                let own = ownKernels LinearAlgebraControl.Provider m n inner
+                let provider = activeProvider ()
+                let own = ownKernels provider m n inner
                 if own && (m = 1 || n = 1) then vectorProductInto transA transB a.Single ca b.Single cb c m n inner
                 elif own then BlockedProduct.into transA transB a.Single ca b.Single cb c m n inner
                 else
                     let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
-                    LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0f, b.Single, cb, rb, a.Single, ca, ra, 0.0f, c)
+                    provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0f, b.Single, cb, rb, a.Single, ca, ra, 0.0f, c)
             NdArray.ofSingle outShape c
         else NdArray.toFloat32 (matmul transA transB outShape (NdArray.toFloat64 a) (NdArray.toFloat64 b))
 
@@ -169,6 +178,7 @@ module internal LinAlgKernels =
 
     /// Matrix `i` of a batch of r × c matrices, copied into a MathNet matrix.
     let private matrixAt (a: NdArray) (r: int) (c: int) (i: int) =
+        activeProvider () |> ignore
         Matrix<double>.Build.Dense(r, c, fun row col -> a.Data[(i * r + row) * c + col])
 
     /// `kernel` applied to every matrix of the batch `a` (and its flat index), the results
