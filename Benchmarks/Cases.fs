@@ -354,11 +354,20 @@ let coldStart (s: Settings) =
     let fit () =
         let initial = Mlp.init Init.glorotUniform 0 [ 64; 64; 64; 10 ]
         Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.01)) Demos.mlpModel config (fun _ _ -> ()) train test initial |> ignore
-    let first = onceMs fit
-    let second = onceMs fit
+    // What the JIT does during a run: methods compiled (any tier) and the time it spent.
+    let jitted (action: unit -> unit) =
+        let methods, time = Runtime.JitInfo.GetCompiledMethodCount false, Runtime.JitInfo.GetCompilationTime false
+        let ms = onceMs action
+        ms, Runtime.JitInfo.GetCompiledMethodCount false - methods, (Runtime.JitInfo.GetCompilationTime false - time).TotalMilliseconds
+    let first, firstMethods, firstJit = jitted fit
+    let second, secondMethods, secondJit = jitted fit
     let warm = Array.init (s.Repetitions 5) (fun _ -> onceMs fit) |> Array.sort
     let steady = warm[warm.Length / 2]
     [ info name "first run in the process" first "ms"
+      info name "methods the JIT compiled during the first run" (float firstMethods) ""
+      info name "JIT time during the first run" firstJit "ms"
       info name "second run" second "ms"
+      info name "methods the JIT compiled during the second run" (float secondMethods) ""
+      info name "JIT time during the second run" secondJit "ms"
       info name (sprintf "warm run (median of %d after those)" warm.Length) steady "ms"
       atMost name "T(first run) / T(warm run)" (first / steady) "×" 1.2 ]

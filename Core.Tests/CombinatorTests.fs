@@ -126,6 +126,23 @@ let ``gradients of structures keep their structure`` () =
     Assert.Equal(1, (Tree.leaves (s 1.0, ())).Length)
 
 [<Fact>]
+let ``structures are taken apart and rebuilt in one order, whatever nests in what`` () =
+    // Records, reference and struct tuples, arrays and lists inside each other: the readers and
+    // constructors cached per type must give the leaves in depth-first order and rebuild them in place.
+    let structure = ([| { W = s 1.0; B = s 2.0 } |], struct (s 3.0, [ s 4.0; s 5.0 ]), ((), s 6.0))
+    let leaves = Tree.leaves structure
+    Assert.Equal<float[]>([| 1.0 .. 6.0 |], leaves |> Array.map scalarOf)
+    let rebuilt = Tree.unflatten structure (leaves |> Array.map (fun t -> 10.0 * t))
+    Assert.Equal<float[]>([| 10.0 .. 10.0 .. 60.0 |], Tree.leaves rebuilt |> Array.map scalarOf)
+    let records, struct (three, rest), ((), six) = rebuilt
+    assertClose 0.0 20.0 (scalarOf records[0].B)
+    assertClose 0.0 30.0 (scalarOf three)
+    assertClose 0.0 50.0 (scalarOf rest[1])
+    assertClose 0.0 60.0 (scalarOf six)
+    // The second walk of the same types reads the cache and must agree with the first.
+    Assert.Equal<float[]>([| 1.0 .. 6.0 |], Tree.leaves structure |> Array.map scalarOf)
+
+[<Fact>]
 let ``vjp and jacobian of structured outputs`` () =
     let g (x: Tensor) = (x * x, Tensor.sum x)
     let (a, b), pullback = AD.vjp g x3

@@ -11,42 +11,58 @@ open Microsoft.FSharp.Reflection
 module Tree =
     let private isList (t: Type) = t.IsGenericType && t.GetGenericTypeDefinition() = typedefof<list<int>>
 
+    /// How to take apart and rebuild a tuple or a record type: its parts' types, a reader of
+    /// their values and a constructor. Made once per type (FSharp.Reflection's precomputed
+    /// readers and constructors) and cached, because a compiled training step walks its
+    /// structures on every call, where looking the fields up by reflection each time cost more
+    /// than a small network's arithmetic.
+    type private Product = { Parts: Type[]; Read: obj -> obj[]; Make: obj[] -> obj }
+
+    let private products = Collections.Concurrent.ConcurrentDictionary<Type, Product option>()
+
+    let private productOf (t: Type) =
+        products.GetOrAdd(t, fun t ->
+            if FSharpType.IsTuple t then
+                Some { Parts = FSharpType.GetTupleElements t; Read = FSharpValue.PreComputeTupleReader t; Make = FSharpValue.PreComputeTupleConstructor t }
+            elif FSharpType.IsRecord(t, true) then
+                Some { Parts = FSharpType.GetRecordFields(t, true) |> Array.map (fun p -> p.PropertyType)
+                       Read = FSharpValue.PreComputeRecordReader(t, true)
+                       Make = FSharpValue.PreComputeRecordConstructor(t, true) }
+            else None)
+
     let rec private collect (t: Type) (x: obj) (acc: List<Tensor>) =
         if t = typeof<Tensor> then acc.Add(unbox<Tensor> x)
         elif t = typeof<unit> then ()
         elif isNull x then raise (ArgumentNullException("structure", sprintf "A structure of tensors contains null where a %s was expected." t.Name))
-        elif FSharpType.IsTuple t then
-            Array.iter2 (fun (ft: Type) v -> collect ft v acc) (FSharpType.GetTupleElements t) (FSharpValue.GetTupleFields x)
-        elif FSharpType.IsRecord(t, true) then
-            Array.iter2 (fun (p: Reflection.PropertyInfo) v -> collect p.PropertyType v acc) (FSharpType.GetRecordFields(t, true)) (FSharpValue.GetRecordFields(x, true))
-        elif t.IsArray then
-            for v in (x :?> Array) do collect (t.GetElementType()) v acc
-        elif isList t then
-            for v in (x :?> Collections.IEnumerable) do collect (t.GetGenericArguments()[0]) v acc
         else
-            raise (ArgumentException(sprintf "A structure of tensors may hold tensors, tuples, records, arrays and lists, not %s." t.FullName, "structure"))
+            match productOf t with
+            | Some product -> Array.iter2 (fun (part: Type) v -> collect part v acc) product.Parts (product.Read x)
+            | None when t.IsArray ->
+                let element = t.GetElementType()
+                for v in (x :?> Array) do collect element v acc
+            | None when isList t ->
+                let element = t.GetGenericArguments()[0]
+                for v in (x :?> Collections.IEnumerable) do collect element v acc
+            | None -> raise (ArgumentException(sprintf "A structure of tensors may hold tensors, tuples, records, arrays and lists, not %s." t.FullName, "structure"))
 
     let rec private rebuild (t: Type) (template: obj) (next: unit -> Tensor) : obj =
         if t = typeof<Tensor> then box (next ())
         elif t = typeof<unit> then null
-        elif FSharpType.IsTuple t then
-            let parts = Array.map2 (fun ft v -> rebuild ft v next) (FSharpType.GetTupleElements t) (FSharpValue.GetTupleFields template)
-            FSharpValue.MakeTuple(parts, t)
-        elif FSharpType.IsRecord(t, true) then
-            let parts = Array.map2 (fun (p: Reflection.PropertyInfo) v -> rebuild p.PropertyType v next) (FSharpType.GetRecordFields(t, true)) (FSharpValue.GetRecordFields(template, true))
-            FSharpValue.MakeRecord(t, parts, true)
-        elif t.IsArray then
-            let source = template :?> Array
-            let element = t.GetElementType()
-            let result = Array.CreateInstance(element, source.Length)
-            for i in 0 .. source.Length - 1 do result.SetValue(rebuild element (source.GetValue i) next, i)
-            box result
         else
-            let element = t.GetGenericArguments()[0]
-            let items = [ for v in (template :?> Collections.IEnumerable) -> rebuild element v next ]
-            let empty = t.GetProperty("Empty").GetValue(null)
-            let cons = t.GetMethod("Cons")
-            List.foldBack (fun item acc -> cons.Invoke(null, [| item; acc |])) items empty
+            match productOf t with
+            | Some product -> product.Make(Array.map2 (fun part v -> rebuild part v next) product.Parts (product.Read template))
+            | None when t.IsArray ->
+                let source = template :?> Array
+                let element = t.GetElementType()
+                let result = Array.CreateInstance(element, source.Length)
+                for i in 0 .. source.Length - 1 do result.SetValue(rebuild element (source.GetValue i) next, i)
+                box result
+            | None ->
+                let element = t.GetGenericArguments()[0]
+                let items = [ for v in (template :?> Collections.IEnumerable) -> rebuild element v next ]
+                let empty = t.GetProperty("Empty").GetValue(null)
+                let cons = t.GetMethod("Cons")
+                List.foldBack (fun item acc -> cons.Invoke(null, [| item; acc |])) items empty
 
     /// The tensors of a structure, in a fixed depth-first order.
     let leaves (structure: 'T) : Tensor[] =
