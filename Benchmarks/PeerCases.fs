@@ -51,6 +51,11 @@ type private Peer(folder: string) =
         // two cores the FunctionalAD run that follows in the round is timed on (the first quiet
         // run measured the managed logistic gradient at 8.1 ms there and 4.3 ms on its own).
         start.Environment["OMP_WAIT_POLICY"] <- "PASSIVE"
+        // PyTorch's products run in the same OpenBLAS: it gets the kernels ours were given (a
+        // DYNAMIC_ARCH OpenBLAS that does not know the CPU would run its SSE3 ones for it alone).
+        match OpenBlasLinearAlgebraProvider.RequestedKernels with
+        | null -> ()
+        | kernels -> start.Environment["OPENBLAS_CORETYPE"] <- kernels
     let child = Process.Start start
     member _.Times(workload: string, repetitions: int) =
         child.StandardInput.WriteLine(sprintf "%s %d" workload repetitions)

@@ -153,6 +153,28 @@ public sealed class SelectionTests : ProviderSwitchingTest
     }
 
     [Fact]
+    public void OpenBlasRunsTheWidestKernelsTheCpuAllows()
+    {
+        TestProviders.OpenBlas();
+        var family = OpenBlasKernels.FamilyOfThisCpu();
+        var userChoice = Environment.GetEnvironmentVariable(OpenBlasKernels.Variable);
+
+        // Asked for only where nobody else chose (the test host inherits no such variable in CI).
+        if (OpenBlasLinearAlgebraProvider.RequestedKernels is { } requested)
+        {
+            Assert.Equal(family, requested);
+            Assert.Equal(requested, userChoice);
+            // DYNAMIC_ARCH OpenBLAS names the kernels it loaded in its configuration.
+            Assert.Contains(requested, OpenBlasLinearAlgebraProvider.Configuration, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains($"{OpenBlasKernels.Variable}={requested}", new OpenBlasLinearAlgebraProvider().ToString());
+        }
+        else
+        {
+            Assert.True(family is null || !string.IsNullOrEmpty(userChoice), $"the CPU allows {family} kernels and nobody chose others, but none were asked for");
+        }
+    }
+
+    [Fact]
     public void DescribeExplainsEveryProvider()
     {
         TestProviders.OpenBlas();

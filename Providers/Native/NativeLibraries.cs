@@ -50,7 +50,11 @@ internal static class NativeLibraries
     private static readonly string[] CusolverCandidates = ["libcusolver.so.11", "libcusolver.so.12", "libcusolver.so"];
 
     private static readonly Lazy<LibraryProbe> OpenBlasProbe =
-        new(() => Probe(OpenBlasCandidates, OpenBlasSymbols, "install libopenblas0-pthread"));
+        new(() =>
+        {
+            OpenBlasKernels.ChooseBeforeLoading();
+            return Probe(OpenBlasCandidates, OpenBlasSymbols, "install libopenblas0-pthread");
+        });
 
     private static readonly Lazy<LibraryProbe> CudaRuntimeProbe =
         new(() => Probe(CudaRuntimeCandidates, ["cudaGetDeviceCount", "cudaMalloc", "cudaFree", "cudaMemcpy"], "install the CUDA runtime"));

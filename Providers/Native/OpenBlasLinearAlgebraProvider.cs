@@ -42,6 +42,22 @@ public sealed class OpenBlasLinearAlgebraProvider : ForwardingLinearAlgebraProvi
     public static unsafe string Configuration => Marshal.PtrToStringUTF8((IntPtr)OpenBlasNative.openblas_get_config()) ?? string.Empty;
 
     /// <summary>
+    /// The kernel family FunctionalAD asked OpenBLAS for (<c>OPENBLAS_CORETYPE</c>, set before the
+    /// library loaded from the instruction sets the CPU reports: <c>SkylakeX</c> with AVX-512,
+    /// <c>Haswell</c> with AVX2 and FMA), or <c>null</c> when it asked for none — the variable was
+    /// set by the user, or the CPU has neither. A DYNAMIC_ARCH OpenBLAS that does not know the CPU's
+    /// model would otherwise run its SSE3 kernels, several times slower.
+    /// </summary>
+    public static string? RequestedKernels
+    {
+        get
+        {
+            _ = NativeLibraries.OpenBlasLibrary;
+            return OpenBlasKernels.Requested;
+        }
+    }
+
+    /// <summary>
     /// The number of threads OpenBLAS uses for one call. OpenBLAS's own default (one per core,
     /// or the <c>OPENBLAS_NUM_THREADS</c> environment variable) is left alone unless set here.
     /// The setting is process-wide.
@@ -77,7 +93,7 @@ public sealed class OpenBlasLinearAlgebraProvider : ForwardingLinearAlgebraProvi
     /// <returns>A one-line description.</returns>
     public override string ToString() =>
         IsLibraryAvailable
-            ? $"OpenBLAS ({LibraryName}; {Configuration}; {Threads} threads)"
+            ? $"OpenBLAS ({LibraryName}; {Configuration}; {Threads} threads{(RequestedKernels is { } kernels ? $"; {OpenBlasKernels.Variable}={kernels} chosen from the CPU's instruction sets" : "")})"
             : $"OpenBLAS (unavailable: {UnavailableReason})";
 
     /// <inheritdoc/>
