@@ -55,6 +55,9 @@ let ``a data set converts its features to float32, and its label vectors follow 
         Assert.Equal(DType.Float64, labels64.DType)
         Assert.Equal(DType.Float32, labels32.DType)
         Assert.Equal<float[]>(labels64.ToArray(), labels32.ToArray())
+    // the augmented copies (shifts with zeros padded in) stay float32
+    let images = Dataset.withDType DType.Float32 (fst (Demos.loadSplit "digits.csv" 0 0.2))
+    Assert.Equal(DType.Float32, Dataset.dtype (Augment.withPixelShifts 8 8 images))
     // back to float64: the float32 values widened exactly
     Assert.Equal<float[]>(train32.Features.ToArray(), (Dataset.withDType DType.Float64 train32).Features.ToArray())
 
