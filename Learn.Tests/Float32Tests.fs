@@ -7,8 +7,7 @@ open Xunit
 open FunctionalAD
 open FunctionalAD.Learn
 open FunctionalAD.Tests.TestSupport
-
-let private quiet (_: int) (_: EpochMetrics) = ()
+open FunctionalAD.Learn.Tests.TrainingTests
 
 /// Every tensor of a structure is float32.
 let private assertFloat32 (structure: 'T) =
@@ -105,6 +104,23 @@ let ``every optimiser keeps float32 parameters and its moments and velocity in f
         // the step count is a float64 scalar on purpose (exact past 2²⁴ steps); the bias
         // corrections made from it are converted to each moment's type, so it promotes nothing
         Assert.Equal(3.0, state.Step.ToScalar())
+
+[<Fact>]
+let ``Adam's step count as a typed float64 tensor, as a compiled step receives it, promotes no moment`` () =
+    // a compiled training step gets the state as plan inputs, which are typed (a weak .NET
+    // double constant becomes a float64 tensor there); the copy Training.fit donates is made so
+    let optimizer = Optimizer.adam (Optimizer.adamDefaults 0.01)
+    let p = Mlp.init (Init.glorotUniformOf DType.Float32) 0 [ 3; 2 ]
+    let typedStep = Tensor.reshape [||] (Tensor.ofArray [| 4.0 |])
+    Assert.Equal(DType.Float64, typedStep.DType)
+    let start = { optimizer.Init p with Step = typedStep }
+    let g = Tree.map (fun (t: Tensor) -> Tensor.onesLike t) p
+    let p', state = optimizer.Update start p g
+    assertFloat32 (p', state.First, state.Second)
+    Assert.Equal(5.0, state.Step.ToScalar())
+    // the same update as with the weak step count
+    let p'', _ = optimizer.Update { start with Step = Tensor.scalar 4.0 } p g
+    Array.iter2 (fun (a: Tensor) (b: Tensor) -> Assert.Equal<float[]>(a.ToArray(), b.ToArray())) (Tree.leaves p'') (Tree.leaves p')
 
 [<Fact>]
 let ``float32 Adam follows the float64 trajectory from the same start to float32 precision`` () =
