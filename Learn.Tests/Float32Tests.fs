@@ -76,7 +76,8 @@ let ``the losses of float32 logits and labels are float32, with float32 gradient
     let zeroOne32 = Tensor.ofArray32 [| 0.0f; 1.0f; 1.0f; 0.0f; 1.0f; 0.0f |]
     for loss in [ Loss.logisticZeroOne scores32 zeroOne32; Loss.logisticPlusMinus scores32 (2.0 * zeroOne32 - 1.0)
                   Loss.hinge scores32 (2.0 * zeroOne32 - 1.0); Loss.squaredError scores32 zeroOne32
-                  Loss.l2 0.1 (Mlp.init (Init.glorotUniformOf DType.Float32) 0 [ 3; 2 ]) ] do
+                  Loss.l2 0.1 (Mlp.init (Init.glorotUniformOf DType.Float32) 0 [ 3; 2 ])
+                  Loss.softmaxCrossEntropy logits32 [| 0; 2; 1; 1; 0; 2 |] ] do
         Assert.Equal(DType.Float32, loss.DType)
 
 /// Optimisers over a float32 MLP, each with the parameters' and the state's tensors after steps.

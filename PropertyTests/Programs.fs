@@ -233,8 +233,8 @@ let private opNames = steps |> Map.toArray |> Array.map fst
 /// each is smooth with derivatives of magnitude at most about 1 (|f'|, |f''| ≤ 1.2) in every
 /// argument, elementwise or averaging (means, logsumexp, softmax), or a pure rearrangement with
 /// no summation in its transpose. So an error δ in an argument leaves an error of at most about δ
-/// in the result, and each step adds its own rounding, about u·|result| (a float32 primitive
-/// computes in float64 and rounds once; `fitTo` may add a mean). Left out: growth (exp, powers,
+/// in the result, and each step adds its own rounding, a few u·|result| (each float32 primitive
+/// is within a few ulps; `fitTo` may add a mean). Left out: growth (exp, powers,
 /// products, matmul), division and linear algebra (conditioning), sums over many elements,
 /// kinks and branches (a float32 rounding could cross them), broadcasts and gathers (their
 /// transposes sum).
