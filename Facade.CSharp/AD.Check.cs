@@ -14,7 +14,7 @@ public static partial class AD
         if (forward) modes.Add(GradCheckMode.ForwardMode);
         if (reverse) modes.Add(GradCheckMode.ReverseMode);
         var d = GradCheckOptions.Default;
-        return new GradCheckOptions(order, ListModule.OfSeq(modes), d.Directions, d.Step, d.RelativeTolerance, d.AbsoluteTolerance, d.MaxElementChecks, seed);
+        return new GradCheckOptions(order, ListModule.OfSeq(modes), d.Directions, d.Step, d.RelativeTolerance, d.AbsoluteTolerance, d.RoundingGrowth, d.MaxElementChecks, seed);
     }
 
     /// <summary>

@@ -29,19 +29,24 @@ public static partial class ML
         /// <param name="sizes">Inputs, hidden layer widths…, outputs (classes): at least two, each positive.</param>
         /// <param name="seed">The random seed of the weights.</param>
         /// <param name="activation">The activation between layers; default tanh.</param>
+        /// <param name="dtype">The parameters' element type; float64 when omitted. A <see cref="DType.Float32"/> model trains on float32 features (<see cref="Data.Cast"/>).</param>
         /// <returns>The model.</returns>
         /// <exception cref="ArgumentException">Fewer than two sizes, or a size that is not positive.</exception>
-        public static Mlp Create(IReadOnlyList<int> sizes, int seed, Func<Tensor, Tensor>? activation = null)
+        public static Mlp Create(IReadOnlyList<int> sizes, int seed, Func<Tensor, Tensor>? activation = null, DType? dtype = null)
         {
             ArgumentNullException.ThrowIfNull(sizes);
             if (sizes.Count < 2 || sizes.Any(s => s < 1))
                 throw new ArgumentException($"ML.Mlp.Create: the sizes [{string.Join(", ", sizes)}] must be at least two positive numbers (inputs, …, outputs).", nameof(sizes));
-            var layers = Learn.Mlp.init(Curry<int, int, int, Tensor>(Learn.Init.glorotUniform), seed, Microsoft.FSharp.Collections.ListModule.OfSeq(sizes));
+            var initialiser = Curry<int, int, int, Tensor>((s, fanIn, fanOut) => Learn.Init.glorotUniformOf(dtype ?? DType.Float64, s, fanIn, fanOut));
+            var layers = Learn.Mlp.init(initialiser, seed, Microsoft.FSharp.Collections.ListModule.OfSeq(sizes));
             return new Mlp([.. sizes], activation is null ? Fs<Tensor, Tensor>(Learn.Activation.tanh) : Fs(activation), [.. layers.SelectMany(l => new[] { l.W, l.B })]);
         }
 
         /// <summary>The layer sizes: inputs, hidden widths…, outputs.</summary>
         public IReadOnlyList<int> Sizes => _sizes;
+
+        /// <summary>The element type of the parameters (<see cref="DType.Float64"/> unless created otherwise).</summary>
+        public DType DType => _parameters[0].DType;
 
         /// <summary>A copy of the parameters W₁, b₁, W₂, b₂, …; Wᵢ has shape (sizes[i−1], sizes[i]).</summary>
         public Tensor[] Parameters => (Tensor[])_parameters.Clone();
@@ -159,6 +164,7 @@ public static partial class ML
     /// <param name="eager">True to evaluate every step operation by operation (slower; for a debugger). By default each step runs a compiled plan.</param>
     /// <returns>The trained model and every epoch's metrics.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A negative epoch count or a batch size below 1.</exception>
+    /// <exception cref="ArgumentException">The features of <paramref name="train"/> or <paramref name="test"/> are wider than the model's parameters (float64 data for a float32 model: convert it with <see cref="Data.Cast"/>).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static (Mlp Model, IReadOnlyList<Learn.EpochMetrics> History) Fit(
         Mlp model, Learn.Dataset train, Learn.Dataset test, Optimizer optimizer, int epochs, int batchSize = 32, int seed = 0,

@@ -57,24 +57,26 @@ public static partial class ML
         }
     }
 
-    /// <summary>Weight initialisers with explicit seeds, so every run is reproducible.</summary>
+    /// <summary>Weight initialisers with explicit seeds, so every run is reproducible. Each draws in float64 and rounds the draw to the element type asked for.</summary>
     public static class Init
     {
         /// <summary>Glorot (Xavier) uniform weights: U(−a, a) with a = √(6 / (fanIn + fanOut)), for tanh and sigmoid layers.</summary>
         /// <param name="seed">The random seed.</param>
         /// <param name="fanIn">Inputs of the layer (rows).</param>
         /// <param name="fanOut">Outputs of the layer (columns).</param>
+        /// <param name="dtype">The element type; float64 when omitted (<see cref="DType.Float32"/> for a float32 model).</param>
         /// <returns>A (fanIn, fanOut) matrix.</returns>
         /// <exception cref="ArgumentOutOfRangeException">A fan is not positive.</exception>
-        public static Tensor Glorot(int seed, int fanIn, int fanOut) => Learn.Init.glorotUniform(seed, fanIn, fanOut);
+        public static Tensor Glorot(int seed, int fanIn, int fanOut, DType? dtype = null) => Learn.Init.glorotUniformOf(dtype ?? DType.Float64, seed, fanIn, fanOut);
 
         /// <summary>He normal weights: N(0, 2 / fanIn), for relu layers.</summary>
         /// <param name="seed">The random seed.</param>
         /// <param name="fanIn">Inputs of the layer (rows).</param>
         /// <param name="fanOut">Outputs of the layer (columns).</param>
+        /// <param name="dtype">The element type; float64 when omitted (<see cref="DType.Float32"/> for a float32 model).</param>
         /// <returns>A (fanIn, fanOut) matrix.</returns>
         /// <exception cref="ArgumentOutOfRangeException">A fan is not positive.</exception>
-        public static Tensor He(int seed, int fanIn, int fanOut) => Learn.Init.heNormal(seed, fanIn, fanOut);
+        public static Tensor He(int seed, int fanIn, int fanOut, DType? dtype = null) => Learn.Init.heNormalOf(dtype ?? DType.Float64, seed, fanIn, fanOut);
     }
 
     /// <summary>
@@ -212,6 +214,17 @@ public static partial class ML
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
             return Learn.Csv.load(path);
+        }
+
+        /// <summary>The data set with its features in <paramref name="dtype"/>: float64 features rounded to float32 (to train a float32 model, which refuses wider features), float32 ones widened exactly. Labels and class names are kept.</summary>
+        /// <param name="data">The data set.</param>
+        /// <param name="dtype">The element type of the features.</param>
+        /// <returns>The converted data set.</returns>
+        public static Learn.Dataset Cast(Learn.Dataset data, DType dtype)
+        {
+            ArgumentNullException.ThrowIfNull(data);
+            ArgumentNullException.ThrowIfNull(dtype);
+            return Learn.DatasetModule.withDType(dtype, data);
         }
 
         /// <summary>A shuffled split into training and test sets with round(testFraction · n) test samples.</summary>

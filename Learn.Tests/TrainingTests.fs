@@ -7,7 +7,8 @@ open FunctionalAD
 open FunctionalAD.Learn
 open FunctionalAD.Tests.TestSupport
 
-let private quiet (_: int) (_: EpochMetrics) = ()
+/// An epoch report that does nothing.
+let quiet (_: int) (_: EpochMetrics) = ()
 
 /// Both runs' parameters, tensor by tensor, and their metrics agree to `tol` (relative).
 let private assertSameRun (tol: float) (expected: 'P * EpochMetrics list) (actual: 'P * EpochMetrics list) =

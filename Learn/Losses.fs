@@ -65,8 +65,11 @@ module Loss =
     /// Entry labels[…] of logSoftmax(logits) along the last axis, chosen by comparing the labels
     /// with every class index rather than by indexing with them: the labels need no value, so
     /// they can be an input of a compiled function (the batch's labels in a training step).
+    /// The mask is made in the logits' element type (the class indices of `arange` are float64,
+    /// and a float64 mask would promote a float32 `where` to float64).
     let private maskedLogProbabilities (logits: Tensor) (labels: Tensor) =
-        let chosen = Tensor.equal (Tensor.expandDims -1 labels) (Tensor.arange logits.Shape[logits.Rank - 1])
+        let classes = Tensor.arange logits.Shape[logits.Rank - 1]
+        let chosen = Tensor.equal (Tensor.expandDims -1 labels) classes |> ElementType.convert logits.DType
         Tensor.sumAxes [| -1 |] false (Tensor.where chosen (Tensor.logSoftmax -1 logits) (Tensor.scalar 0.0))
 
     /// Softmax cross-entropy from logits (…, classes) and a tensor of labels (…), whole numbers

@@ -10,12 +10,18 @@ type Dense = { W: Tensor; B: Tensor }
 /// Dense layers.
 [<RequireQualifiedAccess>]
 module Dense =
-    /// A layer with weights from an initialiser (`Init.glorotUniform`, `Init.heNormal`) and zero bias.
+    /// A layer with weights from an initialiser (`Init.glorotUniform`, `Init.heNormal`, or
+    /// `Init.glorotUniformOf DType.Float32` for float32) and a zero bias of the weights' type.
     let init (initialiser: int -> int -> int -> Tensor) (seed: int) (inputs: int) (outputs: int) =
-        { W = initialiser seed inputs outputs; B = Tensor.zeros [| outputs |] }
+        let w = initialiser seed inputs outputs
+        { W = w; B = Tensor.zerosOf w.DType [| outputs |] }
 
-    /// A layer of zeros: the usual start for convex models (logistic or softmax regression).
-    let zeros (inputs: int) (outputs: int) = { W = Tensor.zeros [| inputs; outputs |]; B = Tensor.zeros [| outputs |] }
+    /// A layer of zeros in `dtype`: the usual start for convex models (logistic or softmax regression).
+    let zerosOf (dtype: DType) (inputs: int) (outputs: int) =
+        { W = Tensor.zerosOf dtype [| inputs; outputs |]; B = Tensor.zerosOf dtype [| outputs |] }
+
+    /// A layer of float64 zeros (`zerosOf DType.Float64`).
+    let zeros (inputs: int) (outputs: int) = zerosOf DType.Float64 inputs outputs
 
     /// x·W + b for a batch x of shape (samples, inputs).
     let apply (layer: Dense) (x: Tensor) = Tensor.matmul x layer.W + layer.B
@@ -25,6 +31,8 @@ module Dense =
 [<RequireQualifiedAccess>]
 module Mlp =
     /// Layers for the given sizes (inputs, hidden…, outputs); layer i is seeded with seed + i.
+    /// The parameters have the initialiser's element type (`Init.glorotUniformOf DType.Float32`
+    /// gives a float32 perceptron).
     let init (initialiser: int -> int -> int -> Tensor) (seed: int) (sizes: int list) : Dense[] =
         sizes |> List.pairwise |> List.mapi (fun i (m, n) -> Dense.init initialiser (seed + i) m n) |> List.toArray
 
@@ -61,13 +69,18 @@ type Conv2d = { Kernel: Tensor; Bias: Tensor }
 /// Convolution layers.
 [<RequireQualifiedAccess>]
 module Conv2d =
-    /// A layer of `outputs` square kernels of `size` taps over `inputs` channels, He-normal
-    /// (variance 2 / fan-in, the fan-in being inputs · size²) with zero bias.
-    let init (seed: int) (inputs: int) (outputs: int) (size: int) =
+    /// A layer in `dtype` of `outputs` square kernels of `size` taps over `inputs` channels,
+    /// He-normal (variance 2 / fan-in, the fan-in being inputs · size², drawn in float64 and
+    /// rounded to `dtype`) with zero bias.
+    let initOf (dtype: DType) (seed: int) (inputs: int) (outputs: int) (size: int) =
         let fanIn = inputs * size * size
         if inputs <= 0 || outputs <= 0 || size <= 0 then
             invalidArg "size" (sprintf "Conv2d.init: %d inputs, %d outputs and size %d must all be positive" inputs outputs size)
-        { Kernel = sqrt (2.0 / float fanIn) * Tensor.randomNormal seed [| outputs; inputs; size; size |]; Bias = Tensor.zeros [| outputs |] }
+        { Kernel = sqrt (2.0 / float fanIn) * Tensor.randomNormal seed [| outputs; inputs; size; size |] |> ElementType.convert dtype
+          Bias = Tensor.zerosOf dtype [| outputs |] }
+
+    /// A float64 layer (`initOf DType.Float64`).
+    let init (seed: int) (inputs: int) (outputs: int) (size: int) = initOf DType.Float64 seed inputs outputs size
 
     /// The convolution of a batch under `options`, plus the bias.
     let apply (options: Conv2dOptions) (layer: Conv2d) (x: Tensor) =
@@ -94,16 +107,21 @@ type Cnn = { Blocks: Conv2d[]; Output: Dense }
 /// Convolutional classifiers.
 [<RequireQualifiedAccess>]
 module Cnn =
-    /// Blocks with the given channel counts (after the `inputs` channels of the images) and
-    /// square kernels of `size`, then a dense layer from the pooled [channels, height, width]
-    /// features of `height` × `width` images to `classes` logits; block i is seeded with seed + i.
-    let init (seed: int) (inputs: int) (channels: int list) (size: int) (height: int) (width: int) (classes: int) =
-        let blocks = (inputs :: channels) |> List.pairwise |> List.mapi (fun i (c, o) -> Conv2d.init (seed + i) c o size) |> List.toArray
+    /// A classifier in `dtype`: blocks with the given channel counts (after the `inputs` channels
+    /// of the images) and square kernels of `size`, then a dense layer from the pooled [channels,
+    /// height, width] features of `height` × `width` images to `classes` logits; block i is
+    /// seeded with seed + i.
+    let initOf (dtype: DType) (seed: int) (inputs: int) (channels: int list) (size: int) (height: int) (width: int) (classes: int) =
+        let blocks = (inputs :: channels) |> List.pairwise |> List.mapi (fun i (c, o) -> Conv2d.initOf dtype (seed + i) c o size) |> List.toArray
         let pooled (n: int) = List.fold (fun m _ -> m / 2) n channels
         if pooled height < 1 || pooled width < 1 then
             invalidArg "channels" (sprintf "Cnn.init: %d blocks of 2 × 2 pooling leave nothing of %d × %d images" channels.Length height width)
         let features = List.last (inputs :: channels) * pooled height * pooled width
-        { Blocks = blocks; Output = Dense.init Init.glorotUniform (seed + blocks.Length) features classes }
+        { Blocks = blocks; Output = Dense.init (Init.glorotUniformOf dtype) (seed + blocks.Length) features classes }
+
+    /// A float64 classifier (`initOf DType.Float64`).
+    let init (seed: int) (inputs: int) (channels: int list) (size: int) (height: int) (width: int) (classes: int) =
+        initOf DType.Float64 seed inputs channels size height width classes
 
     /// The logits of a batch of images [N, C, H, W].
     let apply (activation: Tensor -> Tensor) (model: Cnn) (images: Tensor) =
@@ -118,8 +136,11 @@ type LayerNorm = { Gamma: Tensor; Beta: Tensor }
 /// Layer normalisation layers.
 [<RequireQualifiedAccess>]
 module LayerNorm =
-    /// The identity start: Gamma of ones and Beta of zeros, for `features` features.
-    let init (features: int) = { Gamma = Tensor.ones [| features |]; Beta = Tensor.zeros [| features |] }
+    /// The identity start in `dtype`: Gamma of ones and Beta of zeros, for `features` features.
+    let initOf (dtype: DType) (features: int) = { Gamma = Tensor.onesOf dtype [| features |]; Beta = Tensor.zerosOf dtype [| features |] }
+
+    /// The identity start in float64 (`initOf DType.Float64`).
+    let init (features: int) = initOf DType.Float64 features
 
     /// The normalised batch, with `eps` (1e-5 in PyTorch) inside the root.
     let apply (eps: float) (layer: LayerNorm) (x: Tensor) = Tensor.layerNormAffine eps layer.Gamma layer.Beta x

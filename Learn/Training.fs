@@ -1,5 +1,6 @@
 namespace FunctionalAD.Learn
 
+open System
 open System.Diagnostics
 open System.Threading
 open FunctionalAD
@@ -68,7 +69,30 @@ module Training =
     /// compiled step runs uncompiled on them (an outer transform differentiating through
     /// training), and a copy would cut that history.
     let private owned (structure: 'T) =
-        structure |> Tree.map (fun t -> if t.IsConstant then Tensor.create t.Shape (t.ToArray()) else t)
+        let copy (t: Tensor) =
+            match t.DType with
+            | DType.Float32 -> Tensor.create32 t.Shape (t.ToArray32())
+            | DType.Float64 -> Tensor.create t.Shape (t.ToArray())
+        structure |> Tree.map (fun t -> if t.IsConstant then copy t else t)
+
+    /// Refuses a data set whose features are wider than a parameter: by the promotion rules
+    /// (docs/conventions.md, "Element types") float64 features would turn a float32 model's
+    /// arithmetic into float64 while its gradients, and so its parameters, stay float32 — neither
+    /// float32 nor float64 training, and almost always a forgotten `Dataset.withDType`. Narrower
+    /// features (float32 data into a float64 model) widen exactly and are accepted.
+    let private checkFeatures (argument: string) (data: Dataset) (parameters: 'P) =
+        let features = Dataset.dtype data
+        Tree.leaves parameters |> Array.iteri (fun i p ->
+            if DType.promote p.DType features <> p.DType then
+                raise (ArgumentException(sprintf "Training.fit: the %s features are %s but parameter %d (shape %A) is %s; convert the data with Dataset.withDType DType.%A or create the parameters in %s" argument features.Name i p.Shape p.DType.Name p.DType features.Name, argument)))
+
+    /// Refuses a step that changed the element type of a parameter or of the optimiser's state
+    /// (a typed float64 constant in an optimiser's update promotes float32 parameters).
+    let private checkKept (optimizer: Optimizer<'P, 'S>) (what: string) (before: 'T) (after: 'T) =
+        Array.iteri2 (fun i (b: Tensor) (a: Tensor) ->
+            if a.DType <> b.DType then
+                raise (InvalidOperationException(sprintf "Training.fit: a step of %s turned %s tensor %d (shape %A) from %s into %s; an update must keep every tensor's element type" optimizer.Name what i b.Shape b.DType.Name a.DType.Name)))
+            (Tree.leaves before) (Tree.leaves after)
 
     /// The step function of a configuration and the parameters and state it starts from.
     let private stepper optimizer model (config: TrainConfig) (start: 'P * 'S) =
@@ -79,14 +103,21 @@ module Training =
     /// `fit` from a given optimiser state (to resume training), checking `cancellation` before
     /// every batch. Returns the trained parameters, the optimiser's final state and each epoch's
     /// metrics. The starting parameters and state stay readable (a compiled step donates copies).
+    /// Parameters train in their own element type (float32 parameters with float32 features:
+    /// `Dataset.withDType`); features wider than a parameter are refused (ArgumentException),
+    /// and so is a step that changes a parameter's or a state tensor's type (InvalidOperationException).
     let fitFrom (optimizer: Optimizer<'P, 'S>) (model: Classifier<'P>) (config: TrainConfig) (cancellation: CancellationToken)
             (report: int -> EpochMetrics -> unit) (train: Dataset) (test: Dataset) (start: 'P * 'S) : ('P * 'S) * EpochMetrics list =
         if config.Epochs < 0 then invalidArg "config" (sprintf "Training.fit: %d epochs" config.Epochs)
+        checkFeatures "train" train (fst start)
+        checkFeatures "test" test (fst start)
         let clock = Stopwatch.StartNew()
         let takeStep, (parameters, state) = stepper optimizer model config start
         let runBatch (p: 'P, s: 'S, lossSum: float) (batch: Dataset) =
             cancellation.ThrowIfCancellationRequested()
             let p', s', loss = takeStep (p, s, batch.Features, Dataset.labelTensor batch)
+            checkKept optimizer "parameter" p p'
+            checkKept optimizer "state" s s'
             p', s', lossSum + Tensor.toScalar loss * float (Dataset.size batch)
         let runEpoch (p: 'P, s: 'S, metrics: EpochMetrics list) (epoch: int) =
             let p', s', lossSum = Dataset.batches (config.Seed + epoch) config.BatchSize train |> Array.fold runBatch (p, s, 0.0)

@@ -110,3 +110,47 @@ let ``locates a wrong rule to the argument it belongs to`` () =
     let located = report.Failures |> List.filter (fun f -> f.Where.StartsWith "input")
     Assert.NotEmpty(located)
     Assert.All(located, fun f -> Assert.StartsWith("input 1 element 0", f.Where))
+
+let private gradCheckPassesInFloat32 (p: Programs.Program) =
+    let report = GradCheck.checkWith { GradCheckOptions.Default with Seed = 7 } p.Run p.Start
+    if not report.Passed then failwithf "%O" report
+
+/// With the default rounding growth (2¹⁴ unit roundoffs of the compared tensor's scale): the
+/// programs of steps that do not amplify errors (`Programs.wellConditionedOps`, see
+/// Float32Laws for the bounds), where 2¹⁴ covers their path counts.
+[<Law "GradCheck passes correct derivatives / float32 programs">]
+let ``passes correct derivatives of float32 programs against float64 and finite differences`` () =
+    Prop.forAll (Programs.admissibleOf (Programs.programOf Programs.wellConditionedOps [ DType.Float32 ] 6)) gradCheckPassesInFloat32
+
+let private x32 = Tensor.cast DType.Float32 x0
+
+[<Fact>]
+let ``checks a float32 function against its float64 program, finite differences of that, and the derivatives' types`` () =
+    let f (xs: Tensor[]) = Tensor.sum (tanh (Tensor.matmul xs[0] xs[1]))
+    let xs = [| Tensor.cast DType.Float32 (Tensor.randomNormal 1 [| 2; 3 |]); Tensor.randomNormal 2 [| 3; 2 |] |]
+    let report = GradCheck.checkManyWith { GradCheckOptions.Default with Order = 2 } f xs
+    Assert.True(report.Passed, report.ToString())
+    let float64 = GradCheck.checkManyWith { GradCheckOptions.Default with Order = 2 } f (Array.map (Tensor.cast DType.Float64) xs)
+    // every comparison of the float64 check, plus the value (1 element) and, per direction (3),
+    // the jvp's element and the vjp's 6 + 6, and the types of 1 tangent and 2 gradients
+    Assert.Equal(float64.Checks + 1 + 3 * (1 + 12) + 3 * (1 + 2), report.Checks)
+
+[<Fact>]
+let ``catches a float32 computation that differs from its float64 program`` () =
+    // a function that reads its input's type: 1 % more in float32
+    let f (x: Tensor) = if x.DType = DType.Float32 then 1.01 * sin x else sin x
+    let report = GradCheck.check f x32
+    Assert.False(report.Passed)
+    let laws = report.Failures |> List.map (fun f -> f.Law) |> set
+    Assert.Equal<Set<string>>(set [ "value = value of the float64 program"; "jvp = jvp of the float64 program"; "vjp = vjp of the float64 program" ], laws)
+    // the tolerance: 2¹⁴ · 2⁻²⁴ times the largest |sin x| of the float64 program (x = −1.2, rounded), plus 1e-9
+    let value = report.Failures |> List.find (fun f -> f.Law = "value = value of the float64 program")
+    Assert.Equal(1e-9 + Math.Pow(2.0, -10) * abs (sin (float (float32 -1.2))), value.Tolerance, 15)
+
+[<Fact>]
+let ``catches a wrong rule on float32 inputs by the float64 program's finite differences`` () =
+    let report = GradCheck.check wrongSin x32
+    Assert.False(report.Passed)
+    Assert.Contains("vjp = finite differences", report.Failures |> List.map (fun f -> f.Law))
+    Assert.StartsWith("float64 program, ", report.Worst.Where)
+    Assert.Throws<ArgumentException>(fun () -> GradCheck.checkWith { GradCheckOptions.Default with RoundingGrowth = -1.0 } sin x32 |> ignore) |> ignore

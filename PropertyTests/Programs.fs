@@ -58,6 +58,10 @@ let private matrixView (x: Tensor) =
 /// Any tensor as one single-channel image [1, 1, rows, columns] (its matrix view).
 let private imageView (x: Tensor) = let m = matrixView x in Tensor.reshape [| 1; 1; m.Shape[0]; m.Shape[1] |] m
 
+/// A constant in the element type of the register it meets: the steps' constants (a kernel,
+/// an identity, indices) are float64 tensors, which would promote a float32 program.
+let private like (x: Tensor) (c: Tensor) = if c.DType = x.DType then c else Tensor.cast x.DType c
+
 /// A fixed 2 × 2 kernel for the convolution steps.
 let private convKernel = Tensor.create [| 1; 1; 2; 2 |] [| 0.7; -0.3; 0.2; 0.5 |]
 
@@ -66,7 +70,7 @@ let private convKernel = Tensor.create [| 1; 1; 2; 2 |] [| 0.7; -0.3; 0.2; 0.5 |
 /// their derivatives round like any other step's (‖M‖² is smooth, unlike a max-norm).
 let private spd (x: Tensor) =
     let m = matrixView x
-    Tensor.matmul m (Tensor.transpose m) / (float m.Shape[1] + Tensor.sum (m * m)) + Tensor.eye m.Shape[0]
+    Tensor.matmul m (Tensor.transpose m) / (float m.Shape[1] + Tensor.sum (m * m)) + like m (Tensor.eye m.Shape[0])
 
 /// The smallest non-zero |a − b| (exact ties are structural, e.g. max(x, x), and harmless).
 let private gap (a: Tensor) (b: Tensor) =
@@ -136,7 +140,7 @@ let private broadcastStep (x: Tensor) =
 let private alongIndices (axis: int) (x: Tensor) =
     let n = x.Shape[axis]
     let strides = Shape.strides x.Shape
-    Tensor.create x.Shape (Array.init x.Size (fun k -> let j = k / strides[axis] % n in float (if n > 2 && j = n - 1 then 1 else (j + 1) % n)))
+    Tensor.create x.Shape (Array.init x.Size (fun k -> let j = k / strides[axis] % n in float (if n > 2 && j = n - 1 then 1 else (j + 1) % n))) |> like x
 
 let private steps: Map<string, Step> =
     Map.ofList [
@@ -217,7 +221,7 @@ let private steps: Map<string, Step> =
         "triangularSolve (cholesky of spd M)", unary (fun x -> let p = spd x in Tensor.triangularSolve true (Tensor.cholesky p) p)
         "einsum ...ij->...ji", unary (fun x -> Tensor.einsum "...ij->...ji" [ matrixView x ])
         // convolution and pooling; padding 1 keeps every image large enough for the window
-        "conv2d 2×2 pad 1 (image view)", unary (fun x -> Tensor.conv2d 1 1 (imageView x) convKernel)
+        "conv2d 2×2 pad 1 (image view)", unary (fun x -> Tensor.conv2d 1 1 (imageView x) (like x convKernel))
         "avgPool2d 2×2 pad 1 (image view)", unary (fun x -> Tensor.avgPool2dWith (2, 2) (1, 1) (1, 1) (imageView x))
         // eps = 1 keeps the slope bounded where a row is nearly constant.
         "layerNorm 1", unary (fun x -> Tensor.layerNorm 1.0 (atLeastVector x))
@@ -225,19 +229,50 @@ let private steps: Map<string, Step> =
 
 let private opNames = steps |> Map.toArray |> Array.map fst
 
+/// Steps whose rounding errors are not amplified, for comparing float32 with float64 programs:
+/// each is smooth with derivatives of magnitude at most about 1 (|f'|, |f''| ≤ 1.2) in every
+/// argument, elementwise or averaging (means, logsumexp, softmax), or a pure rearrangement with
+/// no summation in its transpose. So an error δ in an argument leaves an error of at most about δ
+/// in the result, and each step adds its own rounding, a few u·|result| (each float32 primitive
+/// is within a few ulps; `fitTo` may add a mean). Left out: growth (exp, powers,
+/// products, matmul), division and linear algebra (conditioning), sums over many elements,
+/// kinks and branches (a float32 rounding could cross them), broadcasts and gathers (their
+/// transposes sum).
+let wellConditionedOps =
+    [| "sin"; "cos"; "tanh"; "atan"; "erf"; "sigmoid"; "softplus"; "neg"; "add"; "sub"; "meanAxes"; "logsumexp"; "logsumexpAxes"
+       "softmax"; "transpose"; "flatten"; "expandDims"; "slice (step 2)"; "index 0"; "flip"; "permute (rotate)" |]
+
 /// The argument registers of instruction `index`, resolved into the registers defined before it.
 let private resolve (index: int) (ins: Instruction) =
     let step = steps[ins.Op]
     let args = Array.ofList ins.Args
     Array.init step.Arity (fun k -> (if k < args.Length then abs args[k] else 0) % (index + 1))
 
-/// A straight-line program over one input tensor.
+/// A straight-line program over one input tensor of a chosen element type.
 [<StructuredFormatDisplay("{Listing}")>]
 type Program =
     { Input: Sample
+      /// The input's element type: the sample's values rounded to it (`Start`).
+      DType: DType
       Instructions: Instruction list
       /// Seeds the directions and cotangents the laws use.
       Seed: int }
+
+    /// The input in the program's element type.
+    member p.Start = let x = p.Input.Tensor in if p.DType = DType.Float64 then x else Tensor.cast p.DType x
+
+    /// How many paths lead from each register to the output (the last register), summed over
+    /// the registers: a rounding error made in a register reaches the output along each of its
+    /// paths, so through steps that do not amplify errors the output's error is at most this
+    /// count times the largest error one step makes.
+    member p.Paths =
+        let n = p.Instructions.Length
+        let paths = Array.zeroCreate (n + 1)
+        paths[n] <- 1.0
+        for i in n - 1 .. -1 .. 0 do
+            for r in resolve i p.Instructions[i] do
+                paths[r] <- paths[r] + paths[i + 1]
+        Array.sum paths
 
     /// All registers: the input, then one per instruction.
     member p.Registers(x: Tensor) =
@@ -256,7 +291,7 @@ type Program =
     /// The numbered listing, with each register's shape (as run on the sample input).
     member p.Listing =
         let shapes =
-            try p.Registers(p.Input.Tensor) |> Array.map (fun r -> Shape.format r.Shape)
+            try p.Registers(p.Start) |> Array.map (fun r -> Shape.format r.Shape)
             with e -> Array.create (p.Instructions.Length + 1) ("(fails: " + e.Message + ")")
         let lines =
             p.Instructions |> List.mapi (fun i ins ->
@@ -264,7 +299,7 @@ type Program =
                 let args = resolve i ins |> Array.map (sprintf "r%d") |> String.concat ", "
                 let parameters = if step.Parametric then sprintf "[axis %d%s]" ins.Axis (if ins.Keep then ", keep" else "") else ""
                 sprintf "  r%d = %s%s(%s)   : %s" (i + 1) ins.Op parameters args shapes[i + 1])
-        sprintf "program (seed %d)\n  r0 = input %s   : %s\n%s\n  return r%d" p.Seed (sprintf "%A" p.Input.Values) shapes[0] (String.Join("\n", lines)) p.Instructions.Length
+        sprintf "program (seed %d, %s)\n  r0 = input %s   : %s\n%s\n  return r%d" p.Seed p.DType.Name (sprintf "%A" p.Input.Values) shapes[0] (String.Join("\n", lines)) p.Instructions.Length
 
     /// The distance from the nearest kink or branch switch over all steps, the largest
     /// magnitude of any register (the scale that rounding errors are measured against) and the
@@ -285,7 +320,7 @@ type Program =
     /// finite-difference stencil spans about 1e-5, so it stays on one side).
     member p.Admissible =
         try
-            let margin, scale, size = p.Audit(p.Input.Tensor)
+            let margin, scale, size = p.Audit(p.Start)
             margin > 1e-3 && scale < 1e4 && not (Double.IsNaN scale) && size <= 2048
         with
         | :? ShapeMismatchException
@@ -294,9 +329,9 @@ type Program =
     /// A deterministic direction (or cotangent) shaped like `t`, one per `k`.
     member p.DirectionLike (k: int) (t: Tensor) = Tensor.randomNormal (p.Seed * 31 + k) t.Shape
 
-let private instruction (index: int) : Gen<Instruction> =
+let private instruction (ops: string[]) (index: int) : Gen<Instruction> =
     gen {
-        let! op = Gen.elements opNames
+        let! op = Gen.elements ops
         // Recent registers are likelier arguments, which builds depth; any earlier one may be
         // chosen, which builds fan-out.
         let! args = Gen.listOfLength 4 (Gen.frequency [ 3, Gen.constant index; 2, Gen.choose (0, index) ])
@@ -305,17 +340,21 @@ let private instruction (index: int) : Gen<Instruction> =
         return { Op = op; Args = args; Axis = axis; Keep = keep }
     }
 
-/// Programs of 1 to `maxLength` instructions on an input of a random shape with values of
-/// either sign and magnitude in [0.1, 2].
-let program (maxLength: int) : Gen<Program> =
+/// Programs of 1 to `maxLength` instructions drawn from `ops`, each of one of `dtypes`, on an
+/// input of a random shape with values of either sign and magnitude in [0.1, 2].
+let programOf (ops: string[]) (dtypes: DType list) (maxLength: int) : Gen<Program> =
     gen {
         let! s = shape
         let! input = sampleOf anywhere s
+        let! dtype = Gen.elements dtypes
         let! length = Gen.choose (1, maxLength)
-        let! instructions = List.init length instruction |> Gen.sequenceToList
+        let! instructions = List.init length (instruction ops) |> Gen.sequenceToList
         let! seed = Gen.choose (0, 1_000_000)
-        return { Input = input; Instructions = instructions; Seed = seed }
+        return { Input = input; DType = dtype; Instructions = instructions; Seed = seed }
     }
+
+/// float64 programs of 1 to `maxLength` instructions over the whole step set.
+let program (maxLength: int) : Gen<Program> = programOf opNames [ DType.Float64 ] maxLength
 
 /// Shrinks by deleting one instruction (later arguments re-resolve), or by pointing an
 /// instruction's arguments at the input.
@@ -329,6 +368,13 @@ let private shrink (p: Program) : seq<Program> =
                 yield { p with Instructions = List.updateAt i { ins with Args = List.map (fun _ -> 0) ins.Args } p.Instructions }
     }
 
-/// Admissible programs of up to `maxLength` instructions, shrinking to admissible programs.
-let admissiblePrograms (maxLength: int) : Arbitrary<Program> =
-    Arb.fromGenShrink (Gen.filter (fun (p: Program) -> p.Admissible) (program maxLength), fun p -> shrink p |> Seq.filter (fun q -> q.Admissible))
+/// Admissible programs from a generator, shrinking to admissible programs.
+let admissibleOf (programs: Gen<Program>) : Arbitrary<Program> =
+    Arb.fromGenShrink (Gen.filter (fun (p: Program) -> p.Admissible) programs, fun p -> shrink p |> Seq.filter (fun q -> q.Admissible))
+
+/// Admissible float64 programs of up to `maxLength` instructions, shrinking to admissible programs.
+let admissiblePrograms (maxLength: int) : Arbitrary<Program> = admissibleOf (program maxLength)
+
+/// Admissible programs over the whole step set, float32 or float64 (half each), of up to
+/// `maxLength` instructions.
+let typedPrograms (maxLength: int) : Arbitrary<Program> = admissibleOf (programOf opNames [ DType.Float32; DType.Float64 ] maxLength)

@@ -111,7 +111,7 @@ module internal Indexing =
     let padConstant (widths: (int * int)[]) (value: float) (x: Node) =
         checkWidths "pad" x.Shape widths
         widths |> Array.indexed |> Array.fold (fun (y: Node) (a, (before, after)) ->
-            let block count = Graph.constant (NdArray.full (y.Shape |> Array.mapi (fun k d -> if k = a then count else d)) value)
+            let block count = Graph.constant (NdArray.fullOf y.DType (y.Shape |> Array.mapi (fun k d -> if k = a then count else d)) value)
             let parts = [| if before > 0 then block before
                            y
                            if after > 0 then block after |]

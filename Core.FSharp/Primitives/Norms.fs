@@ -25,7 +25,7 @@ module internal Norms =
         if Double.IsNaN p || p < 1.0 then
             Shape.fail "norm" [| x.Shape |] "p" (sprintf "p = %g is not 1 or more (nor ∞): only those give a norm" p)
         if Double.IsPositiveInfinity p then
-            if reducesEmpty axes x then Graph.constant (NdArray.zeros (Shape.reduced x.Shape axes keepDims))
+            if reducesEmpty axes x then Graph.constant (NdArray.fullOf x.DType (Shape.reduced x.Shape axes keepDims) 0.0)
             else Reductions.max axes keepDims (abs x)
         elif p = 1.0 then Reductions.sum axes keepDims (abs x)
         elif p = 2.0 then rootAtZero sqrt (Reductions.sum axes keepDims (mul x x))

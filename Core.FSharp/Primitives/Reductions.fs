@@ -65,7 +65,7 @@ module internal Reductions =
             let restShape = rest |> Array.map (fun i -> x.Shape[i])
             let n = Shape.size (axes |> Array.map (fun i -> x.Shape[i]))
             let resultShape = Shape.reduced x.Shape axes keepDims
-            if n = 0 then Graph.constant (NdArray.ones resultShape)
+            if n = 0 then Graph.constant (NdArray.fullOf x.DType resultShape 1.0)
             else
                 let along (start: int) (count: int) (v: Node) =
                     Layout.slice (Array.append (Array.zeroCreate rest.Length) [| start |]) (Array.append restShape [| count |]) (Array.create (rest.Length + 1) 1) v

@@ -49,6 +49,6 @@ module internal Scans =
             if offset >= n then y
             else
                 let earlier = Layout.slice (Array.zeroCreate rank) (along (n - offset) y.Shape) (Array.create rank 1) y
-                let ones = Graph.constant (NdArray.ones (along offset y.Shape))
+                let ones = Graph.constant (NdArray.fullOf y.DType (along offset y.Shape) 1.0)
                 rounds (mul y (Layout.concat axis [| ones; earlier |])) (2 * offset)
         rounds x 1

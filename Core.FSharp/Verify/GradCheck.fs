@@ -25,6 +25,13 @@ type GradCheckOptions =
       RelativeTolerance: float
       /// Absolute tolerance, for results that are zero or nearly so.
       AbsoluteTolerance: float
+      /// For inputs narrower than float64 (float32): how many unit roundoffs of the narrowest
+      /// input type (2⁻²⁴ for float32) a value, jvp or vjp may differ from the float64 computation
+      /// of the same program, relative to the largest magnitude of the compared tensor. Rounding
+      /// errors of u per operation add up over a program's operations and are amplified by its
+      /// conditioning; the default 2¹⁴ (about 1e-3 for float32) leaves room for about 10⁴
+      /// roundings of condition 1.
+      RoundingGrowth: float
       /// Input element checks (one finite difference per input element, which locates an error
       /// to an element) run when the inputs have at most this many elements in total; 0 turns
       /// them off.
@@ -33,7 +40,8 @@ type GradCheckOptions =
       Seed: int }
 
     /// Order 1, both modes, 3 directions, step 1e-5, tolerances 1e-6 (relative) and 1e-9
-    /// (absolute), element checks up to 64 input elements, seed 0.
+    /// (absolute), rounding growth 2¹⁴ for float32 inputs, element checks up to 64 input
+    /// elements, seed 0.
     static member Default =
         { Order = 1
           Modes = [ ForwardMode; ReverseMode ]
@@ -41,6 +49,7 @@ type GradCheckOptions =
           Step = 1e-5
           RelativeTolerance = 1e-6
           AbsoluteTolerance = 1e-9
+          RoundingGrowth = 16384.0
           MaxElementChecks = 64
           Seed = 0 }
 
@@ -115,6 +124,13 @@ type GradCheckException(report: GradCheckReport) =
 /// A finite difference is trusted up to its estimated error: truncation, O(h²·|f'''|), is
 /// estimated by Richardson's comparison of steps h and 2h (their difference is about three
 /// times the truncation error at h), and rounding is bounded by 16·ε·|f|/h.
+///
+/// Inputs of a narrower type (float32) are checked in two parts: every check above runs on the
+/// same program at the inputs widened (exactly) to float64, where finite differences are
+/// accurate; and the program's value, jvp and vjp at the float32 inputs are compared with those
+/// of the float64 program (same directions, rounded to float32 first), each element within
+/// `RoundingGrowth` unit roundoffs of float32 times the largest magnitude of its tensor, and
+/// every tangent and gradient must have its primal's type.
 module GradCheck =
     let private epsilon = Math.Pow(2.0, -52)
 
@@ -123,7 +139,11 @@ module GradCheck =
                          Adjoint = "<u, J v> = <J^T u, v>"
                          ForwardElement = "jvp of a unit vector = finite differences"
                          ReverseElement = "vjp element = finite differences"
-                         Symmetry = "second derivative symmetric" |}
+                         Symmetry = "second derivative symmetric"
+                         NarrowValue = "value = value of the float64 program"
+                         NarrowJvp = "jvp = jvp of the float64 program"
+                         NarrowVjp = "vjp = vjp of the float64 program"
+                         ElementType = "derivative element size (bytes) = its primal's" |}
 
     let private valuesOf (ts: Tensor[]) = ts |> Array.collect (fun t -> t.ToArray())
     let private inner (a: float[]) (b: float[]) = Array.fold2 (fun acc x y -> acc + x * y) 0.0 a b
@@ -251,7 +271,8 @@ module GradCheck =
         if List.isEmpty options.Modes then fail "options" "choose at least one mode"
         if options.Directions < 1 then fail "options" (sprintf "at least one direction is needed, not %d" options.Directions)
         if not (options.Step > 0.0 && options.Step < 1.0) then fail "options" (sprintf "the step must lie in (0, 1), not %g" options.Step)
-        if not (options.RelativeTolerance >= 0.0 && options.AbsoluteTolerance >= 0.0) then fail "options" "tolerances must be non-negative"
+        if not (options.RelativeTolerance >= 0.0 && options.AbsoluteTolerance >= 0.0 && options.RoundingGrowth >= 0.0) then
+            fail "options" "tolerances (and the rounding growth) must be non-negative"
         if xs.Length = 0 then fail "xs" "the function needs at least one input"
         xs |> Array.iteri (fun i x ->
             if not x.IsConstant then fail "xs" (sprintf "input %d depends on a differentiation variable; check at plain values" i)
@@ -266,12 +287,70 @@ module GradCheck =
           Failures = failures
           Options = options }
 
-    /// Checks a function of several tensors at `xs` with the given options.
+    /// Unit roundoff: half the gap between 1 and the next number of the type.
+    let private unitRoundoff (dtype: DType) =
+        match dtype with
+        | DType.Float32 -> Math.Pow(2.0, -24)
+        | DType.Float64 -> epsilon / 2.0
+
+    let private widen (t: Tensor) = if t.DType = DType.Float64 then t else Tensor.cast DType.Float64 t
+
+    /// The value, jvp and vjp of `f` at the narrow inputs `xs` against those of the same program
+    /// at `wide` (xs widened to float64), and the element types of the derivatives. The bound of
+    /// each element is relative to the largest magnitude of its tensor on the float64 side, so an
+    /// element that cancels to nearly 0 is judged by the scale its rounding errors have.
+    let private narrowFindings (options: GradCheckOptions) (f: Tensor[] -> Tensor[]) (xs: Tensor[]) (wide: Tensor[]) =
+        let findings = Collections.Generic.List<GradCheckFinding>()
+        let u = xs |> Array.map (fun x -> unitRoundoff x.DType) |> Array.max
+        let mutable draws = 0
+        // directions drawn in float64 and rounded to each tensor's type: both programs get the same
+        let direction (like: Tensor[]) =
+            like |> Array.map (fun t ->
+                draws <- draws + 1
+                let v = Tensor.randomNormal (options.Seed * 7919 - draws) t.Shape
+                if t.DType = DType.Float64 then v else Tensor.cast t.DType v)
+        let compare lawName (where: string) (narrow: Tensor[]) (reference: Tensor[]) =
+            Array.iteri2 (fun i (n: Tensor) (r: Tensor) ->
+                let expected = r.ToArray()
+                let actual = n.ToArray()
+                let scale = expected |> Array.fold (fun m v -> max m (abs v)) 0.0
+                let bound = options.AbsoluteTolerance + options.RoundingGrowth * u * scale
+                for k in 0 .. actual.Length - 1 do
+                    findings.Add { Law = lawName; Where = sprintf "%s, tensor %d element %d" where i k; Expected = expected[k]; Actual = actual[k]; Tolerance = bound })
+                narrow reference
+        let sameType (where: string) (primal: Tensor[]) (derivative: Tensor[]) =
+            Array.iteri2 (fun i (p: Tensor) (d: Tensor) ->
+                findings.Add { Law = law.ElementType; Where = sprintf "%s %d: %s primal, %s derivative" where i p.DType.Name d.DType.Name
+                               Expected = float p.DType.Size; Actual = float d.DType.Size; Tolerance = 0.0 })
+                primal derivative
+        let y = f xs
+        compare law.NarrowValue "value" y (f wide)
+        let _, pullback = AD.vjp f xs
+        let _, widePullback = AD.vjp f wide
+        for d in 1 .. options.Directions do
+            if List.contains ForwardMode options.Modes then
+                let v = direction xs
+                let jv = snd (AD.jvp f xs v)
+                compare law.NarrowJvp (sprintf "direction %d" d) jv (snd (AD.jvp f wide (Array.map widen v)))
+                sameType (sprintf "direction %d, output" d) y jv
+            if List.contains ReverseMode options.Modes then
+                let c = direction y
+                let jtc = pullback c
+                compare law.NarrowVjp (sprintf "cotangent %d" d) jtc (widePullback (Array.map widen c))
+                sameType (sprintf "cotangent %d, input" d) xs jtc
+        findings.ToArray()
+
+    /// Checks a function of several tensors at `xs` with the given options. Inputs of float32
+    /// are checked against the float64 computation of the same program and by finite
+    /// differences of it (see the module's summary).
     let checkManyWith (options: GradCheckOptions) (f: Tensor[] -> Tensor) (xs: Tensor[]) : GradCheckReport =
         validate options xs
-        let checker = Checker(options, xs)
-        checker.Run { Function = (fun x -> [| f x |]); Order = options.Order; Label = "" }
-        reportOf options checker.Findings
+        let program x = [| f x |]
+        let wide = Array.map widen xs
+        let checker = Checker(options, wide)
+        let narrow = xs |> Array.exists (fun x -> x.DType <> DType.Float64)
+        checker.Run { Function = program; Order = options.Order; Label = if narrow then "float64 program, " else "" }
+        reportOf options (if narrow then Array.append checker.Findings (narrowFindings options program xs wide) else checker.Findings)
 
     /// Checks a function of several tensors at `xs` with the default options.
     let checkMany (f: Tensor[] -> Tensor) (xs: Tensor[]) = checkManyWith GradCheckOptions.Default f xs

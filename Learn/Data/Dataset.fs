@@ -61,16 +61,37 @@ module Dataset =
         if batchSize <= 0 then raise (ArgumentOutOfRangeException("batchSize", batchSize, "Dataset.batches: the batch size must be positive"))
         permutation seed (size data) |> Array.chunkBySize batchSize |> Array.map (fun rows -> subset rows data)
 
-    /// The labels as a vector of class indices 0.0 … classes − 1, the form in which
-    /// `Classifier.Loss` receives them (`Loss.crossEntropyFromLabels` takes it as is).
-    let labelTensor (data: Dataset) = Tensor.ofArray (data.Labels |> Array.map float)
+    /// The element type of the features (`DType.Float64` unless converted with `withDType`).
+    let dtype (data: Dataset) = data.Features.DType
 
-    /// Labels of a two-class data set as a vector of −1 (class 0) and +1 (class 1).
+    /// The data set with its features in `dtype` (float64 features rounded to float32, or float32
+    /// ones widened exactly); labels and class names are kept. Training a float32 model takes
+    /// float32 features: `Training.fit` refuses features wider than the parameters.
+    let withDType (dtype: DType) (data: Dataset) =
+        { data with Features = ElementType.convert dtype data.Features }
+
+    /// Numbers of the labels as a vector in the features' element type: class numbers are exact
+    /// in float32 too (below 2²⁴), and labels of the features' type do not promote a float32 loss.
+    let private labelVector (data: Dataset) (value: int -> float) =
+        let values = data.Labels |> Array.map value
+        match dtype data with
+        | DType.Float32 -> Tensor.ofArray32 (Array.map float32 values)
+        | DType.Float64 -> Tensor.ofArray values
+
+    /// The labels as a vector of class indices 0.0 … classes − 1 in the features' element type,
+    /// the form in which `Classifier.Loss` receives them (`Loss.crossEntropyFromLabels` takes it as is).
+    let labelTensor (data: Dataset) = labelVector data float
+
+    let private checkTwoClasses operation (data: Dataset) =
+        if classCount data <> 2 then raise (ArgumentException(sprintf "%s: the data set has %d classes, not 2" operation (classCount data), "data"))
+
+    /// Labels of a two-class data set as a vector of −1 (class 0) and +1 (class 1), in the
+    /// features' element type.
     let plusMinusLabels (data: Dataset) =
-        if classCount data <> 2 then raise (ArgumentException(sprintf "plusMinusLabels: the data set has %d classes, not 2" (classCount data), "data"))
-        Tensor.ofArray (data.Labels |> Array.map (fun c -> if c = 1 then 1.0 else -1.0))
+        checkTwoClasses "plusMinusLabels" data
+        labelVector data (fun c -> if c = 1 then 1.0 else -1.0)
 
-    /// Labels of a two-class data set as a vector of 0 and 1.
+    /// Labels of a two-class data set as a vector of 0 and 1, in the features' element type.
     let zeroOneLabels (data: Dataset) =
-        if classCount data <> 2 then raise (ArgumentException(sprintf "zeroOneLabels: the data set has %d classes, not 2" (classCount data), "data"))
-        Tensor.ofArray (data.Labels |> Array.map float)
+        checkTwoClasses "zeroOneLabels" data
+        labelVector data float

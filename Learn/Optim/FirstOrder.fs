@@ -11,8 +11,9 @@ type Optimizer<'P, 'S> =
       Init: 'P -> 'S
       Update: 'S -> 'P -> 'P -> 'P * 'S }
 
-/// The state of Adam and AdamW: the step count (a scalar tensor, so that a compiled training
-/// step can carry it from one call to the next) and the running first and second moments.
+/// The state of Adam and AdamW: the step count (a float64 scalar tensor, so that a compiled
+/// training step can carry it from one call to the next) and the running first and second
+/// moments, of the parameters' element types.
 type AdamState<'P> = { Step: Tensor; First: 'P; Second: 'P }
 
 /// Hyper-parameters of Adam (Kingma & Ba, 2015); AdamW adds decoupled weight decay.
@@ -88,9 +89,13 @@ module Optimizer =
                 let v = Tree.map2 (fun vi gi -> b2 * vi + (1.0 - b2) * gi * gi) s.Second g
                 // The bias corrections are tensors of the step, not floats read from it: a
                 // compiled step then computes them from its input instead of baking in step 1's.
+                // The step count stays float64 (exact past float32's 2²⁴), and each moment is
+                // divided by its corrections in its own element type: a float64 step that is an
+                // input of a compiled plan is typed, and would otherwise promote float32 moments.
                 let c1 = 1.0 - Tensor.Pow(b1, t)
                 let c2 = 1.0 - Tensor.Pow(b2, t)
-                let direction = Tree.map2 (fun mi vi -> (mi / c1) / (Tensor.sqrt (vi / c2) + eps)) m v
+                let corrected (c: Tensor) (x: Tensor) = x / ElementType.convert x.DType c
+                let direction = Tree.map2 (fun mi vi -> corrected c1 mi / (Tensor.sqrt (corrected c2 vi) + eps)) m v
                 let step = if decay = 0.0 then direction else Tree.map2 (fun d pi -> d + decay * pi) direction p
                 Params.addScaled p -eta step, { Step = t; First = m; Second = v } }
 
