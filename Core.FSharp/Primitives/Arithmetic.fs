@@ -48,6 +48,9 @@ module internal rec Arithmetic =
     /// The record with a kernel that writes into a given buffer (compiled plans).
     let withInto (into: int[][] -> int[] -> DestinationKernel voption) (o: Op) = { o with Capabilities = { o.Capabilities with Into = ValueSome into } }
 
+    /// The record with a float32 kernel into a buffer for compiled float32 plans (`Into32`).
+    let withInto32 (into: int[][] -> int[] -> DestinationKernel32 voption) (o: Op) = { o with Capabilities = { o.Capabilities with Into32 = ValueSome into } }
+
     /// A batched argument (batch leading) with unit axes inserted after the batch so that its
     /// per-example part has `rank` dimensions and broadcasts against unbatched arguments.
     let batchedToRank (rank: int) (x: Node) =
