@@ -15,7 +15,7 @@ module internal BufferPlan =
     let private maxFused = 64
 
     /// Groups instructions into units run one after another: a fused loop (several elementwise
-    /// instructions of one size and element type, so that it can run in one type's lanes) or a
+    /// instructions of one size and element type, so that it runs in that type's lanes) or a
     /// single instruction. An instruction that reads a value of
     /// the loop being gathered closes that loop first; one that does not may run before it.
     /// Elementwise outputs that nothing else reads (a parameter update) run last: every other
@@ -56,8 +56,8 @@ module internal BufferPlan =
         | DType.Float64 -> Array.zeroCreate<double> size
 
     /// The code of one fused loop: for each element i, the members' formulas in order; members
-    /// read by other steps or returned are stored into their buffers. Each member computes in
-    /// its own element type. When every member has a vector form in one element type, a loop
+    /// read by other steps or returned are stored into their buffers, all of one element type.
+    /// When every member has a vector form in that type, a loop
     /// over Vector<double> or Vector<float32> lanes (twice as many) does the elements and the
     /// scalar loop the rest.
     let private fusedLoop (program: Program) (members: int[]) (materialised: int -> bool) =
@@ -96,11 +96,11 @@ module internal BufferPlan =
                 if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
             loop (Expression.LessThan(i, Expression.Constant size)) (Fusion.statements elementOf program members formulaOf program.Storage outside save) (Expression.PostIncrementAssign i)
         let vectorFormulas = formulas ScalarCode.tryVectorFormula
+        // A loop's members share one element type (`schedule`).
         let dtype = program.Instructions[members[0]].DType
         let width = ScalarCode.laneCount dtype
-        let oneType = members |> Array.forall (fun k -> program.Instructions[k].DType = dtype)
         let vectorLoop =
-            if Vector.IsHardwareAccelerated && oneType && size >= 2 * width && vectorFormulas |> Array.forall Option.isSome then
+            if Vector.IsHardwareAccelerated && size >= 2 * width && vectorFormulas |> Array.forall Option.isSome then
                 let element = ScalarCode.elementType dtype
                 let lanes = typedefof<Vector<_>>.MakeGenericType element
                 let load = lanes.GetConstructor [| element.MakeArrayType(); typeof<int> |]
@@ -146,6 +146,10 @@ module internal BufferPlan =
         | (:? (double[]) as s), (:? (float32[]) as d) -> for i in 0 .. s.Length - 1 do d[i] <- float32 s[i]
         | _ -> invalidOp "a conversion changes the element type"
 
+    /// A step's name in the summary: steps computing in float32 say so (`fused[3] float32`,
+    /// `matmul float32`).
+    let private typed (dtype: DType) (name: string) = if dtype = DType.Float32 then name + " float32" else name
+
     /// The name and code of a single (not elementwise) instruction writing into its buffer.
     let private single (program: Program) (k: int) : string * (Array[] -> unit) =
         let instruction = program.Instructions[k]
@@ -153,7 +157,7 @@ module internal BufferPlan =
         let args = instruction.Args |> Array.map program.Storage
         let argShapes = instruction.Args |> Array.map (fun a -> program.Instructions[a].Shape)
         let eager (op: Op) =
-            op.Label + " (eager)",
+            typed instruction.DType (op.Label + " (eager)"),
             fun (b: Array[]) ->
                 let result = Reuse.evaluateValues op (Array.init args.Length (fun j -> NdArray.ofBuffer argShapes[j] b[args[j]])) instruction.DType
                 Array.Copy(result.Buffer, b[k], result.Size)
@@ -161,14 +165,14 @@ module internal BufferPlan =
         | Broadcast ->
             let target = instruction.Shape
             let strides = DestinationKernels.broadcastStrides argShapes[0] target
-            "broadcast",
+            typed instruction.DType "broadcast",
             match instruction.DType with
             | DType.Float32 -> fun b -> DestinationKernels.broadcastInto target strides (b[args[0]] :?> float32[]) (b[k] :?> float32[])
             | DType.Float64 -> fun b -> DestinationKernels.broadcastInto target strides (b[args[0]] :?> double[]) (b[k] :?> double[])
-        | Convert -> "convert", fun b -> convertInto b[args[0]] b[k]
+        | Convert -> "convert to " + instruction.DType.Name, fun b -> convertInto b[args[0]] b[k]
         | Primitive op ->
             match kernelInto program k with
-            | Some kernel -> op.Label, kernel
+            | Some kernel -> typed instruction.DType op.Label, kernel
             | None -> eager op
         | _ -> invalidOp "inputs, constants and aliases have no step"
 
@@ -230,15 +234,10 @@ module internal BufferPlan =
                 if lastRead[r] = u && bufferOf[r] >= 0 then
                     if not (free.ContainsKey(kindOf r)) then free[kindOf r] <- Stack<int>()
                     free[kindOf r].Push bufferOf[r])
-        // Steps computing in float32 say so in the summary (`fused[3] float32`, `matmul float32`).
-        let typed (members: int[]) (name: string) =
-            match members |> Array.map (fun k -> instructions[k].DType) |> Array.distinct with
-            | [| DType.Float64 |] -> name
-            | dtypes -> name + " " + (dtypes |> Array.map (fun d -> d.Name) |> String.concat "+")
         let names, steps =
             units |> Array.map (fun members ->
-                if isLoop members then typed members (sprintf "fused[%d]" members.Length), fusedLoop program members materialised
-                else let name, step = single program members[0] in typed members name, step)
+                if isLoop members then typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), fusedLoop program members materialised
+                else single program members[0])
             |> Array.unzip
         let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
         let fresh = [| for k in 0 .. count - 1 do if returned[k] && unitOf[k] >= 0 then yield k |]
