@@ -175,6 +175,7 @@ module internal Elementwise =
     let private cosKernel = SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))
     let private sinKernel32 = SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sin(a, d))
     let private cosKernel32 = SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Cos(a, d))
+    /// The capabilities of a function of `Math` whose eager kernels are TensorPrimitives passes.
     let private spansCapabilities name kernel kernel32 =
         { Formula.capabilities (mathUnary name) Algebra.Opaque with
             Float32 = ValueSome(Kernels.map32 kernel32 << Array.head)

@@ -9,7 +9,10 @@ open FunctionalAD
 
 /// Building the scalar formulas of elementwise primitives (`Capabilities.Formula`): LINQ
 /// expressions that state what the primitive computes on one element, on doubles and, where the
-/// bits agree, on Vector<double> lanes. Each formula is the one the primitive evaluates eagerly —
+/// bits agree, on Vector<double> lanes; formulas exact in either precision (arithmetic,
+/// comparisons, selection, √, |·|) state it once for float32 and Vector<float32> lanes too, and
+/// the others leave float32 elements to the double formula, rounded once (as eager's widening
+/// fallback computes them). Each formula is the one the primitive evaluates eagerly —
 /// the `Math` function where the eager kernel calls the TensorPrimitives function of that name
 /// (whose vector paths may round a transcendental function differently by an ulp), the
 /// primitive's own scalar function otherwise.
