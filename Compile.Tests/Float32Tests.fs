@@ -179,6 +179,25 @@ let ``float32 combined with a float64 tensor promotes to float64, widening exact
     Assert.Contains("convert to float64", (Compile.summarize f x).StepNames)
 
 [<Fact>]
+let ``a float32 buffer is never reused for a float64 value of its size`` () =
+    // The float32 intermediates die at the cast, where float64 values of the same size are
+    // born: reuse by size alone would hand them the float32 buffers.
+    let f (x: Tensor) =
+        let wide = Tensor.cast DType.Float64 (x * x * 0.5 + x)
+        let square = Tensor.reshape [| 8; 8 |] (wide * wide)
+        Tensor.sum (Tensor.matmul square square) + Tensor.sum (wide * 0.5)
+    let x = random32 80 [| 64 |]
+    let compiled = Compile.compile f x
+    Assert.Equal(DType.Float64, compiled.DType)
+    assertSame (f x) compiled
+
+[<Fact>]
+let ``prepare makes float32 plans ahead of the first call`` () =
+    let x = random32 90 [| 33 |]
+    let prepared = Compile.prepare exactChain [ Tensor.zerosOf DType.Float32 [| 33 |] ]
+    assertExact32 (exactChain x) (prepared x)
+
+[<Fact>]
 let ``one compiled function keeps a plan per element type`` () =
     let compiled = Compile.compile exactChain
     let x64 = Tensor.randomNormal 70 [| 20 |]
