@@ -27,17 +27,22 @@ module internal ScalarCode =
         | ValueSome { Emit32 = ValueSome emit }, DType.Float32 -> Some emit
         | ValueSome formula, DType.Float32 -> Some(widened formula.Emit)
 
+    /// A double holding a value of `dtype`: for float32, the double value rounded to float32 and
+    /// widened back (exactly).
+    let heldAs (dtype: DType) (value: Expression) =
+        match dtype with
+        | DType.Float32 -> Expression.Convert(Expression.Convert(value, typeof<float32>), typeof<double>) :> Expression
+        | DType.Float64 -> value
+
     /// The value of `dtype` computed by the double formula on doubles holding values of that
     /// type (scalar plans keep every value in a double register): for float32, the result
     /// rounded to float32 and widened back. For +, −, ×, ÷ and √ that is the float32 operation's
     /// own result, since double carries more than 2·24 + 2 bits (double rounding is then
     /// innocuous), and for the rest it is eager's widening fallback.
     let tryFormulaOnDoubles (dtype: DType) (op: Op) : (Expression[] -> Expression) option =
-        match op.Capabilities.Formula, dtype with
-        | ValueNone, _ -> None
-        | ValueSome formula, DType.Float64 -> Some formula.Emit
-        | ValueSome formula, DType.Float32 ->
-            Some(fun args -> Expression.Convert(Expression.Convert(formula.Emit args, typeof<float32>), typeof<double>) :> Expression)
+        match op.Capabilities.Formula with
+        | ValueSome formula -> Some(fun args -> heldAs dtype (formula.Emit args))
+        | ValueNone -> None
 
     /// The same formula on Vector<double> or Vector<float32> lanes, where the primitive declares
     /// one that computes what the scalar one does; None for the others, whose loops stay scalar.

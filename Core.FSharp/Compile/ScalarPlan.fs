@@ -47,12 +47,6 @@ module internal ScalarPlan =
         | Computed of (Expression[] -> Expression)
         | Same
 
-    /// A double holding a value of `dtype`: a float32 result rounded (and widened back).
-    let private rounded (dtype: DType) (value: Expression) =
-        match dtype with
-        | DType.Float32 -> Expression.Convert(Expression.Convert(value, typeof<float32>), typeof<double>) :> Expression
-        | DType.Float64 -> value
-
     /// What an instruction does on registers. Registers are doubles; a float32 value is held
     /// exactly in one, and every float32 instruction rounds its result to float32, so the plan
     /// computes each value in its instruction's type (a product of two float32 numbers rounded
@@ -63,14 +57,14 @@ module internal ScalarPlan =
         | Alias | Broadcast -> Some Same
         // Widening is exact: the register already holds the value.
         | Convert when instruction.DType = DType.Float64 -> Some Same
-        | Convert -> Some(Computed(fun a -> rounded DType.Float32 a[0]))
+        | Convert -> Some(Computed(fun a -> ScalarCode.heldAs DType.Float32 a[0]))
         | Primitive op ->
             match ScalarCode.tryFormulaOnDoubles instruction.DType op, op.Capabilities.Algebra with
             | Some formula, _ -> Some(Computed formula)
             // On a single number, layout changes and reductions are the number itself (a
             // float32 sum accumulates in float64 and rounds once: the number again).
             | None, (Algebra.Rearrangement | Algebra.SameElements | Algebra.Stretch | Algebra.PassThrough) when op.Capabilities.ResultType.IsNone -> Some Same
-            | None, Algebra.MatrixProduct -> Some(Computed(fun a -> rounded instruction.DType (Expression.Multiply(a[0], a[1]))))
+            | None, Algebra.MatrixProduct -> Some(Computed(fun a -> ScalarCode.heldAs instruction.DType (Expression.Multiply(a[0], a[1]))))
             | None, _ -> None
 
     /// The compiled plan, when every value of the program is a single number and every
