@@ -91,17 +91,25 @@ let ``float32 reductions, products, broadcasting and layout give eager's bits`` 
         Tensor.sumAxes [| 0 |] false laidOut,
         Tensor.maxAxes [| 1 |] true stretched,
         Tensor.mean (Tensor.slice [| (0, 6, 2); (1, 9, 3) |] stretched),
-        Tensor.matmul (Tensor.transpose a) a
+        Tensor.matmul (Tensor.transpose a) a,
+        Tensor.sumAxes [| 0; 1 |] false (Tensor.reshape [| 3; 2; 10 |] stretched)
     let inputs = random32 1 [| 6; 4 |], random32 2 [| 4; 10 |], random32 3 [| 10 |], random32 4 [| 6; 1 |]
     let eager = f inputs
     let compiled = Compile.compile f inputs
-    let e1, e2, e3, e4 = eager
-    let c1, c2, c3, c4 = compiled
+    let e1, e2, e3, e4, e5 = eager
+    let c1, c2, c3, c4, c5 = compiled
     assertExact32 e1 c1
     assertExact32 e2 c2
     assertExact32 e3 c3
     assertExact32 e4 c4
-    Assert.Contains("matmul float32", (Compile.summarize f inputs).StepNames)
+    assertExact32 e5 c5
+    let steps = (Compile.summarize f inputs).StepNames
+    Assert.Contains("matmul float32", steps)
+    // Sums over one axis or all axes (the mean of the slice) write into their float32 buffers;
+    // over two of three axes, which eager folds one axis at a time, they evaluate eagerly.
+    Assert.Contains("sum[axes=[0]] float32", steps)
+    Assert.Contains("sum[axes=[0,1]] float32", steps)
+    Assert.Contains("sum[axes=[0,1]] (eager) float32", steps)
 
 [<Fact>]
 let ``compiled float32 gradients are eager's, in float32`` () =
