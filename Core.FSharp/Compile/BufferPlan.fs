@@ -219,14 +219,14 @@ module internal BufferPlan =
         // every call.
         let bufferOf = Array.create count -1
         let kindOf k = struct (program.SizeOf k, instructions[k].DType)
-        let sizes = List<struct (int * DType)>()
+        let bufferKinds = List<struct (int * DType)>()
         let free = Dictionary<struct (int * DType), Stack<int>>()
         let take kind =
             match free.TryGetValue kind with
             | true, stack when stack.Count > 0 -> stack.Pop()
             | _ ->
-                sizes.Add kind
-                sizes.Count - 1
+                bufferKinds.Add kind
+                bufferKinds.Count - 1
         units |> Array.iteri (fun u members ->
             for k in members do
                 if materialised k && not returned[k] then bufferOf[k] <- take (kindOf k)
@@ -242,10 +242,11 @@ module internal BufferPlan =
         let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
         let fresh = [| for k in 0 .. count - 1 do if returned[k] && unitOf[k] >= 0 then yield k |]
         let outputs = program.Outputs |> Array.map program.Storage
-        // Donation: a fresh output may take the buffer of an input of its size and element type that no step reads
-        // after the output is written. The output's own step may still read it when it is a
-        // fused loop (element i is read before it is stored); a matrix product may not (BLAS
-        // forbids overlapping operands). Inputs that are themselves returned keep their buffers.
+        // Donation: a fresh output may take the buffer of an input of its size and element type
+        // that no step reads after the output is written. The output's own step may still read
+        // it when it is a fused loop (element i is read before it is stored); a matrix product
+        // may not (BLAS forbids overlapping operands). Inputs that are themselves returned keep
+        // their buffers.
         let donorOf = Array.create count -1
         let available = HashSet<int>(inputs |> Seq.map (fun struct (_, r) -> r) |> Seq.filter (fun r -> not returned[r]))
         for k in fresh do
@@ -259,7 +260,7 @@ module internal BufferPlan =
         let exclusive = outputs |> Array.map (fun s -> fresh |> Array.contains s && (outputs |> Array.filter ((=) s)).Length = 1)
         let spare =
             Spare(fun () ->
-                let shared = sizes |> Seq.map (fun (struct (n, dtype)) -> allocate dtype n) |> Seq.toArray
+                let shared = bufferKinds |> Seq.map (fun (struct (n, dtype)) -> allocate dtype n) |> Seq.toArray
                 Array.init count (fun k ->
                     match instructions[k].Kind with
                     | Literal v -> v.Buffer
@@ -269,8 +270,8 @@ module internal BufferPlan =
             { Instructions = count
               Steps = steps.Length
               FusedLoops = units |> Array.filter isLoop |> Array.length
-              Buffers = sizes.Count
-              BufferElements = sizes |> Seq.sumBy (fun (struct (n, _)) -> int64 n)
+              Buffers = bufferKinds.Count
+              BufferElements = bufferKinds |> Seq.sumBy (fun (struct (n, _)) -> int64 n)
               ScalarCode = false
               StepNames = names
               DonatableOutputs = fresh |> Array.filter (fun k -> donorOf[k] >= 0) |> Array.length }
