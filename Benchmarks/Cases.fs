@@ -79,12 +79,11 @@ let mlpLoss (x: Tensor) (labels: Tensor) (p: Tensor[]) =
         h <- if l < layers - 1 then Tensor.relu z else z
     -(Tensor.sum (labels * Tensor.logSoftmax 1 h)) / float x.Shape[0]
 
-/// MLP training step: compiled AD (value, gradient and SGD update in one plan) vs hand-written
-/// backprop; T(grad)/T(loss); memory.
-let mlp (s: Settings) =
+/// The MLP benchmark's problem: layer sizes, batch, inputs, one-hot labels and He-initialised
+/// parameters (float64).
+let mlpProblem (s: Settings) =
     let sizes = if s.Quick then [| 32; 16; 16; 4 |] else [| 784; 256; 256; 10 |]
     let batch = if s.Quick then 8 else 256
-    let name = sprintf "MLP %s, batch %d" (String.Join("-", sizes)) batch
     let x = Tensor.randomNormal 4 [| batch; sizes[0] |]
     let classes = sizes[sizes.Length - 1]
     let labels = Tensor.create [| batch; classes |] (Array.init (batch * classes) (fun k -> if (k / classes * 31) % classes = k % classes then 1.0 else 0.0))
@@ -92,19 +91,39 @@ let mlp (s: Settings) =
         Array.init (sizes.Length - 1) (fun l ->
             [| Tensor.randomNormal (10 + l) [| sizes[l]; sizes[l + 1] |] * Math.Sqrt(2.0 / float sizes[l]); Tensor.zeros [| sizes[l + 1] |] |])
         |> Array.concat
+    sizes, batch, x, labels, parameters
+
+/// The SGD training step on the MLP's loss: the loss and the updated parameters.
+let mlpUpdate (x: Tensor) (labels: Tensor) (rate: float) (p: Tensor[]) =
+    let l, g = AD.valueAndGrad (mlpLoss x labels) p
+    l, Array.map2 (fun (p: Tensor) g -> p - rate * g) p g
+
+/// A copy of a tensor's elements in its own type (a donated step consumes its inputs).
+let copyOf (t: Tensor) = if t.DType = DType.Float32 then Tensor.create32 t.Shape (t.ToArray32()) else Tensor.create t.Shape (t.ToArray())
+
+/// A training loop of the compiled donating step from (a copy of) `parameters`: each run is one
+/// step, carrying the new parameters to the next.
+let donatingTrainer (step: Tensor[] -> Tensor * Tensor[]) (parameters: Tensor[]) =
+    let donating = Compile.compileDonating step
+    let current = ref (Array.map copyOf parameters)
+    fun () -> let l, p = donating current.Value in force l; current.Value <- p
+
+/// MLP training step: compiled AD (value, gradient and SGD update in one plan) vs hand-written
+/// backprop; T(grad)/T(loss); memory.
+let mlp (s: Settings) =
+    let sizes, batch, x, labels, parameters = mlpProblem s
+    let name = sprintf "MLP %s, batch %d" (String.Join("-", sizes)) batch
     let rate = 0.1
     let loss = mlpLoss x labels
     let lossCompiled = Compile.compile loss
     let gradCompiled = Compile.compile (AD.valueAndGrad loss)
-    let update (p: Tensor[]) = let l, g = AD.valueAndGrad loss p in l, Array.map2 (fun (p: Tensor) g -> p - rate * g) p g
+    let update = mlpUpdate x labels rate
     let step = Compile.compile update
     // The timed step donates its parameters (JAX's donate_argnums): the new ones are written into
     // the old buffers, as the hand-written step updates in place. Each call consumes its input,
     // so the loop carries the parameters from one step to the next.
-    let donatingStep = Compile.compileDonating update
-    let mutable current = parameters |> Array.map (fun p -> Tensor.create p.Shape (p.ToArray()))
-    let train () = let l, p = donatingStep current in force l; current <- p
-    let reference = HandWritten.Mlp(batch, sizes)
+    let train = donatingTrainer update parameters
+    let reference = HandWritten.Mlp<float>(batch, sizes)
     let xData, labelData = x.ToArray(), labels.ToArray()
     let handParameters = parameters |> Array.map (fun p -> p.ToArray())
     // sanity: one step of each from the same parameters agrees

@@ -121,10 +121,54 @@ let providers (s: Settings) =
         let crossovers = shapes |> List.collect (fun (t, m, k, n) -> crossoverRows s managed openBlas t m k n)
         (sizes |> List.collect gemmRows) @ crossovers @ workloads
 
+/// The compiled float32 workloads on the managed provider: the MLP training step (compiled,
+/// donating) in float32 against float64 and against the hand-written float32 step, and the
+/// compiled float32 logistic value and gradient against the hand-written float32 one.
+let private compiledFloat32 (s: Settings) =
+    let reps = s.Repetitions 9
+    let managed = ManagedLinearAlgebraProvider()
+    let sizes, batch, x, labels, parameters = mlpProblem s
+    let x32, labels32, parameters32 = Tensor.cast DType.Float32 x, Tensor.cast DType.Float32 labels, Array.map (Tensor.cast DType.Float32) parameters
+    let mlpName = sprintf "MLP step %s, batch %d (compiled, donating, managed provider)" (System.String.Join("-", sizes)) batch
+    let rate = 0.1
+    let train64 = donatingTrainer (mlpUpdate x labels rate) parameters
+    let train32 = donatingTrainer (mlpUpdate x32 labels32 rate) parameters32
+    let reference = HandWritten.Mlp<float32>(batch, sizes)
+    let xData, labelData = x32.ToArray32(), labels32.ToArray32()
+    let handParameters = parameters32 |> Array.map (fun p -> p.ToArray32())
+    // sanity: one float32 step of each from the same parameters agrees
+    let adLoss, adNext = Compile.compile (mlpUpdate x32 labels32 rate) parameters32
+    let handLoss = reference.Step(xData, labelData, handParameters, float32 rate)
+    let agreement =
+        Array.fold2 (fun m (a: Tensor) (b: float32[]) -> max m (maxDifference (a.ToArray()) (Array.map float b))) (abs (adLoss.ToScalar() - float handLoss)) adNext handParameters
+    let t64, t32, mlpRatio = using managed (fun () -> pairedMs reps train64 train32)
+    let _, tHand, stepVsHand = using managed (fun () -> pairedMs reps train32 (fun () -> reference.Step(xData, labelData, handParameters, 0.0f) |> ignore))
+    let rows, cols, xl, yl, wl = logisticData s
+    let xl32, yl32, wl32 = Tensor.cast DType.Float32 xl, Tensor.cast DType.Float32 yl, Tensor.cast DType.Float32 wl
+    let logisticName = sprintf "logistic value+gradient %d×%d (compiled, managed provider)" rows cols
+    let valueAndGrad = Compile.compile (AD.valueAndGrad (logisticLoss xl32 yl32))
+    let logistic = HandWritten.Logistic<float32>(xl32.ToArray32(), rows, cols, yl32.ToArray32())
+    let wData, gradient = wl32.ToArray32(), Array.zeroCreate<float32> cols
+    let value, g = valueAndGrad wl32
+    let handValue = logistic.LossAndGradient(wData, gradient)
+    let logisticAgreement = max (abs (value.ToScalar() - float handValue)) (maxDifference (g.ToArray()) (Array.map float gradient))
+    let runGrad () = let l, g = valueAndGrad wl32 in force l; force g
+    let tGrad, tLogisticHand, gradVsHand = using managed (fun () -> pairedMs reps runGrad (fun () -> logistic.LossAndGradient(wData, gradient) |> ignore))
+    [ info mlpName "float64" t64 "ms"
+      info mlpName "float32" t32 "ms"
+      atLeast mlpName "T(float64) / T(float32)" mlpRatio "× speed-up" 1.7
+      info mlpName "hand-written float32 step" tHand "ms"
+      info mlpName "max |AD − hand-written| after one float32 step" agreement ""
+      atMost mlpName "T(AD float32 step) / T(hand-written float32 step)" stepVsHand "×" 1.25
+      info logisticName "AD float32 value+gradient" tGrad "ms"
+      info logisticName "hand-written float32 value+gradient" tLogisticHand "ms"
+      info logisticName "max |AD − hand-written| (float32)" logisticAgreement ""
+      atMost logisticName "T(AD float32 grad) / T(hand-written float32 grad)" gradVsHand "×" 1.15 ]
+
 /// float32 against float64 on the same provider and inputs: a matrix product on the managed
 /// provider (the library's blocked kernel) and, where it is installed, on OpenBLAS (sgemm
-/// against dgemm); and the logistic loss's value and gradient on the managed provider (eager,
-/// since compiled plans are float64 only).
+/// against dgemm); the logistic loss's value and gradient on the managed provider, eager; and
+/// the compiled float32 workloads (`compiledFloat32`).
 let float32 (s: Settings) =
     let n = if s.Quick then 128 else 1024
     let a, b = Tensor.randomNormal 21 [| n; n |], Tensor.randomNormal 22 [| n; n |]
@@ -153,3 +197,4 @@ let float32 (s: Settings) =
         info logisticName "float32" tLogistic32 "ms"
         info logisticName "T(float64) / T(float32)" logisticRatio "× speed-up"
         info logisticName "max |g32 − g64| / max |g64|" (maxDifference (g32.ToArray()) (g.ToArray()) / gradientScale) "" ]
+    @ compiledFloat32 s

@@ -15,7 +15,8 @@ module internal BufferPlan =
     let private maxFused = 64
 
     /// Groups instructions into units run one after another: a fused loop (several elementwise
-    /// instructions of one size) or a single instruction. An instruction that reads a value of
+    /// instructions of one size and element type, so that it runs in that type's lanes) or a
+    /// single instruction. An instruction that reads a value of
     /// the loop being gathered closes that loop first; one that does not may run before it.
     /// Elementwise outputs that nothing else reads (a parameter update) run last: every other
     /// read of their inputs is then behind them, so they can write into donated inputs.
@@ -39,7 +40,7 @@ module internal BufferPlan =
             | Input _ | Literal _ -> ()
             | Alias -> if pending.Contains instructions[k].Args[0] then pending.Add k |> ignore
             | _ when elementwise k ->
-                if current.Count > 0 && (program.SizeOf current[0] <> program.SizeOf k || current.Count >= maxFused) then flush ()
+                if current.Count > 0 && (program.SizeOf current[0] <> program.SizeOf k || program.Instructions[current[0]].DType <> instructions[k].DType || current.Count >= maxFused) then flush ()
                 current.Add k
                 pending.Add k |> ignore
             | _ ->
@@ -48,12 +49,21 @@ module internal BufferPlan =
         flush ()
         units.ToArray()
 
+    /// A new buffer of `size` elements of `dtype`.
+    let private allocate (dtype: DType) (size: int) : Array =
+        match dtype with
+        | DType.Float32 -> Array.zeroCreate<float32> size
+        | DType.Float64 -> Array.zeroCreate<double> size
+
     /// The code of one fused loop: for each element i, the members' formulas in order; members
-    /// read by other steps or returned are stored into their buffers. When every member has a
-    /// vector form, a Vector<double> loop does the elements in lanes and the scalar loop the rest.
+    /// read by other steps or returned are stored into their buffers, all of one element type.
+    /// When every member has a vector form in that type, a loop
+    /// over Vector<double> or Vector<float32> lanes (twice as many) does the elements and the
+    /// scalar loop the rest.
     let private fusedLoop (program: Program) (members: int[]) (materialised: int -> bool) =
         let size = program.SizeOf members[0]
-        let buffers = Expression.Parameter(typeof<double[][]>, "buffers")
+        let elementOf k = ScalarCode.elementType program.Instructions[k].DType
+        let buffers = Expression.Parameter(typeof<Array[]>, "buffers")
         let i = Expression.Variable(typeof<int>, "i")
         let prologue = List<Expression>()
         let hoisted = List<ParameterExpression>()
@@ -69,63 +79,101 @@ module internal BufferPlan =
                 cache[r] <- v
                 v
         let arrays, scalars, splats = Dictionary<int, ParameterExpression>(), Dictionary<int, ParameterExpression>(), Dictionary<int, ParameterExpression>()
-        let arrayOf r = hoist arrays r typeof<double[]> "b" (fun () -> Expression.ArrayIndex(buffers, Expression.Constant r))
-        let scalarOf r = hoist scalars r typeof<double> "s" (fun () -> Expression.ArrayIndex(arrayOf r, Expression.Constant 0))
+        let arrayOf r =
+            let arrayType = (elementOf r).MakeArrayType()
+            hoist arrays r arrayType "b" (fun () -> Expression.Convert(Expression.ArrayIndex(buffers, Expression.Constant r), arrayType))
+        let scalarOf r = hoist scalars r (elementOf r) "s" (fun () -> Expression.ArrayIndex(arrayOf r, Expression.Constant 0))
         let loop (condition: Expression) (locals: ParameterExpression list, body: Expression list) (advance: Expression) =
             let exit = Expression.Label()
             Expression.Loop(Expression.IfThenElse(condition, Expression.Block(locals, body @ [ advance ]), Expression.Break exit), exit) :> Expression
+        let formulas (choose: DType -> Op -> (Expression[] -> Expression) option) =
+            members |> Array.map (fun k -> match program.Instructions[k].Kind with Primitive op -> choose program.Instructions[k].DType op | _ -> None)
         let scalarLoop =
             let outside (r: int) : Expression = if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i) else scalarOf r
-            let formulaOf k =
-                match program.Instructions[k].Kind with
-                | Primitive op -> (ScalarCode.tryFormula op).Value
-                | _ -> invalidOp "a fused loop holds elementwise primitives only"
+            let scalarFormulas = formulas ScalarCode.tryFormula
+            let formulaOf k = scalarFormulas[Array.IndexOf(members, k)].Value
             let save k (v: ParameterExpression) =
                 if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
-            loop (Expression.LessThan(i, Expression.Constant size)) (Fusion.statements typeof<double> program members formulaOf program.Storage outside save) (Expression.PostIncrementAssign i)
-        let vectorFormulas =
-            members |> Array.map (fun k -> match program.Instructions[k].Kind with Primitive op -> ScalarCode.tryVectorFormula op | _ -> None)
-        let width = Vector<double>.Count
+            loop (Expression.LessThan(i, Expression.Constant size)) (Fusion.statements elementOf program members formulaOf program.Storage outside save) (Expression.PostIncrementAssign i)
+        let vectorFormulas = formulas ScalarCode.tryVectorFormula
+        // A loop's members share one element type (`schedule`).
+        let dtype = program.Instructions[members[0]].DType
+        let width = ScalarCode.laneCount dtype
         let vectorLoop =
             if Vector.IsHardwareAccelerated && size >= 2 * width && vectorFormulas |> Array.forall Option.isSome then
-                let lanes = typeof<Vector<double>>
-                let load = lanes.GetConstructor [| typeof<double[]>; typeof<int> |]
-                let splat = lanes.GetConstructor [| typeof<double> |]
-                let store = lanes.GetMethod("CopyTo", [| typeof<double[]>; typeof<int> |])
+                let element = ScalarCode.elementType dtype
+                let lanes = typedefof<Vector<_>>.MakeGenericType element
+                let load = lanes.GetConstructor [| element.MakeArrayType(); typeof<int> |]
+                let splat = lanes.GetConstructor [| element |]
+                let store = lanes.GetMethod("CopyTo", [| element.MakeArrayType(); typeof<int> |])
                 let outside (r: int) : Expression =
                     if program.SizeOf r = size then Expression.New(load, arrayOf r, i)
                     else hoist splats r lanes "w" (fun () -> Expression.New(splat, scalarOf r))
                 let formulaOf k = vectorFormulas[Array.IndexOf(members, k)].Value
                 let save k (v: ParameterExpression) = if materialised k then Some(Expression.Call(v, store, arrayOf k, i) :> Expression) else None
-                let statements = Fusion.statements lanes program members formulaOf program.Storage outside save
+                let statements = Fusion.statements (fun _ -> lanes) program members formulaOf program.Storage outside save
                 [ loop (Expression.LessThanOrEqual(i, Expression.Constant(size - width))) statements (Expression.AddAssign(i, Expression.Constant width)) ]
             else []
         let code = Expression.Block(Seq.append hoisted [ i ], Seq.concat [ Seq.ofList (List.ofSeq prologue); Seq.singleton (Expression.Assign(i, Expression.Constant 0) :> Expression); Seq.ofList vectorLoop; Seq.singleton scalarLoop ])
-        let run = Expression.Lambda<Action<double[][]>>(code, [| buffers |]).Compile()
-        fun (b: double[][]) -> run.Invoke b
+        let run = Expression.Lambda<Action<Array[]>>(code, [| buffers |]).Compile()
+        fun (b: Array[]) -> run.Invoke b
+
+    /// The primitive's own kernel into a buffer for instruction `k`, where it has one for these
+    /// shapes and this element type (a primitive that fixes its result type gets none: its
+    /// arguments are of another type).
+    let private kernelInto (program: Program) (k: int) : (Array[] -> unit) option =
+        let instruction = program.Instructions[k]
+        let args = instruction.Args |> Array.map program.Storage
+        let argShapes = instruction.Args |> Array.map (fun a -> program.Instructions[a].Shape)
+        match instruction.Kind with
+        | Primitive op when op.Capabilities.ResultType.IsNone ->
+            match instruction.DType, op.Capabilities.Into, op.Capabilities.Into32 with
+            | DType.Float64, ValueSome make, _ ->
+                match make argShapes instruction.Shape with
+                | ValueSome kernel -> Some(fun b -> kernel.Invoke(Array.map (fun a -> b[a] :?> double[]) args, b[k] :?> double[]))
+                | ValueNone -> None
+            | DType.Float32, _, ValueSome make ->
+                match make argShapes instruction.Shape with
+                | ValueSome kernel -> Some(fun b -> kernel.Invoke(Array.map (fun a -> b[a] :?> float32[]) args, b[k] :?> float32[]))
+                | ValueNone -> None
+            | _ -> None
+        | _ -> None
+
+    /// The elements of `source` converted to the element type of `destination`.
+    let private convertInto (source: Array) (destination: Array) =
+        match source, destination with
+        | (:? (float32[]) as s), (:? (double[]) as d) -> for i in 0 .. s.Length - 1 do d[i] <- double s[i]
+        | (:? (double[]) as s), (:? (float32[]) as d) -> for i in 0 .. s.Length - 1 do d[i] <- float32 s[i]
+        | _ -> invalidOp "a conversion changes the element type"
+
+    /// A step's name in the summary: steps computing in float32 say so (`fused[3] float32`,
+    /// `matmul float32`).
+    let private typed (dtype: DType) (name: string) = if dtype = DType.Float32 then name + " float32" else name
 
     /// The name and code of a single (not elementwise) instruction writing into its buffer.
-    let private single (program: Program) (k: int) : string * (double[][] -> unit) =
+    let private single (program: Program) (k: int) : string * (Array[] -> unit) =
         let instruction = program.Instructions[k]
         // Buffers are those of the arguments' storage; shapes are the arguments' own.
         let args = instruction.Args |> Array.map program.Storage
         let argShapes = instruction.Args |> Array.map (fun a -> program.Instructions[a].Shape)
         let eager (op: Op) =
-            op.Label + " (eager)",
-            fun (b: double[][]) ->
-                let result = op.Eval(Array.init args.Length (fun j -> NdArray(argShapes[j], b[args[j]])))
-                Array.Copy(result.Data, b[k], result.Data.Length)
+            typed instruction.DType (op.Label + " (eager)"),
+            fun (b: Array[]) ->
+                let result = Reuse.evaluateValues op (Array.init args.Length (fun j -> NdArray.ofBuffer argShapes[j] b[args[j]])) instruction.DType
+                Array.Copy(result.Buffer, b[k], result.Size)
         match instruction.Kind with
         | Broadcast ->
             let target = instruction.Shape
             let strides = DestinationKernels.broadcastStrides argShapes[0] target
-            "broadcast", fun b -> DestinationKernels.broadcastInto target strides b[args[0]] b[k]
+            typed instruction.DType "broadcast",
+            match instruction.DType with
+            | DType.Float32 -> fun b -> DestinationKernels.broadcastInto target strides (b[args[0]] :?> float32[]) (b[k] :?> float32[])
+            | DType.Float64 -> fun b -> DestinationKernels.broadcastInto target strides (b[args[0]] :?> double[]) (b[k] :?> double[])
+        | Convert -> "convert to " + instruction.DType.Name, fun b -> convertInto b[args[0]] b[k]
         | Primitive op ->
-            // The primitive's own kernel into a buffer where it has one for these shapes.
-            let into = match op.Capabilities.Into with ValueSome make -> make argShapes instruction.Shape | ValueNone -> ValueNone
-            match into with
-            | ValueSome kernel -> op.Label, fun b -> kernel.Invoke(Array.map (fun a -> b[a]) args, b[k])
-            | ValueNone -> eager op
+            match kernelInto program k with
+            | Some kernel -> typed instruction.DType op.Label, kernel
+            | None -> eager op
         | _ -> invalidOp "inputs, constants and aliases have no step"
 
     /// Elementwise results of at least this many elements whose function has no vector form but
@@ -141,13 +189,9 @@ module internal BufferPlan =
     let build (program: Program) : Executable =
         let instructions = program.Instructions
         let count = instructions.Length
-        let argShapes k = instructions[k].Args |> Array.map (fun a -> instructions[a].Shape)
         let vectorisedAlone k =
             match instructions[k].Kind with
-            | Primitive op when program.SizeOf k >= aloneMinimum && (ScalarCode.tryVectorFormula op).IsNone ->
-                match op.Capabilities.Into with
-                | ValueSome make -> (make (argShapes k) instructions[k].Shape).IsSome
-                | ValueNone -> false
+            | Primitive op when program.SizeOf k >= aloneMinimum && (ScalarCode.tryVectorFormula instructions[k].DType op).IsNone -> (kernelInto program k).IsSome
             | _ -> false
         let elementwise k =
             match instructions[k].Kind with
@@ -170,43 +214,45 @@ module internal BufferPlan =
         let returned = Array.zeroCreate count
         for o in program.Outputs do returned[program.Storage o] <- true
         let materialised k = returned[k] || lastRead[k] >= 0
-        // Buffers: a value takes a free buffer of its size when its unit runs and gives it back
-        // after the last unit that reads it. Returned values get fresh arrays on every call.
+        // Buffers: a value takes a free buffer of its size and element type when its unit runs and
+        // gives it back after the last unit that reads it. Returned values get fresh arrays on
+        // every call.
         let bufferOf = Array.create count -1
-        let sizes = List<int>()
-        let free = Dictionary<int, Stack<int>>()
-        let take size =
-            match free.TryGetValue size with
+        let kindOf k = struct (program.SizeOf k, instructions[k].DType)
+        let bufferKinds = List<struct (int * DType)>()
+        let free = Dictionary<struct (int * DType), Stack<int>>()
+        let take kind =
+            match free.TryGetValue kind with
             | true, stack when stack.Count > 0 -> stack.Pop()
             | _ ->
-                sizes.Add size
-                sizes.Count - 1
+                bufferKinds.Add kind
+                bufferKinds.Count - 1
         units |> Array.iteri (fun u members ->
             for k in members do
-                if materialised k && not returned[k] then bufferOf[k] <- take (program.SizeOf k)
+                if materialised k && not returned[k] then bufferOf[k] <- take (kindOf k)
             for r in reads[u] do
                 if lastRead[r] = u && bufferOf[r] >= 0 then
-                    let size = program.SizeOf r
-                    if not (free.ContainsKey size) then free[size] <- Stack<int>()
-                    free[size].Push bufferOf[r])
+                    if not (free.ContainsKey(kindOf r)) then free[kindOf r] <- Stack<int>()
+                    free[kindOf r].Push bufferOf[r])
         let names, steps =
             units |> Array.map (fun members ->
-                if isLoop members then sprintf "fused[%d]" members.Length, fusedLoop program members materialised
+                if isLoop members then typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), fusedLoop program members materialised
                 else single program members[0])
             |> Array.unzip
         let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
         let fresh = [| for k in 0 .. count - 1 do if returned[k] && unitOf[k] >= 0 then yield k |]
         let outputs = program.Outputs |> Array.map program.Storage
-        // Donation: a fresh output may take the buffer of an input of its size that no step reads
-        // after the output is written. The output's own step may still read it when it is a
-        // fused loop (element i is read before it is stored); a matrix product may not (BLAS
-        // forbids overlapping operands). Inputs that are themselves returned keep their buffers.
+        // Donation: a fresh output may take the buffer of an input of its size and element type
+        // that no step reads after the output is written. The output's own step may still read
+        // it when it is a fused loop (element i is read before it is stored); a matrix product
+        // may not (BLAS forbids overlapping operands). Inputs that are themselves returned keep
+        // their buffers.
         let donorOf = Array.create count -1
         let available = HashSet<int>(inputs |> Seq.map (fun struct (_, r) -> r) |> Seq.filter (fun r -> not returned[r]))
         for k in fresh do
             let u = unitOf[k]
             let donor =
-                available |> Seq.tryFind (fun r -> program.SizeOf r = program.SizeOf k && (lastRead[r] < u || (lastRead[r] = u && isLoop units[u])))
+                available |> Seq.tryFind (fun r -> kindOf r = kindOf k && (lastRead[r] < u || (lastRead[r] = u && isLoop units[u])))
             donor |> Option.iter (fun r ->
                 available.Remove r |> ignore
                 donorOf[k] <- inputs |> Array.pick (fun struct (i, input) -> if input = r then Some i else None))
@@ -214,18 +260,18 @@ module internal BufferPlan =
         let exclusive = outputs |> Array.map (fun s -> fresh |> Array.contains s && (outputs |> Array.filter ((=) s)).Length = 1)
         let spare =
             Spare(fun () ->
-                let shared = sizes |> Seq.map (fun n -> Array.zeroCreate<double> n) |> Seq.toArray
+                let shared = bufferKinds |> Seq.map (fun (struct (n, dtype)) -> allocate dtype n) |> Seq.toArray
                 Array.init count (fun k ->
                     match instructions[k].Kind with
-                    | Literal v -> v.Data
+                    | Literal v -> v.Buffer
                     | _ when bufferOf[k] >= 0 -> shared[bufferOf[k]]
                     | _ -> null))
         let summary =
             { Instructions = count
               Steps = steps.Length
               FusedLoops = units |> Array.filter isLoop |> Array.length
-              Buffers = sizes.Count
-              BufferElements = sizes |> Seq.sumBy int64
+              Buffers = bufferKinds.Count
+              BufferElements = bufferKinds |> Seq.sumBy (fun (struct (n, _)) -> int64 n)
               ScalarCode = false
               StepNames = names
               DonatableOutputs = fresh |> Array.filter (fun k -> donorOf[k] >= 0) |> Array.length }
@@ -233,26 +279,26 @@ module internal BufferPlan =
             member _.Summary = summary
             member _.Run(values: NdArray[], donated: bool) =
                 let b = spare.Take()
-                for struct (i, k) in inputs do b[k] <- values[i].Data
+                for struct (i, k) in inputs do b[k] <- values[i].Buffer
                 // A donated buffer is reused only when no other array can see it: not a view,
                 // and not the same array passed as two inputs.
                 let reusable i =
                     donated && i >= 0 && not values[i].IsShared
                     && (values |> Array.sumBy (fun v -> if obj.ReferenceEquals(v, values[i]) then 1 else 0)) = 1
-                for k in fresh do b[k] <- if reusable donorOf[k] then values[donorOf[k]].Data else Array.zeroCreate (program.SizeOf k)
+                for k in fresh do b[k] <- if reusable donorOf[k] then values[donorOf[k]].Buffer else allocate instructions[k].DType (program.SizeOf k)
                 for step in steps do step b
                 let results = Array.zeroCreate outputs.Length
                 for j in 0 .. outputs.Length - 1 do
                     let shape = instructions[program.Outputs[j]].Shape
                     results[j] <-
-                        if exclusive[j] then NdArray(shape, b[outputs[j]])
+                        if exclusive[j] then NdArray.ofBuffer shape b[outputs[j]]
                         else
                             // The output shares its buffer with an input, a constant of the
                             // plan or another output: all of them become views.
                             match instructions[outputs[j]].Kind with
                             | Input i -> NdArray.view shape values[i]
                             | Literal v -> NdArray.view shape v
-                            | _ -> NdArray.view shape (NdArray(shape, b[outputs[j]]))
+                            | _ -> NdArray.view shape (NdArray.ofBuffer shape b[outputs[j]])
                 for struct (_, k) in inputs do b[k] <- null
                 spare.Give b
                 results }

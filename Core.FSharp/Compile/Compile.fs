@@ -4,65 +4,46 @@ open System
 open System.Collections.Concurrent
 open FunctionalAD.Compilation
 
-/// One compiled function: a plan per input shapes, traced on the first call with those shapes.
+/// One compiled function: a plan per input shapes and element types, traced on the first call with them.
 /// With `donated`, every call takes its inputs' buffers (see `Compile.compileDonating`).
 type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
-    let plans = ConcurrentDictionary<string, Lazy<int[][] * 'Y * Executable>>()
+    let plans = ConcurrentDictionary<string, Lazy<int[][] * DType[] * 'Y * Executable>>()
     // The plan used last, checked first so that a steady loop finds it without building a key.
-    let mutable last: (int[][] * 'Y * Executable) option = None
+    let mutable last: (int[][] * DType[] * 'Y * Executable) option = None
 
     let shapesOf (leaves: Tensor[]) = leaves |> Array.map (fun t -> t.Node.Shape)
-
-    // Plans compute in float64 buffers (docs/core.md, "float32"): float32 inputs and float32
-    // steps are refused rather than computed in another precision than eager code.
-
-    /// Refuses float32 inputs, naming the input, its shape and type.
-    let refuseFloat32Inputs (leaves: Tensor[]) =
-        for i in 0 .. leaves.Length - 1 do
-            let leaf = leaves[i]
-            if leaf.DType <> DType.Float64 then
-                raise (ArgumentException(
-                    sprintf "compile: input %d (shape %s) is %s, and compiled plans compute in float64 only (float64 inputs are required); cast it (Tensor.cast DType.Float64, x.Cast(DType.Float64) in C#) or call the function uncompiled" i (Shape.format leaf.Node.Shape) leaf.DType.Name,
-                    "x"))
-
-    /// Refuses a traced program with a float32 step (a `cast` to float32 inside the function).
-    let refuseFloat32Steps (level: int) (outputs: Node[]) =
-        for node in Graph.topologicalOrder level outputs do
-            if node.DType <> DType.Float64 then
-                let step = match node.Kind with Apply op -> sprintf "`%s`" op.Label | _ -> "an input"
-                raise (NotSupportedException(sprintf "compile: %s (shape %s) computes in %s, and compiled plans compute in float64 only; leave this function uncompiled" step (Shape.format node.Shape) node.DType.Name))
+    let dtypesOf (leaves: Tensor[]) = leaves |> Array.map (fun t -> t.DType)
 
     /// Traces `f` with abstract inputs of the leaves' shapes and compiles the result.
-    let build (x: 'T) (shapes: int[][]) =
+    let build (x: 'T) (shapes: int[][]) (dtypes: DType[]) =
         let traced (input: 'T) =
             try f input
             with :? ValueNotKnownException as e ->
                 raise (InvalidOperationException(sprintf "compile: while tracing the function with inputs of shapes %s: %s" (shapes |> Array.map Shape.format |> String.concat ", ") e.Message, e))
         Trace.runThen Trace.shapes traced x (fun tag inputs y ->
             let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
-            refuseFloat32Steps tag.Level outputs
             let program = Lowering.lower tag.Level inputs outputs
             let plan = match ScalarPlan.tryBuild program with Some p -> p | None -> BufferPlan.build program
             // The output structure is kept without its traced tensors, so the cache holds no graph.
-            shapes, Tree.map (fun _ -> Tensor.scalar 0.0) y, plan)
+            shapes, dtypes, Tree.map (fun _ -> Tensor.scalar 0.0) y, plan)
 
-    let sameShapes (a: int[][]) (leaves: Tensor[]) =
+    /// True when the leaves have these shapes and element types (a plan computes in its inputs' types).
+    let sameInputs (a: int[][]) (dtypes: DType[]) (leaves: Tensor[]) =
         a.Length = leaves.Length
         && (let mutable same = true
             for i in 0 .. a.Length - 1 do
                 let s = leaves[i].Node.Shape
-                if a[i].Length <> s.Length then same <- false
+                if a[i].Length <> s.Length || dtypes[i] <> leaves[i].DType then same <- false
                 else for d in 0 .. s.Length - 1 do if a[i][d] <> s[d] then same <- false
             same)
 
     member private _.EntryFor(x: 'T, leaves: Tensor[]) =
-        refuseFloat32Inputs leaves
         match last with
-        | Some((shapes, _, _) as entry) when sameShapes shapes leaves -> entry
+        | Some((shapes, dtypes, _, _) as entry) when sameInputs shapes dtypes leaves -> entry
         | _ ->
-            let shapes = shapesOf leaves
-            let key = shapes |> Array.map Shape.format |> String.concat ";"
-            let pending = plans.GetOrAdd(key, fun _ -> lazy (build x shapes))
+            let shapes, dtypes = shapesOf leaves, dtypesOf leaves
+            let key = Array.map2 (fun s (d: DType) -> Shape.format s + d.Name) shapes dtypes |> String.concat ";"
+            let pending = plans.GetOrAdd(key, fun _ -> lazy (build x shapes dtypes))
             let entry =
                 try pending.Value
                 with _ ->
@@ -74,7 +55,7 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
             entry
 
     /// The plan for the shapes of `x` (traced if not yet cached).
-    member c.PlanFor(x: 'T) = let _, _, plan = c.EntryFor(x, Tree.leaves x) in plan
+    member c.PlanFor(x: 'T) = let _, _, _, plan = c.EntryFor(x, Tree.leaves x) in plan
 
     /// Runs the plan for `x`'s shapes. Inputs that carry derivative history (an outer `grad`
     /// differentiating through the compiled function) or no value (an outer compile tracing it)
@@ -83,7 +64,7 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
         let leaves = Tree.leaves x
         if leaves |> Array.exists (fun t -> not t.Node.IsConstant || isNull t.Node.ValueOrNull) then f x
         else
-            let _, template, plan = c.EntryFor(x, leaves)
+            let _, _, template, plan = c.EntryFor(x, leaves)
             let values = Array.zeroCreate leaves.Length
             for i in 0 .. leaves.Length - 1 do values[i] <- leaves[i].Node.ValueOrNull
             // Donated inputs are given up even when the plan fails part-way: an output may

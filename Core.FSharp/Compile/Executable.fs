@@ -47,13 +47,13 @@ type internal Spare<'W when 'W: not struct and 'W: null>(create: unit -> 'W) =
 /// Straight-line scalar code for a run of instructions, shared by fused loops and compiled
 /// scalar programs: every instruction becomes a local variable assigned from its formula.
 module internal Fusion =
-    /// The locals (of type `valueType`: double, or Vector<double> in vectorised loops) and
-    /// statements computing `members` (in order). `formulaOf k` builds k's value from its
+    /// The locals (of type `valueTypeOf k`: double or float32, or their Vector lanes in
+    /// vectorised loops) and statements computing `members` (in order). `formulaOf k` builds k's value from its
     /// arguments' expressions; `resolve` maps an argument to the instruction holding its value;
     /// `outside r` reads a value computed before; `save k v` stores a member needed later.
     /// Every store comes after every read, so an output may overwrite an input it is computed
     /// from element by element (a donated buffer, see BufferPlan).
-    let statements (valueType: Type) (program: Program) (members: int[]) (formulaOf: int -> (Expression[] -> Expression))
+    let statements (valueTypeOf: int -> Type) (program: Program) (members: int[]) (formulaOf: int -> (Expression[] -> Expression))
                    (resolve: int -> int) (outside: int -> Expression) (save: int -> ParameterExpression -> Expression option) =
         let locals = Dictionary<int, ParameterExpression>()
         let body = List<Expression>()
@@ -64,7 +64,7 @@ module internal Fusion =
             | true, v -> v :> Expression
             | _ -> outside r
         for k in members do
-            let v = Expression.Variable(valueType, sprintf "v%d" k)
+            let v = Expression.Variable(valueTypeOf k, sprintf "v%d" k)
             body.Add(Expression.Assign(v, formulaOf k (program.Instructions[k].Args |> Array.map valueOf)))
             locals[k] <- v
             save k v |> Option.iter stores.Add

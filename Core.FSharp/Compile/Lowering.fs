@@ -39,6 +39,7 @@ module internal Lowering =
             not (isNull value) && value.Data |> Array.forall (fun x -> x = v)
 
         let shapeOf k = instructions[k].Shape
+        let dtypeOf k = instructions[k].DType
 
         member _.Instructions = instructions
 
@@ -47,52 +48,62 @@ module internal Lowering =
             match literals.TryGetValue value with
             | true, k -> k
             | _ ->
-                let key = if value.Size = 1 then sprintf "literal|%s|%d" (Shape.format value.Shape) (BitConverter.DoubleToInt64Bits value.Data[0]) else null
+                let key = if value.Size = 1 then sprintf "literal|%s|%s|%d" value.DType.Name (Shape.format value.Shape) (BitConverter.DoubleToInt64Bits value.Data[0]) else null
                 let k =
                     match (if isNull key then (false, 0) else shared.TryGetValue key) with
                     | true, k -> k
                     | _ ->
-                        let k = append { Kind = Literal value; Args = [||]; Shape = value.Shape }
+                        let k = append { Kind = Literal value; Args = [||]; Shape = value.Shape; DType = value.DType }
                         if not (isNull key) then shared[key] <- k
                         k
                 literals[value] <- k
                 k
 
-        member _.Input(i: int, shape: int[]) = append { Kind = Input i; Args = [||]; Shape = shape }
+        member _.Input(i: int, shape: int[], dtype: DType) = append { Kind = Input i; Args = [||]; Shape = shape; DType = dtype }
 
-        /// An instruction after folding and sharing (no algebra: see `Apply`).
-        member b.Emit(kind: InstructionKind, args: int[], shape: int[]) =
+        /// An instruction after folding and sharing (no algebra: see `Apply`). Constants fold as
+        /// eager code evaluates them, in the instruction's element type.
+        member b.Emit(kind: InstructionKind, args: int[], shape: int[], dtype: DType) =
             let constants = args |> Array.map literalValue
             match kind with
             | Alias when not (isNull constants[0]) -> b.Literal(NdArray.view shape constants[0])
-            | Broadcast when not (isNull constants[0]) -> b.Literal(Kernels.broadcastTo shape constants[0])
-            | Primitive op when args.Length > 0 && constants |> Array.forall (fun c -> not (isNull c)) -> b.Literal(op.Eval constants)
+            | Broadcast when not (isNull constants[0]) ->
+                b.Literal(if dtype = DType.Float32 then Kernels.broadcastTo32 shape constants[0] else Kernels.broadcastTo shape constants[0])
+            | Convert when not (isNull constants[0]) -> b.Literal(NdArray.convert dtype constants[0])
+            | Primitive op when args.Length > 0 && constants |> Array.forall (fun c -> not (isNull c)) -> b.Literal(Reuse.evaluateValues op constants dtype)
             | _ ->
                 let key =
                     match kind with
                     | Alias -> struct (struct ("alias", Param.empty), args, shape)
                     | Broadcast -> struct (struct ("broadcast", Param.empty), args, shape)
+                    | Convert -> struct (struct ("convert", [ "", Parameter.Text dtype.Name ]), args, shape)
                     | Primitive op -> struct (op.Key, args, shape)
                     | Input _ | Literal _ -> invalidOp "inputs and literals are not shared by their description"
                 match applications.TryGetValue key with
                 | true, k -> k
                 | _ ->
-                    let k = append { Kind = kind; Args = args; Shape = shape }
+                    let k = append { Kind = kind; Args = args; Shape = shape; DType = dtype }
                     applications[key] <- k
                     k
 
         /// An alias of `x` with another shape (none when the shape is the same).
         member b.Reshape(x: int, shape: int[]) =
             let x = match instructions[x].Kind with Alias -> instructions[x].Args[0] | _ -> x
-            if shapeOf x = shape then x else b.Emit(Alias, [| x |], shape)
+            if shapeOf x = shape then x else b.Emit(Alias, [| x |], shape, dtypeOf x)
 
         /// `x` materialised at `shape` (none when the shape is the same).
-        member b.Broadcast(x: int, shape: int[]) = if shapeOf x = shape then x else b.Emit(Broadcast, [| x |], shape)
+        member b.Broadcast(x: int, shape: int[]) = if shapeOf x = shape then x else b.Emit(Broadcast, [| x |], shape, dtypeOf x)
 
-        /// A primitive application, simplified.
-        member b.Apply(op: Op, args: int[], shape: int[]) =
-            let keeps k = shapeOf k = shape
-            let zeros () = b.Literal(NdArray.zeros shape)
+        /// `x` in the element type `dtype` (itself when it has that type already).
+        member b.ConvertTo(x: int, dtype: DType) = if dtypeOf x = dtype then x else b.Emit(InstructionKind.Convert, [| x |], shapeOf x, dtype)
+
+        /// A primitive application giving a result of type `dtype`, simplified. Its arguments are
+        /// converted to that type first, as eager evaluation converts them (`Reuse`), unless the
+        /// primitive fixes its result type (a conversion), which reads them as they are.
+        member b.Apply(op: Op, args: int[], shape: int[], dtype: DType) =
+            let args = if op.Capabilities.ResultType.IsSome then args else args |> Array.map (fun a -> b.ConvertTo(a, dtype))
+            let keeps k = shapeOf k = shape && dtypeOf k = dtype
+            let zeros () = b.Literal(NdArray.fullOf dtype shape 0.0)
             let isNegation k = match instructions[k].Kind with Primitive inner -> inner.Capabilities.Algebra = Algebra.Negation | _ -> false
             match op.Capabilities.Algebra, args with
             | Algebra.SameElements, [| x |] -> b.Reshape(x, shape)
@@ -111,17 +122,17 @@ module internal Lowering =
             // mulNoNan(a, b) differs from a·b only where a = 0 and b is not finite.
             | Algebra.GuardedProduct, [| x; y |] when (not (isNull (literalValue x)) && not (Array.contains 0.0 (literalValue x).Data))
                                                       || (not (isNull (literalValue y)) && Array.forall Double.IsFinite (literalValue y).Data) ->
-                b.Apply(mulOp (shapeOf x) (shapeOf y), [| x; y |], shape)
+                b.Apply(mulOp (shapeOf x) (shapeOf y), [| x; y |], shape, dtype)
             | Algebra.Negation, [| x |] when isNegation x -> instructions[x].Args[0]
-            | _ when ScalarCode.isElementwise op -> b.Elementwise(op, args, shape)
-            | _ -> b.Emit(Primitive op, args, shape)
+            | _ when ScalarCode.isElementwise op -> b.Elementwise(op, args, shape, dtype)
+            | _ -> b.Emit(Primitive op, args, shape, dtype)
 
         /// An elementwise primitive. Fused loops read each argument at the element's own index or
         /// at 0, so an argument broadcast in any other way is materialised first.
-        member b.Elementwise(op: Op, args: int[], shape: int[]) =
+        member b.Elementwise(op: Op, args: int[], shape: int[], dtype: DType) =
             let size = Shape.size shape
             let fitted = args |> Array.map (fun a -> let n = Shape.size (shapeOf a) in if n = size || n = 1 then a else b.Broadcast(a, shape))
-            b.Emit(Primitive op, fitted, shape)
+            b.Emit(Primitive op, fitted, shape, dtype)
 
     /// Keeps the inputs and what the outputs depend on, renumbering in the same order.
     let private withoutDeadCode (instructions: Instruction[]) (outputs: int[]) =
@@ -144,7 +155,7 @@ module internal Lowering =
     let lower (level: int) (inputs: Node[]) (outputs: Node[]) : Program =
         let builder = Builder()
         let index = Dictionary<Node, int>(NodeIdentity.Comparer)
-        inputs |> Array.iteri (fun i n -> index[n] <- builder.Input(i, n.Shape))
+        inputs |> Array.iteri (fun i n -> index[n] <- builder.Input(i, n.Shape, n.DType))
         // A node outside the traced level (a constant, or a value an inner transform released)
         // has a value: it enters the program as a literal.
         let indexOf (n: Node) =
@@ -159,7 +170,7 @@ module internal Lowering =
                 index[node] <-
                     match node.Kind with
                     | Variable _ when node.Args.Length = 1 -> indexOf node.Args[0]
-                    | Apply op -> builder.Apply(op, node.Args |> Array.map indexOf, node.Shape)
+                    | Apply op -> builder.Apply(op, node.Args |> Array.map indexOf, node.Shape, node.DType)
                     | _ -> builder.Literal node.Value
         let outputIndices = outputs |> Array.map indexOf
         withoutDeadCode (builder.Instructions.ToArray()) outputIndices

@@ -14,10 +14,16 @@ type internal InstructionKind =
     | Broadcast
     /// The argument's elements under another shape (a reshape): no work, the same buffer.
     | Alias
+    /// The argument's elements converted to the instruction's element type (a float32 value
+    /// read by a float64 step is widened, exactly, as eager promotion widens it).
+    | Convert
 
-/// One instruction: its kind, argument instructions (earlier indices) and shape.
+/// One instruction: its kind, argument instructions (earlier indices), shape and element type.
+/// Every instruction computes in its own type, from arguments of that type (the lowering
+/// converts the others), except a primitive that fixes its result type (`cast`), which gets
+/// its argument as it is.
 [<NoEquality; NoComparison>]
-type internal Instruction = { Kind: InstructionKind; Args: int[]; Shape: int[] }
+type internal Instruction = { Kind: InstructionKind; Args: int[]; Shape: int[]; DType: DType }
 
 /// A traced function as a flat program: instructions in evaluation order (arguments first),
 /// the inputs first of all, and the instructions whose values are the outputs.

@@ -28,10 +28,10 @@ module internal ScalarPlan =
 
     /// The formula of a primitive as a delegate of its arguments, one per primitive and
     /// parameters (a constant exponent is part of the formula), compiled on first use.
-    let private delegates = ConcurrentDictionary<struct (string * Parameters), Delegate>()
+    let private delegates = ConcurrentDictionary<struct (struct (string * Parameters) * DType), Delegate>()
 
-    let private delegateOf (op: Op) (arity: int) (formula: Expression[] -> Expression) =
-        delegates.GetOrAdd(op.Key, fun _ ->
+    let private delegateOf (op: Op) (dtype: DType) (arity: int) (formula: Expression[] -> Expression) =
+        delegates.GetOrAdd(struct (op.Key, dtype), fun _ ->
             let parameters = Array.init arity (fun i -> Expression.Parameter(typeof<double>, sprintf "a%d" i))
             Expression.Lambda(formula (parameters |> Array.map (fun p -> p :> Expression)), parameters).Compile())
 
@@ -47,16 +47,24 @@ module internal ScalarPlan =
         | Computed of (Expression[] -> Expression)
         | Same
 
+    /// What an instruction does on registers. Registers are doubles; a float32 value is held
+    /// exactly in one, and every float32 instruction rounds its result to float32, so the plan
+    /// computes each value in its instruction's type (a product of two float32 numbers rounded
+    /// from double is the float32 product: double rounding is innocuous for ×).
     let private roleOf (instruction: Instruction) =
         match instruction.Kind with
         | Input _ | Literal _ -> Some Same
         | Alias | Broadcast -> Some Same
+        // Widening is exact: the register already holds the value.
+        | Convert when instruction.DType = DType.Float64 -> Some Same
+        | Convert -> Some(Computed(fun a -> ScalarCode.heldAs DType.Float32 a[0]))
         | Primitive op ->
-            match ScalarCode.tryFormula op, op.Capabilities.Algebra with
+            match ScalarCode.tryFormulaOnDoubles instruction.DType op, op.Capabilities.Algebra with
             | Some formula, _ -> Some(Computed formula)
-            // On a single number, layout changes and reductions are the number itself.
-            | None, (Algebra.Rearrangement | Algebra.SameElements | Algebra.Stretch | Algebra.PassThrough) -> Some Same
-            | None, Algebra.MatrixProduct -> Some(Computed(fun a -> Expression.Multiply(a[0], a[1])))
+            // On a single number, layout changes and reductions are the number itself (a
+            // float32 sum accumulates in float64 and rounds once: the number again).
+            | None, (Algebra.Rearrangement | Algebra.SameElements | Algebra.Stretch | Algebra.PassThrough) when op.Capabilities.ResultType.IsNone -> Some Same
+            | None, Algebra.MatrixProduct -> Some(Computed(fun a -> ScalarCode.heldAs instruction.DType (Expression.Multiply(a[0], a[1]))))
             | None, _ -> None
 
     /// The compiled plan, when every value of the program is a single number and every
@@ -72,7 +80,7 @@ module internal ScalarPlan =
             let source = Array.init count id
             for k in 0 .. count - 1 do
                 match roles[k], instructions[k].Kind with
-                | Some Same, (Alias | Broadcast | Primitive _) -> source[k] <- source[instructions[k].Args[0]]
+                | Some Same, (Alias | Broadcast | Convert | Primitive _) -> source[k] <- source[instructions[k].Args[0]]
                 | _ -> ()
             let computed = [| for k in 0 .. count - 1 do match roles[k] with Some(Computed _) -> yield k | _ -> () |]
             let chunks = computed |> Array.chunkBySize chunkSize
@@ -95,7 +103,7 @@ module internal ScalarPlan =
             let formulaOf k = match roles[k] with Some(Computed f) -> f | _ -> invalidOp "only computed instructions have code"
             let compileChunks () =
                 chunks |> Array.map (fun members ->
-                    let locals, body = Fusion.statements typeof<double> program members formulaOf (fun a -> source[a]) outside save
+                    let locals, body = Fusion.statements (fun _ -> typeof<double>) program members formulaOf (fun a -> source[a]) outside save
                     Expression.Lambda<Action<double[]>>(Expression.Block(locals, body), [| registers |]).Compile())
             // The interpreter reads literals from their registers, which every workspace starts with.
             let template = Array.zeroCreate<double> count
@@ -107,8 +115,9 @@ module internal ScalarPlan =
                 computed |> Array.map (fun k ->
                     let args = instructions[k].Args |> Array.map (fun a -> source[a])
                     match instructions[k].Kind with
-                    | Primitive op -> step k args (delegateOf op args.Length (formulaOf k))
-                    | _ -> invalidOp "only primitives are computed")
+                    | Primitive op -> step k args (delegateOf op instructions[k].DType args.Length (formulaOf k))
+                    | Convert -> Action<double[]>(fun r -> r[k] <- double (float32 r[args[0]]))
+                    | _ -> invalidOp "only primitives and conversions are computed")
             // What runs: the compiled chunks (Choice2Of2), at once for short programs; long ones
             // are interpreted (Choice1Of2) until their chunks, compiled on the thread pool, replace
             // the interpreter in one write, after which its closures are garbage.
@@ -134,7 +143,7 @@ module internal ScalarPlan =
                     member _.Summary = summary (match Volatile.Read(&current.contents) with Choice2Of2 _ -> true | Choice1Of2 _ -> false)
                     member _.Run(values: NdArray[], _) =
                         let r = spare.Take()
-                        for struct (i, k) in inputs do r[k] <- values[i].Data[0]
+                        for struct (i, k) in inputs do r[k] <- values[i].Scalar
                         match Volatile.Read(&current.contents) with
                         | Choice1Of2 steps -> for interpreted in steps do interpreted.Invoke r
                         | Choice2Of2 chunks -> for chunk in chunks do chunk.Invoke r
@@ -142,8 +151,9 @@ module internal ScalarPlan =
                         for j in 0 .. results.Length - 1 do
                             let o = program.Outputs[j]
                             results[j] <-
-                                match instructions[source[o]].Kind with
-                                | Literal v -> NdArray.view instructions[o].Shape v
-                                | _ -> NdArray(instructions[o].Shape, [| r[source[o]] |])
+                                match instructions[source[o]].Kind, instructions[o].DType with
+                                | Literal v, _ -> NdArray.view instructions[o].Shape (NdArray.convert instructions[o].DType v)
+                                | _, DType.Float32 -> NdArray.ofSingle instructions[o].Shape [| float32 r[source[o]] |]
+                                | _, DType.Float64 -> NdArray(instructions[o].Shape, [| r[source[o]] |])
                         spare.Give r
                         results }

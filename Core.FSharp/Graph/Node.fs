@@ -8,6 +8,10 @@ open System.Threading
 /// (row-major, of the shapes the kernel was made for).
 type DestinationKernel = delegate of arguments: double[][] * destination: double[] -> unit
 
+/// `DestinationKernel` on float32 buffers: a float32 result from float32 arguments, computing
+/// what the primitive's float32 evaluation (`Capabilities.Float32`) computes.
+type DestinationKernel32 = delegate of arguments: float32[][] * destination: float32[] -> unit
+
 /// How a comparison relates its arguments.
 type Relation =
     | Greater
@@ -68,6 +72,13 @@ type [<NoEquality; NoComparison>] ScalarFormula =
       /// The same formula on Vector<double> lanes, where that computes the same bits (IEEE
       /// arithmetic, comparisons, selection, √, |·|); none where the loop stays scalar.
       EmitVector: (System.Linq.Expressions.Expression[] -> System.Linq.Expressions.Expression) voption
+      /// The formula on float32 scalars, where that computes the bits the primitive's eager
+      /// float32 kernel computes; none: float32 elements are widened, the double formula runs
+      /// and its result is rounded once (what eager's widening fallback does).
+      Emit32: (System.Linq.Expressions.Expression[] -> System.Linq.Expressions.Expression) voption
+      /// The float32 formula on Vector<float32> lanes (twice the lanes of Vector<double>), where
+      /// that computes the same bits as the scalar float32 computation.
+      EmitVector32: (System.Linq.Expressions.Expression[] -> System.Linq.Expressions.Expression) voption
       /// The .NET method a user writes for it in an expression tree (`Math.Atan2`), if any.
       Method: System.Reflection.MethodInfo
       /// How many arguments it takes.
@@ -257,6 +268,8 @@ and Capabilities =
       /// A kernel writing the result into a given buffer, for compiled plans: from the argument
       /// shapes and the result shape, the kernel (or none for these shapes).
       Into: (int[][] -> int[] -> DestinationKernel voption) voption
+      /// `Into` for float32 arguments and result, for compiled float32 plans.
+      Into32: (int[][] -> int[] -> DestinationKernel32 voption) voption
       /// The primitive's own evaluation on float32 arguments (all of them float32), giving a
       /// float32 result. Without one, float32 arguments are widened to float64, `Eval` runs and
       /// its result is rounded to float32 (exact to float32 rounding, no faster than float64).
@@ -303,7 +316,7 @@ module Param =
     let empty : Parameters = []
 
     /// No capabilities beyond evaluation and the derivative rules.
-    let none : Capabilities = { Formula = ValueNone; Algebra = Algebra.Opaque; Batch = ValueNone; Into = ValueNone; Float32 = ValueNone; ResultType = ValueNone }
+    let none : Capabilities = { Formula = ValueNone; Algebra = Algebra.Opaque; Batch = ValueNone; Into = ValueNone; Into32 = ValueNone; Float32 = ValueNone; ResultType = ValueNone }
 
 /// What identifies and names a primitive application, for the transforms that share or report
 /// operations without knowing primitives.

@@ -43,7 +43,7 @@ module internal Reuse =
         /// float64 on the float32 arguments widened, rounded back (weak constants are rounded to
         /// float32 first either way, so both paths compute the same function). A conversion
         /// (`ResultType`) gets its arguments as they are.
-        static member private Typed(op: Op, values: NdArray[], dtype: DType, weak: bool) =
+        static member Typed(op: Op, values: NdArray[], dtype: DType, weak: bool) =
             let convertAll (convert: NdArray -> NdArray) = for i in 0 .. values.Length - 1 do values[i] <- convert values[i]
             let capabilities = op.Capabilities
             if capabilities.ResultType.IsSome then NdArray.convert dtype (op.Eval values)
@@ -63,3 +63,7 @@ module internal Reuse =
     /// `op` on the arguments' values, passing them in a reused array, for a result of type
     /// `dtype` (weakly typed when `weak`).
     let evaluate (op: Op) (args: Arguments) (dtype: DType) (weak: bool) = Evaluation.Run(op, args, dtype, weak)
+
+    /// `op` on `values` (left as they are) for a strong result of type `dtype`, converting them
+    /// as eager evaluation does: what compiled plans run for a step without a kernel of its own.
+    let evaluateValues (op: Op) (values: NdArray[]) (dtype: DType) = Evaluation.Typed(op, Array.copy values, dtype, false)

@@ -42,7 +42,7 @@ module internal DestinationKernels =
         Array.map2 (fun (d: int) s -> if d = 1 then 0 else s) padded (Shape.strides padded)
 
     /// dest (of shape `target`) = src broadcast with the given strides, one innermost row at a time.
-    let broadcastInto (target: int[]) (strides: int[]) (src: double[]) (dest: double[]) =
+    let broadcastInto<'T> (target: int[]) (strides: int[]) (src: 'T[]) (dest: 'T[]) =
         let size = dest.Length
         if src.Length = 1 then Array.Fill(dest, src[0])
         elif size > 0 then
@@ -55,9 +55,9 @@ module internal DestinationKernels =
                 for d in rank - 2 .. -1 .. 0 do
                     offset <- offset + (rest % target[d]) * strides[d]
                     rest <- rest / target[d]
-                let row = Span<double>(dest, row * inner, inner)
+                let row = Span<'T>(dest, row * inner, inner)
                 if innerStride = 0 then row.Fill src[offset]
-                else ReadOnlySpan<double>(src, offset, inner).CopyTo row
+                else ReadOnlySpan<'T>(src, offset, inner).CopyTo row
 
     /// Products with at most this many multiply-adds run as direct loops, where the call into
     /// `LinAlgKernels.gemmInto` costs more than the arithmetic. Measured against it (Benchmarks'

@@ -293,21 +293,36 @@ module internal Kernels =
             i <- i + 1
         total
 
-    /// Σ of a float32 array over one axis into float64 sums, the axis kept with size 1.
-    let private sumAxisWidened (axis: int) (x: NdArray) =
-        let shape = x.Shape
-        let outer = Shape.size shape[.. axis - 1]
-        let n = shape[axis]
-        let inner = Shape.size shape[axis + 1 ..]
-        let out = Array.zeroCreate (outer * inner)
-        let data = x.Single
+    /// out = Σ over the middle index of float32 `data` viewed as (outer, n, inner), in float64:
+    /// each row summed in widened lanes (inner = 1), or rows added into zeroed sums.
+    let private sumWidenedInto (data: float32[]) (outer: int) (n: int) (inner: int) (out: double[]) =
         for o in 0 .. outer - 1 do
             let baseOffset = o * n * inner
             if inner = 1 then out[o] <- sumWidened (ReadOnlySpan<float32>(data, baseOffset, n))
             else
                 let acc = Span<double>(out, o * inner, inner)
+                acc.Clear()
                 for r in 0 .. n - 1 do addWidened acc (ReadOnlySpan<float32>(data, baseOffset + r * inner, inner))
+
+    /// Σ of a float32 array over one axis into float64 sums, the axis kept with size 1.
+    let private sumAxisWidened (axis: int) (x: NdArray) =
+        let shape = x.Shape
+        let outer, inner = Shape.size shape[.. axis - 1], Shape.size shape[axis + 1 ..]
+        let out = Array.zeroCreate (outer * inner)
+        sumWidenedInto x.Single outer shape[axis] inner out
         NdArray(shape |> Array.mapi (fun i d -> if i = axis then 1 else d), out)
+
+    /// dest = Σ over the middle index of float32 `src` viewed as (outer, n, inner), accumulated
+    /// in float64 (pooled scratch) and rounded once: `sum32`'s bits for one axis or all axes,
+    /// for compiled float32 plans.
+    let sumInto32 (outer: int) (n: int) (inner: int) (src: float32[]) (dest: float32[]) =
+        let count = outer * inner
+        let sums = Buffers.ArrayPool<double>.Shared.Rent count
+        try
+            sumWidenedInto src outer n inner sums
+            for i in 0 .. count - 1 do dest[i] <- float32 sums[i]
+        finally
+            Buffers.ArrayPool<double>.Shared.Return sums
 
     /// Σ of a float32 array over the given (normalised) axes, accumulated in float64 and rounded
     /// to float32 once: the error is that one rounding (the float64 sums' own error, about n ·

@@ -109,22 +109,31 @@ module internal LinAlgKernels =
         let work = int64 m * int64 n * int64 inner
         provider :? ManagedLinearAlgebraProvider || work < nativeProductMinimum || ((m = 1 || n = 1) && work < nativeMatrixVectorMinimum)
 
-    /// C = op(A) · op(B) for one pair of row-major matrices. A row-major r×c buffer is a
-    /// column-major c×r matrix, so Cᵀ = op(B)ᵀ · op(A)ᵀ is computed in place of C, with no copies.
-    /// `c` (m·n elements) is overwritten with the product (beta = 0, so its old contents are not
-    /// read); compiled plans reuse their buffers this way.
-    let gemmInto (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) (c: double[]) =
+    /// C = op(A) · op(B) for one pair of row-major matrices, of either element type: the
+    /// library's kernels where `ownKernels` says so, else `native` (the provider's product). A
+    /// row-major r×c buffer is a column-major c×r matrix, so the provider computes
+    /// Cᵀ = op(B)ᵀ · op(A)ᵀ in place of C, with no copies. `c` (m·n elements) is overwritten with
+    /// the product (beta = 0, so its old contents are not read); compiled plans reuse their
+    /// buffers this way.
+    let inline private productInto<'T when 'T :> Numerics.INumber<'T> and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType>
+            ([<InlineIfLambda>] native: Transpose -> Transpose -> unit) (transA: bool) (transB: bool) (a: 'T[]) (ra: int) (ca: int) (b: 'T[]) (rb: int) (cb: int) (c: 'T[]) =
         let m = if transA then ca else ra
         let n = if transB then rb else cb
         let inner = if transA then ra else ca
-        let provider = activeProvider ()
-        let own = ownKernels provider m n inner
+        let own = ownKernels (activeProvider ()) m n inner
+        let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
         if m > 0 && n > 0 && inner > 0 && own && (m = 1 || n = 1) then vectorProductInto transA transB a ca b cb c m n inner
         elif m > 0 && n > 0 && inner > 0 && own then BlockedProduct.into transA transB a ca b cb c m n inner
-        elif m > 0 && n > 0 && inner > 0 then
-            let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
-            provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0, b, cb, rb, a, ca, ra, 0.0, c)
+        elif m > 0 && n > 0 && inner > 0 then native (flag transB) (flag transA)
         else Array.Clear c
+
+    /// `productInto` on float64 buffers.
+    let gemmInto (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) (c: double[]) =
+        productInto (fun tb ta -> LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(tb, ta, 1.0, b, cb, rb, a, ca, ra, 0.0, c)) transA transB a ra ca b rb cb c
+
+    /// `productInto` on float32 buffers, in float32 (sgemm on native providers).
+    let gemmInto32 (transA: bool) (transB: bool) (a: float32[]) (ra: int) (ca: int) (b: float32[]) (rb: int) (cb: int) (c: float32[]) =
+        productInto (fun tb ta -> LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(tb, ta, 1.0f, b, cb, rb, a, ca, ra, 0.0f, c)) transA transB a ra ca b rb cb c
 
     /// The product in a new buffer.
     let private gemm (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) =
@@ -155,19 +164,8 @@ module internal LinAlgKernels =
     /// ones); batched products go through the float64 kernel, widened and rounded back.
     let matmul32 (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
         if a.Rank = 2 && b.Rank = 2 then
-            let ra, ca = a.Shape[0], a.Shape[1]
-            let rb, cb = b.Shape[0], b.Shape[1]
-            let m, n = (if transA then ca else ra), (if transB then rb else cb)
-            let inner = if transA then ra else ca
-            let c = Array.zeroCreate<float32> (m * n)
-            if m > 0 && n > 0 && inner > 0 then
-                let provider = activeProvider ()
-                let own = ownKernels provider m n inner
-                if own && (m = 1 || n = 1) then vectorProductInto transA transB a.Single ca b.Single cb c m n inner
-                elif own then BlockedProduct.into transA transB a.Single ca b.Single cb c m n inner
-                else
-                    let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
-                    provider.MatrixMultiplyWithUpdate(flag transB, flag transA, 1.0f, b.Single, cb, rb, a.Single, ca, ra, 0.0f, c)
+            let c = Array.zeroCreate<float32> (Shape.size outShape)
+            gemmInto32 transA transB a.Single a.Shape[0] a.Shape[1] b.Single b.Shape[0] b.Shape[1] c
             NdArray.ofSingle outShape c
         else NdArray.toFloat32 (matmul transA transB outShape (NdArray.toFloat64 a) (NdArray.toFloat64 b))
 

@@ -48,6 +48,9 @@ module internal rec Arithmetic =
     /// The record with a kernel that writes into a given buffer (compiled plans).
     let withInto (into: int[][] -> int[] -> DestinationKernel voption) (o: Op) = { o with Capabilities = { o.Capabilities with Into = ValueSome into } }
 
+    /// The record with a float32 kernel into a buffer for compiled float32 plans (`Into32`).
+    let withInto32 (into: int[][] -> int[] -> DestinationKernel32 voption) (o: Op) = { o with Capabilities = { o.Capabilities with Into32 = ValueSome into } }
+
     /// A batched argument (batch leading) with unit axes inserted after the batch so that its
     /// per-example part has `rank` dimensions and broadcasts against unbatched arguments.
     let batchedToRank (rank: int) (x: Node) =
@@ -61,6 +64,15 @@ module internal rec Arithmetic =
         match DestinationKernels.geometry source reduced with
         | Some(outer, n, inner) -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.sumInto outer n inner args[0] dest))
         | None -> ValueNone
+
+    /// `sumIntoKernel` for float32 buffers where float32's eager sum adds in the same order: one
+    /// reduced axis, or all of them (`Kernels.sum32` folds other axis sets one axis at a time).
+    let sumIntoKernel32 (source: int[]) (reduced: bool[]) =
+        let count = reduced |> Array.filter id |> Array.length
+        match DestinationKernels.geometry source reduced with
+        | Some(outer, n, inner) when count = 1 || (count > 1 && count = source.Length) ->
+            ValueSome(DestinationKernel32(fun args dest -> Kernels.sumInto32 outer n inner args[0] dest))
+        | _ -> ValueNone
 
     /// The axes of `source` that summing down to `target` (which broadcasts to it) reduces.
     let stretchedAxes (source: int[]) (target: int[]) =
@@ -182,6 +194,7 @@ module internal rec Arithmetic =
                     (fun args _ g -> [| ValueSome(broadcastTo args[0].Shape g) |])
                  |> withAlgebra Algebra.Rearrangement
                  |> withInto (fun argShapes _ -> sumIntoKernel argShapes[0] (stretchedAxes argShapes[0] shape))
+                 |> withInto32 (fun argShapes _ -> sumIntoKernel32 argShapes[0] (stretchedAxes argShapes[0] shape))
                  |> withFloat32 (fun v -> Kernels.sumTo32 shape v[0])
                  |> withBatch (fun size args _ ->
                      // The target gains the batch in front and unit axes up to the argument's rank.

@@ -67,6 +67,11 @@ module internal Elementwise =
         if Shape.same argShapes[0] shape then ValueSome(DestinationKernel(fun args dest -> kernel.Invoke(ReadOnlySpan<double>(args[0]), Span<double>(dest))))
         else ValueNone
 
+    /// `spanInto` for a float32 span kernel (the one the eager float32 evaluation calls).
+    let private spanInto32 (kernel: SpanUnaryOf<float32>) (argShapes: int[][]) (shape: int[]) =
+        if Shape.same argShapes[0] shape then ValueSome(DestinationKernel32(fun args dest -> kernel.Invoke(ReadOnlySpan<float32>(args[0]), Span<float32>(dest))))
+        else ValueNone
+
     /// Declares a smooth unary primitive without parameters: its operation record is built once,
     /// so a node of a large eager graph costs no record or closures.
     let private primitive name (elements: Elements) (derivative: Node -> Node -> Node) (formula: ScalarFormula) : Node -> Node =
@@ -76,6 +81,7 @@ module internal Elementwise =
                 unaryOp name [] (Kernels.map kernel) derivative formula
                 |> withFloat32 (fun v -> Kernels.map32 kernel32 v[0])
                 |> withInto (spanInto kernel)
+                |> withInto32 (spanInto32 kernel32)
             | PerElement f -> unaryOp name [] (Kernels.mapScalar f) derivative formula |> withFloat32 (fun v -> Kernels.mapScalar32 f v[0])
         register record 1 (fun a -> Graph.applyUnary record a[0].Shape a[0])
         fun x -> Graph.applyUnary record x.Shape x
@@ -93,8 +99,9 @@ module internal Elementwise =
     /// The formula calling a scalar function of this library (found through its quotation).
     let private own (q: Quotations.Expr) = Formula.ofMethod (Formula.methodOf q) ValueNone
 
-    /// The formula calling a function of `Math` of one argument, with an optional vector form.
-    let private mathUnary name vectorForm = Formula.ofMethod (Formula.math name 1) vectorForm
+    /// The formula calling a function of `Math` of one argument (no vector form: the eager
+    /// kernel's TensorPrimitives function may round differently from `Math`'s).
+    let private mathUnary name = Formula.ofMethod (Formula.math name 1) ValueNone
 
     let private signOp = nondifferentiableOp "sign" (fun v -> Kernels.mapScalar ScalarFunctions.Sign v[0]) (own <@ ScalarFunctions.Sign 0.0 @>) |> withAlgebra Algebra.Mask
 
@@ -149,11 +156,11 @@ module internal Elementwise =
         |> withFloat32 (fun v -> Kernels.select32 (Shape.broadcast "where" (Shape.broadcast "where" v[0].Shape v[1].Shape) v[2].Shape) v[0] v[1] v[2])
 
     /// eˣ; derivative eˣ (the output).
-    let exp = primitive "exp" (Spans(SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp" ValueNone)
+    let exp = primitive "exp" (Spans(SpanUnary(fun a d -> TensorPrimitives.Exp(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Exp(a, d)))) (fun _ y -> y) (mathUnary "Exp")
     /// Natural logarithm; derivative 1/x.
-    let log = primitive "log" (Spans(SpanUnary(fun a d -> TensorPrimitives.Log(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log" ValueNone)
+    let log = primitive "log" (Spans(SpanUnary(fun a d -> TensorPrimitives.Log(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Log(a, d)))) (fun x _ -> reciprocal x) (mathUnary "Log")
     /// Square root; derivative 1/(2√x).
-    let sqrt = primitive "sqrt" (Spans(SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (mathUnary "Sqrt" (Formula.vectorCall "SquareRoot"))
+    let sqrt = primitive "sqrt" (Spans(SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (Formula.exactMath "Sqrt" "SquareRoot")
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
     let log1p = primitive "log1p" (PerElement ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own <@ ScalarFunctions.Log1p 0.0 @>)
@@ -166,14 +173,16 @@ module internal Elementwise =
     /// record exists).
     let private sinKernel = SpanUnary(fun a d -> TensorPrimitives.Sin(a, d))
     let private cosKernel = SpanUnary(fun a d -> TensorPrimitives.Cos(a, d))
-    let private sinCapabilities =
-        { Formula.capabilities (mathUnary "Sin" ValueNone) Algebra.Opaque with
-            Float32 = ValueSome(Kernels.map32 (SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sin(a, d))) << Array.head)
-            Into = ValueSome(spanInto sinKernel) }
-    let private cosCapabilities =
-        { Formula.capabilities (mathUnary "Cos" ValueNone) Algebra.Opaque with
-            Float32 = ValueSome(Kernels.map32 (SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Cos(a, d))) << Array.head)
-            Into = ValueSome(spanInto cosKernel) }
+    let private sinKernel32 = SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sin(a, d))
+    let private cosKernel32 = SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Cos(a, d))
+    /// The capabilities of a function of `Math` whose eager kernels are TensorPrimitives passes.
+    let private spansCapabilities name kernel kernel32 =
+        { Formula.capabilities (mathUnary name) Algebra.Opaque with
+            Float32 = ValueSome(Kernels.map32 kernel32 << Array.head)
+            Into = ValueSome(spanInto kernel)
+            Into32 = ValueSome(spanInto32 kernel32) }
+    let private sinCapabilities = spansCapabilities "Sin" sinKernel sinKernel32
+    let private cosCapabilities = spansCapabilities "Cos" cosKernel cosKernel32
 
     module private rec Trigonometric =
         let sin (x: Node) = Graph.applyUnary sinOp x.Shape x
@@ -201,12 +210,12 @@ module internal Elementwise =
         register Trigonometric.cosOp 1 (fun a -> cos a[0])
 
     /// tan x; derivative 1 + tan² x.
-    let tan = primitive "tan" (Spans(SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan" ValueNone)
+    let tan = primitive "tan" (Spans(SpanUnary(fun a d -> TensorPrimitives.Tan(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Tan(a, d)))) (fun _ y -> add (scalar 1.0) (mul y y)) (mathUnary "Tan")
     /// tanh x; derivative 1 − tanh² x.
-    let tanh = primitive "tanh" (Spans(SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh" ValueNone)
+    let tanh = primitive "tanh" (Spans(SpanUnary(fun a d -> TensorPrimitives.Tanh(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Tanh(a, d)))) (fun _ y -> sub (scalar 1.0) (mul y y)) (mathUnary "Tanh")
 
     /// arctan x; derivative 1/(1 + x²).
-    let atan = primitive "atan" (PerElement Math.Atan) (fun x _ -> reciprocal (add (scalar 1.0) (mul x x))) (mathUnary "Atan" ValueNone)
+    let atan = primitive "atan" (PerElement Math.Atan) (fun x _ -> reciprocal (add (scalar 1.0) (mul x x))) (mathUnary "Atan")
 
     /// The error function erf x = 2/√π ∫₀ˣ e^−t² dt; derivative 2/√π · e^−x².
     let erf =
@@ -219,10 +228,10 @@ module internal Elementwise =
     let softplus = primitive "softplus" (PerElement ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own <@ ScalarFunctions.Softplus 0.0 @>)
 
     /// max(x, 0); relu'(0) = 0.
-    let relu = primitive "relu" (PerElement ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.ofMethod (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>) Formula.reluLanes)
+    let relu = primitive "relu" (PerElement ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.relu (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>))
 
     /// |x|; abs'(0) = 0.
-    let abs = primitive "abs" (Spans(SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (mathUnary "Abs" (Formula.vectorCall "Abs"))
+    let abs = primitive "abs" (Spans(SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (Formula.exactMath "Abs" "Abs")
 
     /// x^c for a real constant c; derivative c·x^(c−1) (and 0 for c = 0).
     let rec powConst (c: double) (x: Node) : Node =

@@ -40,6 +40,7 @@ module internal LinearAlgebra =
              |> withAlgebra Algebra.MatrixProduct
              |> withFloat32 (fun v -> LinAlgKernels.matmul32 transA transB shape v[0] v[1])
              |> withInto (productInto transA transB)
+             |> withInto32 (productInto32 transA transB)
              |> withBatch (batchedProduct transA transB))
             shape [| a; b |]
 
@@ -54,6 +55,13 @@ module internal LinearAlgebra =
             // C = A·B + 0·C: with beta = 0 the provider does not read C (BLAS semantics, and the
             // managed provider's), so the buffer's old contents cannot leak in.
             ValueSome(DestinationKernel(fun args dest -> LinAlgKernels.gemmInto transA transB args[0] a[0] a[1] args[1] b[0] b[1] dest))
+
+    /// The float32 kernel writing a product of two float32 matrices into a buffer: the one the
+    /// eager float32 product runs (`LinAlgKernels.gemmInto32`).
+    and private productInto32 (transA: bool) (transB: bool) (argShapes: int[][]) (_: int[]) =
+        let a, b = argShapes[0], argShapes[1]
+        if a.Length <> 2 || b.Length <> 2 then ValueNone
+        else ValueSome(DestinationKernel32(fun args dest -> LinAlgKernels.gemmInto32 transA transB args[0] a[0] a[1] args[1] b[0] b[1] dest))
 
     /// The batching rule of a product. A batch of left operands times one matrix is one product
     /// of their stacked rows; one matrix times a batch of right operands is one product with

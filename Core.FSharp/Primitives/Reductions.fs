@@ -30,6 +30,7 @@ module internal Reductions =
                     (fun args _ g -> [| ValueSome(expand args[0] axes g) |])
                  |> withAlgebra Algebra.Rearrangement
                  |> withInto (fun argShapes _ -> sumIntoKernel argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
+                 |> withInto32 (fun argShapes _ -> sumIntoKernel32 argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
                  |> withFloat32 (fun v -> Kernels.sum32 axes keepDims v[0])
                  |> withBatch (fun _ args _ -> sum (shifted axes) keepDims args[0]))
                 (Shape.reduced x.Shape axes keepDims) [| x |]

@@ -39,6 +39,11 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     // True when another NdArray may hold the same buffer (a reshape is a view): such a buffer
     // is never reused by donation, since that would change the other array behind its back.
     let mutable shared = false
+    // A donated buffer may hold a compiled function's output now: reading it is refused.
+    let refuseDonated () =
+        if donated then
+            raise (InvalidOperationException(
+                sprintf "tensor: this tensor (shape %s) was donated to a compiled function (Compile.compileDonating, AD.CompileDonating in C#) and can no longer be read; use what the function returned" (Shape.format shape)))
     internal new(shape, data) = NdArray(shape, data, 0.0, null, false)
     /// The dimensions, outermost first.
     member _.Shape = shape
@@ -52,15 +57,17 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     /// that reads float64 values (printing, listings, the widening fallback); float32 kernels
     /// read `Single`.
     member internal _.Data =
-        if donated then
-            raise (InvalidOperationException(
-                sprintf "tensor: this tensor (shape %s) was donated to a compiled function (Compile.compileDonating, AD.CompileDonating in C#) and can no longer be read; use what the function returned" (Shape.format shape)))
+        refuseDonated ()
         if isNull buffer then buffer <- (if isNull single then [| inlineScalar |] else Array.map double single)
         buffer
     /// The row-major float32 buffer of a float32 array (internal, never written).
     member internal _.Single =
         if isNull single then raise (InvalidOperationException(sprintf "internal: a float64 array (shape %s) was read as float32" (Shape.format shape)))
+        refuseDonated ()
         single
+    /// The buffer of the array's own element type (a `double[]` or a `float32[]`), for compiled
+    /// plans, which keep values of either type (internal, never written).
+    member internal a.Buffer : Array = if isNull single then a.Data :> Array else a.Single :> Array
     /// True when the buffer was donated to a compiled function.
     member internal _.IsDonated = donated
     /// True when another NdArray may share the buffer.
@@ -79,14 +86,14 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
         elif isNull buffer then Shape.size shape
         else buffer.Length
     /// A copy of the elements in row-major order, as float64 whatever the element type.
-    member a.ToArray() = if isNull single then Array.copy a.Data else Array.map double single
+    member a.ToArray() = if isNull single then Array.copy a.Data else Array.map double a.Single
     /// A copy of the elements in row-major order, as float32 (float64 elements rounded).
-    member a.ToArray32() = if isNull single then Array.map float32 a.Data else Array.copy single
+    member a.ToArray32() = if isNull single then Array.map float32 a.Data else Array.copy a.Single
     /// The single element of a one-element array.
     member a.Scalar =
         if a.Size <> 1 then
             raise (ArgumentException(sprintf "item: a tensor of shape %s has %d elements, not one" (Shape.format shape) a.Size))
-        if not (isNull single) then double single[0]
+        if not (isNull single) then double a.Single[0]
         elif isNull buffer && not donated then inlineScalar
         else a.Data[0]
 
@@ -135,6 +142,11 @@ module NdArray =
     let internal weakScalar (v: double) = NdArray(rankZero, null, v, null, true)
     /// Wraps a float32 buffer without copying or checking (kernels that made it).
     let internal ofSingle (shape: int[]) (data: float32[]) = NdArray(shape, null, 0.0, data, false)
+    /// Wraps a compiled plan's buffer (a `double[]` or a `float32[]`) without copying.
+    let internal ofBuffer (shape: int[]) (buffer: Array) =
+        match buffer with
+        | :? (float32[]) as single -> ofSingle shape single
+        | _ -> NdArray(shape, buffer :?> double[])
     /// An array of the given shape holding a copy of the float32 `data` (row-major).
     let create32 (shape: int[]) (data: float32[]) =
         let shape = Array.copy shape
