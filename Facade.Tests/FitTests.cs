@@ -119,9 +119,9 @@ public class FitTests
         var model = ML.Mlp.Create([13, 8, 3], seed: 1, dtype: DType.Float32);
         Assert.Equal(DType.Float32, model.DType);
         Assert.All(model.Parameters, p => Assert.Equal(DType.Float32, p.DType));
-        // compiled plans are float64 only for now: float32 training takes eager steps
+        // the default compiled, donating steps, as float32 plans
         var adam = ML.Optimizers.Adam(0.05);
-        var (trained, history) = ML.Fit(model, train32, test32, adam, epochs: 6, batchSize: 32, seed: 2, eager: true);
+        var (trained, history) = ML.Fit(model, train32, test32, adam, epochs: 6, batchSize: 32, seed: 2);
         Assert.All(trained.Parameters, p => Assert.Equal(DType.Float32, p.DType));
         Assert.True(history[^1].TestAccuracy >= 0.9, $"test accuracy {history[^1].TestAccuracy}");
         // the same run in float64 from the float32 start and data widened: 30 Adam steps of at
@@ -131,7 +131,7 @@ public class FitTests
         var (reference, _) = ML.Fit(widened, ML.Data.Cast(train32, DType.Float64), ML.Data.Cast(test32, DType.Float64), ML.Optimizers.Adam(0.05), epochs: 6, batchSize: 32, seed: 2, eager: true);
         foreach (var (r, t) in reference.Parameters.Zip(trained.Parameters)) Approx.Equal(r, t, 1e-3);
         // float64 features would turn the float32 model's arithmetic into float64: refused
-        var refusal = Assert.Throws<ArgumentException>(() => ML.Fit(model, train, test32, ML.Optimizers.Sgd(0.1), epochs: 1, eager: true));
+        var refusal = Assert.Throws<ArgumentException>(() => ML.Fit(model, train, test32, ML.Optimizers.Sgd(0.1), epochs: 1));
         Assert.Equal("train", refusal.ParamName);
         Assert.Contains("the train features are float64 but parameter 0 (shape [|13; 8|]) is float32", refusal.Message);
     }

@@ -123,15 +123,21 @@ let ``Adam's step count as a typed float64 tensor, as a compiled step receives i
     let p'', _ = optimizer.Update { start with Step = Tensor.scalar 4.0 } p g
     Array.iter2 (fun (a: Tensor) (b: Tensor) -> Assert.Equal<float[]>(a.ToArray(), b.ToArray())) (Tree.leaves p'') (Tree.leaves p')
 
-[<Fact>]
-let ``float32 Adam follows the float64 trajectory from the same start to float32 precision`` () =
+/// The step modes by name, for theories over both.
+let private stepMode (name: string) = if name = "compiled" then StepMode.Compiled else StepMode.Eager
+
+[<Theory>]
+[<InlineData("eager")>]
+[<InlineData("compiled")>]
+let ``float32 Adam follows the float64 trajectory from the same start to float32 precision`` (mode: string) =
     let train, test = Demos.loadSplit "wine.csv" 0 0.2
     let config = { TrainConfig.Default with Epochs = 2; BatchSize = 16; StepMode = StepMode.Eager }
-    let run dtype =
-        Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.01)) Demos.mlpModel config quiet
+    let run dtype stepMode =
+        Training.fit (Optimizer.adam (Optimizer.adamDefaults 0.01)) Demos.mlpModel { config with StepMode = stepMode } quiet
             (Dataset.withDType dtype train) (Dataset.withDType dtype test) (Mlp.init (Init.glorotUniformOf dtype) 0 [ 13; 8; 3 ])
-    let trained32, metrics32 = run DType.Float32
-    let trained64, metrics64 = run DType.Float64
+    // the float32 run eager or compiled (float32 plans), against the eager float64 one
+    let trained32, metrics32 = run DType.Float32 (stepMode mode)
+    let trained64, metrics64 = run DType.Float64 StepMode.Eager
     assertFloat32 trained32
     // 18 Adam steps: each moves a weight by at most η = 0.01, and the float32 roundings of the
     // data, the start and every operation perturb those moves by a relative 1e-6 or so; a step
@@ -173,13 +179,15 @@ let ``Training.fit refuses an optimiser whose step changes a parameter's type`` 
             |> ignore)
     Assert.Equal("Training.fit: a step of typed-rate SGD turned parameter tensor 0 (shape [|13; 3|]) from float32 into float64; an update must keep every tensor's element type", refusal.Message)
 
-[<Fact>]
-let ``the digits MLP trained in float32 reaches 96 % test accuracy, its parameters float32`` () =
+[<Theory>]
+[<InlineData("eager")>]
+[<InlineData("compiled")>]
+let ``the digits MLP trained in float32 reaches 96 % test accuracy, its parameters float32`` (mode: string) =
     let train, test = Demos.loadSplit "digits.csv" Demos.mlpDigitsDefaults.Seed Demos.mlpDigitsDefaults.TestFraction
     let train32, test32 = Dataset.withDType DType.Float32 train, Dataset.withDType DType.Float32 test
     let d = Demos.mlpDigitsDefaults
     let initial = Mlp.init (Init.glorotUniformOf DType.Float32) d.Seed (64 :: d.Hidden @ [ 10 ])
-    let config = { Epochs = d.Epochs; BatchSize = d.BatchSize; Seed = d.Seed; StepMode = StepMode.Eager }
+    let config = { Epochs = d.Epochs; BatchSize = d.BatchSize; Seed = d.Seed; StepMode = stepMode mode }
     let trained, metrics = Training.fit (Optimizer.adam (Optimizer.adamDefaults d.LearningRate)) Demos.mlpModel config quiet train32 test32 initial
     assertFloat32 trained
     let accuracy = (List.last metrics).TestAccuracy
