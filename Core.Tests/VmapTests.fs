@@ -198,6 +198,9 @@ let ``examples with one nonzero each go through slices, products, sums and resha
         Assert.Equal<double[]>((perExample pullback xs).ToArray(), (AD.vmap pullback xs).ToArray())
         let _, pushforward = AD.linearize (AD.grad coupledSteps) d6
         Assert.Equal<double[]>((perExample pushforward xs).ToArray(), (AD.vmap pushforward xs).ToArray())
+    // Examples sliced down to nothing, or to one element, are left to the ordinary steps.
+    let toFew (x: Tensor) = Tensor.concat 0 [ Tensor.slice [| (2, 2, 1) |] x * 2.0; Tensor.slice [| (1, 2, 1) |] x * 3.0 ]
+    Assert.Equal<double[]>((perExample toFew oneHotRows).ToArray(), (AD.vmap toFew oneHotRows).ToArray())
     // A product with a factor that is not finite fills the batch in: 0·∞ is NaN, as in the loop.
     let infinite (x: Tensor) = x * vec [ 1.0; infinity; 2.0; 3.0; 4.0; 5.0 ]
     Assert.Equal<double[]>((perExample infinite oneHotRows).ToArray(), (AD.vmap infinite oneHotRows).ToArray())
@@ -209,3 +212,7 @@ let ``derivatives through a compact batch equal those through the loop`` () =
     let v = vec [ 0.3; -1.1; 0.7; 2.0; -0.4; 0.9 ]
     assertTensorClose 1e-15 (AD.grad (total perExample) v) (AD.grad (total AD.vmap) v)
     assertTensorClose 1e-14 (AD.hessian (total perExample) v) (AD.hessian (total AD.vmap) v)
+    // With respect to the batch itself the derivative reaches its zeros too: such a batch is not
+    // kept compact.
+    let ofBatch (map: (Tensor -> Tensor) -> Tensor -> Tensor) (xs: Tensor) = Tensor.sum (sin (map (weighted v) xs))
+    assertTensorClose 1e-15 (AD.grad (ofBatch perExample) oneHotRows) (AD.grad (ofBatch AD.vmap) oneHotRows)

@@ -45,11 +45,12 @@ module internal Batching =
         let rows = Indexing.scatterAlong [| size; Shape.size sparse.Example |] 1 indices sparse.Values
         Arithmetic.reshape (Array.append [| size |] sparse.Example) rows
 
-    /// A batched input with a known value whose examples have at most one nonzero each, compact.
+    /// A constant batched input whose examples have at most one nonzero each, compact. (Only a
+    /// constant: the derivative with respect to an input reaches its zeros too.)
     let private sparseInput (size: int) (input: Node) : SparseBatch voption =
         let value = input.ValueOrNull
         let width = if input.Shape.Length > 1 then Shape.size input.Shape[1..] else 0
-        if isNull value || value.DType <> DType.Float64 || size = 0 || width < 2 then ValueNone
+        if not input.IsConstant || isNull value || value.DType <> DType.Float64 || size = 0 || width < 2 then ValueNone
         else
             let data = value.Data
             let positions = Array.zeroCreate size
@@ -78,7 +79,8 @@ module internal Batching =
         not (isNull value) && value.Data |> Array.forall Double.IsFinite
 
     /// The sum (or difference) of two sparse batches: each row's positions merged, values of a
-    /// shared position added, as the filled-in sum adds them.
+    /// shared position added, as the filled-in sum adds them; none when a row would hold more
+    /// than half of the example, where the compact form stops paying.
     let private merged (size: int) (combine: Node -> Node -> Node) (a: SparseBatch) (b: SparseBatch) =
         let slotsA = Array.create (size * a.Width) 0
         let slotsB = Array.create (size * b.Width) 0
@@ -95,10 +97,12 @@ module internal Batching =
                 place b.Positions b.Width slotsB
                 row.ToArray())
         let width = max 1 (rows |> Array.fold (fun m r -> max m r.Length) 0)
-        let positions = Array.create (size * width) -1
-        rows |> Array.iteri (fun r row -> Array.blit row 0 positions (r * width) row.Length)
-        let spread (s: SparseBatch) slots = Indexing.scatterAlong [| size; width |] 1 slots s.Values
-        { Example = a.Example; Width = width; Positions = positions; Values = combine (spread a slotsA) (spread b slotsB) }
+        if 2 * width > Shape.size a.Example then ValueNone
+        else
+            let positions = Array.create (size * width) -1
+            rows |> Array.iteri (fun r row -> Array.blit row 0 positions (r * width) row.Length)
+            let spread (s: SparseBatch) slots = Indexing.scatterAlong [| size; width |] 1 slots s.Values
+            ValueSome { Example = a.Example; Width = width; Positions = positions; Values = combine (spread a slotsA) (spread b slotsB) }
 
     /// The batched node computed on the compact form of sparse arguments, where the primitive
     /// keeps few nonzeros and the result equals the filled-in computation: a reshape or a move
@@ -109,6 +113,8 @@ module internal Batching =
         let example = node.Shape
         let onExample (s: SparseBatch) = s.Example = example
         match op.Capabilities.Algebra, op.Capabilities.Moves, sparse with
+        // A result of fewer than two elements per example gains nothing from the compact form.
+        | _ when Shape.size example < 2 -> ValueNone
         | Algebra.SameElements, _, [| ValueSome s |] -> ValueSome { s with Example = example }
         | _, ValueSome move, [| ValueSome s |] ->
             let positions = s.Positions |> Array.map (fun p -> if p < 0 then -1 else move p)
@@ -126,8 +132,8 @@ module internal Batching =
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueNone; ValueSome s |]
             when not batched[0] && onExample s && Shape.broadcastsTo args[0].Shape example && finite args[0] ->
             ValueSome { s with Values = Graph.apply op [| size; s.Width |] [| entriesAt size example s args[0]; s.Values |] }
-        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> ValueSome(merged size Arithmetic.add a b)
-        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> ValueSome(merged size Arithmetic.sub a b)
+        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size Arithmetic.add a b
+        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size Arithmetic.sub a b
         | _ -> ValueNone
 
     /// The batched form of one traced operation node.
