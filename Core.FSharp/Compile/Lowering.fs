@@ -47,6 +47,9 @@ module internal Lowering =
             | Primitive op -> ValueSome(struct (op.Capabilities.Algebra, instructions[k].Args))
             | _ -> ValueNone
 
+        // Made on first use: its functions build through the builder's own members.
+        let mutable language = Unchecked.defaultof<IdentityLanguage<int, int[]>>
+
         let shapeOf k = instructions[k].Shape
 
         member _.Instructions = instructions
@@ -100,20 +103,25 @@ module internal Lowering =
 
         /// A primitive application, simplified by the primitives' algebraic identities.
         member b.Apply(op: Op, args: int[], shape: int[]) =
-            let language =
-                { Uniform = uniform
-                  AllElements = allElements
-                  Role = role
-                  Fits = fun k -> shapeOf k = shape
-                  Filled = fun v -> b.Literal(NdArray.full shape v)
-                  Negate = fun x -> b.Apply(primitiveOf (fun p -> Arithmetic.neg p[0]) [| shapeOf x |], [| x |], shape)
-                  Multiply = fun x y -> b.Apply(primitiveOf (fun p -> Arithmetic.mul p[0] p[1]) [| shapeOf x; shapeOf y |], [| x; y |], shape)
-                  Reshape = fun x -> b.Reshape(x, shape)
-                  Stretch = fun x -> b.Broadcast(x, shape) }
-            match Identities.simplify language op.Capabilities.Algebra args with
+            match Identities.simplify b.Language shape op.Capabilities.Algebra args with
             | ValueSome k -> k
             | ValueNone when ScalarCode.isElementwise op -> b.Elementwise(op, args, shape)
             | ValueNone -> b.Emit(Primitive op, args, shape)
+
+        /// Instructions as the identities see them, for a result of the shape they are given.
+        member private b.Language : IdentityLanguage<int, int[]> =
+            if isNull (box language) then
+                language <-
+                    { Uniform = uniform
+                      AllElements = allElements
+                      Role = role
+                      Fits = fun shape k -> shapeOf k = shape
+                      Filled = fun shape v -> b.Literal(NdArray.full shape v)
+                      Negate = fun shape x -> b.Apply(primitiveOf (fun p -> Arithmetic.neg p[0]) [| shapeOf x |], [| x |], shape)
+                      Multiply = fun shape x y -> b.Apply(primitiveOf (fun p -> Arithmetic.mul p[0] p[1]) [| shapeOf x; shapeOf y |], [| x; y |], shape)
+                      Reshape = fun shape x -> b.Reshape(x, shape)
+                      Stretch = fun shape x -> b.Broadcast(x, shape) }
+            language
 
         /// An elementwise primitive. Fused loops read each argument at the element's own index or
         /// at 0, so an argument broadcast in any other way is materialised first.

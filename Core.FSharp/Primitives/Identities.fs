@@ -4,10 +4,11 @@ open System
 open FunctionalAD
 
 /// What the algebraic identities need to see and build in one expression language — a compiled
-/// program's instructions (tensors of any shape) or Symbolic's scalar terms — for one
-/// application whose result shape the language knows.
+/// program's instructions (tensors of any shape) or Symbolic's scalar terms. What depends on
+/// the application being simplified (its result's shape, the table terms are made in) comes as
+/// the `'Result` argument, so one record serves every application.
 [<NoEquality; NoComparison>]
-type internal IdentityLanguage<'T> =
+type internal IdentityLanguage<'T, 'Result> =
     { /// The value of every element of an expression that is a constant of one repeated value.
       Uniform: 'T -> float voption
       /// True when the expression is a constant whose every element passes the test.
@@ -16,17 +17,17 @@ type internal IdentityLanguage<'T> =
       /// an input or a constant.
       Role: 'T -> struct (Algebra * 'T[]) voption
       /// True when the expression has the result's shape, so it can stand for the result.
-      Fits: 'T -> bool
+      Fits: 'Result -> 'T -> bool
       /// The constant of the given value at the result's shape.
-      Filled: float -> 'T
+      Filled: 'Result -> float -> 'T
       /// −x, itself simplified.
-      Negate: 'T -> 'T
+      Negate: 'Result -> 'T -> 'T
       /// x · y as a plain product, itself simplified.
-      Multiply: 'T -> 'T -> 'T
+      Multiply: 'Result -> 'T -> 'T -> 'T
       /// The same elements at the result's shape (a reshape).
-      Reshape: 'T -> 'T
+      Reshape: 'Result -> 'T -> 'T
       /// The expression broadcast to the result's shape.
-      Stretch: 'T -> 'T }
+      Stretch: 'Result -> 'T -> 'T }
 
 /// The algebraic identities of the primitives' roles (`Capabilities.Algebra`), written once for
 /// every simplifier: compile's lowering applies them to instructions and Symbolic to scalar terms
@@ -35,9 +36,9 @@ type internal IdentityLanguage<'T> =
 /// stands for an argument requires that argument to have the result's shape.
 module internal Identities =
     /// The simpler expression equal to `algebra` applied to `args`, or none when no identity applies.
-    let simplify (language: IdentityLanguage<'T>) (algebra: Algebra) (args: 'T[]) : 'T voption when 'T : equality =
+    let simplify (language: IdentityLanguage<'T, 'Result>) (result: 'Result) (algebra: Algebra) (args: 'T[]) : 'T voption when 'T : equality =
         let is v x = language.Uniform x = ValueSome v
-        let fits = language.Fits
+        let fits = language.Fits result
         let negationOf x =
             match language.Role x with
             | ValueSome(struct (Algebra.Negation, [| inner |])) -> ValueSome inner
@@ -47,30 +48,30 @@ module internal Identities =
             | ValueSome(struct (Algebra.Comparison _, _)) -> true
             | _ -> false
         match algebra, args with
-        | Algebra.SameElements, [| x |] -> ValueSome(language.Reshape x)
-        | Algebra.Stretch, [| x |] -> ValueSome(language.Stretch x)
+        | Algebra.SameElements, [| x |] -> ValueSome(language.Reshape result x)
+        | Algebra.Stretch, [| x |] -> ValueSome(language.Stretch result x)
         | Algebra.PassThrough, [| x |] -> ValueSome x
         | Algebra.Sum, [| x; y |] when is 0.0 x && fits y -> ValueSome y
         | Algebra.Sum, [| x; y |] when is 0.0 y && fits x -> ValueSome x
         | Algebra.Difference, [| x; y |] when is 0.0 y && fits x -> ValueSome x
-        | Algebra.Difference, [| x; y |] when is 0.0 x && fits y -> ValueSome(language.Negate y)
+        | Algebra.Difference, [| x; y |] when is 0.0 x && fits y -> ValueSome(language.Negate result y)
         // 0·x is taken as 0 (IEEE would give NaN for an infinite or NaN x; docs/compile.md).
-        | Algebra.Product, [| x; y |] when is 0.0 x || is 0.0 y -> ValueSome(language.Filled 0.0)
+        | Algebra.Product, [| x; y |] when is 0.0 x || is 0.0 y -> ValueSome(language.Filled result 0.0)
         | Algebra.Product, [| x; y |] when is 1.0 x && fits y -> ValueSome y
         | Algebra.Product, [| x; y |] when is 1.0 y && fits x -> ValueSome x
-        | Algebra.Product, [| x; y |] when is -1.0 x && fits y -> ValueSome(language.Negate y)
-        | Algebra.Product, [| x; y |] when is -1.0 y && fits x -> ValueSome(language.Negate x)
+        | Algebra.Product, [| x; y |] when is -1.0 x && fits y -> ValueSome(language.Negate result y)
+        | Algebra.Product, [| x; y |] when is -1.0 y && fits x -> ValueSome(language.Negate result x)
         | Algebra.Quotient, [| x; y |] when is 1.0 y && fits x -> ValueSome x
-        | Algebra.Quotient, [| x; y |] when is -1.0 y && fits x -> ValueSome(language.Negate x)
-        | Algebra.GuardedProduct, [| x; _ |] when is 0.0 x -> ValueSome(language.Filled 0.0)
+        | Algebra.Quotient, [| x; y |] when is -1.0 y && fits x -> ValueSome(language.Negate result x)
+        | Algebra.GuardedProduct, [| x; _ |] when is 0.0 x -> ValueSome(language.Filled result 0.0)
         // mulNoNan(a, b) differs from a·b only where a = 0 and b is not finite.
         | Algebra.GuardedProduct, [| x; y |] when language.AllElements (fun v -> v <> 0.0) x || language.AllElements Double.IsFinite y ->
-            ValueSome(language.Multiply x y)
+            ValueSome(language.Multiply result x y)
         | Algebra.Negation, [| x |] when (negationOf x).IsSome -> negationOf x
         | Algebra.Power, [| x; y |] when is 1.0 y && fits x -> ValueSome x
-        | Algebra.Power, [| _; y |] when is 0.0 y -> ValueSome(language.Filled 1.0)
+        | Algebra.Power, [| _; y |] when is 0.0 y -> ValueSome(language.Filled result 1.0)
         | Algebra.PowerOf 1.0, [| x |] -> ValueSome x
-        | Algebra.PowerOf 0.0, [| _ |] -> ValueSome(language.Filled 1.0)
+        | Algebra.PowerOf 0.0, [| _ |] -> ValueSome(language.Filled result 1.0)
         // A known condition picks its branch (NaN counts as true, as cond ≠ 0 does).
         | Algebra.Selection, [| c; x; y |] when (language.Uniform c).IsSome ->
             let picked = if (language.Uniform c).Value <> 0.0 then x else y

@@ -65,29 +65,30 @@ module internal Simplify =
         | Compare c -> withArgs (Algebra.Comparison c)
         | Select -> withArgs Algebra.Selection
 
-    /// The term the primitives' shared identities (`Identities`) make of `algebra` applied to the
-    /// arguments, when one applies.
-    let private (|Identity|_|) (language: IdentityLanguage<Term>) (algebra: Algebra) (args: Term[]) =
-        match Identities.simplify language algebra args with
-        | ValueSome t -> Some t
-        | ValueNone -> None
-
-    /// Scalar terms as the shared identities see them: every term fits the (scalar) result.
-    let rec private language (table: TermTable) : IdentityLanguage<Term> =
+    /// Scalar terms as the shared identities see them, made in the table they are given: every
+    /// term fits the (scalar) result.
+    let rec private language () : IdentityLanguage<Term, TermTable> =
         { Uniform = fun t -> t.ConstantValue
           AllElements = fun test t -> match t.ConstantValue with ValueSome v -> test v | ValueNone -> false
           Role = role
-          Fits = fun _ -> true
-          Filled = constant table
-          Negate = neg table
-          Multiply = mul table
-          Reshape = id
-          Stretch = id }
+          Fits = fun _ _ -> true
+          Filled = constant
+          Negate = neg
+          Multiply = mul
+          Reshape = fun _ t -> t
+          Stretch = fun _ t -> t }
+
+    /// The term the primitives' shared identities (`Identities`) make of `algebra` applied to the
+    /// arguments, when one applies.
+    and private (|Identity|_|) (table: TermTable) (algebra: Algebra) (args: Term[]) =
+        match Identities.simplify (language ()) table algebra args with
+        | ValueSome t -> Some t
+        | ValueNone -> None
 
     and neg (table: TermTable) (a: Term) =
         match [| a |] with
         | [| Const v |] -> constant table -v
-        | Identity (language table) Algebra.Negation t -> t
+        | Identity table Algebra.Negation t -> t
         | [| Selection(c, x, y) |] -> select table c (neg table x) (neg table y)
         | _ -> table.Intern(Negate, [| a |])
 
@@ -96,7 +97,7 @@ module internal Simplify =
     and add (table: TermTable) (a: Term) (b: Term) =
         match [| a; b |] with
         | [| Const x; Const y |] -> constant table (x + y)
-        | Identity (language table) Algebra.Sum t -> t
+        | Identity table Algebra.Sum t -> t
         | [| Const c; _ |] when c < 0.0 -> sub table b (constant table -c)
         | [| _; Const c |] when c < 0.0 -> sub table a (constant table -c)
         | [| Selection(c, x, y); Selection(d, u, v) |] when obj.ReferenceEquals(c, d) -> select table c (add table x u) (add table y v)
@@ -114,7 +115,7 @@ module internal Simplify =
     and sub (table: TermTable) (a: Term) (b: Term) =
         match [| a; b |] with
         | [| Const x; Const y |] -> constant table (x - y)
-        | Identity (language table) Algebra.Difference t -> t
+        | Identity table Algebra.Difference t -> t
         | [| Selection(c, x, y); Selection(d, u, v) |] when obj.ReferenceEquals(c, d) -> select table c (sub table x u) (sub table y v)
         | [| Selection(c, x, y); Const _ |] -> select table c (sub table x b) (sub table y b)
         | [| Const _; Selection(c, x, y) |] -> select table c (sub table a x) (sub table a y)
@@ -128,7 +129,7 @@ module internal Simplify =
     and mul (table: TermTable) (a: Term) (b: Term) =
         match [| a; b |] with
         | [| Const x; Const y |] -> constant table (x * y)
-        | Identity (language table) Algebra.Product t -> t
+        | Identity table Algebra.Product t -> t
         | [| _; Const _ |] -> mul table b a
         | [| Const _; Selection(c, x, y) |] -> select table c (mul table a x) (mul table a y)
         // A mask from a derivative rule (relu', the winner of a max) selects rather than scales.
@@ -149,14 +150,14 @@ module internal Simplify =
     and div (table: TermTable) (a: Term) (b: Term) =
         match [| a; b |] with
         | [| Const x; Const y |] -> constant table (x / y)
-        | Identity (language table) Algebra.Quotient t -> t
+        | Identity table Algebra.Quotient t -> t
         | _ -> table.Intern(Divide, [| a; b |])
 
     /// cond ≠ 0 ? a : b, by the shared identities (a known condition picks its branch, equal
     /// branches need no condition, a mask choosing between 1 and 0 is the mask itself).
     and select (table: TermTable) (cond: Term) (a: Term) (b: Term) =
         match [| cond; a; b |] with
-        | Identity (language table) Algebra.Selection t -> t
+        | Identity table Algebra.Selection t -> t
         | _ -> table.Intern(Select, [| cond; a; b |])
 
     /// a·b with the core's guard (0 where a = 0, even if b is infinite or NaN) kept only where a
@@ -168,7 +169,7 @@ module internal Simplify =
     /// d/dy x·log y at x = y = 0, the plain product gives NaN where the core gives 0.)
     let rec mulNoNan (table: TermTable) (a: Term) (b: Term) =
         match [| a; b |] with
-        | Identity (language table) Algebra.GuardedProduct t -> t
+        | Identity table Algebra.GuardedProduct t -> t
         | _ when isMask a -> select table a b (constant table 0.0)
         | [| Selection(c, p, q); _ |] -> select table c (mulNoNan table p b) (mulNoNan table q b)
         | _ when a.MaySelectZero -> table.Intern(MultiplyNoNan, [| a; b |])
@@ -177,7 +178,7 @@ module internal Simplify =
     let power (table: TermTable) (a: Term) (b: Term) =
         match [| a; b |] with
         | [| Const x; Const y |] -> constant table (Math.Pow(x, y))
-        | Identity (language table) Algebra.Power t -> t
+        | Identity table Algebra.Power t -> t
         | _ -> table.Intern(Power, [| a; b |])
 
     let apply (table: TermTable) (f: Function) (a: Term) =
