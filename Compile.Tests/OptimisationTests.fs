@@ -83,3 +83,11 @@ let ``user-defined functions with custom rules compile, values and derivatives``
     let x = uniform 21 -1.0 1.0 [| 7 |]
     assertSame (f x) (Compile.compile f x)
     assertSame (AD.grad f x) (Compile.compile (AD.grad f) x)
+
+[<Fact>]
+let ``the identities Symbolic shares simplify programs too: x·(−1), 0 − x and x/(−1) are one negation, x¹ is x, a known condition picks its branch`` () =
+    let f (x: Tensor) = x * -1.0 + (0.0 - x) + x / -1.0 + x ** 1.0 + Tensor.where (Tensor.scalar 1.0) x (sin x)
+    // input, one negation, four sums: no product, quotient, power, selection or sine is left
+    Assert.Equal(6, (Compile.summarize f vector).Instructions)
+    assertSame (f vector) (Compile.compile f vector)
+    assertSame (AD.grad (f >> Tensor.sum) vector) (Compile.compile (AD.grad (f >> Tensor.sum)) vector)

@@ -256,3 +256,51 @@ let ``small systems (own elimination) and large ones (MathNet's LU) solve alike`
         // A singular second matrix is refused on both paths, named by its place.
         let singular = Tensor.concat 0 [ Tensor.index 0 0 a |> Tensor.expandDims 0; Tensor.zeros [| 1; n; n |] ]
         Assert.Contains("matrix 1 of the batch", (Assert.Throws<LinearAlgebraException>(fun () -> Tensor.solve singular b |> ignore)).Message)
+
+/// op(A)·op(B) by the definition, Σₖ op(A)ᵢₖ·op(B)ₖⱼ in order, on row-major matrices.
+let private productByDefinition (transA: bool) (transB: bool) (a: NdArray) (b: NdArray) =
+    let at (x: NdArray) transposed i j = if transposed then x.Data[j * x.Shape[1] + i] else x.Data[i * x.Shape[1] + j]
+    let m, inner = (if transA then a.Shape[1], a.Shape[0] else a.Shape[0], a.Shape[1])
+    let n = if transB then b.Shape[0] else b.Shape[1]
+    Array.init (m * n) (fun e -> Seq.sum (seq { for k in 0 .. inner - 1 -> at a transA (e / n) k * at b transB k (e % n) }))
+
+[<Fact>]
+let ``a product whose left operand has at most one nonzero per row equals the whole sum, in every transposition`` () =
+    // op(A) is 5 × 4: scaled basis rows, a row of zeros, a NaN as a row's one nonzero.
+    let rows = [| [| 0.0; 2.5; 0.0; 0.0 |]; [| 0.0; 0.0; 0.0; 0.0 |]; [| -1.0; 0.0; 0.0; 0.0 |]; [| 0.0; 0.0; 0.0; nan |]; [| 0.0; 0.0; 3.0; 0.0 |] |]
+    let opA = NdArray.create [| 5; 4 |] (Array.concat rows)
+    let opB = (Tensor.randomNormal 31 [| 4; 3 |]).Value
+    let transposed (x: NdArray) = NdArray.create [| x.Shape[1]; x.Shape[0] |] (Array.init x.Size (fun e -> x.Data[(e % x.Shape[0]) * x.Shape[1] + e / x.Shape[0]]))
+    for transA in [ false; true ] do
+        for transB in [ false; true ] do
+            let a = if transA then transposed opA else opA
+            let b = if transB then transposed opB else opB
+            let product = LinAlgKernels.matmul transA transB [| 5; 3 |] a b
+            Assert.Equal<double[]>(productByDefinition transA transB a b, product.Data)
+
+[<Fact>]
+let ``against an infinite entry, a product with one nonzero per row keeps the whole sum's NaN`` () =
+    let a = NdArray.create [| 2; 2 |] [| 1.0; 0.0; 0.0; 2.0 |]
+    let b = NdArray.create [| 2; 2 |] [| 1.0; infinity; 3.0; 4.0 |]
+    let product = LinAlgKernels.matmul false false [| 2; 2 |] a b
+    // Row 1 is 0·1 + 2·3 and 0·∞ + 2·4: NaN, as the dense product gives.
+    Assert.Equal<double[]>([| 1.0; infinity; 6.0; nan |], product.Data)
+    Assert.Equal<double[]>(productByDefinition false false a b, product.Data)
+
+[<Fact>]
+let ``the Jacobian of tanh(W x) by batched sweeps over the basis equals one reverse sweep per row, values and gradients`` () =
+    let n = 6
+    let w = Tensor.randomNormal 32 [| n; n |]
+    let x = Tensor.randomNormal 33 [| n |]
+    let layer (w: Tensor) (x: Tensor) = tanh (Tensor.matmul w x)
+    let perRow (w: Tensor) =
+        let y, pullback = AD.vjp (layer w) x
+        Tensor.stack 0 (Array.init n (fun i -> pullback (Tensor.create y.Shape (Array.init n (fun k -> if k = i then 1.0 else 0.0)))))
+    assertTensorClose 0.0 (perRow w) (AD.jacrev (layer w) x)
+    assertTensorClose 0.0 (perRow w) (AD.jacobian (layer w) x)
+    let weighted (j: Tensor) = Tensor.sum (j * Tensor.randomNormal 34 [| n; n |])
+    assertTensorClose 1e-14 (AD.grad (perRow >> weighted) w) (AD.grad (fun w -> weighted (AD.jacrev (layer w) x)) w)
+    // vmap over a batch of scaled basis rows: each example's pullback alone.
+    let _, pullback = AD.vjp (layer w) x
+    let basis = Tensor.eye n * 3.0
+    assertTensorClose 0.0 (Tensor.stack 0 (Array.init n (fun i -> pullback (Tensor.index 0 i basis)))) (AD.vmap pullback basis)

@@ -169,3 +169,50 @@ let ``Jacobians and Hessians through batched sweeps equal one sweep per basis ve
     assertTensorClose 1e-14 (Tensor.ofArray2D h) (AD.hessian chain x)
     assertTensorClose 1e-14 (Tensor.ofArray2D h) (AD.hessianChunked 3 chain x)
     Assert.Throws<ArgumentOutOfRangeException>(fun () -> AD.jacfwdChunked 0 f x |> ignore) |> ignore
+
+/// Rows of the identity (one nonzero per example, some rows zero, a scale on each) and the same
+/// batch with two nonzeros in one row, which vmap must treat as dense.
+let private oneHotRows = Tensor.create [| 5; 6 |] (Array.init 30 (fun e -> let b, k = e / 6, e % 6 in if b < 4 && k = (b * 5 + 1) % 6 then float (b + 1) * -1.5 else 0.0))
+let private withTwoInARow = oneHotRows + Tensor.create [| 5; 6 |] (Array.init 30 (fun e -> if e = 13 then 0.25 else 0.0))
+let private d6 = vec [ 0.5; -2.0; 3.0; 0.0; 1.25; -0.75 ]
+
+/// The steps vmap keeps compact on examples with one nonzero (slices, products with an
+/// unbatched factor on either side, sums, differences, negation, reshapes), and ones that fill
+/// them in (exp, concat).
+let private sparseSteps (x: Tensor) =
+    let left = Tensor.slice [| (0, -1, 1) |] x
+    let right = Tensor.slice [| (1, Int32.MaxValue, 1) |] x
+    let products = left * Tensor.slice [| (1, Int32.MaxValue, 1) |] d6 + Tensor.slice [| (0, -1, 1) |] d6 * right - (-right)
+    let folded = Tensor.reshape [| 5 |] (Tensor.reshape [| 1; 5 |] products)
+    Tensor.concat 0 [ folded * 2.0; exp (Tensor.slice [| (0, 3, 2) |] folded) ]
+
+/// A function whose pullback and pushforward guard their products (`mulNoNan`) and put slices
+/// back into zeros (`unslice`): the steps of a batched Jacobian or Hessian.
+let private coupledSteps (x: Tensor) = Tensor.sum (exp (Tensor.slice [| (0, -1, 1) |] x * Tensor.slice [| (1, Int32.MaxValue, 1) |] x) * d6[.. 4])
+
+[<Fact>]
+let ``examples with one nonzero each go through slices, products, sums and reshapes compactly, equal to the loop`` () =
+    for xs in [ oneHotRows; withTwoInARow ] do
+        Assert.Equal<double[]>((perExample sparseSteps xs).ToArray(), (AD.vmap sparseSteps xs).ToArray())
+        let _, pullback = AD.vjp (AD.grad coupledSteps) d6
+        Assert.Equal<double[]>((perExample pullback xs).ToArray(), (AD.vmap pullback xs).ToArray())
+        let _, pushforward = AD.linearize (AD.grad coupledSteps) d6
+        Assert.Equal<double[]>((perExample pushforward xs).ToArray(), (AD.vmap pushforward xs).ToArray())
+    // Examples sliced down to nothing, or to one element, are left to the ordinary steps.
+    let toFew (x: Tensor) = Tensor.concat 0 [ Tensor.slice [| (2, 2, 1) |] x * 2.0; Tensor.slice [| (1, 2, 1) |] x * 3.0 ]
+    Assert.Equal<double[]>((perExample toFew oneHotRows).ToArray(), (AD.vmap toFew oneHotRows).ToArray())
+    // A product with a factor that is not finite fills the batch in: 0·∞ is NaN, as in the loop.
+    let infinite (x: Tensor) = x * vec [ 1.0; infinity; 2.0; 3.0; 4.0; 5.0 ]
+    Assert.Equal<double[]>((perExample infinite oneHotRows).ToArray(), (AD.vmap infinite oneHotRows).ToArray())
+    Assert.Contains(nan, (AD.vmap infinite oneHotRows).ToArray())
+[<Fact>]
+let ``derivatives through a compact batch equal those through the loop`` () =
+    let weighted (v: Tensor) (x: Tensor) = Tensor.slice [| (1, Int32.MaxValue, 1) |] x * Tensor.slice [| (0, -1, 1) |] (v * v) + Tensor.slice [| (0, -1, 1) |] x
+    let total (map: (Tensor -> Tensor) -> Tensor -> Tensor) (v: Tensor) = Tensor.sum (sin (map (weighted v) oneHotRows))
+    let v = vec [ 0.3; -1.1; 0.7; 2.0; -0.4; 0.9 ]
+    assertTensorClose 1e-15 (AD.grad (total perExample) v) (AD.grad (total AD.vmap) v)
+    assertTensorClose 1e-14 (AD.hessian (total perExample) v) (AD.hessian (total AD.vmap) v)
+    // With respect to the batch itself the derivative reaches its zeros too: such a batch is not
+    // kept compact.
+    let ofBatch (map: (Tensor -> Tensor) -> Tensor -> Tensor) (xs: Tensor) = Tensor.sum (sin (map (weighted v) xs))
+    assertTensorClose 1e-15 (AD.grad (ofBatch perExample) oneHotRows) (AD.grad (ofBatch AD.vmap) oneHotRows)

@@ -6,17 +6,17 @@ open FunctionalAD
 open FunctionalAD.Primitives
 
 /// Turns a traced graph into a `Program`, optimising while it goes: common subexpressions are
-/// shared, operations on constants are folded, algebraic identities are simplified (x·1, x+0,
-/// 0·x, mulNoNan by a constant that makes it a plain product, no-op broadcasts and reshapes), and what the
-/// outputs do not need is dropped.
+/// shared, operations on constants are folded, the primitives' algebraic identities
+/// (`Identities`: x·1, x+0, 0·x, −(−x), mulNoNan by a constant that makes it a plain product,
+/// no-op broadcasts and reshapes …) are applied, and what the outputs do not need is dropped.
 module internal Lowering =
-    /// The `mul` primitive for arguments of the given shapes (taken from the primitive itself, so
-    /// a rewritten `mulNoNan` evaluates exactly as an eager `mul`).
-    let private mulOp (a: int[]) (b: int[]) =
+    /// The primitive `build` applies to arguments of the given shapes (taken from the primitive
+    /// itself, so a rewritten `mulNoNan` evaluates exactly as an eager `mul`).
+    let private primitiveOf (build: Node[] -> Node) (shapes: int[][]) =
         let probe (shape: int[]) = Graph.abstractVariable (VarTag 1) shape DType.Float64
-        match (Arithmetic.mul (probe a) (probe b)).Kind with
+        match (build (Array.map probe shapes)).Kind with
         | Apply op -> op
-        | _ -> invalidOp "mul of abstract values records an operation"
+        | _ -> invalidOp "a primitive of abstract values records an operation"
 
     /// Builds the instruction list, simplifying each instruction as it is added.
     type private Builder() =
@@ -33,10 +33,22 @@ module internal Lowering =
 
         let literalValue k = match instructions[k].Kind with Literal v -> v | _ -> null
 
-        /// True when `k` is a constant whose every element is `v`.
-        let isAll (v: double) k =
+        /// True when `k` is a constant whose every element passes `test`.
+        let allElements test k =
             let value = literalValue k
-            not (isNull value) && value.Data |> Array.forall (fun x -> x = v)
+            not (isNull value) && value.Data |> Array.forall test
+
+        let uniform k =
+            let value = literalValue k
+            if not (isNull value) && value.Size > 0 && allElements ((=) value.Data[0]) k then ValueSome value.Data[0] else ValueNone
+
+        let role k =
+            match instructions[k].Kind with
+            | Primitive op -> ValueSome(struct (op.Capabilities.Algebra, instructions[k].Args))
+            | _ -> ValueNone
+
+        // Made on first use: its functions build through the builder's own members.
+        let mutable language = Unchecked.defaultof<IdentityLanguage<int, struct (int[] * DType)>>
 
         let shapeOf k = instructions[k].Shape
         let dtypeOf k = instructions[k].DType
@@ -97,35 +109,32 @@ module internal Lowering =
         /// `x` in the element type `dtype` (itself when it has that type already).
         member b.ConvertTo(x: int, dtype: DType) = if dtypeOf x = dtype then x else b.Emit(InstructionKind.Convert, [| x |], shapeOf x, dtype)
 
-        /// A primitive application giving a result of type `dtype`, simplified. Its arguments are
-        /// converted to that type first, as eager evaluation converts them (`Reuse`), unless the
-        /// primitive fixes its result type (a conversion), which reads them as they are.
+        /// A primitive application giving a result of type `dtype`, simplified by the primitives'
+        /// algebraic identities. Its arguments are converted to that type first, as eager
+        /// evaluation converts them (`Reuse`), unless the primitive fixes its result type (a
+        /// conversion), which reads them as they are.
         member b.Apply(op: Op, args: int[], shape: int[], dtype: DType) =
             let args = if op.Capabilities.ResultType.IsSome then args else args |> Array.map (fun a -> b.ConvertTo(a, dtype))
-            let keeps k = shapeOf k = shape && dtypeOf k = dtype
-            let zeros () = b.Literal(NdArray.fullOf dtype shape 0.0)
-            let isNegation k = match instructions[k].Kind with Primitive inner -> inner.Capabilities.Algebra = Algebra.Negation | _ -> false
-            match op.Capabilities.Algebra, args with
-            | Algebra.SameElements, [| x |] -> b.Reshape(x, shape)
-            | Algebra.Stretch, [| x |] -> b.Broadcast(x, shape)
-            | Algebra.PassThrough, [| x |] -> x
-            | Algebra.Sum, [| x; y |] when isAll 0.0 x && keeps y -> y
-            | Algebra.Sum, [| x; y |] when isAll 0.0 y && keeps x -> x
-            | Algebra.Difference, [| x; y |] when isAll 0.0 y && keeps x -> x
-            | Algebra.Product, [| x; y |] when isAll 1.0 x && keeps y -> y
-            | Algebra.Product, [| x; y |] when isAll 1.0 y && keeps x -> x
-            // 0·x is taken as 0 (IEEE would give NaN for an infinite or NaN x; docs/compile.md).
-            | Algebra.Product, [| x; y |] when isAll 0.0 x || isAll 0.0 y -> zeros ()
-            | Algebra.Quotient, [| x; y |] when isAll 1.0 y && keeps x -> x
-            | Algebra.GuardedProduct, [| x; _ |] when isAll 0.0 x -> zeros ()
-            | Algebra.GuardedProduct, [| x; y |] when isAll 1.0 y && keeps x -> x
-            // mulNoNan(a, b) differs from a·b only where a = 0 and b is not finite.
-            | Algebra.GuardedProduct, [| x; y |] when (not (isNull (literalValue x)) && not (Array.contains 0.0 (literalValue x).Data))
-                                                      || (not (isNull (literalValue y)) && Array.forall Double.IsFinite (literalValue y).Data) ->
-                b.Apply(mulOp (shapeOf x) (shapeOf y), [| x; y |], shape, dtype)
-            | Algebra.Negation, [| x |] when isNegation x -> instructions[x].Args[0]
-            | _ when ScalarCode.isElementwise op -> b.Elementwise(op, args, shape, dtype)
-            | _ -> b.Emit(Primitive op, args, shape, dtype)
+            match Identities.simplify b.Language (struct (shape, dtype)) op.Capabilities.Algebra args with
+            | ValueSome k -> k
+            | ValueNone when ScalarCode.isElementwise op -> b.Elementwise(op, args, shape, dtype)
+            | ValueNone -> b.Emit(Primitive op, args, shape, dtype)
+
+        /// Instructions as the identities see them, for a result of the shape and element type
+        /// they are given.
+        member private b.Language : IdentityLanguage<int, struct (int[] * DType)> =
+            if isNull (box language) then
+                language <-
+                    { Uniform = uniform
+                      AllElements = allElements
+                      Role = role
+                      Fits = fun (struct (shape, dtype)) k -> shapeOf k = shape && dtypeOf k = dtype
+                      Filled = fun (struct (shape, dtype)) v -> b.Literal(NdArray.fullOf dtype shape v)
+                      Negate = fun (struct (shape, dtype)) x -> b.Apply(primitiveOf (fun p -> Arithmetic.neg p[0]) [| shapeOf x |], [| x |], shape, dtype)
+                      Multiply = fun (struct (shape, dtype)) x y -> b.Apply(primitiveOf (fun p -> Arithmetic.mul p[0] p[1]) [| shapeOf x; shapeOf y |], [| x; y |], shape, dtype)
+                      Reshape = fun (struct (shape, _)) x -> b.Reshape(x, shape)
+                      Stretch = fun (struct (shape, _)) x -> b.Broadcast(x, shape) }
+            language
 
         /// An elementwise primitive. Fused loops read each argument at the element's own index or
         /// at 0, so an argument broadcast in any other way is materialised first.

@@ -276,7 +276,13 @@ and Capabilities =
       Float32: (NdArray[] -> NdArray) voption
       /// The type of the result whatever the arguments' types (a conversion: `cast`), which then
       /// reach `Eval` as they are; none: the promotion of the arguments' types (`Promotion`).
-      ResultType: DType voption }
+      ResultType: DType voption
+      /// For a primitive of one argument that only moves elements — each element of the argument
+      /// to at most one place of the result, each element of the result from at most one of the
+      /// argument, the others zero (slice, its transpose) — where the element at flat position p
+      /// of the argument lands in the result (−1: dropped). vmap carries batches with few
+      /// nonzeros per example (chunks of basis vectors) through it without filling them in.
+      Moves: (int -> int) voption }
 
 /// Node identity for hash sets and dictionaries, hashed on the node's number: the runtime's
 /// identity hash must be installed in each new object's header on first use, which made it the
@@ -316,7 +322,7 @@ module Param =
     let empty : Parameters = []
 
     /// No capabilities beyond evaluation and the derivative rules.
-    let none : Capabilities = { Formula = ValueNone; Algebra = Algebra.Opaque; Batch = ValueNone; Into = ValueNone; Into32 = ValueNone; Float32 = ValueNone; ResultType = ValueNone }
+    let none : Capabilities = { Formula = ValueNone; Algebra = Algebra.Opaque; Batch = ValueNone; Into = ValueNone; Into32 = ValueNone; Float32 = ValueNone; ResultType = ValueNone; Moves = ValueNone }
 
 /// What identifies and names a primitive application, for the transforms that share or report
 /// operations without knowing primitives.

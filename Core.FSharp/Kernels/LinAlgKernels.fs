@@ -127,9 +127,62 @@ module internal LinAlgKernels =
         elif m > 0 && n > 0 && inner > 0 then native (flag transB) (flag transA)
         else Array.Clear c
 
-    /// `productInto` on float64 buffers.
+    /// For each row of op(A) (m × inner, A having `ca` columns), the column of its one nonzero
+    /// (−1 for a row of zeros); none as soon as a row has two, so a dense operand costs two reads.
+    /// A NaN counts as a nonzero.
+    let private loneNonzeros (transA: bool) (a: double[]) (ca: int) (m: int) (inner: int) : int[] voption =
+        let columns = Array.zeroCreate m
+        let mutable sparse = true
+        let mutable i = 0
+        while sparse && i < m do
+            if transA then
+                let mutable found = -1
+                let mutable k = 0
+                while sparse && k < inner do
+                    if a[k * ca + i] <> 0.0 then
+                        if found >= 0 then sparse <- false else found <- k
+                    k <- k + 1
+                columns[i] <- found
+            else
+                // A row of op(A) is contiguous: a vectorised search for its nonzeros.
+                let row = ReadOnlySpan<double>(a, i * ca, inner)
+                let found = row.IndexOfAnyExcept 0.0
+                if found >= 0 && row.Slice(found + 1).IndexOfAnyExcept 0.0 >= 0 then sparse <- false
+                columns[i] <- found
+            i <- i + 1
+        if sparse then ValueSome columns else ValueNone
+
+    /// op(A)·op(B) where row i of op(A) has its one nonzero in column `columns[i]` (−1: none) and
+    /// B is finite: row i of the product is that nonzero times row `columns[i]` of op(B), which is
+    /// what the whole sum gives, the other terms being zeros (a one-hot or scaled-identity
+    /// operand, such as the basis chunks that Jacobians pull back, costs O(m·n), not O(m·n·inner)).
+    let private loneNonzeroRowsInto (transA: bool) (transB: bool) (a: double[]) (ca: int) (b: double[]) (cb: int) (columns: int[]) (c: double[]) (m: int) (n: int) =
+        for i in 0 .. m - 1 do
+            let row = Span<double>(c, i * n, n)
+            let k = columns[i]
+            if k < 0 then row.Clear()
+            else
+                let scale = if transA then a[k * ca + i] else a[i * ca + k]
+                if transB then
+                    for j in 0 .. n - 1 do row[j] <- scale * b[j * cb + k]
+                else TensorPrimitives.Multiply(ReadOnlySpan<double>(b, k * cb, n), scale, row)
+
+    /// `productInto` on float64 buffers; a left operand with at most one nonzero per row, against
+    /// a finite right one, is a scaling of rows instead (matrix–vector products, one pass
+    /// already, are not checked).
     let gemmInto (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) (c: double[]) =
-        productInto (fun tb ta -> LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(tb, ta, 1.0, b, cb, rb, a, ca, ra, 0.0, c)) transA transB a ra ca b rb cb c
+        let m = if transA then ca else ra
+        let n = if transB then rb else cb
+        let inner = if transA then ra else ca
+        let loneNonzeroRows =
+            if m > 1 && n > 1 && inner > 1 then
+                match loneNonzeros transA a ca m inner with
+                | ValueSome columns when Double.IsFinite(TensorPrimitives.MaxMagnitude(ReadOnlySpan<double>(b, 0, rb * cb))) -> ValueSome columns
+                | _ -> ValueNone
+            else ValueNone
+        match loneNonzeroRows with
+        | ValueSome columns -> loneNonzeroRowsInto transA transB a ca b cb columns c m n
+        | ValueNone -> productInto (fun tb ta -> LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(tb, ta, 1.0, b, cb, rb, a, ca, ra, 0.0, c)) transA transB a ra ca b rb cb c
 
     /// `productInto` on float32 buffers, in float32 (sgemm on native providers).
     let gemmInto32 (transA: bool) (transB: bool) (a: float32[]) (ra: int) (ca: int) (b: float32[]) (rb: int) (cb: int) (c: float32[]) =

@@ -33,6 +33,36 @@ module internal Layout =
                  |> withBatch (fun _ args _ -> permute (Array.append [| 0 |] (shifted perm)) args[0]))
                 (perm |> Array.map (fun p -> x.Shape[p])) [| x |]
 
+    /// The record with where each element of its argument lands (`Capabilities.Moves`).
+    let private withMoves (move: int -> int) (o: Op) = { o with Capabilities = { o.Capabilities with Moves = ValueSome move } }
+
+    /// Where the element at flat position p of a tensor of `outer` shape lies in the window
+    /// `starts`, `steps`, `window` of it (−1 outside): the moves of slice.
+    let private windowPosition (outer: int[]) (starts: int[]) (steps: int[]) (window: int[]) (p: int) =
+        let mutable rest = p
+        let mutable inside = 0
+        let mutable scale = 1
+        let mutable ok = true
+        for axis in outer.Length - 1 .. -1 .. 0 do
+            let index = rest % outer[axis]
+            rest <- rest / outer[axis]
+            let offset = index - starts[axis]
+            if offset < 0 || offset % steps[axis] <> 0 || offset / steps[axis] >= window[axis] then ok <- false
+            inside <- inside + scale * (offset / steps[axis])
+            scale <- scale * window[axis]
+        if ok then inside else -1
+
+    /// Where the element at flat position q of that window lies in the tensor: unslice's moves.
+    let private outerPosition (outer: int[]) (starts: int[]) (steps: int[]) (window: int[]) (q: int) =
+        let mutable rest = q
+        let mutable position = 0
+        let mutable scale = 1
+        for axis in window.Length - 1 .. -1 .. 0 do
+            position <- position + scale * (starts[axis] + (rest % window[axis]) * steps[axis])
+            rest <- rest / window[axis]
+            scale <- scale * outer[axis]
+        position
+
     /// Takes `counts[i]` elements along each axis i, from `starts[i]` in steps of `steps[i]` (> 0).
     let rec slice (starts: int[]) (counts: int[]) (steps: int[]) (x: Node) : Node =
         let rank = x.Shape.Length
@@ -50,7 +80,8 @@ module internal Layout =
                     (fun v -> Kernels.slice starts counts steps v[0])
                     (slice starts counts steps) (fun arg g -> unslice arg.Shape starts steps g)
                  |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy false source starts counts steps args[0] dest)))
-                 |> withBatch (fun size args _ -> slice (Array.append [| 0 |] starts) (Array.append [| size |] counts) (Array.append [| 1 |] steps) args[0]))
+                 |> withBatch (fun size args _ -> slice (Array.append [| 0 |] starts) (Array.append [| size |] counts) (Array.append [| 1 |] steps) args[0])
+                 |> withMoves (windowPosition source starts steps counts))
                 (Array.copy counts) [| x |]
 
     /// The transpose of `slice`: `g` placed into zeros of `shape`.
@@ -61,7 +92,8 @@ module internal Layout =
                 (fun v -> Kernels.unslice shape starts steps v[0])
                 (unslice shape starts steps) (fun arg c -> slice starts arg.Shape steps c)
              |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy true shape starts window steps dest args[0])))
-             |> withBatch (fun size args _ -> unslice (Array.append [| size |] shape) (Array.append [| 0 |] starts) (Array.append [| 1 |] steps) args[0]))
+             |> withBatch (fun size args _ -> unslice (Array.append [| size |] shape) (Array.append [| 0 |] starts) (Array.append [| 1 |] steps) args[0])
+             |> withMoves (outerPosition shape starts steps window))
             (Array.copy shape) [| g |]
 
     /// Entries along `axis` at `indices` (repeats allowed).

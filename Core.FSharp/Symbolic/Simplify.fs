@@ -1,10 +1,17 @@
 namespace FunctionalAD.Symbolic
 
 open System
+open FunctionalAD
+// Reopened after FunctionalAD so that a term's operations (Constant, Apply) are not hidden by
+// the graph nodes' kinds of the same names.
+open FunctionalAD.Symbolic
+open FunctionalAD.Primitives
 
-/// Smart constructors for terms: each folds constants and applies the algebraic identities that
-/// derivative graphs are full of (x·1, x+0, 0·x, x−0, −(−x), a seed of 1 times a local
-/// derivative), so a derivative reads like one written by hand. Every rewrite keeps the value
+/// Smart constructors for terms: each folds constants, applies the primitives' algebraic
+/// identities that derivative graphs are full of (`Identities`, shared with compile's lowering:
+/// x·1, x+0, 0·x, x−0, −(−x), a seed of 1 times a local derivative) and then the normal forms
+/// of scalar terms (canonical order, like terms, constant factors, conditionals), so a
+/// derivative reads like one written by hand. Every rewrite keeps the value
 /// for finite inputs; the one place that reasons about zeros is `mulNoNan`, explained there.
 module internal Simplify =
     let constant (table: TermTable) (v: float) = table.Intern(Constant v, [||])
@@ -40,28 +47,65 @@ module internal Simplify =
     /// True for a term whose value is a 1/0 mask.
     let private isMask (t: Term) = match t.Operation with Compare _ -> true | _ -> false
 
-    let rec neg (table: TermTable) (a: Term) =
-        match a with
-        | Const v -> constant table -v
-        | _ when a.Operation = Negate -> a.Args[0]
-        | Selection(c, x, y) -> select table c (neg table x) (neg table y)
+    /// The algebraic role of a term's operation (how the shared identities see it).
+    let private role (t: Term) =
+        let withArgs (algebra: Algebra) = ValueSome(struct (algebra, t.Args))
+        match t.Operation with
+        | Constant _ | Parameter _ -> ValueNone
+        | Negate -> withArgs Algebra.Negation
+        | Add -> withArgs Algebra.Sum
+        | Subtract -> withArgs Algebra.Difference
+        | Multiply -> withArgs Algebra.Product
+        | Divide -> withArgs Algebra.Quotient
+        | MultiplyNoNan -> withArgs Algebra.GuardedProduct
+        | Power -> withArgs Algebra.Power
+        | Maximum -> withArgs Algebra.Maximum
+        | Minimum -> withArgs Algebra.Minimum
+        | Apply _ -> withArgs Algebra.Opaque
+        | Compare c -> withArgs (Algebra.Comparison c)
+        | Select -> withArgs Algebra.Selection
+
+    /// Scalar terms as the shared identities see them, made in the table they are given: every
+    /// term fits the (scalar) result.
+    let rec private language () : IdentityLanguage<Term, TermTable> =
+        { Uniform = fun t -> t.ConstantValue
+          AllElements = fun test t -> match t.ConstantValue with ValueSome v -> test v | ValueNone -> false
+          Role = role
+          Fits = fun _ _ -> true
+          Filled = constant
+          Negate = neg
+          Multiply = mul
+          Reshape = fun _ t -> t
+          Stretch = fun _ t -> t }
+
+    /// The term the primitives' shared identities (`Identities`) make of `algebra` applied to the
+    /// arguments, when one applies.
+    and private (|Identity|_|) (table: TermTable) (algebra: Algebra) (args: Term[]) =
+        match Identities.simplify (language ()) table algebra args with
+        | ValueSome t -> Some t
+        | ValueNone -> None
+
+    and neg (table: TermTable) (a: Term) =
+        match [| a |] with
+        | [| Const v |] -> constant table -v
+        | Identity table Algebra.Negation t -> t
+        | [| Selection(c, x, y) |] -> select table c (neg table x) (neg table y)
         | _ -> table.Intern(Negate, [| a |])
 
     /// Sums and differences of two conditionals on the same condition, or of a conditional and
     /// a constant, become one conditional: the derivative of `c ? x*x : -x` reads `c ? 2*x : -1`.
     and add (table: TermTable) (a: Term) (b: Term) =
-        match a, b with
-        | Const x, Const y -> constant table (x + y)
-        | Const 0.0, _ -> b
-        | _, Const 0.0 -> a
-        | Const c, _ when c < 0.0 -> sub table b (constant table -c)
-        | _, Const c when c < 0.0 -> sub table a (constant table -c)
-        | Selection(c, x, y), Selection(d, u, v) when obj.ReferenceEquals(c, d) -> select table c (add table x u) (add table y v)
-        | Selection(c, x, y), Const _ -> select table c (add table x b) (add table y b)
-        | Const _, Selection(c, x, y) -> select table c (add table a x) (add table a y)
+        match [| a; b |] with
+        | [| Const x; Const y |] -> constant table (x + y)
+        | Identity table Algebra.Sum t -> t
+        | [| Const c; _ |] when c < 0.0 -> sub table b (constant table -c)
+        | [| _; Const c |] when c < 0.0 -> sub table a (constant table -c)
+        | [| Selection(c, x, y); Selection(d, u, v) |] when obj.ReferenceEquals(c, d) -> select table c (add table x u) (add table y v)
+        | [| Selection(c, x, y); Const _ |] -> select table c (add table x b) (add table y b)
+        | [| Const _; Selection(c, x, y) |] -> select table c (add table a x) (add table a y)
         | _ when b.Operation = Negate -> sub table a b.Args[0]
         | _ when a.Operation = Negate -> sub table b a.Args[0]
-        | Scaled(p, x), Scaled(q, y) when obj.ReferenceEquals(x, y) -> mul table (constant table (p + q)) x
+        | [| Scaled(p, x); Scaled(q, y) |] when obj.ReferenceEquals(x, y) -> mul table (constant table (p + q)) x
         | _ when b.Operation = Add && alike a b.Args[0] -> add table (add table a b.Args[0]) b.Args[1]
         | _ when b.Operation = Add && alike a b.Args[1] -> add table (add table a b.Args[1]) b.Args[0]
         | _ when a.Operation = Add && alike b a.Args[0] -> add table (add table b a.Args[0]) a.Args[1]
@@ -69,59 +113,51 @@ module internal Simplify =
         | _ -> commutative table Add a b
 
     and sub (table: TermTable) (a: Term) (b: Term) =
-        match a, b with
-        | Const x, Const y -> constant table (x - y)
-        | _, Const 0.0 -> a
-        | Const 0.0, _ -> neg table b
-        | Selection(c, x, y), Selection(d, u, v) when obj.ReferenceEquals(c, d) -> select table c (sub table x u) (sub table y v)
-        | Selection(c, x, y), Const _ -> select table c (sub table x b) (sub table y b)
-        | Const _, Selection(c, x, y) -> select table c (sub table a x) (sub table a y)
+        match [| a; b |] with
+        | [| Const x; Const y |] -> constant table (x - y)
+        | Identity table Algebra.Difference t -> t
+        | [| Selection(c, x, y); Selection(d, u, v) |] when obj.ReferenceEquals(c, d) -> select table c (sub table x u) (sub table y v)
+        | [| Selection(c, x, y); Const _ |] -> select table c (sub table x b) (sub table y b)
+        | [| Const _; Selection(c, x, y) |] -> select table c (sub table a x) (sub table a y)
         | _ when b.Operation = Negate -> add table a b.Args[0]
-        | Scaled(p, x), Scaled(q, y) when obj.ReferenceEquals(x, y) -> mul table (constant table (p - q)) x
+        | [| Scaled(p, x); Scaled(q, y) |] when obj.ReferenceEquals(x, y) -> mul table (constant table (p - q)) x
         | _ -> table.Intern(Subtract, [| a; b |])
 
     /// Products keep a constant factor on the left and merge nested constant factors, so
     /// 2·(3·x) is 6·x, x·(2·y) is 2·(x·y) and −(x)·c is (−c)·x; a reciprocal factor becomes a quotient, so
     /// (1/y)·x is x/y and c·(x/y) is (c·x)/y; a constant scales both branches of a conditional.
     and mul (table: TermTable) (a: Term) (b: Term) =
-        match a, b with
-        | Const x, Const y -> constant table (x * y)
-        | Const 0.0, _ | _, Const 0.0 -> constant table 0.0
-        | Const 1.0, _ -> b
-        | _, Const 1.0 -> a
-        | Const -1.0, _ -> neg table b
-        | _, Const -1.0 -> neg table a
-        | _, Const _ -> mul table b a
-        | Const _, Selection(c, x, y) -> select table c (mul table a x) (mul table a y)
+        match [| a; b |] with
+        | [| Const x; Const y |] -> constant table (x * y)
+        | Identity table Algebra.Product t -> t
+        | [| _; Const _ |] -> mul table b a
+        | [| Const _; Selection(c, x, y) |] -> select table c (mul table a x) (mul table a y)
         // A mask from a derivative rule (relu', the winner of a max) selects rather than scales.
         | _ when isMask a && not (isMask b) -> select table a b (constant table 0.0)
         | _ when isMask b && not (isMask a) -> select table b a (constant table 0.0)
-        | Const c, _ when b.Operation = Negate -> mul table (constant table -c) b.Args[0]
-        | Const c, _ when b.Operation = Multiply && b.Args[0].ConstantValue.IsSome -> mul table (constant table (c * b.Args[0].ConstantValue.Value)) b.Args[1]
-        | _, _ when b.Operation = Multiply && b.Args[0].ConstantValue.IsSome -> mul table b.Args[0] (mul table a b.Args[1])
-        | _, _ when a.Operation = Multiply && a.Args[0].ConstantValue.IsSome -> mul table a.Args[0] (mul table a.Args[1] b)
+        | [| Const c; _ |] when b.Operation = Negate -> mul table (constant table -c) b.Args[0]
+        | [| Const c; _ |] when b.Operation = Multiply && b.Args[0].ConstantValue.IsSome -> mul table (constant table (c * b.Args[0].ConstantValue.Value)) b.Args[1]
+        | _ when b.Operation = Multiply && b.Args[0].ConstantValue.IsSome -> mul table b.Args[0] (mul table a b.Args[1])
+        | _ when a.Operation = Multiply && a.Args[0].ConstantValue.IsSome -> mul table a.Args[0] (mul table a.Args[1] b)
         | _ when a.Operation = Negate && b.Operation = Negate -> mul table a.Args[0] b.Args[0]
         | _ when a.Operation = Negate -> neg table (mul table a.Args[0] b)
         | _ when b.Operation = Negate -> neg table (mul table a b.Args[0])
         | _ when a.Operation = Divide && a.Args[0].ConstantValue = ValueSome 1.0 -> div table b a.Args[1]
         | _ when b.Operation = Divide && b.Args[0].ConstantValue = ValueSome 1.0 -> div table a b.Args[1]
-        | Const _, _ when b.Operation = Divide -> div table (mul table a b.Args[0]) b.Args[1]
+        | [| Const _; _ |] when b.Operation = Divide -> div table (mul table a b.Args[0]) b.Args[1]
         | _ -> commutative table Multiply a b
 
     and div (table: TermTable) (a: Term) (b: Term) =
-        match a, b with
-        | Const x, Const y -> constant table (x / y)
-        | _, Const 1.0 -> a
-        | _, Const -1.0 -> neg table a
+        match [| a; b |] with
+        | [| Const x; Const y |] -> constant table (x / y)
+        | Identity table Algebra.Quotient t -> t
         | _ -> table.Intern(Divide, [| a; b |])
 
-    /// cond ≠ 0 ? a : b. A known condition picks its branch; equal branches need no condition;
-    /// a mask choosing between 1 and 0 is the mask itself.
+    /// cond ≠ 0 ? a : b, by the shared identities (a known condition picks its branch, equal
+    /// branches need no condition, a mask choosing between 1 and 0 is the mask itself).
     and select (table: TermTable) (cond: Term) (a: Term) (b: Term) =
-        match cond, a, b with
-        | Const c, _, _ -> if c <> 0.0 then a else b
-        | _ when obj.ReferenceEquals(a, b) -> a
-        | _, Const 1.0, Const 0.0 when isMask cond -> cond
+        match [| cond; a; b |] with
+        | Identity table Algebra.Selection t -> t
         | _ -> table.Intern(Select, [| cond; a; b |])
 
     /// a·b with the core's guard (0 where a = 0, even if b is infinite or NaN) kept only where a
@@ -132,20 +168,17 @@ module internal Simplify =
     /// read as products. (At points where a derivative is 0·∞ for another reason, such as
     /// d/dy x·log y at x = y = 0, the plain product gives NaN where the core gives 0.)
     let rec mulNoNan (table: TermTable) (a: Term) (b: Term) =
-        match a, b with
-        | Const 0.0, _ -> constant table 0.0
-        | Const _, _ -> mul table a b
-        | _, Const v when Double.IsFinite v -> mul table a b
+        match [| a; b |] with
+        | Identity table Algebra.GuardedProduct t -> t
         | _ when isMask a -> select table a b (constant table 0.0)
-        | Selection(c, p, q), _ -> select table c (mulNoNan table p b) (mulNoNan table q b)
+        | [| Selection(c, p, q); _ |] -> select table c (mulNoNan table p b) (mulNoNan table q b)
         | _ when a.MaySelectZero -> table.Intern(MultiplyNoNan, [| a; b |])
         | _ -> mul table a b
 
     let power (table: TermTable) (a: Term) (b: Term) =
-        match a, b with
-        | Const x, Const y -> constant table (Math.Pow(x, y))
-        | _, Const 1.0 -> a
-        | _, Const 0.0 -> constant table 1.0
+        match [| a; b |] with
+        | [| Const x; Const y |] -> constant table (Math.Pow(x, y))
+        | Identity table Algebra.Power t -> t
         | _ -> table.Intern(Power, [| a; b |])
 
     let apply (table: TermTable) (f: Function) (a: Term) =

@@ -32,6 +32,110 @@ module internal Batching =
         let aligned = args |> Array.mapi (fun i a -> if batched[i] then Arithmetic.batchedToRank shape.Length a else a)
         Graph.apply op (Array.append [| size |] shape) aligned
 
+    /// A batch whose examples have few nonzeros each — a chunk of basis vectors, and what the
+    /// linear steps of a sweep make of it — kept compact: example b (of shape `Example`) is zero
+    /// except at the distinct flat positions `Positions[b·Width + j]`, where it holds
+    /// `Values[b, j]`; a slot at position −1 is unused and its value is exactly 0.
+    type private SparseBatch = { Example: int[]; Width: int; Positions: int[]; Values: Node }
+
+    /// The batch filled in: its values added into zeros at their positions (an unused slot adds
+    /// its 0 at position 0).
+    let private filledIn (size: int) (sparse: SparseBatch) =
+        let indices = sparse.Positions |> Array.map (max 0)
+        let rows = Indexing.scatterAlong [| size; Shape.size sparse.Example |] 1 indices sparse.Values
+        Arithmetic.reshape (Array.append [| size |] sparse.Example) rows
+
+    /// A constant batched input whose examples have at most one nonzero each, compact. (Only a
+    /// constant: the derivative with respect to an input reaches its zeros too.)
+    let private sparseInput (size: int) (input: Node) : SparseBatch voption =
+        let value = input.ValueOrNull
+        let width = if input.Shape.Length > 1 then Shape.size input.Shape[1..] else 0
+        if not input.IsConstant || isNull value || value.DType <> DType.Float64 || size = 0 || width < 2 then ValueNone
+        else
+            let data = value.Data
+            let positions = Array.zeroCreate size
+            let mutable sparse = true
+            let mutable b = 0
+            while sparse && b < size do
+                let row = ReadOnlySpan<double>(data, b * width, width)
+                let found = row.IndexOfAnyExcept 0.0
+                if found >= 0 && row.Slice(found + 1).IndexOfAnyExcept 0.0 >= 0 then sparse <- false
+                positions[b] <- found
+                b <- b + 1
+            if not sparse then ValueNone
+            else
+                let values = Indexing.takeAlong 1 [| size; 1 |] (positions |> Array.map (max 0)) (Arithmetic.reshape [| size; width |] input)
+                ValueSome { Example = input.Shape[1..]; Width = 1; Positions = positions; Values = values }
+
+    /// The entries of an unbatched factor (broadcast to `example`) at the batch's positions, in
+    /// its slots' shape.
+    let private entriesAt (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) =
+        let flat = Arithmetic.reshape [| Shape.size example |] (Arithmetic.broadcastTo example factor)
+        Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 (sparse.Positions |> Array.map (max 0)) flat)
+
+    /// True when a node's value is known and finite, so that 0 times it is 0.
+    let private finite (n: Node) =
+        let value = n.ValueOrNull
+        not (isNull value) && value.Data |> Array.forall Double.IsFinite
+
+    /// The sum (or difference) of two sparse batches: each row's positions merged, values of a
+    /// shared position added, as the filled-in sum adds them; none when a row would hold more
+    /// than half of the example, where the compact form stops paying.
+    let private merged (size: int) (combine: Node -> Node -> Node) (a: SparseBatch) (b: SparseBatch) =
+        let slotsA = Array.create (size * a.Width) 0
+        let slotsB = Array.create (size * b.Width) 0
+        let rows =
+            Array.init size (fun r ->
+                let row = List<int>()
+                let place (positions: int[]) (width: int) (slots: int[]) =
+                    for j in 0 .. width - 1 do
+                        let p = positions[r * width + j]
+                        if p >= 0 then
+                            let at = row.IndexOf p
+                            slots[r * width + j] <- if at >= 0 then at else (row.Add p; row.Count - 1)
+                place a.Positions a.Width slotsA
+                place b.Positions b.Width slotsB
+                row.ToArray())
+        let width = max 1 (rows |> Array.fold (fun m r -> max m r.Length) 0)
+        if 2 * width > Shape.size a.Example then ValueNone
+        else
+            let positions = Array.create (size * width) -1
+            rows |> Array.iteri (fun r row -> Array.blit row 0 positions (r * width) row.Length)
+            let spread (s: SparseBatch) slots = Indexing.scatterAlong [| size; width |] 1 slots s.Values
+            ValueSome { Example = a.Example; Width = width; Positions = positions; Values = combine (spread a slotsA) (spread b slotsB) }
+
+    /// The batched node computed on the compact form of sparse arguments, where the primitive
+    /// keeps few nonzeros and the result equals the filled-in computation: a reshape or a move
+    /// (slice, unslice), a negation, a product with an unbatched factor (0 times it must be 0:
+    /// the guard of `mulNoNan` on the sparse side, or a finite factor), a sum or difference of
+    /// two sparse batches.
+    let private sparseApply (node: Node) (op: Op) (size: int) (args: Node[]) (batched: bool[]) (sparse: SparseBatch voption[]) : SparseBatch voption =
+        let example = node.Shape
+        let onExample (s: SparseBatch) = s.Example = example
+        match op.Capabilities.Algebra, op.Capabilities.Moves, sparse with
+        // A result of fewer than two elements per example gains nothing from the compact form.
+        | _ when Shape.size example < 2 -> ValueNone
+        | Algebra.SameElements, _, [| ValueSome s |] -> ValueSome { s with Example = example }
+        | _, ValueSome move, [| ValueSome s |] ->
+            let positions = s.Positions |> Array.map (fun p -> if p < 0 then -1 else move p)
+            let dropped = Array.exists2 (fun p q -> p >= 0 && q < 0) s.Positions positions
+            let values =
+                if not dropped then s.Values
+                else
+                    let kept = NdArray.create [| size; s.Width |] (positions |> Array.map (fun q -> if q >= 0 then 1.0 else 0.0))
+                    Elementwise.where (Graph.constant kept) s.Values (Arithmetic.scalar 0.0)
+            ValueSome { s with Example = example; Positions = positions; Values = values }
+        | Algebra.Negation, _, [| ValueSome s |] -> ValueSome { s with Values = Arithmetic.neg s.Values }
+        | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueSome s; ValueNone |]
+            when not batched[1] && onExample s && Shape.broadcastsTo args[1].Shape example && (op.Capabilities.Algebra = Algebra.GuardedProduct || finite args[1]) ->
+            ValueSome { s with Values = Graph.apply op [| size; s.Width |] [| s.Values; entriesAt size example s args[1] |] }
+        | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueNone; ValueSome s |]
+            when not batched[0] && onExample s && Shape.broadcastsTo args[0].Shape example && finite args[0] ->
+            ValueSome { s with Values = Graph.apply op [| size; s.Width |] [| entriesAt size example s args[0]; s.Values |] }
+        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size Arithmetic.add a b
+        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size Arithmetic.sub a b
+        | _ -> ValueNone
+
     /// The batched form of one traced operation node.
     let private batchApply (node: Node) (op: Op) (size: int) (args: Node[]) (batched: bool[]) =
         let result =
@@ -46,24 +150,49 @@ module internal Batching =
 
     /// The batched values of `outputs`, which were traced at `level` from the abstract examples
     /// `inputs`, given the batched inputs (batch leading, `size` examples). Each result says
-    /// whether it is batched: an output that does not depend on the inputs is not.
+    /// whether it is batched: an output that does not depend on the inputs is not. A batched
+    /// input whose examples have one nonzero each goes through the steps that keep it sparse in
+    /// compact form (`sparseApply`), filled in where another step needs it.
     let run (level: int) (inputs: Node[]) (batchedInputs: Node[]) (size: int) (outputs: Node[]) : struct (Node * bool)[] =
         let mapped = Dictionary<Node, struct (Node * bool)>(NodeIdentity.Comparer)
-        Array.iter2 (fun (input: Node) batched -> mapped[input] <- struct (batched, true)) inputs batchedInputs
+        let sparse = Dictionary<Node, SparseBatch>(NodeIdentity.Comparer)
+        Array.iter2 (fun (input: Node) batched ->
+            mapped[input] <- struct (batched, true)
+            match sparseInput size batched with
+            | ValueSome s -> sparse[input] <- s
+            | ValueNone -> ()) inputs batchedInputs
         // A node outside the trace (a constant, a value of an enclosing transform, or a node left
         // by a closed transform that happened to use the same level number) is the same for
         // every example.
-        let lookup (n: Node) = match mapped.TryGetValue n with | true, m -> m | _ -> struct (n, false)
+        let lookup (n: Node) =
+            match mapped.TryGetValue n with
+            | true, m -> m
+            | _ ->
+                match sparse.TryGetValue n with
+                | true, s ->
+                    let filled = struct (filledIn size s, true)
+                    mapped[n] <- filled
+                    filled
+                | _ -> struct (n, false)
+        let sparseOf (n: Node) = match sparse.TryGetValue n with | true, s -> ValueSome s | _ -> ValueNone
+        let isBatched (n: Node) = sparse.ContainsKey n || (match mapped.TryGetValue n with | true, struct (_, b) -> b | _ -> false)
         for node in Graph.topologicalOrder level outputs do
-            if not (mapped.ContainsKey node) then
+            if not (mapped.ContainsKey node || sparse.ContainsKey node) then
                 match node.Kind with
                 // A variable of a transform inside the function stands for its argument.
-                | Variable _ when node.Arity = 1 -> mapped[node] <- lookup (node.Arg 0)
+                | Variable _ when node.Arity = 1 ->
+                    match sparseOf (node.Arg 0) with
+                    | ValueSome s -> sparse[node] <- s
+                    | ValueNone -> mapped[node] <- lookup (node.Arg 0)
                 | Apply op ->
-                    let looked = Array.init node.Arity (fun i -> lookup (node.Arg i))
-                    let batched = looked |> Array.map (fun struct (_, b) -> b)
+                    let arguments = Array.init node.Arity node.Arg
+                    let batched = arguments |> Array.map isBatched
                     if Array.contains true batched then
-                        let args = looked |> Array.map (fun struct (a, _) -> a)
-                        mapped[node] <- struct (batchApply node op size args batched, true)
+                        let compact = arguments |> Array.map sparseOf
+                        match (if Array.exists (fun (s: SparseBatch voption) -> s.IsSome) compact then sparseApply node op size arguments batched compact else ValueNone) with
+                        | ValueSome s -> sparse[node] <- s
+                        | ValueNone ->
+                            let args = arguments |> Array.map (fun a -> let struct (value, _) = lookup a in value)
+                            mapped[node] <- struct (batchApply node op size args batched, true)
                 | _ -> ()
         outputs |> Array.map lookup
