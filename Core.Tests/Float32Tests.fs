@@ -191,6 +191,36 @@ let ``float32 matrix products match the float64 product rounded, with edges, dee
     // The inner product of two vectors is a primitive of its own.
     assertProductClose (random32 24 [| 500 |]) (random32 25 [| 500 |])
 
+[<Fact>]
+let ``batched float32 products run in float32 per batch slice, with broadcast batch dimensions`` () =
+    // Each slice is the rank-2 float32 product of its matrices, bit for bit: the batch runs the
+    // same float32 kernel (widening to float64 would round differently for an inner dimension of 300).
+    let a, b = random32 26 [| 3; 37; 300 |], random32 27 [| 300; 45 |]
+    let batched = Tensor.matmul a b
+    assertProductClose a b
+    for i in 0 .. 2 do
+        Assert.Equal<float32[]>((Tensor.matmul a[i] b).ToArray32(), batched[i].ToArray32())
+    // Batch dimensions broadcast: [2, 1] against [3] gives [2, 3].
+    let p, q = random32 28 [| 2; 1; 5; 30 |], random32 29 [| 3; 30; 4 |]
+    let broadcast = Tensor.matmul p q
+    Assert.Equal<int[]>([| 2; 3; 5; 4 |], broadcast.Shape)
+    assertProductClose p q
+    for i in 0 .. 1 do
+        for j in 0 .. 2 do
+            let slice = Tensor.matmul (Tensor.index 0 0 p[i]) q[j]
+            Assert.Equal<float32[]>(slice.ToArray32(), (Tensor.index 0 j broadcast[i]).ToArray32())
+    // The gradients are the transposed batched products, in float32 too.
+    let weights = random32 30 [| 2; 3; 5; 4 |]
+    let f (x: Tensor) (y: Tensor) = Tensor.sum (Tensor.matmul x y * (if x.DType = DType.Float32 then weights else widened weights))
+    let gp, gq = AD.grad (fun (x: Tensor, y: Tensor) -> f x y) (p, q)
+    let rp, rq = AD.grad (fun (x: Tensor, y: Tensor) -> f x y) (widened p, widened q)
+    Assert.Equal(DType.Float32, gp.DType)
+    Assert.Equal(DType.Float32, gq.DType)
+    // Each element sums at most 12 products of normal values (Σ|x||y| ≈ 8): at most
+    // 12 · 6e-8 · 8 ≈ 6e-6 off in float32, inside 1e-5.
+    assertRounded 1e-5 rp gp
+    assertRounded 1e-5 rq gq
+
 /// A small network's loss: products, broadcasting, tanh, sums — the code people train.
 let private loss (w: Tensor) =
     let x = Tensor.reshape [| 4; 3 |] (Tensor.linspace -1.0 1.0 12)
