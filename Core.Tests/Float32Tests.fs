@@ -221,6 +221,31 @@ let ``batched float32 products run in float32 per batch slice, with broadcast ba
     assertRounded 1e-5 rp gp
     assertRounded 1e-5 rq gq
 
+[<Fact>]
+let ``float32 einsum accumulates in float64 and rounds once: the float64 einsum rounded, exactly`` () =
+    let a, b, c = random32 31 [| 4; 30 |], random32 32 [| 30; 5 |], random32 33 [| 5; 3 |]
+    let batch, square = random32 34 [| 2; 4; 30 |], random32 35 [| 6; 6 |]
+    let cases : (string * Tensor list) list =
+        [ "ij,jk->ik", [ a; b ]
+          "ij,jk,kl->il", [ a; b; c ]
+          "bij,jk->bik", [ batch; b ]
+          "...ij,jk->...ik", [ batch; b ]
+          "ii->i", [ square ]
+          "ij->", [ a ]
+          "i,j->ij", [ a[0]; c[0] ] ]
+    for spec, operands in cases do
+        let result = Tensor.einsum spec operands
+        Assert.Equal(DType.Float32, result.DType)
+        let reference = Tensor.einsum spec (List.map widened operands)
+        Assert.Equal<float32[]>(reference.ToArray() |> Array.map float32, result.ToArray32())
+        // The gradient is an einsum of the cotangent with the other operands: float32 too, and
+        // the float64 gradient rounded.
+        let weights = random32 36 result.Shape
+        let g = AD.grad (fun t -> Tensor.sum (Tensor.einsum spec (t :: List.tail operands) * weights)) operands.Head
+        let g64 = AD.grad (fun t -> Tensor.sum (Tensor.einsum spec (t :: List.map widened (List.tail operands)) * widened weights)) (widened operands.Head)
+        Assert.Equal(DType.Float32, g.DType)
+        Assert.Equal<float32[]>(g64.ToArray() |> Array.map float32, g.ToArray32())
+
 /// A small network's loss: products, broadcasting, tanh, sums — the code people train.
 let private loss (w: Tensor) =
     let x = Tensor.reshape [| 4; 3 |] (Tensor.linspace -1.0 1.0 12)
