@@ -246,6 +246,59 @@ let ``float32 einsum accumulates in float64 and rounds once: the float64 einsum 
         Assert.Equal(DType.Float32, g.DType)
         Assert.Equal<float32[]>(g64.ToArray() |> Array.map float32, g.ToArray32())
 
+[<Fact>]
+let ``takeAlongAxis and scatterAdd select exactly in float32, scatter sums round once`` () =
+    let x = random32 37 [| 4; 6; 3 |]
+    // Repeated indices make the scatter-add (the gradient) add several cotangents into one entry.
+    let indices = Tensor.create [| 4; 5; 3 |] (Array.init 60 (fun i -> float ((i * 7 + i / 5) % 6)))
+    let taken = Tensor.takeAlongAxis 1 indices x
+    Assert.Equal(DType.Float32, taken.DType)
+    Assert.Equal<float32[]>((Tensor.takeAlongAxis 1 indices (widened x)).ToArray32(), taken.ToArray32())
+    let source, target = random32 38 [| 4; 5; 3 |], random32 39 [| 4; 6; 3 |]
+    let scattered = Tensor.scatterAdd 1 indices source target
+    Assert.Equal(DType.Float32, scattered.DType)
+    let reference = Tensor.scatterAdd 1 indices (widened source) (widened target)
+    // scatterAdd adds the scattered sums (float64, rounded once) to the target: two float32
+    // roundings at most, 2 · 2⁻²⁴ relative to the magnitudes added.
+    let magnitudes = Tensor.scatterAdd 1 indices (Tensor.abs (widened source)) (Tensor.abs (widened target))
+    Array.iteri2 (fun i (e: float) (a: float) -> Assert.True(abs (e - a) <= 1.2e-7 * (magnitudes.ToArray())[i], sprintf "element %d: %g against %g" i a e))
+        (reference.ToArray()) (scattered.ToArray())
+    // The gradient of takeAlongAxis is the scatter-add: float32, the float64 gradient rounded.
+    let weights = random32 40 taken.Shape
+    let g = AD.grad (fun t -> Tensor.sum (Tensor.takeAlongAxis 1 indices t * weights)) x
+    let g64 = AD.grad (fun t -> Tensor.sum (Tensor.takeAlongAxis 1 indices t * widened weights)) (widened x)
+    Assert.Equal(DType.Float32, g.DType)
+    Assert.Equal<float32[]>(g64.ToArray() |> Array.map float32, g.ToArray32())
+
+[<Fact>]
+let ``float32 cumsum accumulates in float64 and rounds each output once, cumprod multiplies in float32`` () =
+    // 10⁸ + 1 is 10⁸ in float32: float32 running sums would lose every one of the ones and end
+    // at 0; float64 ones end at 1000 and pass 10⁸ + 1000 (rounded once) on the way.
+    let values = Array.concat [ [| 1e8f |]; Array.create 1000 1.0f; [| -1e8f |] ]
+    let running = (Tensor.cumsum 0 (Tensor.ofArray32 values)).ToArray32()
+    Assert.Equal(float32 (1e8 + 1000.0), running[1000])
+    Assert.Equal(1000.0f, running[1001])
+    let x = random32 41 [| 5; 40; 3 |]
+    for axis in 0 .. 2 do
+        let sums = Tensor.cumsum axis x
+        Assert.Equal(DType.Float32, sums.DType)
+        Assert.Equal<float32[]>((Tensor.cumsum axis (widened x)).ToArray() |> Array.map float32, sums.ToArray32())
+        // Its gradient is the reverse scan, of the same kind.
+        let weights = random32 42 x.Shape
+        let g = AD.grad (fun t -> Tensor.sum (Tensor.cumsum axis t * weights)) x
+        Assert.Equal(DType.Float32, g.DType)
+        Assert.Equal<float32[]>((AD.grad (fun t -> Tensor.sum (Tensor.cumsum axis t * widened weights)) (widened x)).ToArray() |> Array.map float32, g.ToArray32())
+    // Entry k of cumprod is k rounded float32 multiplications away from the float64 product
+    // (whose own error is far below): relative error at most k · 2⁻²⁴ (6e-8) to first order,
+    // and (k + 1) · 6e-8 covers the second-order terms.
+    let factors = Tensor.exp (random32 43 [| 3; 40 |] * 0.1)
+    let products = Tensor.cumprod 1 factors
+    Assert.Equal(DType.Float32, products.DType)
+    let reference = (Tensor.cumprod 1 (widened factors)).ToArray()
+    products.ToArray() |> Array.iteri (fun i a ->
+        let k = float (i % 40)
+        Assert.True(abs (a - reference[i]) <= (k + 1.0) * 6e-8 * abs reference[i], sprintf "element %d: %g against %g" i a reference[i]))
+
 /// A small network's loss: products, broadcasting, tanh, sums — the code people train.
 let private loss (w: Tensor) =
     let x = Tensor.reshape [| 4; 3 |] (Tensor.linspace -1.0 1.0 12)
