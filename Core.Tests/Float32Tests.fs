@@ -101,6 +101,24 @@ let ``native float32 elementwise kernels match the float64 computation rounded``
         with e -> failwithf "%s: %s" name e.Message
 
 [<Fact>]
+let ``float32 pow and atan2 run TensorPrimitives' float kernels within a few ulps of float64 rounded`` () =
+    let y, x = random32 4 [| 5; 6 |], random32 5 [| 6 |]
+    let positive = Tensor.exp (random32 44 [| 5; 6 |])
+    // Whole exponents of negative bases, zeros and the signed axes of atan2 included.
+    let bases = Tensor.ofArray32 [| -2.0f; -0.5f; 0.0f; 3.0f; 0.0f; -1.5f |]
+    let whole = Tensor.ofArray32 [| 3.0f; -2.0f; 2.0f; 0.0f; 0.0f; 5.0f |]
+    let axes = Tensor.ofArray32 [| 0.0f; -0.0f; 1.0f; -1.0f; 0.0f; 2.5f |]
+    let cases : (string * (Tensor -> Tensor -> Tensor) * (Tensor * Tensor) list) list =
+        [ "pow", (fun b e -> Tensor.pow b e), [ positive, y; positive, x; bases, whole ]
+          "atan2", (fun b e -> Tensor.atan2 b e), [ y, x; positive, y; bases, whole; axes, Tensor.flip [| 0 |] axes ] ]
+    for name, f, pairs in cases do
+        for first, second in pairs do
+            let result = f first second
+            Assert.Equal(DType.Float32, result.DType)
+            try assertRounded elementwiseTolerance (f (widened first) (widened second)) result
+            with e -> failwithf "%s: %s" name e.Message
+
+[<Fact>]
 let ``selections and extrema of float32 are exact: masks, maximum, where, max and min`` () =
     let x, y = random32 20 [| 6; 20 |], random32 21 [| 20 |]
     let exact (f: Tensor -> Tensor -> Tensor) =
@@ -140,12 +158,11 @@ let ``layout moves float32 elements exactly, and its transposes carry float32 gr
 
 [<Fact>]
 let ``a primitive without a float32 kernel computes in float64 and rounds once`` () =
-    let y, x = random32 4 [| 5; 6 |], random32 5 [| 6 |]
-    let fallback = Tensor.atan2 y x
-    let reference = Tensor.atan2 (widened y) (widened x)
+    let a = Tensor.cast DType.Float32 (Tensor.randomNormal 6 [| 4; 4 |] + 4.0 * Tensor.eye 4)
+    let fallback = Tensor.inverse a
+    let reference = Tensor.inverse (widened a)
     Assert.Equal(DType.Float32, fallback.DType)
     Assert.Equal<float32[]>(reference.ToArray() |> Array.map float32, fallback.ToArray32())
-    let a = Tensor.cast DType.Float32 (Tensor.randomNormal 6 [| 4; 4 |] + 4.0 * Tensor.eye 4)
     let b = random32 7 [| 4 |]
     let solved = Tensor.solve a b
     Assert.Equal(DType.Float32, solved.DType)
