@@ -316,6 +316,46 @@ let ``float32 cumsum accumulates in float64 and rounds each output once, cumprod
         let k = float (i % 40)
         Assert.True(abs (a - reference[i]) <= (k + 1.0) * 6e-8 * abs reference[i], sprintf "element %d: %g against %g" i a reference[i]))
 
+/// Each element of `actual` (float32) is within `units` · 6e-8 (2⁻²⁴ rounded up) of the
+/// magnitude at that element of the float64 result `expected`.
+let private assertWithinUnits (units: float) (expected: Tensor) (magnitudes: Tensor) (actual: Tensor) =
+    Assert.Equal(DType.Float32, actual.DType)
+    Assert.Equal<int[]>(expected.Shape, actual.Shape)
+    let bounds = magnitudes.ToArray()
+    Array.iteri2 (fun i (e: float) (a: float) -> Assert.True(abs (e - a) <= units * 6e-8 * bounds[i], sprintf "element %d: %g against %g" i a e))
+        (expected.ToArray()) (actual.ToArray())
+
+[<Fact>]
+let ``convolution patches move float32 elements exactly and add them back in float32`` () =
+    let x = random32 45 [| 2; 3; 9; 8 |]
+    // Pooling is patches and a max: selection, exact; 3×3 windows 2 apart, padded.
+    let pool (t: Tensor) = Tensor.maxPool2dWith (3, 3) (2, 2) (1, 1) t
+    let pooled = pool x
+    Assert.Equal(DType.Float32, pooled.DType)
+    Assert.Equal<float32[]>((pool (widened x)).ToArray() |> Array.map float32, pooled.ToArray32())
+    // Its gradient adds the windows' cotangents back (unpatches): an element is in at most 4
+    // windows, so 3 float32 additions, at most 3 · 2⁻²⁴ of the magnitudes added.
+    let weights = random32 46 pooled.Shape
+    let g = AD.grad (fun t -> Tensor.sum (pool t * weights)) x
+    let reference = AD.grad (fun t -> Tensor.sum (pool t * widened weights)) (widened x)
+    let magnitudes = AD.grad (fun t -> Tensor.sum (pool t * Tensor.abs (widened weights))) (widened x)
+    assertWithinUnits 3.0 reference magnitudes g
+    // A convolution: patches, then the float32 product over its 3 · 3 · 3 = 27 taps.
+    let kernel = random32 47 [| 4; 3; 3; 3 |]
+    let conv (t: Tensor) (k: Tensor) = Tensor.conv2d 1 1 t k
+    let y = conv x kernel
+    assertWithinUnits 27.0 (conv (widened x) (widened kernel)) (conv (Tensor.abs (widened x)) (Tensor.abs (widened kernel))) y
+    // The input's gradient: the kernel's transpose times the cotangent (4 outputs), added back
+    // over at most 9 taps: at most 4 + 9 roundings of the magnitudes.
+    let w = random32 48 y.Shape
+    let gx = AD.grad (fun t -> Tensor.sum (conv t kernel * w)) x
+    let gx64 = AD.grad (fun t -> Tensor.sum (conv t (widened kernel) * widened w)) (widened x)
+    let gxMagnitudes = AD.grad (fun t -> Tensor.sum (conv t (Tensor.abs (widened kernel)) * Tensor.abs (widened w))) (widened x)
+    assertWithinUnits 13.0 gx64 gxMagnitudes gx
+    // Compiled float32 plans run the same kernels into their buffers.
+    let compiled = Compile.compile (fun (t: Tensor) -> Tensor.sum (pool t * weights))
+    Assert.Equal<float32[]>((Tensor.sum (pooled * weights)).ToArray32(), (compiled x).ToArray32())
+
 /// A small network's loss: products, broadcasting, tanh, sums — the code people train.
 let private loss (w: Tensor) =
     let x = Tensor.reshape [| 4; 3 |] (Tensor.linspace -1.0 1.0 12)
