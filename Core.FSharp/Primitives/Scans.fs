@@ -22,9 +22,9 @@ module internal Scans =
         out
 
     /// `runningSums` of x. A float32 x gives a float32 result: the running sums accumulate in
-    /// float64 and each output rounds once, as the library's float32 sums do (not in float32,
-    /// as PyTorch's do, whose error grows with the position along the axis), so it is the
-    /// float64 cumsum rounded, exactly.
+    /// float64 and each output rounds once, as the library's float32 sums do (float32 running
+    /// sums would add an error growing with the position along the axis), so it is the float64
+    /// cumsum rounded, exactly.
     let private cumsumKernel (axis: int) (reverse: bool) (x: NdArray) =
         Kernels.sameType x (Array.copy x.Shape) (runningSums axis reverse x.Shape) (runningSums axis reverse x.Shape >> Array.map float32)
 
