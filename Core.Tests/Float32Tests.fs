@@ -101,6 +101,24 @@ let ``native float32 elementwise kernels match the float64 computation rounded``
         with e -> failwithf "%s: %s" name e.Message
 
 [<Fact>]
+let ``float32 pow and atan2 run TensorPrimitives' float kernels within a few ulps of float64 rounded`` () =
+    let y, x = random32 4 [| 5; 6 |], random32 5 [| 6 |]
+    let positive = Tensor.exp (random32 44 [| 5; 6 |])
+    // Whole exponents of negative bases, zeros and the signed axes of atan2 included.
+    let bases = Tensor.ofArray32 [| -2.0f; -0.5f; 0.0f; 3.0f; 0.0f; -1.5f |]
+    let whole = Tensor.ofArray32 [| 3.0f; -2.0f; 2.0f; 0.0f; 0.0f; 5.0f |]
+    let axes = Tensor.ofArray32 [| 0.0f; -0.0f; 1.0f; -1.0f; 0.0f; 2.5f |]
+    let cases : (string * (Tensor -> Tensor -> Tensor) * (Tensor * Tensor) list) list =
+        [ "pow", (fun b e -> Tensor.pow b e), [ positive, y; positive, x; bases, whole ]
+          "atan2", (fun b e -> Tensor.atan2 b e), [ y, x; positive, y; bases, whole; axes, Tensor.flip [| 0 |] axes ] ]
+    for name, f, pairs in cases do
+        for first, second in pairs do
+            let result = f first second
+            Assert.Equal(DType.Float32, result.DType)
+            try assertRounded elementwiseTolerance (f (widened first) (widened second)) result
+            with e -> failwithf "%s: %s" name e.Message
+
+[<Fact>]
 let ``selections and extrema of float32 are exact: masks, maximum, where, max and min`` () =
     let x, y = random32 20 [| 6; 20 |], random32 21 [| 20 |]
     let exact (f: Tensor -> Tensor -> Tensor) =
@@ -140,12 +158,11 @@ let ``layout moves float32 elements exactly, and its transposes carry float32 gr
 
 [<Fact>]
 let ``a primitive without a float32 kernel computes in float64 and rounds once`` () =
-    let y, x = random32 4 [| 5; 6 |], random32 5 [| 6 |]
-    let fallback = Tensor.atan2 y x
-    let reference = Tensor.atan2 (widened y) (widened x)
+    let a = Tensor.cast DType.Float32 (Tensor.randomNormal 6 [| 4; 4 |] + 4.0 * Tensor.eye 4)
+    let fallback = Tensor.inverse a
+    let reference = Tensor.inverse (widened a)
     Assert.Equal(DType.Float32, fallback.DType)
     Assert.Equal<float32[]>(reference.ToArray() |> Array.map float32, fallback.ToArray32())
-    let a = Tensor.cast DType.Float32 (Tensor.randomNormal 6 [| 4; 4 |] + 4.0 * Tensor.eye 4)
     let b = random32 7 [| 4 |]
     let solved = Tensor.solve a b
     Assert.Equal(DType.Float32, solved.DType)
@@ -190,6 +207,154 @@ let ``float32 matrix products match the float64 product rounded, with edges, dee
     assertProductClose (random32 11 [| 2; 3; 4 |]) (random32 12 [| 4; 5 |])
     // The inner product of two vectors is a primitive of its own.
     assertProductClose (random32 24 [| 500 |]) (random32 25 [| 500 |])
+
+[<Fact>]
+let ``batched float32 products run in float32 per batch slice, with broadcast batch dimensions`` () =
+    // Each slice is the rank-2 float32 product of its matrices, bit for bit: the batch runs the
+    // same float32 kernel (widening to float64 would round differently for an inner dimension of 300).
+    let a, b = random32 26 [| 3; 37; 300 |], random32 27 [| 300; 45 |]
+    let batched = Tensor.matmul a b
+    assertProductClose a b
+    for i in 0 .. 2 do
+        Assert.Equal<float32[]>((Tensor.matmul a[i] b).ToArray32(), batched[i].ToArray32())
+    // Batch dimensions broadcast: [2, 1] against [3] gives [2, 3].
+    let p, q = random32 28 [| 2; 1; 5; 30 |], random32 29 [| 3; 30; 4 |]
+    let broadcast = Tensor.matmul p q
+    Assert.Equal<int[]>([| 2; 3; 5; 4 |], broadcast.Shape)
+    assertProductClose p q
+    for i in 0 .. 1 do
+        for j in 0 .. 2 do
+            let slice = Tensor.matmul (Tensor.index 0 0 p[i]) q[j]
+            Assert.Equal<float32[]>(slice.ToArray32(), (Tensor.index 0 j broadcast[i]).ToArray32())
+    // The gradients are the transposed batched products, in float32 too.
+    let weights = random32 30 [| 2; 3; 5; 4 |]
+    let f (x: Tensor) (y: Tensor) = Tensor.sum (Tensor.matmul x y * (if x.DType = DType.Float32 then weights else widened weights))
+    let gp, gq = AD.grad (fun (x: Tensor, y: Tensor) -> f x y) (p, q)
+    let rp, rq = AD.grad (fun (x: Tensor, y: Tensor) -> f x y) (widened p, widened q)
+    Assert.Equal(DType.Float32, gp.DType)
+    Assert.Equal(DType.Float32, gq.DType)
+    // Each element sums at most 12 products of normal values (Σ|x||y| ≈ 8): at most
+    // 12 · 6e-8 · 8 ≈ 6e-6 off in float32, inside 1e-5.
+    assertRounded 1e-5 rp gp
+    assertRounded 1e-5 rq gq
+
+[<Fact>]
+let ``float32 einsum accumulates in float64 and rounds once: the float64 einsum rounded, exactly`` () =
+    let a, b, c = random32 31 [| 4; 30 |], random32 32 [| 30; 5 |], random32 33 [| 5; 3 |]
+    let batch, square = random32 34 [| 2; 4; 30 |], random32 35 [| 6; 6 |]
+    let cases : (string * Tensor list) list =
+        [ "ij,jk->ik", [ a; b ]
+          "ij,jk,kl->il", [ a; b; c ]
+          "bij,jk->bik", [ batch; b ]
+          "...ij,jk->...ik", [ batch; b ]
+          "ii->i", [ square ]
+          "ij->", [ a ]
+          "i,j->ij", [ a[0]; c[0] ] ]
+    for spec, operands in cases do
+        let result = Tensor.einsum spec operands
+        Assert.Equal(DType.Float32, result.DType)
+        let reference = Tensor.einsum spec (List.map widened operands)
+        Assert.Equal<float32[]>(reference.ToArray() |> Array.map float32, result.ToArray32())
+        // The gradient is an einsum of the cotangent with the other operands: float32 too, and
+        // the float64 gradient rounded.
+        let weights = random32 36 result.Shape
+        let g = AD.grad (fun t -> Tensor.sum (Tensor.einsum spec (t :: List.tail operands) * weights)) operands.Head
+        let g64 = AD.grad (fun t -> Tensor.sum (Tensor.einsum spec (t :: List.map widened (List.tail operands)) * widened weights)) (widened operands.Head)
+        Assert.Equal(DType.Float32, g.DType)
+        Assert.Equal<float32[]>(g64.ToArray() |> Array.map float32, g.ToArray32())
+
+[<Fact>]
+let ``takeAlongAxis and scatterAdd select exactly in float32, scatter sums round once`` () =
+    let x = random32 37 [| 4; 6; 3 |]
+    // Repeated indices make the scatter-add (the gradient) add several cotangents into one entry.
+    let indices = Tensor.create [| 4; 5; 3 |] (Array.init 60 (fun i -> float ((i * 7 + i / 5) % 6)))
+    let taken = Tensor.takeAlongAxis 1 indices x
+    Assert.Equal(DType.Float32, taken.DType)
+    Assert.Equal<float32[]>((Tensor.takeAlongAxis 1 indices (widened x)).ToArray32(), taken.ToArray32())
+    let source, target = random32 38 [| 4; 5; 3 |], random32 39 [| 4; 6; 3 |]
+    let scattered = Tensor.scatterAdd 1 indices source target
+    Assert.Equal(DType.Float32, scattered.DType)
+    let reference = Tensor.scatterAdd 1 indices (widened source) (widened target)
+    // scatterAdd adds the scattered sums (float64, rounded once) to the target: two float32
+    // roundings at most, 2 · 2⁻²⁴ relative to the magnitudes added.
+    let magnitudes = Tensor.scatterAdd 1 indices (Tensor.abs (widened source)) (Tensor.abs (widened target))
+    Array.iteri2 (fun i (e: float) (a: float) -> Assert.True(abs (e - a) <= 1.2e-7 * (magnitudes.ToArray())[i], sprintf "element %d: %g against %g" i a e))
+        (reference.ToArray()) (scattered.ToArray())
+    // The gradient of takeAlongAxis is the scatter-add: float32, the float64 gradient rounded.
+    let weights = random32 40 taken.Shape
+    let g = AD.grad (fun t -> Tensor.sum (Tensor.takeAlongAxis 1 indices t * weights)) x
+    let g64 = AD.grad (fun t -> Tensor.sum (Tensor.takeAlongAxis 1 indices t * widened weights)) (widened x)
+    Assert.Equal(DType.Float32, g.DType)
+    Assert.Equal<float32[]>(g64.ToArray() |> Array.map float32, g.ToArray32())
+
+[<Fact>]
+let ``float32 cumsum accumulates in float64 and rounds each output once, cumprod multiplies in float32`` () =
+    // 10⁸ + 1 is 10⁸ in float32: float32 running sums would lose every one of the ones and end
+    // at 0; float64 ones end at 1000 and pass 10⁸ + 1000 (rounded once) on the way.
+    let values = Array.concat [ [| 1e8f |]; Array.create 1000 1.0f; [| -1e8f |] ]
+    let running = (Tensor.cumsum 0 (Tensor.ofArray32 values)).ToArray32()
+    Assert.Equal(float32 (1e8 + 1000.0), running[1000])
+    Assert.Equal(1000.0f, running[1001])
+    let x = random32 41 [| 5; 40; 3 |]
+    for axis in 0 .. 2 do
+        let sums = Tensor.cumsum axis x
+        Assert.Equal(DType.Float32, sums.DType)
+        Assert.Equal<float32[]>((Tensor.cumsum axis (widened x)).ToArray() |> Array.map float32, sums.ToArray32())
+        // Its gradient is the reverse scan, of the same kind.
+        let weights = random32 42 x.Shape
+        let g = AD.grad (fun t -> Tensor.sum (Tensor.cumsum axis t * weights)) x
+        Assert.Equal(DType.Float32, g.DType)
+        Assert.Equal<float32[]>((AD.grad (fun t -> Tensor.sum (Tensor.cumsum axis t * widened weights)) (widened x)).ToArray() |> Array.map float32, g.ToArray32())
+    // Entry k of cumprod is k rounded float32 multiplications away from the float64 product
+    // (whose own error is far below): relative error at most k · 2⁻²⁴ (6e-8) to first order,
+    // and (k + 1) · 6e-8 covers the second-order terms.
+    let factors = Tensor.exp (random32 43 [| 3; 40 |] * 0.1)
+    let products = Tensor.cumprod 1 factors
+    Assert.Equal(DType.Float32, products.DType)
+    let reference = (Tensor.cumprod 1 (widened factors)).ToArray()
+    products.ToArray() |> Array.iteri (fun i a ->
+        let k = float (i % 40)
+        Assert.True(abs (a - reference[i]) <= (k + 1.0) * 6e-8 * abs reference[i], sprintf "element %d: %g against %g" i a reference[i]))
+
+/// Each element of `actual` (float32) is within `units` · 6e-8 (2⁻²⁴ rounded up) of the
+/// magnitude at that element of the float64 result `expected`.
+let private assertWithinUnits (units: float) (expected: Tensor) (magnitudes: Tensor) (actual: Tensor) =
+    Assert.Equal(DType.Float32, actual.DType)
+    Assert.Equal<int[]>(expected.Shape, actual.Shape)
+    let bounds = magnitudes.ToArray()
+    Array.iteri2 (fun i (e: float) (a: float) -> Assert.True(abs (e - a) <= units * 6e-8 * bounds[i], sprintf "element %d: %g against %g" i a e))
+        (expected.ToArray()) (actual.ToArray())
+
+[<Fact>]
+let ``convolution patches move float32 elements exactly and add them back in float32`` () =
+    let x = random32 45 [| 2; 3; 9; 8 |]
+    // Pooling is patches and a max: selection, exact; 3×3 windows 2 apart, padded.
+    let pool (t: Tensor) = Tensor.maxPool2dWith (3, 3) (2, 2) (1, 1) t
+    let pooled = pool x
+    Assert.Equal(DType.Float32, pooled.DType)
+    Assert.Equal<float32[]>((pool (widened x)).ToArray() |> Array.map float32, pooled.ToArray32())
+    // Its gradient adds the windows' cotangents back (unpatches): an element is in at most 4
+    // windows, so 3 float32 additions, at most 3 · 2⁻²⁴ of the magnitudes added.
+    let weights = random32 46 pooled.Shape
+    let g = AD.grad (fun t -> Tensor.sum (pool t * weights)) x
+    let reference = AD.grad (fun t -> Tensor.sum (pool t * widened weights)) (widened x)
+    let magnitudes = AD.grad (fun t -> Tensor.sum (pool t * Tensor.abs (widened weights))) (widened x)
+    assertWithinUnits 3.0 reference magnitudes g
+    // A convolution: patches, then the float32 product over its 3 · 3 · 3 = 27 taps.
+    let kernel = random32 47 [| 4; 3; 3; 3 |]
+    let conv (t: Tensor) (k: Tensor) = Tensor.conv2d 1 1 t k
+    let y = conv x kernel
+    assertWithinUnits 27.0 (conv (widened x) (widened kernel)) (conv (Tensor.abs (widened x)) (Tensor.abs (widened kernel))) y
+    // The input's gradient: the kernel's transpose times the cotangent (4 outputs), added back
+    // over at most 9 taps: at most 4 + 9 roundings of the magnitudes.
+    let w = random32 48 y.Shape
+    let gx = AD.grad (fun t -> Tensor.sum (conv t kernel * w)) x
+    let gx64 = AD.grad (fun t -> Tensor.sum (conv t (widened kernel) * widened w)) (widened x)
+    let gxMagnitudes = AD.grad (fun t -> Tensor.sum (conv t (Tensor.abs (widened kernel)) * Tensor.abs (widened w))) (widened x)
+    assertWithinUnits 13.0 gx64 gxMagnitudes gx
+    // Compiled float32 plans run the same kernels into their buffers.
+    let compiled = Compile.compile (fun (t: Tensor) -> Tensor.sum (pool t * weights))
+    Assert.Equal<float32[]>((Tensor.sum (pooled * weights)).ToArray32(), (compiled x).ToArray32())
 
 /// A small network's loss: products, broadcasting, tanh, sums — the code people train.
 let private loss (w: Tensor) =

@@ -366,7 +366,7 @@ module internal Kernels =
 
     /// `kernel64` or `kernel32` on the buffer of `x`'s element type, giving an array of `shape`
     /// of that type.
-    let inline private sameType (x: NdArray) (shape: int[]) ([<InlineIfLambda>] kernel64: double[] -> double[]) ([<InlineIfLambda>] kernel32: float32[] -> float32[]) =
+    let inline sameType (x: NdArray) (shape: int[]) ([<InlineIfLambda>] kernel64: double[] -> double[]) ([<InlineIfLambda>] kernel32: float32[] -> float32[]) =
         if x.DType = DType.Float32 then NdArray.ofSingle shape (kernel32 x.Single) else NdArray(shape, kernel64 x.Data)
 
     /// dest[j, i] = src[i, j] for a rows × cols source, in square tiles so that both the reads

@@ -188,39 +188,38 @@ module internal LinAlgKernels =
     let gemmInto32 (transA: bool) (transB: bool) (a: float32[]) (ra: int) (ca: int) (b: float32[]) (rb: int) (cb: int) (c: float32[]) =
         productInto (fun tb ta -> LinearAlgebraControl.Provider.MatrixMultiplyWithUpdate(tb, ta, 1.0f, b, cb, rb, a, ca, ra, 0.0f, c)) transA transB a ra ca b rb cb c
 
-    /// The product in a new buffer.
-    let private gemm (transA: bool) (transB: bool) (a: double[]) (ra: int) (ca: int) (b: double[]) (rb: int) (cb: int) =
-        let c = Array.zeroCreate ((if transA then ca else ra) * (if transB then rb else cb))
-        gemmInto transA transB a ra ca b rb cb c
-        c
+    /// The batched product of row-major buffers of one element type, `a` and `b` already
+    /// broadcast to the batch dimensions of `outShape`: `into` (`gemmInto`, `gemmInto32`) on each
+    /// batch slice in turn, in that type; a single matrix pair is written in place.
+    let private batchedProduct<'T> (into: bool -> bool -> 'T[] -> int -> int -> 'T[] -> int -> int -> 'T[] -> unit)
+            (transA: bool) (transB: bool) (outShape: int[]) (a: 'T[]) (ra: int) (ca: int) (b: 'T[]) (rb: int) (cb: int) =
+        let out = Array.zeroCreate<'T> (Shape.size outShape)
+        let batch = Shape.size outShape[.. outShape.Length - 3]
+        if batch = 1 then into transA transB a ra ca b rb cb out
+        else
+            let blockA, blockB = ra * ca, rb * cb
+            let blockC = outShape[outShape.Length - 2] * outShape[outShape.Length - 1]
+            let c = Array.zeroCreate<'T> blockC
+            for i in 0 .. batch - 1 do
+                into transA transB a[i * blockA .. (i + 1) * blockA - 1] ra ca b[i * blockB .. (i + 1) * blockB - 1] rb cb c
+                Array.blit c 0 out (i * blockC) blockC
+        out
 
     /// Batched matrix product of arrays of rank ≥ 2 with broadcast batch dimensions; the
-    /// transposes act on the last two dimensions without materialising them.
+    /// transposes act on the last two dimensions without materialising them. Two float32 arrays
+    /// multiply in float32 (`gemmInto32` per batch slice: the library's kernels on the managed
+    /// provider, sgemm on native ones), anything else in float64.
     let matmul (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
         let ra, ca = a.Shape[a.Rank - 2], a.Shape[a.Rank - 1]
         let rb, cb = b.Shape[b.Rank - 2], b.Shape[b.Rank - 1]
-        if a.Rank = 2 && b.Rank = 2 then NdArray(outShape, gemm transA transB a.Data ra ca b.Data rb cb)
+        let batch = outShape[.. outShape.Length - 3]
+        let shapeA, shapeB = Array.append batch [| ra; ca |], Array.append batch [| rb; cb |]
+        if a.DType = DType.Float32 && b.DType = DType.Float32 then
+            let a, b = Kernels.broadcastTo32 shapeA a, Kernels.broadcastTo32 shapeB b
+            NdArray.ofSingle outShape (batchedProduct gemmInto32 transA transB outShape a.Single ra ca b.Single rb cb)
         else
-            let batch = outShape[.. outShape.Length - 3]
-            let a = Kernels.broadcastTo (Array.append batch [| ra; ca |]) a
-            let b = Kernels.broadcastTo (Array.append batch [| rb; cb |]) b
-            let blockA, blockB = ra * ca, rb * cb
-            let blockC = outShape[outShape.Length - 2] * outShape[outShape.Length - 1]
-            let out = Array.zeroCreate (Shape.size outShape)
-            for i in 0 .. Shape.size batch - 1 do
-                let c = gemm transA transB a.Data[i * blockA .. (i + 1) * blockA - 1] ra ca b.Data[i * blockB .. (i + 1) * blockB - 1] rb cb
-                Array.blit c 0 out (i * blockC) blockC
-            NdArray(outShape, out)
-
-    /// The product of two float32 matrices (rank 2) in a new buffer: the library's kernels on
-    /// the managed provider (row loops for matrix–vector products, else the blocked kernel), else the provider's float32 product (sgemm on native
-    /// ones); batched products go through the float64 kernel, widened and rounded back.
-    let matmul32 (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
-        if a.Rank = 2 && b.Rank = 2 then
-            let c = Array.zeroCreate<float32> (Shape.size outShape)
-            gemmInto32 transA transB a.Single a.Shape[0] a.Shape[1] b.Single b.Shape[0] b.Shape[1] c
-            NdArray.ofSingle outShape c
-        else NdArray.toFloat32 (matmul transA transB outShape (NdArray.toFloat64 a) (NdArray.toFloat64 b))
+            let a, b = Kernels.broadcastTo shapeA a, Kernels.broadcastTo shapeB b
+            NdArray(outShape, batchedProduct gemmInto transA transB outShape a.Data ra ca b.Data rb cb)
 
     // ---- factorizations, over the last two dimensions of a batch ---------------------------------
 

@@ -66,9 +66,11 @@ module internal PatchKernels =
                         if y >= 0 && y < h && lo <= hi then
                             run (((row * n + b) * oh + p) * ow) (((b * c + ch) * h + y) * width + offset) lo hi)
 
+    // The kernels move and add elements of either type (float64, float32), in that type.
+
     /// Writes the [C, KH, KW, N, OH, OW] columns of `source` (an [N, C, H, W] array of `shape`)
     /// into `out`, every element (compiled plans reuse their buffers).
-    let patchesInto (w: Window) (shape: int[]) (source: double[]) (out: double[]) =
+    let patchesInto (w: Window) (shape: int[]) (source: 'T[]) (out: 'T[]) =
         let n, c, h, width = shape[0], shape[1], shape[2], shape[3]
         // Taps in the padding are zeros: clearing first leaves only the runs inside to copy.
         Array.Clear out
@@ -77,31 +79,39 @@ module internal PatchKernels =
             else
                 for q in lo .. hi do out[column + q] <- source[image + q * w.StrideW])
 
-    /// The [C, KH, KW, N, OH, OW] columns of `x` ([N, C, H, W]).
+    /// `into` run on a new buffer of `count` elements, which it fills.
+    let private filled<'T> (count: int) (into: 'T[] -> unit) =
+        let out = GC.AllocateUninitializedArray<'T> count
+        into out
+        out
+
+    /// The [C, KH, KW, N, OH, OW] columns of `x` ([N, C, H, W]), of x's element type: a layout
+    /// move, exact in float32.
     let patches (w: Window) (x: NdArray) =
         let c, h, width = x.Shape[1], x.Shape[2], x.Shape[3]
         let shape = [| c; w.KernelH; w.KernelW; x.Shape[0]; w.OutputH h; w.OutputW width |]
-        let out = Kernels.uninitialised (Shape.size shape)
-        patchesInto w x.Shape x.Data out
-        NdArray(shape, out)
+        let count = Shape.size shape
+        Kernels.sameType x shape (fun data -> filled count (patchesInto w x.Shape data)) (fun data -> filled count (patchesInto w x.Shape data))
 
     /// Adds the columns `columns` (of shape [C, KH, KW, N, OH, OW]) back where `patchesInto` takes
-    /// them from, into `out` (an [N, C, H, W] array of `shape`), which is cleared first.
-    let unpatchesInto (w: Window) (shape: int[]) (columns: double[]) (out: double[]) =
+    /// them from, into `out` (an [N, C, H, W] array of `shape`), which is cleared first. The sums
+    /// are formed in the element type: in float32 an element receiving t taps is off by at most
+    /// (t − 1) · 2⁻²⁴ of the sum of their magnitudes, as convolution's products (which also
+    /// accumulate in float32) are.
+    let unpatchesInto<'T when 'T :> Numerics.INumber<'T>> (w: Window) (shape: int[]) (columns: 'T[]) (out: 'T[]) =
         let n, c, h, width = shape[0], shape[1], shape[2], shape[3]
         Array.Clear out
         forEachRun w n c h width (w.OutputH h) (w.OutputW width) (fun column image lo hi ->
             if w.StrideW = 1 then
                 let count = hi - lo + 1
-                TensorPrimitives.Add(ReadOnlySpan<double>(out, image + lo, count), ReadOnlySpan<double>(columns, column + lo, count), Span<double>(out, image + lo, count))
+                TensorPrimitives.Add(ReadOnlySpan<'T>(out, image + lo, count), ReadOnlySpan<'T>(columns, column + lo, count), Span<'T>(out, image + lo, count))
             else
                 for q in lo .. hi do
                     let k = image + q * w.StrideW
-                    out[k] <- out[k] + columns[column + q])
+                    out[k] <- 'T.op_Addition(out[k], columns[column + q]))
 
     /// The columns `g` ([C, KH, KW, N, OH, OW]) added back where `patches` took them from, into
-    /// zeros of `shape` ([N, C, H, W]).
+    /// zeros of `shape` ([N, C, H, W]), of g's element type.
     let unpatches (w: Window) (shape: int[]) (g: NdArray) =
-        let out = Kernels.uninitialised (Shape.size shape)
-        unpatchesInto w shape g.Data out
-        NdArray(Array.copy shape, out)
+        let count = Shape.size shape
+        Kernels.sameType g (Array.copy shape) (fun data -> filled count (unpatchesInto w shape data)) (fun data -> filled count (unpatchesInto w shape data))

@@ -44,6 +44,8 @@ module internal Convolution =
                 (fun args _ g -> [| ValueSome(unpatches w args[0].Shape g) |])
              |> withAlgebra Algebra.Rearrangement
              |> withInto (fun argShapes _ -> ValueSome(DestinationKernel(fun args dest -> PatchKernels.patchesInto w argShapes[0] args[0] dest)))
+             |> withInto32 (fun argShapes _ -> ValueSome(DestinationKernel32(fun args dest -> PatchKernels.patchesInto w argShapes[0] args[0] dest)))
+             |> anyElementType
              |> withBatch (fun size args _ ->
                  // The batch joins the examples, and is moved back in front of the columns.
                  let x = args[0]
@@ -62,6 +64,8 @@ module internal Convolution =
                 (fun _ _ c -> [| ValueSome(patches w c) |])
              |> withAlgebra Algebra.Rearrangement
              |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> PatchKernels.unpatchesInto w shape args[0] dest)))
+             |> withInto32 (fun _ _ -> ValueSome(DestinationKernel32(fun args dest -> PatchKernels.unpatchesInto w shape args[0] dest)))
+             |> anyElementType
              |> withBatch (fun size args _ ->
                  let s = args[0].Shape
                  let columns = reshape [| s[1]; s[2]; s[3]; size * s[4]; s[5]; s[6] |] (Layout.permute [| 1; 2; 3; 0; 4; 5; 6 |] args[0])

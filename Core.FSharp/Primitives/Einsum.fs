@@ -108,8 +108,11 @@ module internal Einsum =
     let private format (inputs: char[][]) (output: char[]) =
         String.Join(",", inputs |> Array.map String) + "->" + String output
 
-    /// Sum over all letters of the product of the inputs, into `output` (sizes of every letter given).
-    let private evaluate (inputs: char[][]) (output: char[]) (sizes: Map<char, int>) (values: NdArray[]) =
+    /// Sum over all letters of the product of the inputs' elements (`values`, buffers of one
+    /// element type), into a float64 buffer for `output` (sizes of every letter given). Each
+    /// element is widened to float64 (exactly) and the products and sums are formed in float64,
+    /// whatever the element type.
+    let private contract<'T when 'T :> Numerics.INumberBase<'T>> (inputs: char[][]) (output: char[]) (sizes: Map<char, int>) (values: 'T[][]) =
         let letters = lettersOf inputs output
         let extent = letters |> Array.map (fun c -> sizes[c])
         let stridesFor (lettersOf: char[]) =
@@ -126,7 +129,7 @@ module internal Einsum =
             remaining <- remaining - 1L
             let mutable product = 1.0
             for k in 0 .. inputs.Length - 1 do
-                product <- product * values[k].Data[offsets[k]]
+                product <- product * Double.CreateTruncating(values[k][offsets[k]])
             out[outOffset] <- out[outOffset] + product
             let mutable d = letters.Length - 1
             let mutable carry = true
@@ -140,7 +143,16 @@ module internal Einsum =
                     index[d] <- 0
                     d <- d - 1
                 else carry <- false
-        NdArray(output |> Array.map (fun c -> sizes[c]), out)
+        out
+
+    /// The einsum of arrays of either element type: float32 operands give a float32 result,
+    /// accumulated in float64 (`contract`) and rounded once per element, as the library's float32
+    /// sums are; it is the float64 einsum of the same elements rounded, bit for bit.
+    let private evaluate (inputs: char[][]) (output: char[]) (sizes: Map<char, int>) (values: NdArray[]) =
+        let shape = output |> Array.map (fun c -> sizes[c])
+        if values.Length > 0 && values |> Array.forall (fun v -> v.DType = DType.Float32) then
+            NdArray.ofSingle shape (Array.map float32 (contract inputs output sizes (values |> Array.map (fun v -> v.Single))))
+        else NdArray(shape, contract inputs output sizes (values |> Array.map (fun v -> v.Data)))
 
     let rec private build (inputs: char[][]) (output: char[]) (sizes: Map<char, int>) (operands: Node[]) : Node =
         let replaced k (x: Node) = Array.init operands.Length (fun j -> if j = k then x else operands[j])
@@ -160,7 +172,8 @@ module internal Einsum =
                     Seq.init args.Length (fun k -> t[k] |> ValueOption.map (fun tk -> build inputs output sizes (replaced k tk)))
                     |> Seq.fold addTangents ValueNone)
                 (fun args _ g -> Array.init args.Length (fun k -> if args[k].IsConstant then ValueNone else ValueSome(gradient g k)))
-             |> withBatch batchedBy)
+             |> withBatch batchedBy
+             |> anyElementType)
             (output |> Array.map (fun c -> sizes[c])) operands
 
     /// Einstein summation of `operands` by `spec`.

@@ -244,6 +244,11 @@ module internal Elementwise =
     /// The shape of an elementwise result of two argument values, with broadcasting.
     let private broadcastValues name (v: NdArray[]) = Shape.broadcast name v[0].Shape v[1].Shape
 
+    /// The record with the float32 kernel `kernel` (a TensorPrimitives float overload) applied
+    /// with broadcasting: its results are within a few float32 ulps of the float64 ones rounded.
+    let private withSpans32 (kernel: SpanBinaryOf<float32>) (o: Op) =
+        withFloat32 (fun v -> Kernels.binary32 kernel (broadcastValues o.Name v) v[0] v[1]) o
+
     /// x^y for tensors; ∂/∂x = y·x^(y−1), ∂/∂y = x^y·log x (taken as 0 where x = 0, the limit
     /// for y > 0, instead of 0·(−∞)). ∂/∂x is 0 where y = 0 (x⁰ is constant) even at x = 0,
     /// where x^(y−1) is infinite: `mulNoNan` keeps every order finite, so d/dx x⁰ = 0 and the
@@ -266,6 +271,7 @@ module internal Elementwise =
                    pullTo args[1] (fun () -> mulNoNan g (dy args out)) |])
         |> withFormula (Formula.ofMethod (Formula.math "Pow" 2) ValueNone)
         |> withAlgebra Algebra.Power
+        |> withSpans32 (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Pow(a, b, d)))
 
     let private atan2Op : Op =
         let radius (args: Node[]) = add (mul args[0] args[0]) (mul args[1] args[1])
@@ -278,6 +284,7 @@ module internal Elementwise =
                     (t[1] |> ValueOption.map (fun t -> mulNoNan (broadcastTo out.Shape t) (dx args))))
             (fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g (dy args)); pullTo args[1] (fun () -> mulNoNan g (dx args)) |])
         |> withFormula (Formula.ofMethod (Formula.math "Atan2" 2) ValueNone)
+        |> withSpans32 (SpanBinaryOf<float32>(fun y x d -> TensorPrimitives.Atan2(y, x, d)))
 
     /// atan2(y, x), the angle of the point (x, y); ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²).
     let atan2 (y: Node) (x: Node) : Node = Graph.apply atan2Op (Shape.broadcast "atan2" y.Shape x.Shape) [| y; x |]

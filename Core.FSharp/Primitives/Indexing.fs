@@ -22,34 +22,44 @@ module internal Indexing =
     /// The sizes before, along and after `axis` of a row-major shape.
     let private split (shape: int[]) (axis: int) = Shape.size shape[.. axis - 1], shape[axis], Shape.size shape[axis + 1 ..]
 
-    /// Entry (…, j, …) of the result is x's entry (…, indices[…, j, …], …) along `axis`; the
-    /// result has the indices' shape.
-    let private takeKernel (axis: int) (indexShape: int[]) (indices: int[]) (x: NdArray) =
+    /// Entry (…, j, …) of the result is entry (…, indices[…, j, …], …) along `axis` of the
+    /// elements `data` (of any type) of an array whose `axis` has length `n`; the result has
+    /// the indices' shape.
+    let private takeData (axis: int) (indexShape: int[]) (indices: int[]) (n: int) (data: 'T[]) =
         let outer, m, inner = split indexShape axis
-        let n = x.Shape[axis]
-        let data = x.Data
-        let out = Array.zeroCreate indices.Length
+        let out = Array.zeroCreate<'T> indices.Length
         for o in 0 .. outer - 1 do
             for j in 0 .. m - 1 do
                 for i in 0 .. inner - 1 do
                     let k = (o * m + j) * inner + i
                     out[k] <- data[(o * n + indices[k]) * inner + i]
-        NdArray(Array.copy indexShape, out)
+        out
 
-    /// The transpose of `takeKernel`: each entry of `g` added into zeros of `shape` where it
-    /// was taken from.
-    let private scatterKernel (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
-        let outer, m, inner = split g.Shape axis
+    /// `takeData` on x's buffer of its own element type: selection, exact in float32 too.
+    let private takeKernel (axis: int) (indexShape: int[]) (indices: int[]) (x: NdArray) =
+        let n = x.Shape[axis]
+        Kernels.sameType x (Array.copy indexShape) (takeData axis indexShape indices n) (takeData axis indexShape indices n)
+
+    /// The transpose of `takeData`: each element of `data` (of shape `gShape`, any type) added
+    /// into float64 zeros of `shape` where it was taken from. The sums are formed in float64
+    /// whatever the element type.
+    let private scatterSums<'T when 'T :> Numerics.INumberBase<'T>> (shape: int[]) (axis: int) (indices: int[]) (gShape: int[]) (data: 'T[]) =
+        let outer, m, inner = split gShape axis
         let n = shape[axis]
-        let data = g.Data
         let out = Array.zeroCreate (Shape.size shape)
         for o in 0 .. outer - 1 do
             for j in 0 .. m - 1 do
                 for i in 0 .. inner - 1 do
                     let k = (o * m + j) * inner + i
                     let target = (o * n + indices[k]) * inner + i
-                    out[target] <- out[target] + data[k]
-        NdArray(Array.copy shape, out)
+                    out[target] <- out[target] + Double.CreateTruncating(data[k])
+        out
+
+    /// The transpose of `takeKernel`: each entry of `g` added into zeros of `shape` where it was
+    /// taken from. A float32 `g` gives a float32 result accumulated in float64 and rounded once
+    /// per element, as the library's float32 sums are: the float64 scatter-add rounded, exactly.
+    let private scatterKernel (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
+        Kernels.sameType g (Array.copy shape) (scatterSums shape axis indices g.Shape) (scatterSums shape axis indices g.Shape >> Array.map float32)
 
     /// The indices of every example of a batch: the same block `size` times, which is the
     /// index array of the batched shape with the batch leading.
@@ -75,7 +85,8 @@ module internal Indexing =
                 (fun _ _ t -> t[0] |> ValueOption.map (takeAlong axis indexShape indices))
                 (fun args _ g -> [| ValueSome(scatterAlong args[0].Shape axis indices g) |])
              |> withAlgebra Algebra.Rearrangement
-             |> withBatch (fun size args _ -> takeAlong (axis + 1) (Array.append [| size |] indexShape) (repeated size indices) args[0]))
+             |> withBatch (fun size args _ -> takeAlong (axis + 1) (Array.append [| size |] indexShape) (repeated size indices) args[0])
+             |> anyElementType)
             (Array.copy indexShape) [| x |]
 
     /// The transpose of `takeAlong`: the entries of `g` (the indices' shape) added into zeros
@@ -88,7 +99,8 @@ module internal Indexing =
                 (fun _ _ t -> t[0] |> ValueOption.map (scatterAlong shape axis indices))
                 (fun args _ c -> [| ValueSome(takeAlong axis args[0].Shape indices c) |])
              |> withAlgebra Algebra.Rearrangement
-             |> withBatch (fun size args _ -> scatterAlong (Array.append [| size |] shape) (axis + 1) (repeated size indices) args[0]))
+             |> withBatch (fun size args _ -> scatterAlong (Array.append [| size |] shape) (axis + 1) (repeated size indices) args[0])
+             |> anyElementType)
             (Array.copy shape) [| g |]
 
     /// The entries along each of `axes` in reverse order: a gather per axis, which is linear

@@ -38,7 +38,7 @@ module internal LinearAlgebra =
                         (t[1] |> ValueOption.map (fun tb -> broadcastTo shape (matmulT transA transB args[0] tb))))
                 (fun args _ g -> [| pullTo args[0] (fun () -> gradA g args[1]); pullTo args[1] (fun () -> gradB g args[0]) |])
              |> withAlgebra Algebra.MatrixProduct
-             |> withFloat32 (fun v -> LinAlgKernels.matmul32 transA transB shape v[0] v[1])
+             |> anyElementType
              |> withInto (productInto transA transB)
              |> withInto32 (productInto32 transA transB)
              |> withBatch (batchedProduct transA transB))
