@@ -165,6 +165,7 @@ module internal LinearAlgebra =
                 (fun args x g ->
                     let gb = solveMatrices (transpose args[0]) g
                     [| pullTo args[0] (fun () -> neg (matmulT false true gb x)); pullTo args[1] (fun () -> gb) |])
+             |> anyElementType
              |> withBatch (batchedSolve solveMatrices))
             (Array.copy b.Shape) [| a; b |]
 
@@ -173,7 +174,7 @@ module internal LinearAlgebra =
     let private triangleOf (lower: bool) (unitDiagonal: bool) (x: Node) =
         let n = x.Shape[x.Shape.Length - 1]
         let keeps i j = (if lower then i > j else i < j) || (i = j && not unitDiagonal)
-        mul x (Graph.constant (NdArray([| n; n |], Array.init (n * n) (fun k -> if keeps (k / n) (k % n) then 1.0 else 0.0))))
+        mul x (Graph.constant (NdArray.convert x.DType (NdArray([| n; n |], Array.init (n * n) (fun k -> if keeps (k / n) (k % n) then 1.0 else 0.0)))))
 
     /// X with op(T) X = B, T the lower (or upper) triangle of each A of a batch, with ones on
     /// its diagonal when `unitDiagonal`, op(T) = Tᵀ when `transpose`; the other entries of A are
@@ -192,6 +193,7 @@ module internal LinearAlgebra =
                     let gb = solveWith (not transpose) args[0] g
                     let gT () = if transpose then matmulT false true x gb else matmulT false true gb x
                     [| pullTo args[0] (fun () -> neg (triangleOf lower unitDiagonal (gT ()))); pullTo args[1] (fun () -> gb) |])
+             |> anyElementType
              |> withBatch (batchedSolve (solveWith transpose)))
             (Array.copy b.Shape) [| a; b |]
 
@@ -230,6 +232,7 @@ module internal LinearAlgebra =
             (op "inverse" [] (fun v -> LinAlgKernels.inverse v[0])
                 (fun _ inv t -> t[0] |> ValueOption.map (fun ta -> neg (matmul inv (matmul ta inv))))
                 (fun _ inv g -> [| ValueSome(neg (matmulT true false inv (matmulT false true g inv))) |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> inverse args[0]))
             (Array.copy a.Shape) [| a |]
 
@@ -264,6 +267,7 @@ module internal LinearAlgebra =
             (op "det" [] (fun v -> LinAlgKernels.det v[0])
                 (fun args _ t -> t[0] |> ValueOption.map (traceOfProduct (adjugate args[0])))
                 (fun args _ g -> [| ValueSome(mul (perMatrix g) (transpose (adjugate args[0]))) |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> det args[0]))
             (batchDims a) [| a |]
 
@@ -294,6 +298,7 @@ module internal LinearAlgebra =
             (op "logDet" [ "refuseSingular", Parameter.Flag refuseSingular ] (fun v -> LinAlgKernels.logAbsDet refuseSingular v[0])
                 (fun args _ t -> t[0] |> ValueOption.map (traceOfProduct (inverse args[0])))
                 (fun args _ g -> [| ValueSome(mul (perMatrix g) (transpose (inverse args[0]))) |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> logAbsDet refuseSingular args[0]))
             (batchDims a) [| a |]
 
@@ -307,6 +312,7 @@ module internal LinearAlgebra =
     let rec private detSign (a: Node) : Node =
         Graph.apply
             (op "detSign" [] (fun v -> LinAlgKernels.detSign v[0]) (fun _ _ _ -> ValueNone) (fun _ _ _ -> [| ValueNone |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> detSign args[0]))
             (batchDims a) [| a |]
 
@@ -320,7 +326,7 @@ module internal LinearAlgebra =
     /// Cholesky decomposition", of each matrix of a batch.
     let private phi (m: Node) =
         let n = m.Shape[m.Shape.Length - 1]
-        mul m (Graph.constant (NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n > k % n then 1.0 elif k / n = k % n then 0.5 else 0.0))))
+        mul m (Graph.constant (NdArray.convert m.DType (NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n > k % n then 1.0 elif k / n = k % n then 0.5 else 0.0)))))
 
     let private symmetrize (m: Node) = mul (scalar 0.5) (add m (transpose m))
 
@@ -338,5 +344,6 @@ module internal LinearAlgebra =
                 (fun _ l g ->
                     let p = phi (matmulT true false l g)
                     [| ValueSome(symmetrize (byLT l (transpose (byLT l (transpose p))))) |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> cholesky args[0]))
             (Array.copy a.Shape) [| a |]
