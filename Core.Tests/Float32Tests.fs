@@ -512,6 +512,8 @@ let ``float32 inverse, det, logDet and slogdet factor in float32, within the nor
         let within (name: string) (expected: Tensor) (actual: Tensor) =
             Array.iteri2 (fun i (e: float) (v: float) -> Assert.True(abs (e - v) <= 12.0 * float n * 6e-8 * max 1.0 (abs e), sprintf "%s %d: %g against %g" name i v e)) (expected.ToArray()) (actual.ToArray())
         within "logDet" logDet64 logDet
+        assertComputedInFloat32 d64 d
+        assertComputedInFloat32 logDet64 logDet
         // slogdet of −A (n even): the sign of det(−A) = det A, computed from float32 pivots.
         let sign, logAbs = Tensor.slogdet (-a)
         let sign64, logAbs64 = Tensor.slogdet (-(widened a))
