@@ -170,7 +170,8 @@ module internal LinearAlgebra =
             (Array.copy b.Shape) [| a; b |]
 
     /// The lower (or upper) triangle of each matrix of a batch, without its diagonal when the
-    /// diagonal is taken as ones: the entries a triangular solve reads.
+    /// diagonal is taken as ones: the entries a triangular solve reads (the mask in x's element
+    /// type, so float32 derivatives stay float32).
     let private triangleOf (lower: bool) (unitDiagonal: bool) (x: Node) =
         let n = x.Shape[x.Shape.Length - 1]
         let keeps i j = (if lower then i > j else i < j) || (i = j && not unitDiagonal)
@@ -323,7 +324,7 @@ module internal LinearAlgebra =
         detSign a, logAbsDet false a
 
     /// Lower triangle with the diagonal halved: Φ in Murray (2016), "Differentiation of the
-    /// Cholesky decomposition", of each matrix of a batch.
+    /// Cholesky decomposition", of each matrix of a batch (the mask in m's element type).
     let private phi (m: Node) =
         let n = m.Shape[m.Shape.Length - 1]
         mul m (Graph.constant (NdArray.convert m.DType (NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n > k % n then 1.0 elif k / n = k % n then 0.5 else 0.0)))))
