@@ -158,15 +158,13 @@ let ``layout moves float32 elements exactly, and its transposes carry float32 gr
 
 [<Fact>]
 let ``a primitive without a float32 kernel computes in float64 and rounds once`` () =
+    // det's gradient is the transposed adjugate, a primitive without a float32 kernel: the
+    // float64 adjugate of the widened matrix, rounded (times a cotangent of one, exactly).
     let a = Tensor.cast DType.Float32 (Tensor.randomNormal 6 [| 4; 4 |] + 4.0 * Tensor.eye 4)
-    let fallback = Tensor.inverse a
-    let reference = Tensor.inverse (widened a)
+    let fallback = AD.grad Tensor.det a
+    let reference = AD.grad Tensor.det (widened a)
     Assert.Equal(DType.Float32, fallback.DType)
     Assert.Equal<float32[]>(reference.ToArray() |> Array.map float32, fallback.ToArray32())
-    let b = random32 7 [| 4 |]
-    let solved = Tensor.solve a b
-    Assert.Equal(DType.Float32, solved.DType)
-    Assert.Equal<float32[]>((Tensor.solve (widened a) (widened b)).ToArray() |> Array.map float32, solved.ToArray32())
 
 [<Fact>]
 let ``float32 sums accumulate in float64 and round once`` () =
@@ -415,3 +413,150 @@ let ``compile computes float32 inputs and float32 steps in float32, as eager cod
     let narrowed = inner (Tensor.ofArray [| 1.0; 3.0 |])
     Assert.Equal(DType.Float32, narrowed.DType)
     Assert.Equal<float32[]>([| 0.1f; 3.0f * 0.1f |], narrowed.ToArray32())
+
+/// A float32 batch of well-conditioned n × n matrices: (R + n·I)/n for R of normal entries,
+/// whose norm is about 2√n, so every singular value lies in 1 ± 2/√n and κ(A) ≤ 3 for n ≥ 16.
+let private wellConditioned (seed: int) (shape: int[]) =
+    let n = shape[shape.Length - 1]
+    Tensor.cast DType.Float32 ((Tensor.randomNormal seed shape + float n * Tensor.eye n) / float n)
+
+/// The transposes of a batch of matrices: its last two dimensions swapped.
+let private transposeMatrices (x: Tensor) =
+    Tensor.permute (Array.init x.Rank (fun i -> if i = x.Rank - 2 then x.Rank - 1 elif i = x.Rank - 1 then x.Rank - 2 else i)) x
+
+/// A float32 batch of symmetric positive-definite n × n matrices, B Bᵀ/n + I for B of normal
+/// entries: eigenvalues in [1, about 5], so κ(A) ≤ 5.
+let private positiveDefinite (seed: int) (shape: int[]) =
+    let n = shape[shape.Length - 1]
+    let b = Tensor.randomNormal seed shape
+    Tensor.cast DType.Float32 (Tensor.matmul b (transposeMatrices b) / float n + Tensor.eye n)
+
+/// `actual` (float32, of `expected`'s shape) within `units` · 2⁻²⁴ (6e-8 rounded up) of the
+/// float64 `expected` in the max norm, relative to the largest element of `expected`: the
+/// normwise bound of backward-stable factorizations, c · n · κ · 2⁻²⁴.
+let private assertNormwise (units: float) (expected: Tensor) (actual: Tensor) =
+    Assert.Equal(DType.Float32, actual.DType)
+    Assert.Equal<int[]>(expected.Shape, actual.Shape)
+    let e, a = expected.ToArray(), actual.ToArray()
+    let scale = e |> Array.map abs |> Array.max
+    let worst = Array.map2 (fun x y -> abs (x - y)) e a |> Array.max
+    Assert.True(worst <= units * 6e-8 * scale, sprintf "largest error %g, bound %g · 6e-8 · %g" worst units scale)
+
+/// Some element of the float32 `actual` differs from the float64 `expected` rounded to
+/// float32: the computation ran in float32 (widening, computing in float64 and rounding once
+/// would give the rounded result exactly).
+let private assertComputedInFloat32 (expected: Tensor) (actual: Tensor) =
+    Assert.NotEqual<float32[]>(expected.ToArray() |> Array.map float32, actual.ToArray32())
+
+[<Fact>]
+let ``float32 solve and cholesky factor in float32, within the normwise bound of the float64 result`` () =
+    // Orders 20 (the library's elimination) and 48 (MathNet's LU: the provider's sgetrf and
+    // sgetrs). A backward-stable solve has relative error ≲ c · n · κ · 2⁻²⁴ with κ ≤ 3:
+    // 4 · n · 3 units covers c up to 4.
+    for n in [ 20; 48 ] do
+        let a, b = wellConditioned n [| n; n |], random32 (n + 1) [| n; 3 |]
+        let x = Tensor.solve a b
+        let reference = Tensor.solve (widened a) (widened b)
+        assertNormwise (12.0 * float n) reference x
+        assertComputedInFloat32 reference x
+        // A batch of systems, and vectors as right-hand sides.
+        let batch, vectors = wellConditioned (n + 2) [| 3; n; n |], random32 (n + 3) [| 3; n |]
+        let xs = Tensor.solve batch vectors
+        assertNormwise (12.0 * float n) (Tensor.solve (widened batch) (widened vectors)) xs
+        for i in 0 .. 2 do
+            Assert.Equal<float32[]>((Tensor.solve batch[i] vectors[i]).ToArray32(), xs[i].ToArray32())
+    // Cholesky is backward stable with no pivoting: the factor's error is ≲ c · n · κ · 2⁻²⁴
+    // relative to ‖L‖ (κ ≤ 5).
+    for n in [ 20; 48 ] do
+        let s = positiveDefinite n [| 2; n; n |]
+        let l = Tensor.cholesky s
+        let reference = Tensor.cholesky (widened s)
+        assertNormwise (20.0 * float n) reference l
+        assertComputedInFloat32 reference l
+
+[<Fact>]
+let ``gradients through float32 solve and cholesky are float32, within the normwise bound`` () =
+    let n = 24
+    let a, b = wellConditioned 50 [| n; n |], random32 51 [| n; 2 |]
+    let w = random32 52 [| n; 2 |]
+    let solveLoss (m: Tensor) (r: Tensor) = Tensor.sum (Tensor.solve m r * (if m.DType = DType.Float32 then w else widened w))
+    let ga, gb = AD.grad (fun (m: Tensor, r: Tensor) -> solveLoss m r) (a, b)
+    let ra, rb = AD.grad (fun (m: Tensor, r: Tensor) -> solveLoss m r) (widened a, widened b)
+    // B̄ = A⁻ᵀ W is a second solve, Ā = −B̄ Xᵀ a product of two solved quantities: twice the
+    // solve's bound, and a product's n roundings.
+    assertNormwise (30.0 * float n) rb gb
+    assertNormwise (30.0 * float n) ra ga
+    let s = positiveDefinite 53 [| n; n |]
+    let v = random32 54 [| n; n |]
+    let choleskyLoss (m: Tensor) = Tensor.sum (Tensor.cholesky m * (if m.DType = DType.Float32 then v else widened v))
+    let g = AD.grad choleskyLoss s
+    // The factor, then two triangular solves with it (κ(L) ≤ √5) and products.
+    assertNormwise (50.0 * float n) (AD.grad choleskyLoss (widened s)) g
+
+[<Fact>]
+let ``float32 inverse, det, logDet and slogdet factor in float32, within the normwise bound`` () =
+    // inverse: each column is a backward-stable solve, ≲ c · n · κ · 2⁻²⁴ relative (κ ≤ 3).
+    // det and log |det| sum the n pivots' relative errors: ≲ c · n · κ · 2⁻²⁴ relative to |det|
+    // (absolute for log |det|, which also rounds its n-term sum).
+    for n in [ 20; 48 ] do
+        let a = wellConditioned (60 + n) [| 3; n; n |]
+        let inv = Tensor.inverse a
+        let reference = Tensor.inverse (widened a)
+        assertNormwise (12.0 * float n) reference inv
+        assertComputedInFloat32 reference inv
+        let d, d64 = Tensor.det a, Tensor.det (widened a)
+        Assert.Equal(DType.Float32, d.DType)
+        Array.iteri2 (fun i (e: float) (v: float) -> Assert.True(abs (e - v) <= 12.0 * float n * 6e-8 * abs e, sprintf "det %d: %g against %g" i v e)) (d64.ToArray()) (d.ToArray())
+        let logDet, logDet64 = Tensor.logDet a, Tensor.logDet (widened a)
+        Assert.Equal(DType.Float32, logDet.DType)
+        let within (name: string) (expected: Tensor) (actual: Tensor) =
+            Array.iteri2 (fun i (e: float) (v: float) -> Assert.True(abs (e - v) <= 12.0 * float n * 6e-8 * max 1.0 (abs e), sprintf "%s %d: %g against %g" name i v e)) (expected.ToArray()) (actual.ToArray())
+        within "logDet" logDet64 logDet
+        assertComputedInFloat32 d64 d
+        assertComputedInFloat32 logDet64 logDet
+        // slogdet of −A (n even): the sign of det(−A) = det A, computed from float32 pivots.
+        let sign, logAbs = Tensor.slogdet (-a)
+        let sign64, logAbs64 = Tensor.slogdet (-(widened a))
+        Assert.Equal(DType.Float32, sign.DType)
+        Assert.Equal<float32[]>(sign64.ToArray32(), sign.ToArray32())
+        within "slogdet" logAbs64 logAbs
+        // The gradient of log |det A| is A⁻ᵀ: the float32 inverse.
+        let g = AD.grad (fun t -> Tensor.sum (Tensor.logDet t)) a
+        assertNormwise (12.0 * float n) (AD.grad (fun t -> Tensor.sum (Tensor.logDet t)) (widened a)) g
+
+[<Fact>]
+let ``float32 triangular solves substitute in float32, within the normwise bound`` () =
+    // Substitution is backward stable: relative error ≲ n · κ(T) · 2⁻²⁴, the triangles of the
+    // Cholesky factor of a κ ≤ 5 matrix having κ ≤ √5 < 3.
+    let n = 48
+    let l = Tensor.cast DType.Float32 (Tensor.cholesky (widened (positiveDefinite 70 [| 2; n; n |])))
+    let b = random32 71 [| 2; n; 3 |]
+    for lower, transpose, unit in [ true, false, false; true, true, false; false, false, false; false, true, false ] do
+        let t = if lower then l else transposeMatrices l
+        let x = Tensor.triangularSolveWith lower transpose unit t b
+        let reference = Tensor.triangularSolveWith lower transpose unit (widened t) (widened b)
+        assertNormwise (4.0 * 3.0 * float n) reference x
+        assertComputedInFloat32 reference x
+    let g = AD.grad (fun (t: Tensor) -> Tensor.sum (Tensor.triangularSolve true t b)) l
+    let g64 = AD.grad (fun (t: Tensor) -> Tensor.sum (Tensor.triangularSolve true t (widened b))) (widened l)
+    assertNormwise (30.0 * float n) g64 g
+
+[<Fact>]
+let ``float32 refusals name the operation, the shape and the matrix of the batch`` () =
+    let singular = Tensor.create32 [| 2; 2; 2 |] [| 1.0f; 0.0f; 0.0f; 1.0f; 1.0f; 2.0f; 2.0f; 4.0f |]
+    let b = Tensor.onesOf DType.Float32 [| 2; 2 |]
+    for name, f in [ "solve", (fun () -> Tensor.solve singular b); "inverse", (fun () -> Tensor.inverse singular); "logDet", (fun () -> Tensor.logDet singular) ] do
+        let e = Assert.Throws<LinearAlgebraException>(fun () -> f () |> ignore)
+        Assert.Equal(name, e.Operation)
+        Assert.Contains("matrix 1 of the batch", e.Message)
+        Assert.Contains("[2,2,2]", e.Message)
+    // Order 40, past the library's elimination: the LU's zero pivot.
+    let rows = Tensor.cast DType.Float32 (Tensor.concat 0 [ Tensor.randomNormal 72 [| 39; 40 |]; Tensor.zeros [| 1; 40 |] ])
+    Assert.Contains("singular", (Assert.Throws<LinearAlgebraException>(fun () -> Tensor.solve rows (Tensor.onesOf DType.Float32 [| 40 |]) |> ignore)).Message)
+    let indefinite = Tensor.create32 [| 2; 2; 2 |] [| 2.0f; 0.0f; 0.0f; 2.0f; 1.0f; 2.0f; 2.0f; 1.0f |]
+    let e = Assert.Throws<LinearAlgebraException>(fun () -> Tensor.cholesky indefinite |> ignore)
+    Assert.Equal("cholesky", e.Operation)
+    Assert.Contains("matrix 1 of the batch (in row-major order): the matrix is not positive definite", e.Message)
+    let zeroDiagonal = Tensor.create32 [| 2; 2 |] [| 1.0f; 0.0f; 1.0f; 0.0f |]
+    Assert.Equal("triangularSolve", (Assert.Throws<LinearAlgebraException>(fun () -> Tensor.triangularSolve true zeroDiagonal (Tensor.onesOf DType.Float32 [| 2 |]) |> ignore)).Operation)
+    Assert.Equal<float32[]>([| 0.0f |], (Tensor.det (Tensor.create32 [| 2; 2 |] [| 1.0f; 2.0f; 2.0f; 4.0f |])).ToArray32())

@@ -222,32 +222,46 @@ module internal LinAlgKernels =
             NdArray(outShape, batchedProduct gemmInto transA transB outShape a.Data ra ca b.Data rb cb)
 
     // ---- factorizations, over the last two dimensions of a batch ---------------------------------
+    //
+    // Each is one implementation over the element type 'T (`inline`, so its arithmetic compiles
+    // for float64 and for float32): a float32 batch is factored in float32 through MathNet's
+    // Matrix<float32>, so a native provider runs LAPACK's single-precision routines (sgetrf,
+    // sgetrs, spotrf), and anything else in float64.
 
     /// How many matrices a batch `[..., r, c]` holds, and their rows and columns.
     let private batchOf (a: NdArray) = Shape.size a.Shape[.. a.Rank - 3], a.Shape[a.Rank - 2], a.Shape[a.Rank - 1]
 
-    /// Matrix `i` of a batch of r × c matrices, copied into a MathNet matrix.
-    let private matrixAt (a: NdArray) (r: int) (c: int) (i: int) =
-        activeProvider () |> ignore
-        Matrix<double>.Build.Dense(r, c, fun row col -> a.Data[(i * r + row) * c + col])
+    /// `kernel` on the row-major buffer of `a` in its own element type (float32 in float32,
+    /// anything else in float64), the result an array of `shape` of that type. The kernel is
+    /// given twice, once per type: one generic function partially applied twice.
+    let private inOwnType (shape: int[]) (a: NdArray) (single: float32[] -> float32[]) (double: double[] -> double[]) =
+        if a.DType = DType.Float32 then NdArray.ofSingle shape (single a.Single) else NdArray(shape, double a.Data)
 
-    /// `kernel` applied to every matrix of the batch `a` (and its flat index), the results
-    /// (`block` entries each, row-major) written side by side into one buffer of `shape`.
-    let private eachMatrix (shape: int[]) (block: int) (a: NdArray) (kernel: int -> Matrix<double> -> double[]) =
+    /// NaN is the one value not equal to itself.
+    let inline private isNaN x = x <> x
+
+    /// Matrix `i` of a batch of r × c matrices (row-major in `data`), copied into a MathNet matrix.
+    let inline private matrixAt (data: 'T[]) (r: int) (c: int) (i: int) =
+        activeProvider () |> ignore
+        Matrix<'T>.Build.Dense(r, c, fun row col -> data[(i * r + row) * c + col])
+
+    /// `kernel` applied to every matrix of the batch `a` (its buffer `data`) and its flat index,
+    /// the results (`block` entries each, row-major) written side by side into one buffer.
+    let inline private eachMatrix (block: int) (a: NdArray) (data: 'T[]) ([<InlineIfLambda>] kernel: int -> Matrix<'T> -> 'T[]) =
         let count, r, c = batchOf a
-        let out = Array.zeroCreate (Shape.size shape)
-        for i in 0 .. count - 1 do Array.blit (kernel i (matrixAt a r c i)) 0 out (i * block) block
-        NdArray(shape, out)
+        let out = Array.zeroCreate (count * block)
+        for i in 0 .. count - 1 do Array.blit (kernel i (matrixAt data r c i)) 0 out (i * block) block
+        out
 
     /// The detail of a refusal: which matrix of a batch failed, where there is a batch.
     let private whichMatrix (shape: int[]) (i: int) (detail: string) =
         if shape.Length > 2 then sprintf "matrix %d of the batch (in row-major order): %s" i detail else detail
 
     /// LU factorisation that refuses singular matrices instead of producing infinities.
-    let private lu operation (shape: int[]) (i: int) (m: Matrix<double>) =
+    let inline private lu operation (shape: int[]) (i: int) (m: Matrix<'T>) =
         let factor = m.LU()
         // LAPACK's convention: a pivot that is exactly zero means singular.
-        if factor.U.Diagonal().Enumerate() |> Seq.exists (fun d -> d = 0.0 || Double.IsNaN d) then
+        if factor.U.Diagonal().Enumerate() |> Seq.exists (fun d -> d = LanguagePrimitives.GenericZero || isNaN d) then
             raise (LinearAlgebraException(operation, shape, whichMatrix shape i "the matrix is singular"))
         factor
 
@@ -260,8 +274,8 @@ module internal LinAlgKernels =
     /// Gaussian elimination with partial pivoting of the n × n matrix `a` (overwritten) against
     /// the n × k block of `x` at `offset` (overwritten by the solution); false, with `x` left
     /// partly eliminated, when a pivot is exactly zero or NaN (LAPACK's test for singular).
-    let private eliminate (a: double[]) (n: int) (x: double[]) (offset: int) (k: int) =
-        let swap (buffer: double[]) start1 start2 count =
+    let inline private eliminate (a: 'T[]) (n: int) (x: 'T[]) (offset: int) (k: int) =
+        let swap (buffer: 'T[]) start1 start2 count =
             for c in 0 .. count - 1 do
                 let t = buffer[start1 + c]
                 buffer[start1 + c] <- buffer[start2 + c]
@@ -273,7 +287,7 @@ module internal LinAlgKernels =
             for r in col + 1 .. n - 1 do
                 if abs a[r * n + col] > abs a[p * n + col] then p <- r
             let pivot = a[p * n + col]
-            if pivot = 0.0 || Double.IsNaN pivot then regular <- false
+            if pivot = LanguagePrimitives.GenericZero || isNaN pivot then regular <- false
             else
                 if p <> col then
                     swap a (p * n) (col * n) n
@@ -292,29 +306,41 @@ module internal LinAlgKernels =
                 for c in 0 .. k - 1 do x[row + c] <- x[row + c] / a[i * n + i]
         regular
 
-    /// X with A X = B for every pair of a batch of square A `[..., n, n]` and B `[..., n, k]`
-    /// (the same batch dimensions).
-    let solve (a: NdArray) (b: NdArray) =
+    /// `solve` on the buffers of A and B, of one element type.
+    let inline private solveIn (a: NdArray) (b: NdArray) (aData: 'T[]) (bData: 'T[]) =
         let count, n, _ = batchOf a
         let _, rb, cb = batchOf b
         if n > ownSolveOrder then
-            eachMatrix (Array.copy b.Shape) (rb * cb) a (fun i m -> (lu "solve" a.Shape i m).Solve(matrixAt b rb cb i).ToRowMajorArray())
+            eachMatrix (rb * cb) a aData (fun i m -> (lu "solve" a.Shape i m).Solve(matrixAt bData rb cb i).ToRowMajorArray())
         else
-            let x = Array.copy b.Data
+            let x = Array.copy bData
             let scratch = Array.zeroCreate (n * n)
             for i in 0 .. count - 1 do
-                Array.blit a.Data (i * n * n) scratch 0 (n * n)
+                Array.blit aData (i * n * n) scratch 0 (n * n)
                 if not (eliminate scratch n x (i * rb * cb) cb) then
                     raise (LinearAlgebraException("solve", a.Shape, whichMatrix a.Shape i "the matrix is singular"))
-            NdArray(Array.copy b.Shape, x)
+            x
 
-    /// The inverse of every square matrix of a batch.
-    let inverse (a: NdArray) =
+    /// X with A X = B for every pair of a batch of square A `[..., n, n]` and B `[..., n, k]`
+    /// (the same batch dimensions): in float32 when both are float32, else in float64.
+    let solve (a: NdArray) (b: NdArray) =
+        if a.DType = DType.Float32 && b.DType = DType.Float32 then NdArray.ofSingle (Array.copy b.Shape) (solveIn a b a.Single b.Single)
+        else NdArray(Array.copy b.Shape, solveIn a b a.Data b.Data)
+
+    /// `inverse` on the buffer of a batch, of either element type.
+    let inline private inverseIn (a: NdArray) (data: 'T[]) =
         let _, n, _ = batchOf a
-        eachMatrix (Array.copy a.Shape) (n * n) a (fun i m -> (lu "inverse" a.Shape i m).Inverse().ToRowMajorArray())
+        eachMatrix (n * n) a data (fun i m -> (lu "inverse" a.Shape i m).Inverse().ToRowMajorArray())
 
-    /// The determinant of every square matrix of a batch (zero for a singular one, as it should be).
-    let det (a: NdArray) = eachMatrix a.Shape[.. a.Rank - 3] 1 a (fun _ m -> [| m.Determinant() |])
+    /// The inverse of every square matrix of a batch, in its element type.
+    let inverse (a: NdArray) = inOwnType (Array.copy a.Shape) a (inverseIn a) (inverseIn a)
+
+    /// `det` on the buffer of a batch, of either element type.
+    let inline private detIn (a: NdArray) (data: 'T[]) = eachMatrix 1 a data (fun _ m -> [| m.Determinant() |])
+
+    /// The determinant of every square matrix of a batch (zero for a singular one, as it should
+    /// be), in its element type.
+    let det (a: NdArray) = inOwnType a.Shape[.. a.Rank - 3] a (detIn a) (detIn a)
 
     /// The adjugate: det(A)·A⁻¹ from the LU factors where A is invertible, and at a singular A
     /// (a zero pivot), where that does not exist, adj(A) = det(U)·det(V)·V·diag(∏ⱼ≠ᵢ σⱼ)·Uᵀ from
@@ -336,20 +362,23 @@ module internal LinAlgKernels =
             let sign = svd.U.Determinant() * svd.VT.Determinant()
             (svd.VT.TransposeThisAndMultiply(Matrix<double>.Build.DiagonalOfDiagonalArray(others) * svd.U.Transpose()) * sign).ToRowMajorArray()
 
-    /// The adjugate of every square matrix of a batch.
+    /// The adjugate of every square matrix of a batch (in float64).
     let adjugate (a: NdArray) =
         let _, n, _ = batchOf a
-        if n = 0 then NdArray(Array.copy a.Shape, [||]) else eachMatrix (Array.copy a.Shape) (n * n) a (adjugateOf a.Shape)
+        if n = 0 then NdArray(Array.copy a.Shape, [||]) else NdArray(Array.copy a.Shape, eachMatrix (n * n) a a.Data (adjugateOf a.Shape))
 
-    /// log |det A| of every square matrix of a batch: refused for a singular one when
-    /// `refuseSingular` (as logDet), else −∞ there (NumPy's slogdet).
-    let logAbsDet (refuseSingular: bool) (a: NdArray) =
-        eachMatrix a.Shape[.. a.Rank - 3] 1 a (fun i m ->
+    /// `logAbsDet` on the buffer of a batch, of either element type.
+    let inline private logAbsDetIn (refuseSingular: bool) (a: NdArray) (data: 'T[]) =
+        eachMatrix 1 a data (fun i m ->
             let factor = if refuseSingular then lu "logDet" a.Shape i m else m.LU()
             [| factor.U.Diagonal().Enumerate() |> Seq.sumBy (fun d -> log (abs d)) |])
 
-    /// The sign of a permutation, (−1)^(n − number of cycles).
-    let private permutationSign (p: MathNet.Numerics.Permutation) =
+    /// log |det A| of every square matrix of a batch, in its element type: refused for a
+    /// singular one when `refuseSingular` (as logDet), else −∞ there (NumPy's slogdet).
+    let logAbsDet (refuseSingular: bool) (a: NdArray) = inOwnType a.Shape[.. a.Rank - 3] a (logAbsDetIn refuseSingular a) (logAbsDetIn refuseSingular a)
+
+    /// Whether a permutation is even: n − (number of cycles) is.
+    let private isEven (p: MathNet.Numerics.Permutation) =
         let seen = Array.zeroCreate p.Dimension
         let mutable cycles = 0
         for start in 0 .. p.Dimension - 1 do
@@ -359,37 +388,41 @@ module internal LinAlgKernels =
                 while not seen[k] do
                     seen[k] <- true
                     k <- p[k]
-        if (p.Dimension - cycles) % 2 = 0 then 1.0 else -1.0
+        (p.Dimension - cycles) % 2 = 0
 
-    /// The sign of det A (−1, 0 or 1) of every square matrix of a batch, from the signs of the LU
-    /// pivots and of the row permutation: never from the determinant itself, which under- or
-    /// overflows long before log |det A| does.
-    let detSign (a: NdArray) =
-        eachMatrix a.Shape[.. a.Rank - 3] 1 a (fun _ m ->
+    /// `detSign` on the buffer of a batch, of either element type.
+    let inline private detSignIn (a: NdArray) (data: 'T[]) =
+        eachMatrix 1 a data (fun _ m ->
             let factor = m.LU()
-            // Math.Sign refuses NaN; a NaN pivot gives a NaN sign.
-            let signOf d = if d > 0.0 then 1.0 elif d < 0.0 then -1.0 elif d = 0.0 then 0.0 else nan
-            [| factor.U.Diagonal().Enumerate() |> Seq.fold (fun s d -> s * signOf d) (permutationSign factor.P) |])
+            let zero, one = LanguagePrimitives.GenericZero, LanguagePrimitives.GenericOne
+            // A NaN pivot gives a NaN sign (itself).
+            let signOf d = if d > zero then one elif d < zero then -one elif d = zero then zero else d
+            [| factor.U.Diagonal().Enumerate() |> Seq.fold (fun s d -> s * signOf d) (if isEven factor.P then one else -one) |])
 
-    /// The lower Cholesky factor L of every symmetric positive-definite A = L Lᵀ of a batch, A
-    /// read as (A + Aᵀ)/2 (exactly symmetric, so rounding asymmetry is harmless).
-    let cholesky (a: NdArray) =
+    /// The sign of det A (−1, 0 or 1) of every square matrix of a batch, in its element type,
+    /// from the signs of the LU pivots and of the row permutation: never from the determinant
+    /// itself, which under- or overflows long before log |det A| does.
+    let detSign (a: NdArray) = inOwnType a.Shape[.. a.Rank - 3] a (detSignIn a) (detSignIn a)
+
+    /// `cholesky` on the buffer of a batch, of either element type.
+    let inline private choleskyIn (a: NdArray) (data: 'T[]) =
         let _, n, _ = batchOf a
-        eachMatrix (Array.copy a.Shape) (n * n) a (fun i m ->
-            let m = (m + m.Transpose()) * 0.5
+        eachMatrix (n * n) a data (fun i (m: Matrix<'T>) ->
+            let one: 'T = LanguagePrimitives.GenericOne
+            let m: Matrix<'T> = (m + m.Transpose()) * (one / (one + one))
             if not (m.IsSymmetric()) then raise (LinearAlgebraException("cholesky", a.Shape, whichMatrix a.Shape i "the matrix is not symmetric"))
             try m.Cholesky().Factor.ToRowMajorArray()
             with :? ArgumentException -> raise (LinearAlgebraException("cholesky", a.Shape, whichMatrix a.Shape i "the matrix is not positive definite")))
 
-    /// X with op(T) X = B for every pair of a batch of A `[..., n, n]` and B `[..., n, k]`, T the
-    /// lower (or upper) triangle of A, with ones on its diagonal when `unitDiagonal`, and op(T)
-    /// = Tᵀ when `transpose`: substitution over the row-major buffers, the other triangle (and a
-    /// unit diagonal) never read, as LAPACK's trtrs does.
-    let triangularSolve (lower: bool) (transpose: bool) (unitDiagonal: bool) (a: NdArray) (b: NdArray) =
+    /// The lower Cholesky factor L of every symmetric positive-definite A = L Lᵀ of a batch, in
+    /// its element type, A read as (A + Aᵀ)/2 (exactly symmetric, so rounding asymmetry is harmless).
+    let cholesky (a: NdArray) = inOwnType (Array.copy a.Shape) a (choleskyIn a) (choleskyIn a)
+
+    /// `triangularSolve` on the buffers of A and B, of one element type.
+    let inline private triangularSolveIn (lower: bool) (transpose: bool) (unitDiagonal: bool) (a: NdArray) (b: NdArray) (t: 'T[]) (bData: 'T[]) =
         let count, n, _ = batchOf a
         let k = b.Shape[b.Rank - 1]
-        let x = Array.copy b.Data
-        let t = a.Data
+        let x = Array.copy bData
         // op(T) is lower triangular when exactly one of the two flags says so: forward substitution.
         let forward = lower <> transpose
         for m in 0 .. count - 1 do
@@ -404,6 +437,14 @@ module internal LinAlgKernels =
                     for c in 0 .. k - 1 do x[row + c] <- x[row + c] - tij * x[other + c]
                 if not unitDiagonal then
                     let d = at i i
-                    if d = 0.0 then raise (LinearAlgebraException("triangularSolve", a.Shape, whichMatrix a.Shape m "a zero on the diagonal: the matrix is singular"))
+                    if d = LanguagePrimitives.GenericZero then raise (LinearAlgebraException("triangularSolve", a.Shape, whichMatrix a.Shape m "a zero on the diagonal: the matrix is singular"))
                     for c in 0 .. k - 1 do x[row + c] <- x[row + c] / d
-        NdArray(Array.copy b.Shape, x)
+        x
+
+    /// X with op(T) X = B for every pair of a batch of A `[..., n, n]` and B `[..., n, k]`, T the
+    /// lower (or upper) triangle of A, with ones on its diagonal when `unitDiagonal`, and op(T)
+    /// = Tᵀ when `transpose`: substitution over the row-major buffers, the other triangle (and a
+    /// unit diagonal) never read, as LAPACK's trtrs does; in float32 when both are float32.
+    let triangularSolve (lower: bool) (transpose: bool) (unitDiagonal: bool) (a: NdArray) (b: NdArray) =
+        if a.DType = DType.Float32 && b.DType = DType.Float32 then NdArray.ofSingle (Array.copy b.Shape) (triangularSolveIn lower transpose unitDiagonal a b a.Single b.Single)
+        else NdArray(Array.copy b.Shape, triangularSolveIn lower transpose unitDiagonal a b a.Data b.Data)

@@ -165,15 +165,17 @@ module internal LinearAlgebra =
                 (fun args x g ->
                     let gb = solveMatrices (transpose args[0]) g
                     [| pullTo args[0] (fun () -> neg (matmulT false true gb x)); pullTo args[1] (fun () -> gb) |])
+             |> anyElementType
              |> withBatch (batchedSolve solveMatrices))
             (Array.copy b.Shape) [| a; b |]
 
     /// The lower (or upper) triangle of each matrix of a batch, without its diagonal when the
-    /// diagonal is taken as ones: the entries a triangular solve reads.
+    /// diagonal is taken as ones: the entries a triangular solve reads (the mask in x's element
+    /// type, so float32 derivatives stay float32).
     let private triangleOf (lower: bool) (unitDiagonal: bool) (x: Node) =
         let n = x.Shape[x.Shape.Length - 1]
         let keeps i j = (if lower then i > j else i < j) || (i = j && not unitDiagonal)
-        mul x (Graph.constant (NdArray([| n; n |], Array.init (n * n) (fun k -> if keeps (k / n) (k % n) then 1.0 else 0.0))))
+        mul x (Graph.constant (NdArray.convert x.DType (NdArray([| n; n |], Array.init (n * n) (fun k -> if keeps (k / n) (k % n) then 1.0 else 0.0)))))
 
     /// X with op(T) X = B, T the lower (or upper) triangle of each A of a batch, with ones on
     /// its diagonal when `unitDiagonal`, op(T) = Tᵀ when `transpose`; the other entries of A are
@@ -192,6 +194,7 @@ module internal LinearAlgebra =
                     let gb = solveWith (not transpose) args[0] g
                     let gT () = if transpose then matmulT false true x gb else matmulT false true gb x
                     [| pullTo args[0] (fun () -> neg (triangleOf lower unitDiagonal (gT ()))); pullTo args[1] (fun () -> gb) |])
+             |> anyElementType
              |> withBatch (batchedSolve (solveWith transpose)))
             (Array.copy b.Shape) [| a; b |]
 
@@ -230,6 +233,7 @@ module internal LinearAlgebra =
             (op "inverse" [] (fun v -> LinAlgKernels.inverse v[0])
                 (fun _ inv t -> t[0] |> ValueOption.map (fun ta -> neg (matmul inv (matmul ta inv))))
                 (fun _ inv g -> [| ValueSome(neg (matmulT true false inv (matmulT false true g inv))) |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> inverse args[0]))
             (Array.copy a.Shape) [| a |]
 
@@ -264,6 +268,7 @@ module internal LinearAlgebra =
             (op "det" [] (fun v -> LinAlgKernels.det v[0])
                 (fun args _ t -> t[0] |> ValueOption.map (traceOfProduct (adjugate args[0])))
                 (fun args _ g -> [| ValueSome(mul (perMatrix g) (transpose (adjugate args[0]))) |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> det args[0]))
             (batchDims a) [| a |]
 
@@ -294,6 +299,7 @@ module internal LinearAlgebra =
             (op "logDet" [ "refuseSingular", Parameter.Flag refuseSingular ] (fun v -> LinAlgKernels.logAbsDet refuseSingular v[0])
                 (fun args _ t -> t[0] |> ValueOption.map (traceOfProduct (inverse args[0])))
                 (fun args _ g -> [| ValueSome(mul (perMatrix g) (transpose (inverse args[0]))) |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> logAbsDet refuseSingular args[0]))
             (batchDims a) [| a |]
 
@@ -307,6 +313,7 @@ module internal LinearAlgebra =
     let rec private detSign (a: Node) : Node =
         Graph.apply
             (op "detSign" [] (fun v -> LinAlgKernels.detSign v[0]) (fun _ _ _ -> ValueNone) (fun _ _ _ -> [| ValueNone |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> detSign args[0]))
             (batchDims a) [| a |]
 
@@ -317,10 +324,10 @@ module internal LinearAlgebra =
         detSign a, logAbsDet false a
 
     /// Lower triangle with the diagonal halved: Φ in Murray (2016), "Differentiation of the
-    /// Cholesky decomposition", of each matrix of a batch.
+    /// Cholesky decomposition", of each matrix of a batch (the mask in m's element type).
     let private phi (m: Node) =
         let n = m.Shape[m.Shape.Length - 1]
-        mul m (Graph.constant (NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n > k % n then 1.0 elif k / n = k % n then 0.5 else 0.0))))
+        mul m (Graph.constant (NdArray.convert m.DType (NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n > k % n then 1.0 elif k / n = k % n then 0.5 else 0.0)))))
 
     let private symmetrize (m: Node) = mul (scalar 0.5) (add m (transpose m))
 
@@ -338,5 +345,6 @@ module internal LinearAlgebra =
                 (fun _ l g ->
                     let p = phi (matmulT true false l g)
                     [| ValueSome(symmetrize (byLT l (transpose (byLT l (transpose p))))) |])
+             |> anyElementType
              |> withBatch (fun _ args _ -> cholesky args[0]))
             (Array.copy a.Shape) [| a |]
