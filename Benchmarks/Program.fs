@@ -72,7 +72,7 @@ let main argv =
         0
     | _ ->
         let markdown = option "--markdown" "benchmark-results.md"
-        let provider = choice.ToString()
+        let provider = sprintf "%O — %O" choice choice.Provider
         let gc =
             sprintf "%s GC, %s, large-object threshold %s bytes"
                 (if Runtime.GCSettings.IsServerGC then "server" else "workstation")
