@@ -242,12 +242,13 @@ module internal LinAlgKernels =
 
     /// Matrix `i` of a batch of r × c matrices (row-major in `data`), copied into a MathNet matrix.
     let inline private matrixAt (data: 'T[]) (r: int) (c: int) (i: int) =
-        activeProvider () |> ignore
         Matrix<'T>.Build.Dense(r, c, fun row col -> data[(i * r + row) * c + col])
 
     /// `kernel` applied to every matrix of the batch `a` (its buffer `data`) and its flat index,
-    /// the results (`block` entries each, row-major) written side by side into one buffer.
+    /// the results (`block` entries each, row-major) written side by side into one buffer. The
+    /// default provider is chosen once, before the batch's first factorisation.
     let inline private eachMatrix (block: int) (a: NdArray) (data: 'T[]) ([<InlineIfLambda>] kernel: int -> Matrix<'T> -> 'T[]) =
+        activeProvider () |> ignore
         let count, r, c = batchOf a
         let out = Array.zeroCreate (count * block)
         for i in 0 .. count - 1 do Array.blit (kernel i (matrixAt data r c i)) 0 out (i * block) block
