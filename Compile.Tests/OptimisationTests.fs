@@ -91,3 +91,26 @@ let ``the identities Symbolic shares simplify programs too: x·(−1), 0 − x a
     Assert.Equal(6, (Compile.summarize f vector).Instructions)
     assertSame (f vector) (Compile.compile f vector)
     assertSame (AD.grad (f >> Tensor.sum) vector) (Compile.compile (AD.grad (f >> Tensor.sum)) vector)
+
+[<Fact>]
+let ``a plan for another size reuses the code of fused loops of the same structure, constants and sizes apart`` () =
+    let chain (scale: float) (x: Tensor) = Tensor.atan (Tensor.expm1 x * scale) - Tensor.log1p (x * x) / 3.0
+    let small, large = uniform 31 -1.0 1.0 [| 40 |], uniform 32 -1.0 1.0 [| 1003 |]
+    Assert.Equal(1, (Compile.summarize (chain 0.25) small).FusedLoops)
+    // Whichever plan compiled the loop first, a plan of the same structure finds it compiled.
+    let later = Compile.summarize (chain 0.5) large
+    Assert.Equal(1, later.FusedLoops)
+    Assert.Equal(0, later.LoopsCompiled)
+    for scale, x in [ 0.25, small; 0.5, large; 0.5, small ] do
+        assertSame (chain scale x) (Compile.compile (chain scale) x)
+    // A different primitive is a different structure: its own code, its own values.
+    let other (x: Tensor) = Tensor.atan (Tensor.expm1 x * 0.25) + Tensor.log1p (x * x) / 3.0
+    assertSame (other small) (Compile.compile other small)
+
+[<Fact>]
+let ``vectorised fused loops shared across sizes compute every element, tails included`` () =
+    let f (x: Tensor) = (x * 3.0 + 1.0) * x - 2.0
+    for n in [ 16; 17; 1000; 1003 ] do
+        let x = uniform n -2.0 2.0 [| n |]
+        assertSame (f x) (Compile.compile f x)
+    Assert.Equal(0, (Compile.summarize f (uniform 5 -2.0 2.0 [| 64 |])).LoopsCompiled)

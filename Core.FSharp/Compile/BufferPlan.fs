@@ -55,68 +55,141 @@ module internal BufferPlan =
         | DType.Float32 -> Array.zeroCreate<float32> size
         | DType.Float64 -> Array.zeroCreate<double> size
 
+    /// Where a fused loop's formula takes an argument from: an earlier member of the loop (its
+    /// local), or a slot of the loop's own numbering that holds a buffer read element by element
+    /// (`full`) or a one-element buffer read once (a scalar spread over the loop).
+    [<RequireQualifiedAccess>]
+    type private LoopOperand =
+        | Member of int
+        | Slot of slot: int * full: bool
+
+    /// Everything a fused loop's code depends on besides its size and buffers: its element type,
+    /// whether it has a vector loop, each member's primitive (name and parameters, which fix its
+    /// formula: compile's sharing relies on that too), type, operands and whether it is stored,
+    /// and the element type of each slot. Loops of equal structure share one compiled delegate,
+    /// whatever their size and wherever their buffers are.
+    type private LoopStructure =
+        { DType: DType
+          Vectorised: bool
+          Members: struct (struct (string * Parameters) * DType * LoopOperand[] * bool)[]
+          SlotTypes: DType[] }
+
+    /// Compiled fused loops by structure, for every plan of the process: each new plan of a
+    /// training step (a batch of another size, another `Training.fit`) or each parameter update of
+    /// the same form would otherwise compile and JIT the same code again (about 1.3 ms a loop:
+    /// most of the cost of making a plan). Bounded, so that a process making plans without end
+    /// does not keep their code forever.
+    let private compiledLoops = Collections.Concurrent.ConcurrentDictionary<LoopStructure, Action<Array[], int[], int>>(HashIdentity.Structural)
+    let private compiledLoopsLimit = 4096
+
     /// The code of one fused loop: for each element i, the members' formulas in order; members
     /// read by other steps or returned are stored into their buffers, all of one element type.
     /// When every member has a vector form in that type, a loop
     /// over Vector<double> or Vector<float32> lanes (twice as many) does the elements and the
-    /// scalar loop the rest.
+    /// scalar loop the rest. The code reads its size and buffers from its arguments (the plan's
+    /// buffers, the loop's slot map and the size), so that loops of one structure share it.
+    /// Returns the step and whether its code was compiled for it (not found compiled).
     let private fusedLoop (program: Program) (members: int[]) (materialised: int -> bool) =
         let size = program.SizeOf members[0]
-        let elementOf k = ScalarCode.elementType program.Instructions[k].DType
-        let buffers = Expression.Parameter(typeof<Array[]>, "buffers")
-        let i = Expression.Variable(typeof<int>, "i")
-        let prologue = List<Expression>()
-        let hoisted = List<ParameterExpression>()
-        // Reads hoisted before the loops, once per name.
-        let hoist (cache: Dictionary<int, ParameterExpression>) (r: int) (valueType: Type) (name: string) (value: unit -> Expression) =
-            match cache.TryGetValue r with
-            | true, v -> v
-            | _ ->
-                let v = Expression.Variable(valueType, sprintf "%s%d" name r)
-                let initial = value ()
-                hoisted.Add v
-                prologue.Add(Expression.Assign(v, initial))
-                cache[r] <- v
-                v
-        let arrays, scalars, splats = Dictionary<int, ParameterExpression>(), Dictionary<int, ParameterExpression>(), Dictionary<int, ParameterExpression>()
-        let arrayOf r =
-            let arrayType = (elementOf r).MakeArrayType()
-            hoist arrays r arrayType "b" (fun () -> Expression.Convert(Expression.ArrayIndex(buffers, Expression.Constant r), arrayType))
-        let scalarOf r = hoist scalars r (elementOf r) "s" (fun () -> Expression.ArrayIndex(arrayOf r, Expression.Constant 0))
-        let loop (condition: Expression) (locals: ParameterExpression list, body: Expression list) (advance: Expression) =
-            let exit = Expression.Label()
-            Expression.Loop(Expression.IfThenElse(condition, Expression.Block(locals, body @ [ advance ]), Expression.Break exit), exit) :> Expression
-        let formulas (choose: DType -> Op -> (Expression[] -> Expression) option) =
-            members |> Array.map (fun k -> match program.Instructions[k].Kind with Primitive op -> choose program.Instructions[k].DType op | _ -> None)
-        let scalarLoop =
-            let outside (r: int) : Expression = if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i) else scalarOf r
-            let scalarFormulas = formulas ScalarCode.tryFormula
-            let formulaOf k = scalarFormulas[Array.IndexOf(members, k)].Value
-            let save k (v: ParameterExpression) =
-                if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
-            loop (Expression.LessThan(i, Expression.Constant size)) (Fusion.statements elementOf program members formulaOf program.Storage outside save) (Expression.PostIncrementAssign i)
-        let vectorFormulas = formulas ScalarCode.tryVectorFormula
         // A loop's members share one element type (`schedule`).
         let dtype = program.Instructions[members[0]].DType
         let width = ScalarCode.laneCount dtype
-        let vectorLoop =
-            if Vector.IsHardwareAccelerated && size >= 2 * width && vectorFormulas |> Array.forall Option.isSome then
-                let element = ScalarCode.elementType dtype
-                let lanes = typedefof<Vector<_>>.MakeGenericType element
-                let load = lanes.GetConstructor [| element.MakeArrayType(); typeof<int> |]
-                let splat = lanes.GetConstructor [| element |]
-                let store = lanes.GetMethod("CopyTo", [| element.MakeArrayType(); typeof<int> |])
-                let outside (r: int) : Expression =
-                    if program.SizeOf r = size then Expression.New(load, arrayOf r, i)
-                    else hoist splats r lanes "w" (fun () -> Expression.New(splat, scalarOf r))
-                let formulaOf k = vectorFormulas[Array.IndexOf(members, k)].Value
-                let save k (v: ParameterExpression) = if materialised k then Some(Expression.Call(v, store, arrayOf k, i) :> Expression) else None
-                let statements = Fusion.statements (fun _ -> lanes) program members formulaOf program.Storage outside save
-                [ loop (Expression.LessThanOrEqual(i, Expression.Constant(size - width))) statements (Expression.AddAssign(i, Expression.Constant width)) ]
-            else []
-        let code = Expression.Block(Seq.append hoisted [ i ], Seq.concat [ Seq.ofList (List.ofSeq prologue); Seq.singleton (Expression.Assign(i, Expression.Constant 0) :> Expression); Seq.ofList vectorLoop; Seq.singleton scalarLoop ])
-        let run = Expression.Lambda<Action<Array[]>>(code, [| buffers |]).Compile()
-        fun (b: Array[]) -> run.Invoke b
+        let formulas (choose: DType -> Op -> (Expression[] -> Expression) option) =
+            members |> Array.map (fun k -> match program.Instructions[k].Kind with Primitive op -> choose program.Instructions[k].DType op | _ -> None)
+        let scalarFormulas = formulas ScalarCode.tryFormula
+        let vectorFormulas = formulas ScalarCode.tryVectorFormula
+        let vectorised = Vector.IsHardwareAccelerated && size >= 2 * width && vectorFormulas |> Array.forall Option.isSome
+        // The loop's slots: the buffers it reads or stores, numbered in order of first use.
+        let slotOf = Dictionary<int, int>()
+        let slots = List<int>()
+        let slot r =
+            match slotOf.TryGetValue r with
+            | true, s -> s
+            | _ ->
+                slotOf[r] <- slots.Count
+                slots.Add r
+                slots.Count - 1
+        let memberIndex = Dictionary<int, int>()
+        let structure =
+            { DType = dtype
+              Vectorised = vectorised
+              Members =
+                members |> Array.mapi (fun j k ->
+                    let instruction = program.Instructions[k]
+                    let operands =
+                        instruction.Args |> Array.map (fun a ->
+                            let r = program.Storage a
+                            match memberIndex.TryGetValue r with
+                            | true, m -> LoopOperand.Member m
+                            | _ -> LoopOperand.Slot(slot r, program.SizeOf r = size))
+                    let stored = materialised k
+                    if stored then slot k |> ignore
+                    memberIndex[k] <- j
+                    let key = match instruction.Kind with Primitive op -> op.Key | _ -> invalidOp "a fused loop holds primitives only"
+                    struct (key, instruction.DType, operands, stored))
+              SlotTypes = slots |> Seq.map (fun r -> program.Instructions[r].DType) |> Seq.toArray }
+        let generate () =
+            let elementOf k = ScalarCode.elementType program.Instructions[k].DType
+            let buffers = Expression.Parameter(typeof<Array[]>, "buffers")
+            let slotMap = Expression.Parameter(typeof<int[]>, "slots")
+            let count = Expression.Parameter(typeof<int>, "size")
+            let i = Expression.Variable(typeof<int>, "i")
+            let prologue = List<Expression>()
+            let hoisted = List<ParameterExpression>()
+            // Reads hoisted before the loops, once per name.
+            let hoist (cache: Dictionary<int, ParameterExpression>) (r: int) (valueType: Type) (name: string) (value: unit -> Expression) =
+                match cache.TryGetValue r with
+                | true, v -> v
+                | _ ->
+                    let v = Expression.Variable(valueType, sprintf "%s%d" name r)
+                    let initial = value ()
+                    hoisted.Add v
+                    prologue.Add(Expression.Assign(v, initial))
+                    cache[r] <- v
+                    v
+            let arrays, scalars, splats = Dictionary<int, ParameterExpression>(), Dictionary<int, ParameterExpression>(), Dictionary<int, ParameterExpression>()
+            let arrayOf r =
+                let arrayType = (elementOf r).MakeArrayType()
+                hoist arrays r arrayType "b" (fun () ->
+                    Expression.Convert(Expression.ArrayIndex(buffers, Expression.ArrayIndex(slotMap, Expression.Constant slotOf[r])), arrayType))
+            let scalarOf r = hoist scalars r (elementOf r) "s" (fun () -> Expression.ArrayIndex(arrayOf r, Expression.Constant 0))
+            let loop (condition: Expression) (locals: ParameterExpression list, body: Expression list) (advance: Expression) =
+                let exit = Expression.Label()
+                Expression.Loop(Expression.IfThenElse(condition, Expression.Block(locals, body @ [ advance ]), Expression.Break exit), exit) :> Expression
+            let scalarLoop =
+                let outside (r: int) : Expression = if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i) else scalarOf r
+                let formulaOf k = scalarFormulas[Array.IndexOf(members, k)].Value
+                let save k (v: ParameterExpression) =
+                    if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
+                loop (Expression.LessThan(i, count)) (Fusion.statements elementOf program members formulaOf program.Storage outside save) (Expression.PostIncrementAssign i)
+            let vectorLoop =
+                if vectorised then
+                    let element = ScalarCode.elementType dtype
+                    let lanes = typedefof<Vector<_>>.MakeGenericType element
+                    let load = lanes.GetConstructor [| element.MakeArrayType(); typeof<int> |]
+                    let splat = lanes.GetConstructor [| element |]
+                    let store = lanes.GetMethod("CopyTo", [| element.MakeArrayType(); typeof<int> |])
+                    let outside (r: int) : Expression =
+                        if program.SizeOf r = size then Expression.New(load, arrayOf r, i)
+                        else hoist splats r lanes "w" (fun () -> Expression.New(splat, scalarOf r))
+                    let formulaOf k = vectorFormulas[Array.IndexOf(members, k)].Value
+                    let save k (v: ParameterExpression) = if materialised k then Some(Expression.Call(v, store, arrayOf k, i) :> Expression) else None
+                    let statements = Fusion.statements (fun _ -> lanes) program members formulaOf program.Storage outside save
+                    [ loop (Expression.LessThanOrEqual(i, Expression.Subtract(count, Expression.Constant width))) statements (Expression.AddAssign(i, Expression.Constant width)) ]
+                else []
+            let code = Expression.Block(Seq.append hoisted [ i ], Seq.concat [ Seq.ofList (List.ofSeq prologue); Seq.singleton (Expression.Assign(i, Expression.Constant 0) :> Expression); Seq.ofList vectorLoop; Seq.singleton scalarLoop ])
+            Expression.Lambda<Action<Array[], int[], int>>(code, [| buffers; slotMap; count |]).Compile()
+        let mutable compiledHere = false
+        let compiled () =
+            compiledHere <- true
+            generate ()
+        let run =
+            match compiledLoops.TryGetValue structure with
+            | true, run -> run
+            | _ when compiledLoops.Count >= compiledLoopsLimit -> compiled ()
+            | _ -> compiledLoops.GetOrAdd(structure, fun _ -> compiled ())
+        let slotBuffers = slots.ToArray()
+        (fun (b: Array[]) -> run.Invoke(b, slotBuffers, size)), compiledHere
 
     /// The primitive's own kernel into a buffer for instruction `k`, where it has one for these
     /// shapes and this element type (a primitive that fixes its result type gets none: its
@@ -234,11 +307,15 @@ module internal BufferPlan =
                 if lastRead[r] = u && bufferOf[r] >= 0 then
                     if not (free.ContainsKey(kindOf r)) then free[kindOf r] <- Stack<int>()
                     free[kindOf r].Push bufferOf[r])
-        let names, steps =
+        let names, steps, compiledLoops =
             units |> Array.map (fun members ->
-                if isLoop members then typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), fusedLoop program members materialised
-                else single program members[0])
-            |> Array.unzip
+                if isLoop members then
+                    let step, compiledHere = fusedLoop program members materialised
+                    typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), step, compiledHere
+                else
+                    let name, step = single program members[0]
+                    name, step, false)
+            |> Array.unzip3
         let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
         let fresh = [| for k in 0 .. count - 1 do if returned[k] && unitOf[k] >= 0 then yield k |]
         let outputs = program.Outputs |> Array.map program.Storage
@@ -270,6 +347,7 @@ module internal BufferPlan =
             { Instructions = count
               Steps = steps.Length
               FusedLoops = units |> Array.filter isLoop |> Array.length
+              LoopsCompiled = compiledLoops |> Array.filter id |> Array.length
               Buffers = bufferKinds.Count
               BufferElements = bufferKinds |> Seq.sumBy (fun (struct (n, _)) -> int64 n)
               ScalarCode = false

@@ -14,6 +14,12 @@ type PlanSummary =
       Steps: int
       /// Fused elementwise loops among the steps.
       FusedLoops: int
+      /// Fused loops whose code was compiled for this plan. The others reuse the code of a loop
+      /// of the same structure (the same primitives in the same order on the same kinds of
+      /// operands) compiled before in this process, by this plan or an earlier one, whatever its
+      /// size: a plan for another batch size, or another `Training.fit` of the same model, costs
+      /// only its tracing and planning.
+      LoopsCompiled: int
       /// Reusable buffers the plan allocates once (outputs are fresh per call and not counted).
       Buffers: int
       /// Their total size in elements.

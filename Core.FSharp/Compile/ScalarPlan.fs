@@ -137,6 +137,7 @@ module internal ScalarPlan =
                   BufferElements = int64 count
                   ScalarCode = true
                   StepNames = Array.create chunks.Length (if compiled then "scalar code" else "interpreted scalar code")
+                  LoopsCompiled = 0
                   DonatableOutputs = 0 }
             Some
                 { new Executable with
