@@ -39,30 +39,35 @@ type private Inputs(folder: string) =
         t
     member _.Save() = File.WriteAllText(Path.Combine(folder, "inputs.json"), JsonSerializer.Serialize shapes)
 
+/// How peers.py starts on the inputs in `folder`, with further arguments, its output read here.
+let private peerStart (folder: string) (arguments: string list) =
+    let start = ProcessStartInfo(python, UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true)
+    for a in Path.Combine(AppContext.BaseDirectory, "peers.py") :: folder :: arguments do start.ArgumentList.Add a
+    // PyTorch's OpenMP threads otherwise spin for a while after each operation, on the same
+    // two cores the FunctionalAD run that follows in the round is timed on (the first quiet
+    // run measured the managed logistic gradient at 8.1 ms there and 4.3 ms on its own).
+    start.Environment["OMP_WAIT_POLICY"] <- "PASSIVE"
+    // PyTorch's products run in the same OpenBLAS: it gets the kernels ours were given (a
+    // DYNAMIC_ARCH OpenBLAS that does not know the CPU would run its SSE3 ones for it alone).
+    match OpenBlasLinearAlgebraProvider.RequestedKernels with
+    | null -> ()
+    | kernels -> start.Environment["OPENBLAS_CORETYPE"] <- kernels
+    start
+
+/// The times of one answer line of peers.py (`{"workload": …, "ms": […]}`).
+let private answerTimes (workload: string) (line: string) =
+    match line with
+    | null -> failwithf "peers.py ended while running %s (its error output is above)" workload
+    | line -> JsonDocument.Parse(line).RootElement.GetProperty("ms").EnumerateArray() |> Seq.map (fun e -> e.GetDouble()) |> Seq.toArray
+
 /// The Python side: one process for the whole case, answering "WORKLOAD REPETITIONS" with the
 /// times of that many warm runs.
 type private Peer(folder: string) =
-    let start =
-        ProcessStartInfo(python, UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true)
-    do
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "peers.py"))
-        start.ArgumentList.Add folder
-        // PyTorch's OpenMP threads otherwise spin for a while after each operation, on the same
-        // two cores the FunctionalAD run that follows in the round is timed on (the first quiet
-        // run measured the managed logistic gradient at 8.1 ms there and 4.3 ms on its own).
-        start.Environment["OMP_WAIT_POLICY"] <- "PASSIVE"
-        // PyTorch's products run in the same OpenBLAS: it gets the kernels ours were given (a
-        // DYNAMIC_ARCH OpenBLAS that does not know the CPU would run its SSE3 ones for it alone).
-        match OpenBlasLinearAlgebraProvider.RequestedKernels with
-        | null -> ()
-        | kernels -> start.Environment["OPENBLAS_CORETYPE"] <- kernels
-    let child = Process.Start start
+    let child = Process.Start(peerStart folder [])
     member _.Times(workload: string, repetitions: int) =
         child.StandardInput.WriteLine(sprintf "%s %d" workload repetitions)
         child.StandardInput.Flush()
-        match child.StandardOutput.ReadLine() with
-        | null -> failwithf "peers.py ended while running %s (its error output is above)" workload
-        | line -> JsonDocument.Parse(line).RootElement.GetProperty("ms").EnumerateArray() |> Seq.map (fun e -> e.GetDouble()) |> Seq.toArray
+        answerTimes workload (child.StandardOutput.ReadLine())
     /// What the first run of a workload returned, flattened.
     member _.Result(workload: string) =
         MemoryMarshal.Cast<byte, float>(ReadOnlySpan(File.ReadAllBytes(Path.Combine(folder, workload + ".torch.bin")))).ToArray()
@@ -217,5 +222,42 @@ let peers (_: Settings) =
             let before = loadRow "at the start"
             let rows = workloads |> List.collect (compare peer providers)
             before :: rows @ [ loadRow "at the end" ]
+        finally
+            folder.Delete true
+
+/// The time of the first run of a workload in a fresh Python process (`peers.py DIR --first
+/// WORKLOAD`): after `import torch` and loading the inputs, as FunctionalAD's first run below
+/// comes after the runtime's start and loading the data.
+let private firstRunInPython (folder: string) (workload: string) =
+    use child = Process.Start(peerStart folder [ "--first"; workload ])
+    child.StandardInput.Close()
+    let times = answerTimes workload (child.StandardOutput.ReadLine())
+    child.WaitForExit()
+    times[0]
+
+/// The case `cold start against PyTorch`: the digits training as the first work of a fresh
+/// process on both sides — here this case's own process (the harness runs each case in one),
+/// there fresh interpreters (the median of three) — and both systems' warm runs for scale.
+let coldStartPeers (_: Settings) =
+    let title = "digits MLP 64-64-64-10, Adam, batch 32, 20 epochs, first run in a fresh process"
+    if not (torchAvailable ()) then
+        [ info title (sprintf "PyTorch not importable by %s (apt-get install -y python3-torch): skipped" python) 0.0 "" ]
+    else
+        let folder = Directory.CreateTempSubdirectory("functionalad-peers-")
+        try
+            let inputs = Inputs(folder.FullName)
+            let digits = digitsWorkload inputs
+            inputs.Save()
+            let ours = onceMs digits.Side.Timed
+            let theirs = median (Array.init 3 (fun _ -> firstRunInPython folder.FullName digits.Key))
+            let oursWarm = median (Array.init 3 (fun _ -> onceMs digits.Side.Timed))
+            use peer = new Peer(folder.FullName)
+            let theirsWarm = median (peer.Times(digits.Key, 3))
+            [ info title "FunctionalAD, first run (the default provider)" ours "ms"
+              info title "PyTorch 1.13, first run (median of 3 fresh interpreters)" theirs "ms"
+              atMost title "T(FunctionalAD first run) / T(PyTorch first run)" (ours / theirs) "×" 1.0
+              info title "FunctionalAD, warm (median of 3)" oursWarm "ms"
+              info title "PyTorch 1.13, warm (median of 3)" theirsWarm "ms"
+              loadRow "at the end" ]
         finally
             folder.Delete true

@@ -27,7 +27,9 @@ let private cases =
 
 /// Cases that run only when `--only` names them and never in quick mode (CI's smoke test): the
 /// peer comparison needs PyTorch and takes minutes.
-let private onRequest = [ "peers", FunctionalAD.Benchmarks.PeerCases.peers ]
+let private onRequest =
+    [ "peers", FunctionalAD.Benchmarks.PeerCases.peers
+      "cold start against PyTorch", FunctionalAD.Benchmarks.PeerCases.coldStartPeers ]
 
 /// Runs one case in this process and prints its table.
 let private runHere (settings: Settings) (title: string) =

@@ -7,6 +7,8 @@ one JSON line on stdout, {"workload": ..., "ms": [...]}: the wall times of that 
 first request for a workload also writes its result (flattened, float64) to
 DIR/WORKLOAD.torch.bin for the agreement check, then warms up as the .NET harness does (runs
 until a second has passed, at least once, at most 50 times), so that both sides are timed warm.
+Run as `peers.py DIR --first WORKLOAD` (the `cold start against PyTorch` case), it times the
+first run of that workload in this fresh interpreter, answers with one such line and ends.
 """
 
 import json
@@ -203,4 +205,8 @@ def main():
         print(json.dumps({"workload": name, "ms": times}), flush=True)
 
 
-main()
+if sys.argv[2:3] == ["--first"]:
+    # The first run of one workload in this fresh interpreter (the cold-start comparison).
+    print(json.dumps({"workload": sys.argv[3], "ms": [elapsed_ms(WORKLOADS[sys.argv[3]]())]}), flush=True)
+else:
+    main()
