@@ -121,7 +121,8 @@ module Training =
             p', s', lossSum + Tensor.toScalar loss * float (Dataset.size batch)
         let runEpoch (p: 'P, s: 'S, metrics: EpochMetrics list) (epoch: int) =
             let p', s', lossSum = Dataset.batches (config.Seed + epoch) config.BatchSize train |> Array.fold runBatch (p, s, 0.0)
-            let _, trainAccuracy = evaluate model p' train
+            // The training loss reported is the mean of the batches' (no second pass for it).
+            let trainAccuracy = Predict.accuracy (model.Predict p' train.Features) train.Labels
             let testLoss, testAccuracy = evaluate model p' test
             let m =
                 { Epoch = epoch; TrainLoss = lossSum / float (Dataset.size train); TrainAccuracy = trainAccuracy
