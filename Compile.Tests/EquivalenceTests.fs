@@ -215,3 +215,26 @@ let ``vectorised relu, comparisons and where keep NaN, infinities and signed zer
     let x = Tensor.ofArray [| nan; -0.0; 0.0; 1.0; -1.0; infinity; -infinity; 2.0; nan; -0.0; 0.5 |]
     let bits (t: Tensor) = t.ToArray() |> Array.map BitConverter.DoubleToInt64Bits
     Assert.Equal<int64[]>(bits (f x), bits (Compile.compile f x))
+
+[<Fact>]
+let ``permutes and scatter-adds write into reused buffers, in float64 and float32, and agree with eager`` () =
+    let indices = Tensor.create [| 3; 2; 4 |] (Array.init 24 (fun k -> float ((k * 7) % 5)))
+    let f (x: Tensor) =
+        let moved = Tensor.permute [| 2; 0; 1 |] (sin x)
+        let spread = Tensor.scatterAdd 2 indices (cos x) (Tensor.zerosOf x.DType [| 3; 2; 5 |])
+        Tensor.sum (exp moved) + Tensor.sum (spread * spread)
+    let g = AD.grad f
+    let x = uniform 15 -1.0 1.0 [| 3; 2; 4 |]
+    let steps = (Compile.summarize g x).StepNames
+    Assert.Contains("permute[[2,0,1]]", steps)
+    Assert.Contains(steps, fun (name: string) -> name.StartsWith "scatterAdd" && not (name.Contains "(eager)"))
+    Assert.Contains("permute[[2,0,1]] float32", (Compile.summarize g (Tensor.cast DType.Float32 x)).StepNames)
+    // Repeated calls run on buffers holding the previous call's values: a scatter-add clears its own.
+    let compiled = Compile.compile g
+    for seed in 16 .. 18 do
+        let x = uniform seed -1.0 1.0 [| 3; 2; 4 |]
+        assertSame (g x) (compiled x)
+        // float32: sin, cos and exp run in a fused loop, within an ulp of eager's kernels.
+        let x32 = Tensor.cast DType.Float32 x
+        Array.iter2 (fun (e: float32) (a: float32) -> Assert.True(abs (e - a) <= 1e-5f * max 1.0f (abs e), sprintf "eager %g, compiled %g" e a))
+            ((g x32).ToArray32()) ((compiled x32).ToArray32())

@@ -3,6 +3,7 @@ namespace FunctionalAD
 open System
 open System.Collections.Concurrent
 open FunctionalAD.Compilation
+open FunctionalAD.Primitives
 
 /// One compiled function: a plan per input shapes and element types, traced on the first call with them.
 /// With `donated`, every call takes its inputs' buffers (see `Compile.compileDonating`).
@@ -14,18 +15,28 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
     let shapesOf (leaves: Tensor[]) = leaves |> Array.map (fun t -> t.Node.Shape)
     let dtypesOf (leaves: Tensor[]) = leaves |> Array.map (fun t -> t.DType)
 
-    /// Traces `f` with abstract inputs of the leaves' shapes and compiles the result.
+    /// Traces `f` with abstract inputs of the leaves' shapes and compiles the result. The trace
+    /// may make assumptions about values (`Assumptions`) unless the function donates its
+    /// inputs: a plan that finds one broken falls back to `f` on the call's inputs, which a
+    /// donating call has given up.
     let build (x: 'T) (shapes: int[][]) (dtypes: DType[]) =
         let traced (input: 'T) =
             try f input
             with :? ValueNotKnownException as e ->
                 raise (InvalidOperationException(sprintf "compile: while tracing the function with inputs of shapes %s: %s" (shapes |> Array.map Shape.format |> String.concat ", ") e.Message, e))
-        Trace.runThen Trace.shapes traced x (fun tag inputs y ->
-            let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
-            let program = Lowering.lower tag.Level inputs outputs
-            let plan = match ScalarPlan.tryBuild program with Some p -> p | None -> BufferPlan.build program
-            // The output structure is kept without its traced tensors, so the cache holds no graph.
-            shapes, dtypes, Tree.map (fun _ -> Tensor.scalar 0.0) y, plan)
+        let compiledWith (assuming: bool) =
+            Assumptions.scope assuming (fun () ->
+                Trace.runThen Trace.shapes traced x (fun tag inputs y ->
+                    let outputs = Tree.leaves y |> Array.map (fun t -> t.Node)
+                    let program = Lowering.lower tag.Level inputs outputs
+                    let plan = match ScalarPlan.tryBuild program with Some p -> p | None -> BufferPlan.build program
+                    // The output structure is kept without its traced tensors, so the cache holds no graph.
+                    shapes, dtypes, Tree.map (fun _ -> Tensor.scalar 0.0) y, plan))
+        try compiledWith (not donated)
+        // An assumption on a value known while the plan is made (a constant the lowering folds,
+        // or eager work on constants inside `f`) is checked then; broken, it would fail every
+        // call, so the plan is made without assumptions.
+        with :? AssumptionFailedException when not donated -> compiledWith false
 
     /// True when the leaves have these shapes and element types (a plan computes in its inputs' types).
     let sameInputs (a: int[][]) (dtypes: DType[]) (leaves: Tensor[]) =
@@ -72,13 +83,22 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
             // cached scalar constant) is never reused, so it is not given up either: another
             // tensor that sees it must stay readable.
             let results =
-                try plan.Run(values, donated)
+                try
+                    try ValueSome(plan.Run(values, donated))
+                    // Only a plan that does not donate makes assumptions (`build`), so the inputs
+                    // are intact: eager evaluation computes this call, exactly as without
+                    // compiling, and the plan stays cached for the next.
+                    with :? AssumptionFailedException when not donated -> ValueNone
                 finally
                     if donated then
                         for v in values do if not v.IsShared then v.Donate()
-            let tensors = Array.zeroCreate results.Length
-            for i in 0 .. results.Length - 1 do tensors[i] <- Tensor.ofNdArray results[i]
-            Tree.unflatten template tensors
+            match results with
+            // Eager evaluation assumes nothing, even inside another function's trace.
+            | ValueNone -> Assumptions.scope false (fun () -> f x)
+            | ValueSome results ->
+                let tensors = Array.zeroCreate results.Length
+                for i in 0 .. results.Length - 1 do tensors[i] <- Tensor.ofNdArray results[i]
+                Tree.unflatten template tensors
 
 /// Trace once, run fast (JAX's `jit`). `compile f` returns a function equal to `f` that, on its
 /// first call with given input shapes, traces `f` once with abstract inputs of those shapes and
@@ -88,7 +108,10 @@ type internal CompiledFunction<'T, 'Y>(f: 'T -> 'Y, donated: bool) =
 /// `compile (AD.grad f)` and `compile (AD.hessian f)` compile the derivative.
 ///
 /// Inside `f`, values cannot be read (they are not known while tracing): branch with
-/// `Tensor.where`, or leave such a function uncompiled.
+/// `Tensor.where`, or leave such a function uncompiled. Where eager evaluation takes a shortcut
+/// on values (vmap keeps a batch of basis vectors compact through a product with a finite
+/// factor), the plan assumes what eager evaluation would test and checks it when it runs; a call
+/// whose values break the assumption is evaluated eagerly, so its result is eager's.
 module Compile =
     /// The compiled form of `f`, a function of a tensor or of a structure of tensors (tuples,
     /// arrays, lists, records) returning a tensor or a structure. Plans are cached per input
@@ -105,7 +128,8 @@ module Compile =
     /// tensor can see (a reshape shares its buffer, or the same tensor passed twice) is never
     /// reused, so donation cannot change a tensor behind its owner's back. Inputs with
     /// derivative history (an outer transform differentiating through the function) are not
-    /// donated: the function then runs uncompiled.
+    /// donated: the function then runs uncompiled. A donating call cannot be run again, so its
+    /// plan assumes nothing about values (see `compile`).
     let compileDonating (f: 'T -> 'Y) : 'T -> 'Y =
         let compiled = CompiledFunction(f, true)
         compiled.Invoke

@@ -379,9 +379,10 @@ module internal Kernels =
                     for j in j0 .. min cols (j0 + tile) - 1 do
                         dest[j * rows + i] <- src[i * cols + j]
 
-    /// The elements of an array of shape `inShape` with its dimensions permuted.
-    let private permuteData (perm: int[]) (inShapeFull: int[]) (data: 'T[]) : 'T[] =
-        let out = GC.AllocateUninitializedArray<'T> data.Length
+    /// The elements of an array of shape `inShapeFull` with its dimensions permuted, written
+    /// into `out` (of the same size, not `data` itself): a new array for an eager permute, a
+    /// buffer for a compiled plan's.
+    let permuteInto (perm: int[]) (inShapeFull: int[]) (data: 'T[]) (out: 'T[]) =
         if data.Length > 0 then
             // Unit axes do not move any element, and input axes that stay adjacent and in order
             // move as one: what is left is the permutation that really moves data.
@@ -409,6 +410,11 @@ module internal Kernels =
                     let baseOut = row * inner
                     for k in 0 .. inner - 1 do
                         out[baseOut + k] <- data[offset + k * innerStride])
+
+    /// The elements of an array of shape `inShapeFull` with its dimensions permuted, in a new array.
+    let private permuteData (perm: int[]) (inShapeFull: int[]) (data: 'T[]) : 'T[] =
+        let out = GC.AllocateUninitializedArray<'T> data.Length
+        permuteInto perm inShapeFull data out
         out
 
     /// Permutes dimensions: result dimension i is input dimension perm[i].

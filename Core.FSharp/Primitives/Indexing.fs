@@ -41,19 +41,30 @@ module internal Indexing =
         Kernels.sameType x (Array.copy indexShape) (takeData axis indexShape indices n) (takeData axis indexShape indices n)
 
     /// The transpose of `takeData`: each element of `data` (of shape `gShape`, any type) added
-    /// into float64 zeros of `shape` where it was taken from. The sums are formed in float64
-    /// whatever the element type.
-    let private scatterSums<'T when 'T :> Numerics.INumberBase<'T>> (shape: int[]) (axis: int) (indices: int[]) (gShape: int[]) (data: 'T[]) =
+    /// into `out`, float64 zeros of `shape`, where it was taken from. The sums are formed in
+    /// float64 whatever the element type.
+    let private scatterSumsInto<'T when 'T :> Numerics.INumberBase<'T>> (shape: int[]) (axis: int) (indices: int[]) (gShape: int[]) (data: 'T[]) (out: double[]) =
         let outer, m, inner = split gShape axis
         let n = shape[axis]
-        let out = Array.zeroCreate (Shape.size shape)
         for o in 0 .. outer - 1 do
             for j in 0 .. m - 1 do
                 for i in 0 .. inner - 1 do
                     let k = (o * m + j) * inner + i
                     let target = (o * n + indices[k]) * inner + i
                     out[target] <- out[target] + Double.CreateTruncating(data[k])
+
+    /// `scatterSumsInto` a new array.
+    let private scatterSums<'T when 'T :> Numerics.INumberBase<'T>> (shape: int[]) (axis: int) (indices: int[]) (gShape: int[]) (data: 'T[]) =
+        let out = Array.zeroCreate (Shape.size shape)
+        scatterSumsInto shape axis indices gShape data out
         out
+
+    /// The float64 scatter-add into a compiled plan's buffer, which holds the last call's
+    /// values: cleared first. (A float32 one would need float64 scratch: it stays eager.)
+    let private scatterInto (shape: int[]) (axis: int) (indices: int[]) (argShapes: int[][]) (_: int[]) =
+        ValueSome(DestinationKernel(fun args destination ->
+            Array.Clear destination
+            scatterSumsInto shape axis indices argShapes[0] args[0] destination))
 
     /// The transpose of `takeKernel`: each entry of `g` added into zeros of `shape` where it was
     /// taken from. A float32 `g` gives a float32 result accumulated in float64 and rounded once
@@ -100,7 +111,9 @@ module internal Indexing =
                 (fun args _ c -> [| ValueSome(takeAlong axis args[0].Shape indices c) |])
              |> withAlgebra Algebra.Rearrangement
              |> withBatch (fun size args _ -> scatterAlong (Array.append [| size |] shape) (axis + 1) (repeated size indices) args[0])
-             |> anyElementType)
+             |> anyElementType
+             // vmap fills a compact batch in by this scatter: a compiled Hessian's n² result.
+             |> withInto (scatterInto shape axis indices))
             (Array.copy shape) [| g |]
 
     /// The entries along each of `axes` in reverse order: a gather per axis, which is linear

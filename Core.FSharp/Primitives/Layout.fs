@@ -30,7 +30,10 @@ module internal Layout =
             perm |> Array.iteri (fun i p -> inverse[p] <- i)
             Graph.apply
                 (linear "permute" [ ints "" perm ] (fun v -> Kernels.permute perm v[0]) (permute perm) (fun _ g -> permute inverse g)
-                 |> withBatch (fun _ args _ -> permute (Array.append [| 0 |] (shifted perm)) args[0]))
+                 |> withBatch (fun _ args _ -> permute (Array.append [| 0 |] (shifted perm)) args[0])
+                 // Compiled plans permute into their buffer (a Hessian's final transpose is n²).
+                 |> withInto (fun argShapes _ -> ValueSome(DestinationKernel(fun args destination -> Kernels.permuteInto perm argShapes[0] args[0] destination)))
+                 |> withInto32 (fun argShapes _ -> ValueSome(DestinationKernel32(fun args destination -> Kernels.permuteInto perm argShapes[0] args[0] destination))))
                 (perm |> Array.map (fun p -> x.Shape[p])) [| x |]
 
     /// The record with where each element of its argument lands (`Capabilities.Moves`).

@@ -73,10 +73,16 @@ module internal Batching =
         let flat = Arithmetic.reshape [| Shape.size example |] (Arithmetic.broadcastTo example factor)
         Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 (sparse.Positions |> Array.map (max 0)) flat)
 
-    /// True when a node's value is known and finite, so that 0 times it is 0.
-    let private finite (n: Node) =
+    /// The factor a compact product multiplies by, where 0 times it is 0: the factor itself
+    /// when its value is known and finite; while a compiled plan is traced (the value is not
+    /// known) and assumptions are allowed, the factor assumed finite (`Assumptions`), which the
+    /// plan checks, evaluating the call eagerly where it is not. None where 0 times the factor
+    /// may not be 0: the batch is filled in.
+    let private finiteFactor (n: Node) =
         let value = n.ValueOrNull
-        not (isNull value) && value.Data |> Array.forall Double.IsFinite
+        if isNull value then (if Assumptions.allowed () then ValueSome(Assumptions.assumeFinite n) else ValueNone)
+        elif value.Data |> Array.forall Double.IsFinite then ValueSome n
+        else ValueNone
 
     /// The sum (or difference) of two sparse batches: each row's positions merged, values of a
     /// shared position added, as the filled-in sum adds them; none when a row would hold more
@@ -107,8 +113,8 @@ module internal Batching =
     /// The batched node computed on the compact form of sparse arguments, where the primitive
     /// keeps few nonzeros and the result equals the filled-in computation: a reshape or a move
     /// (slice, unslice), a negation, a product with an unbatched factor (0 times it must be 0:
-    /// the guard of `mulNoNan` on the sparse side, or a finite factor), a sum or difference of
-    /// two sparse batches.
+    /// the guard of `mulNoNan` on the sparse side, or a finite factor, `finiteFactor`), a sum or
+    /// difference of two sparse batches.
     let private sparseApply (node: Node) (op: Op) (size: int) (args: Node[]) (batched: bool[]) (sparse: SparseBatch voption[]) : SparseBatch voption =
         let example = node.Shape
         let onExample (s: SparseBatch) = s.Example = example
@@ -127,11 +133,12 @@ module internal Batching =
             ValueSome { s with Example = example; Positions = positions; Values = values }
         | Algebra.Negation, _, [| ValueSome s |] -> ValueSome { s with Values = Arithmetic.neg s.Values }
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueSome s; ValueNone |]
-            when not batched[1] && onExample s && Shape.broadcastsTo args[1].Shape example && (op.Capabilities.Algebra = Algebra.GuardedProduct || finite args[1]) ->
-            ValueSome { s with Values = Graph.apply op [| size; s.Width |] [| s.Values; entriesAt size example s args[1] |] }
+            when not batched[1] && onExample s && Shape.broadcastsTo args[1].Shape example ->
+            let factor = if op.Capabilities.Algebra = Algebra.GuardedProduct then ValueSome args[1] else finiteFactor args[1]
+            factor |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| s.Values; entriesAt size example s factor |] })
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueNone; ValueSome s |]
-            when not batched[0] && onExample s && Shape.broadcastsTo args[0].Shape example && finite args[0] ->
-            ValueSome { s with Values = Graph.apply op [| size; s.Width |] [| entriesAt size example s args[0]; s.Values |] }
+            when not batched[0] && onExample s && Shape.broadcastsTo args[0].Shape example ->
+            finiteFactor args[0] |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| entriesAt size example s factor; s.Values |] })
         | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size Arithmetic.add a b
         | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size Arithmetic.sub a b
         | _ -> ValueNone
