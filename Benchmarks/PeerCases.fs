@@ -177,9 +177,12 @@ let private quartiles (values: float seq) =
 let private compare (peer: Peer) (providers: (string * ILinearAlgebraProvider) list) (w: Workload) =
     let results = providers |> List.map (fun (_, p) -> ProviderCases.using p w.Side.Result)
     for _, p in providers do ProviderCases.using p (fun () -> warmUp 2 w.Side.Timed)
-    let sample (p: ILinearAlgebraProvider) = ProviderCases.using p (fun () -> onceMs w.Side.Timed)
+    // A round's sample is the median of three runs in a row: the first run after the other
+    // system's meets its OpenBLAS threads still spinning (for about 0.1 s after each call, on the
+    // two cores this run is timed on), and a pause to let them sleep would time threads woken up.
+    let sample (p: ILinearAlgebraProvider) = ProviderCases.using p (fun () -> median (Array.init 3 (fun _ -> onceMs w.Side.Timed)))
     // PyTorch's first request also writes its result and warms it up.
-    let rounds = List.init w.Rounds (fun _ -> providers |> List.map (snd >> sample), (peer.Times(w.Key, 1))[0])
+    let rounds = List.init w.Rounds (fun _ -> providers |> List.map (snd >> sample), median (peer.Times(w.Key, 3)))
     let agreement = results |> List.map (fun r -> relativeDifference r (peer.Result w.Key)) |> List.max
     // The issue's targets are for the default provider: the one the harness chose at start (the
     // best available), whichever of the compared ones that is.
