@@ -126,7 +126,7 @@ module internal Kernels =
 
     /// dest = the elements of an argument of the form `repeatOf` describes at the result
     /// positions from `start` on: runs of `repeat` copies of one element, cycling through `data`.
-    let private fillRepeated (data: 'T[]) (repeat: int) (start: int) (dest: Span<'T>) =
+    let private fillRepeated<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType> (data: 'T[]) (repeat: int) (start: int) (dest: Span<'T>) =
         let count = data.Length
         let mutable index = (start / repeat) % count
         let mutable written = 0
@@ -138,15 +138,24 @@ module internal Kernels =
                 // A further run starts over at the first element: this one reached the last.
                 index <- 0
         else
+            let width = Numerics.Vector<'T>.Count
+            let first = &MemoryMarshal.GetReference dest
             let mutable within = start % repeat
             while written < dest.Length do
                 let run = min (repeat - within) (dest.Length - written)
-                // A short run (a column against ten classes) is written directly: Span.Fill's
-                // call costs more than its few stores.
-                if run < 16 then
-                    for k in written .. written + run - 1 do dest[k] <- data[index]
-                else dest.Slice(written, run).Fill data[index]
-                written <- written + run
+                // Whole vectors of the element, the last one running past this run into the
+                // next, which overwrites it (never past dest): a column against ten classes
+                // takes three stores a run where Span.Fill's call would cost more than the run.
+                let value = Numerics.Vector<'T>(data[index])
+                let stop = written + run
+                let mutable k = written
+                while k < stop && k <= dest.Length - width do
+                    Numerics.Vector.StoreUnsafe(value, &first, unativeint k)
+                    k <- k + width
+                while k < stop do
+                    dest[k] <- data[index]
+                    k <- k + 1
+                written <- stop
                 within <- 0
                 index <- if index + 1 = count then 0 else index + 1
 
@@ -164,7 +173,7 @@ module internal Kernels =
     /// any other (a column [N, 1] against [N, C]) is written into the buffer per chunk, or kept
     /// there while chunks lie in one run of the element already there (a scalar).
     [<Sealed>]
-    type private BroadcastReader<'T>(data: 'T[], repeat: int, size: int, chunk: int) =
+    type private BroadcastReader<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType>(data: 'T[], repeat: int, size: int, chunk: int) =
         let period = repeat * data.Length
         let inPlace = repeat = 1 && (period > chunk || period = size)
         let tiled = not inPlace && period <= chunk
@@ -193,7 +202,7 @@ module internal Kernels =
     /// that the arguments (shape, elements) broadcast to, `readers` giving each argument's
     /// elements for the chunk. An argument whose stretched axes lie between its own (no
     /// `repeatOf`) is materialised at the target shape first.
-    let private broadcastChunks<'T> (target: int[]) (arguments: (int[] * 'T[])[]) (body: BroadcastReader<'T>[] -> int -> int -> unit) =
+    let private broadcastChunks<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType> (target: int[]) (arguments: (int[] * 'T[])[]) (body: BroadcastReader<'T>[] -> int -> int -> unit) =
         let size = Shape.size target
         if size > 0 then
             let layouts =
@@ -224,7 +233,7 @@ module internal Kernels =
     /// A binary elementwise kernel with NumPy broadcasting over the elements of arrays of shapes
     /// `shapeA` and `shapeB`, giving the elements of the result of shape `shape`: one call of
     /// the vector kernel when neither argument is stretched, else one per chunk (`broadcastChunks`).
-    let private binaryData<'T> (op: SpanBinaryOf<'T>) (shape: int[]) (shapeA: int[]) (dataA: 'T[]) (shapeB: int[]) (dataB: 'T[]) : 'T[] =
+    let private binaryData<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType> (op: SpanBinaryOf<'T>) (shape: int[]) (shapeA: int[]) (dataA: 'T[]) (shapeB: int[]) (dataB: 'T[]) : 'T[] =
         let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
         if dataA.Length = out.Length && dataB.Length = out.Length then op.Invoke(ReadOnlySpan<'T> dataA, ReadOnlySpan<'T> dataB, Span<'T> out)
         else
@@ -271,16 +280,21 @@ module internal Kernels =
         let zero = LanguagePrimitives.GenericZero< ^T>
         let mutable i = 0
         if Numerics.Vector.IsHardwareAccelerated then
-            while i <= c.Length - width do
-                let isZero = Numerics.Vector.Equals(Numerics.Vector< ^T>(c.Slice(i, width)), Numerics.Vector< ^T>.Zero)
-                Numerics.Vector.ConditionalSelect(isZero, Numerics.Vector< ^T>(b.Slice(i, width)), Numerics.Vector< ^T>(a.Slice(i, width))).CopyTo(d.Slice(i, width))
-                i <- i + width
+            // The spans read as spans of vectors: one bounds check per vector, where a slice
+            // and a vector made from it cost several.
+            let cv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> c
+            let av = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> a
+            let bv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> b
+            let dv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> d
+            for v in 0 .. dv.Length - 1 do
+                dv[v] <- Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(cv[v], Numerics.Vector< ^T>.Zero), bv[v], av[v])
+            i <- dv.Length * width
         while i < c.Length do
             d[i] <- (if c[i] <> zero then a[i] else b[i])
             i <- i + 1
 
     /// The elements of select(cond, a, b) (`select`) at the broadcast shape `shape`.
-    let private selectData<'T> (kernel: SpanTernaryOf<'T>) (shape: int[]) (cond: int[] * 'T[]) (a: int[] * 'T[]) (b: int[] * 'T[]) : 'T[] =
+    let private selectData<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType> (kernel: SpanTernaryOf<'T>) (shape: int[]) (cond: int[] * 'T[]) (a: int[] * 'T[]) (b: int[] * 'T[]) : 'T[] =
         let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
         broadcastChunks shape [| cond; a; b |] (fun readers start length ->
             kernel.Invoke(readers[0].Read(start, length), readers[1].Read(start, length), readers[2].Read(start, length), Span<'T>(out, start, length)))
@@ -353,7 +367,8 @@ module internal Kernels =
         let outer = Shape.size shape[.. axis - 1]
         let n = shape[axis]
         let inner = Shape.size shape[axis + 1 ..]
-        let out = Array.create (outer * inner) identity
+        // Over a non-empty axis every result is written, so the buffer is not filled first.
+        let out = if n > 0 then GC.AllocateUninitializedArray<'T>(outer * inner) else Array.create (outer * inner) identity
         if n > 0 then
             if inner = 1 then reduceRows kind n (ReadOnlySpan<'T> data) (Span<'T> out)
             else

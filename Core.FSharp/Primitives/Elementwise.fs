@@ -3,6 +3,7 @@ namespace FunctionalAD.Primitives
 open System
 open System.Linq.Expressions
 open System.Numerics.Tensors
+open System.Runtime.InteropServices
 open FunctionalAD
 open FunctionalAD.Primitives.Arithmetic
 
@@ -115,8 +116,16 @@ module internal Elementwise =
         let one, zero = LanguagePrimitives.GenericOne< ^T>, LanguagePrimitives.GenericZero< ^T>
         let mutable i = 0
         if Numerics.Vector.IsHardwareAccelerated then
-            while i <= a.Length - width do
-                let va, vb = Numerics.Vector< ^T>(a.Slice(i, width)), Numerics.Vector< ^T>(b.Slice(i, width))
+            // The spans read as spans of vectors: one bounds check per vector, where a slice
+            // and a vector made from it cost several.
+            let av = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> a
+            let bv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> b
+            let dv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> d
+            for v in 0 .. dv.Length - 1 do
+                let va = av[v]
+                let vb = bv[v]
+                // Matched per vector so that one loop serves every relation: the branch always
+                // goes the same way, which costs next to nothing against the loads and stores.
                 let holds =
                     match relation with
                     | Relation.Greater -> Numerics.Vector.GreaterThan(va, vb)
@@ -125,8 +134,8 @@ module internal Elementwise =
                     | Relation.LessEqual -> Numerics.Vector.LessThanOrEqual(va, vb)
                     | Relation.Equal -> Numerics.Vector.Equals(va, vb)
                     | Relation.NotEqual -> Numerics.Vector.OnesComplement(Numerics.Vector.Equals(va, vb))
-                Numerics.Vector.ConditionalSelect(holds, Numerics.Vector< ^T>.One, Numerics.Vector< ^T>.Zero).CopyTo(d.Slice(i, width))
-                i <- i + width
+                dv[v] <- Numerics.Vector.ConditionalSelect(holds, Numerics.Vector< ^T>.One, Numerics.Vector< ^T>.Zero)
+            i <- dv.Length * width
         while i < a.Length do
             let holds =
                 match relation with
@@ -140,12 +149,14 @@ module internal Elementwise =
             i <- i + 1
 
     let private comparison name (relation: Relation) (scalarTest: Expression * Expression -> BinaryExpression) vectorTest negate : Node -> Node -> Node =
+        let kernel = SpanBinary(fun a b d -> relationMask relation a b d)
+        let kernel32 = SpanBinaryOf<float32>(fun a b d -> relationMask relation a b d)
         let op =
             nondifferentiableOp name
-                (fun v -> Kernels.binary (SpanBinary(fun a b d -> relationMask relation a b d)) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+                (fun v -> Kernels.binary kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
                 (Formula.comparison scalarTest vectorTest negate)
             |> withAlgebra (Algebra.Comparison relation)
-            |> withFloat32 (fun v -> Kernels.binary32 (SpanBinaryOf<float32>(fun a b d -> relationMask relation a b d)) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+            |> withFloat32 (fun v -> Kernels.binary32 kernel32 (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
         fun x y -> Graph.applyConstant op (Shape.broadcast name x.Shape y.Shape) [| x; y |]
 
     /// 1 where x > y, else 0.
