@@ -126,7 +126,7 @@ module internal Kernels =
 
     /// dest = the elements of an argument of the form `repeatOf` describes at the result
     /// positions from `start` on: runs of `repeat` copies of one element, cycling through `data`.
-    let private fillRepeated<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType> (data: 'T[]) (repeat: int) (start: int) (dest: Span<'T>) =
+    let private fillRepeated<'T> (data: 'T[]) (repeat: int) (start: int) (dest: Span<'T>) =
         let count = data.Length
         let mutable index = (start / repeat) % count
         let mutable written = 0
@@ -173,7 +173,7 @@ module internal Kernels =
     /// any other (a column [N, 1] against [N, C]) is written into the buffer per chunk, or kept
     /// there while chunks lie in one run of the element already there (a scalar).
     [<Sealed>]
-    type private BroadcastReader<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType>(data: 'T[], repeat: int, size: int, chunk: int) =
+    type private BroadcastReader<'T>(data: 'T[], repeat: int, size: int, chunk: int) =
         let period = repeat * data.Length
         let inPlace = repeat = 1 && (period > chunk || period = size)
         let tiled = not inPlace && period <= chunk
@@ -202,7 +202,7 @@ module internal Kernels =
     /// that the arguments (shape, elements) broadcast to, `readers` giving each argument's
     /// elements for the chunk. An argument whose stretched axes lie between its own (no
     /// `repeatOf`) is materialised at the target shape first.
-    let private broadcastChunks<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType> (target: int[]) (arguments: (int[] * 'T[])[]) (body: BroadcastReader<'T>[] -> int -> int -> unit) =
+    let private broadcastChunks<'T> (target: int[]) (arguments: (int[] * 'T[])[]) (body: BroadcastReader<'T>[] -> int -> int -> unit) =
         let size = Shape.size target
         if size > 0 then
             let layouts =
@@ -233,7 +233,7 @@ module internal Kernels =
     /// A binary elementwise kernel with NumPy broadcasting over the elements of arrays of shapes
     /// `shapeA` and `shapeB`, giving the elements of the result of shape `shape`: one call of
     /// the vector kernel when neither argument is stretched, else one per chunk (`broadcastChunks`).
-    let private binaryData<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType> (op: SpanBinaryOf<'T>) (shape: int[]) (shapeA: int[]) (dataA: 'T[]) (shapeB: int[]) (dataB: 'T[]) : 'T[] =
+    let private binaryData<'T> (op: SpanBinaryOf<'T>) (shape: int[]) (shapeA: int[]) (dataA: 'T[]) (shapeB: int[]) (dataB: 'T[]) : 'T[] =
         let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
         if dataA.Length = out.Length && dataB.Length = out.Length then op.Invoke(ReadOnlySpan<'T> dataA, ReadOnlySpan<'T> dataB, Span<'T> out)
         else
@@ -294,7 +294,7 @@ module internal Kernels =
             i <- i + 1
 
     /// The elements of select(cond, a, b) (`select`) at the broadcast shape `shape`.
-    let private selectData<'T when 'T : struct and 'T : (new: unit -> 'T) and 'T :> ValueType> (kernel: SpanTernaryOf<'T>) (shape: int[]) (cond: int[] * 'T[]) (a: int[] * 'T[]) (b: int[] * 'T[]) : 'T[] =
+    let private selectData<'T> (kernel: SpanTernaryOf<'T>) (shape: int[]) (cond: int[] * 'T[]) (a: int[] * 'T[]) (b: int[] * 'T[]) : 'T[] =
         let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
         broadcastChunks shape [| cond; a; b |] (fun readers start length ->
             kernel.Invoke(readers[0].Read(start, length), readers[1].Read(start, length), readers[2].Read(start, length), Span<'T>(out, start, length)))
