@@ -21,11 +21,10 @@ module internal DestinationKernels =
         | _ -> Some(Shape.size shape, 1, 1)
 
     /// dest = Σ over the middle index of src viewed as (outer, n, inner). The order of additions
-    /// is the eager kernel's (TensorPrimitives over a row, or row after row).
+    /// is the eager kernel's (`Kernels.reduceRows` over rows, or row after row).
     let sumInto (outer: int) (n: int) (inner: int) (src: double[]) (dest: double[]) =
         if n = 1 then Array.Copy(src, dest, outer * inner)
-        elif inner = 1 then
-            for o in 0 .. outer - 1 do dest[o] <- TensorPrimitives.Sum(ReadOnlySpan<double>(src, o * n, n))
+        elif inner = 1 then Kernels.reduceRows Kernels.Sum n (ReadOnlySpan<double>(src, 0, outer * n)) (Span<double>(dest, 0, outer))
         else
             for o in 0 .. outer - 1 do
                 let acc = Span<double>(dest, o * inner, inner)

@@ -9,6 +9,8 @@ open System.Runtime.InteropServices
 type internal SpanUnaryOf<'T> = delegate of ReadOnlySpan<'T> * Span<'T> -> unit
 /// A kernel over two spans of equal length.
 type internal SpanBinaryOf<'T> = delegate of ReadOnlySpan<'T> * ReadOnlySpan<'T> * Span<'T> -> unit
+/// A kernel over three spans of equal length.
+type internal SpanTernaryOf<'T> = delegate of ReadOnlySpan<'T> * ReadOnlySpan<'T> * ReadOnlySpan<'T> * Span<'T> -> unit
 /// An elementwise kernel over float64 spans.
 type internal SpanUnary = SpanUnaryOf<double>
 /// A kernel over two float64 spans of equal length.
@@ -108,44 +110,135 @@ module internal Kernels =
     let broadcastTo32 (target: int[]) (x: NdArray) =
         if Shape.same x.Shape target then x else NdArray.ofSingle (Array.copy target) (broadcastData x.Shape x.Single target)
 
+    /// The `repeat` of an argument of shape `source` read at the shape `target` it broadcasts
+    /// to, when the element at the result's flat position i is element (i / repeat) mod size of
+    /// the argument: its stretched axes all lie before or after its own (a row [C] against
+    /// [N, C], a column [N, 1], a scalar, a channel bias [1, C, 1, 1]). `repeat` is then the size
+    /// of the stretched trailing axes. ValueNone when stretched axes lie between its own.
+    let private repeatOf (source: int[]) (target: int[]) =
+        let lead = target.Length - source.Length
+        let spans k = target[k] <> 1 && k >= lead && source[k - lead] <> 1
+        match Array.tryFindIndex spans (Array.init target.Length id), Array.tryFindIndexBack spans (Array.init target.Length id) with
+        | Some first, Some last ->
+            if Seq.exists (fun k -> target[k] <> 1 && not (spans k)) (seq { first .. last }) then ValueNone
+            else ValueSome(Shape.size target[last + 1 ..])
+        | _ -> ValueSome(Shape.size target)
+
+    /// dest = the elements of an argument of the form `repeatOf` describes at the result
+    /// positions from `start` on: runs of `repeat` copies of one element, cycling through `data`.
+    let private fillRepeated<'T> (data: 'T[]) (repeat: int) (start: int) (dest: Span<'T>) =
+        let count = data.Length
+        let mutable index = (start / repeat) % count
+        let mutable written = 0
+        if repeat = 1 then
+            while written < dest.Length do
+                let run = min (count - index) (dest.Length - written)
+                ReadOnlySpan<'T>(data, index, run).CopyTo(dest.Slice(written, run))
+                written <- written + run
+                // A further run starts over at the first element: this one reached the last.
+                index <- 0
+        else
+            let width = Numerics.Vector<'T>.Count
+            let first = &MemoryMarshal.GetReference dest
+            let mutable within = start % repeat
+            while written < dest.Length do
+                let run = min (repeat - within) (dest.Length - written)
+                // Whole vectors of the element, the last one running past this run into the
+                // next, which overwrites it (never past dest): a column against ten classes
+                // takes three stores a run where Span.Fill's call would cost more than the run.
+                let value = Numerics.Vector<'T>(data[index])
+                let stop = written + run
+                let mutable k = written
+                while k < stop && k <= dest.Length - width do
+                    Numerics.Vector.StoreUnsafe(value, &first, unativeint k)
+                    k <- k + width
+                while k < stop do
+                    dest[k] <- data[index]
+                    k <- k + 1
+                written <- stop
+                within <- 0
+                index <- if index + 1 = count then 0 else index + 1
+
+    /// Elements in a chunk of a broadcasting kernel: the chunk of the result and a buffer per
+    /// stretched argument (8 KB each) stay in the L1 cache, and a chunk is long enough that the
+    /// vector kernel's call costs little against its work.
+    let private chunkElements<'T> = 8192 / sizeof<'T>
+
+    /// One argument of a broadcasting kernel (`repeatOf`'s form: elements `data`, `repeat`) of
+    /// a result of `size` elements, read chunk by chunk at result positions (`broadcastChunks`,
+    /// which ends a chunk where a period longer than a chunk ends). An argument repeated element
+    /// by element with a period longer than a chunk, or as long as the result (an argument of
+    /// the result's shape), is read in place; one whose period (repeat × its size) fits in a
+    /// chunk is tiled into a buffer once, as every chunk starts at a multiple of that period;
+    /// any other (a column [N, 1] against [N, C]) is written into the buffer per chunk, or kept
+    /// there while chunks lie in one run of the element already there (a scalar).
+    [<Sealed>]
+    type private BroadcastReader<'T>(data: 'T[], repeat: int, size: int, chunk: int) =
+        let period = repeat * data.Length
+        let inPlace = repeat = 1 && (period > chunk || period = size)
+        let tiled = not inPlace && period <= chunk
+        let buffer = if inPlace then null else Buffers.ArrayPool<'T>.Shared.Rent chunk
+        // The element that fills the whole buffer, or -1 when the buffer holds anything else.
+        let mutable uniform = -1
+        do if tiled then fillRepeated data repeat 0 (Span<'T>(buffer, 0, chunk))
+        /// The argument's elements for result positions start … start + length − 1.
+        member _.Read(start: int, length: int) : ReadOnlySpan<'T> =
+            if inPlace then ReadOnlySpan<'T>(data, start % data.Length, length)
+            elif tiled then ReadOnlySpan<'T>(buffer, 0, length)
+            else
+                let index = (start / repeat) % data.Length
+                if start % repeat + length <= repeat then
+                    if uniform <> index then
+                        Array.Fill(buffer, data[index], 0, chunk)
+                        uniform <- index
+                else
+                    fillRepeated data repeat start (Span<'T>(buffer, 0, length))
+                    uniform <- -1
+                ReadOnlySpan<'T>(buffer, 0, length)
+        interface IDisposable with
+            member _.Dispose() = if not (isNull buffer) then Buffers.ArrayPool<'T>.Shared.Return buffer
+
+    /// Calls `body readers start length` for successive chunks of a result of shape `target`
+    /// that the arguments (shape, elements) broadcast to, `readers` giving each argument's
+    /// elements for the chunk. An argument whose stretched axes lie between its own (no
+    /// `repeatOf`) is materialised at the target shape first.
+    let private broadcastChunks<'T> (target: int[]) (arguments: (int[] * 'T[])[]) (body: BroadcastReader<'T>[] -> int -> int -> unit) =
+        let size = Shape.size target
+        if size > 0 then
+            let layouts =
+                arguments |> Array.map (fun (shape, data) ->
+                    if data.Length = size then data, 1
+                    else
+                        match repeatOf shape target with
+                        | ValueSome repeat -> data, repeat
+                        | ValueNone -> broadcastData shape data target, 1)
+            // Every period (repeat × size) is the size of trailing axes of `target`, so each divides
+            // the longer ones: chunks of a multiple of the longest period that fits start where all
+            // the shorter periods do, and ending chunks also at the multiples of the shortest longer
+            // period keeps an argument read in place from wrapping within a chunk.
+            let periods = layouts |> Array.choose (fun (data, repeat) -> if data.Length = size then None else Some(repeat * data.Length))
+            let chunkBase = periods |> Array.filter (fun p -> p <= chunkElements<'T>) |> Array.fold max 1
+            let chunk = chunkBase * (chunkElements<'T> / chunkBase)
+            let boundary = periods |> Array.filter (fun p -> p > chunk) |> Array.fold min size
+            let readers = layouts |> Array.map (fun (data, repeat) -> new BroadcastReader<'T>(data, repeat, size, chunk))
+            try
+                let mutable start = 0
+                while start < size do
+                    let length = min chunk (min (size - start) (boundary - start % boundary))
+                    body readers start length
+                    start <- start + length
+            finally
+                for reader in readers do (reader :> IDisposable).Dispose()
+
     /// A binary elementwise kernel with NumPy broadcasting over the elements of arrays of shapes
-    /// `shapeA` and `shapeB`, giving the elements of the result of shape `shape`.
+    /// `shapeA` and `shapeB`, giving the elements of the result of shape `shape`: one call of
+    /// the vector kernel when neither argument is stretched, else one per chunk (`broadcastChunks`).
     let private binaryData<'T> (op: SpanBinaryOf<'T>) (shape: int[]) (shapeA: int[]) (dataA: 'T[]) (shapeB: int[]) (dataB: 'T[]) : 'T[] =
         let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
-        if Shape.same shapeA shape && Shape.same shapeB shape then op.Invoke(ReadOnlySpan<'T> dataA, ReadOnlySpan<'T> dataB, Span<'T> out)
-        elif shape[shape.Length - 1] < 16 || out.Length = 0 then
-            op.Invoke(ReadOnlySpan<'T>(broadcastData shapeA dataA shape), ReadOnlySpan<'T>(broadcastData shapeB dataB shape), Span<'T> out)
+        if dataA.Length = out.Length && dataB.Length = out.Length then op.Invoke(ReadOnlySpan<'T> dataA, ReadOnlySpan<'T> dataB, Span<'T> out)
         else
-            // Row by row, reading each argument in place: a row of an argument that is
-            // stretched along the last axis is one value, spread into a reused row buffer.
-            let inner = shape[shape.Length - 1]
-            let stridesA, stridesB = broadcastStrides shapeA shape, broadcastStrides shapeB shape
-            let rank = shape.Length
-            let stretchedA, stretchedB = stridesA[rank - 1] = 0, stridesB[rank - 1] = 0
-            // A row buffer only for an argument stretched along the last axis.
-            let rowBuffer stretched = if stretched then Array.zeroCreate inner else null
-            let bufferA, bufferB = rowBuffer stretchedA, rowBuffer stretchedB
-            let index = Array.zeroCreate (rank - 1)
-            let mutable offsetA = 0
-            let mutable offsetB = 0
-            for row in 0 .. out.Length / inner - 1 do
-                if stretchedA then Array.Fill(bufferA, dataA[offsetA])
-                if stretchedB then Array.Fill(bufferB, dataB[offsetB])
-                let rowA = if stretchedA then ReadOnlySpan<'T> bufferA else ReadOnlySpan<'T>(dataA, offsetA, inner)
-                let rowB = if stretchedB then ReadOnlySpan<'T> bufferB else ReadOnlySpan<'T>(dataB, offsetB, inner)
-                op.Invoke(rowA, rowB, Span<'T>(out, row * inner, inner))
-                let mutable d = rank - 2
-                let mutable carry = true
-                while carry && d >= 0 do
-                    index[d] <- index[d] + 1
-                    offsetA <- offsetA + stridesA[d]
-                    offsetB <- offsetB + stridesB[d]
-                    if index[d] = shape[d] then
-                        offsetA <- offsetA - stridesA[d] * shape[d]
-                        offsetB <- offsetB - stridesB[d] * shape[d]
-                        index[d] <- 0
-                        d <- d - 1
-                    else carry <- false
+            broadcastChunks shape [| shapeA, dataA; shapeB, dataB |] (fun readers start length ->
+                op.Invoke(readers[0].Read(start, length), readers[1].Read(start, length), Span<'T>(out, start, length)))
         out
 
     /// A binary elementwise kernel with NumPy broadcasting.
@@ -180,17 +273,40 @@ module internal Kernels =
         let a, b = broadcastTo32 shape a, broadcastTo32 shape b
         NdArray.ofSingle shape (Array.map2 (fun (x: float32) (y: float32) -> float32 (f (double x) (double y))) a.Single b.Single)
 
+    /// d = c ≠ 0 ? a : b elementwise (NaN counts as non-zero), in vector lanes, for float64
+    /// and float32 elements.
+    let inline private selectInto (c: ReadOnlySpan< ^T>) (a: ReadOnlySpan< ^T>) (b: ReadOnlySpan< ^T>) (d: Span< ^T>) =
+        let width = Numerics.Vector< ^T>.Count
+        let zero = LanguagePrimitives.GenericZero< ^T>
+        let mutable i = 0
+        if Numerics.Vector.IsHardwareAccelerated then
+            // The spans read as spans of vectors: one bounds check per vector, where a slice
+            // and a vector made from it cost several.
+            let cv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> c
+            let av = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> a
+            let bv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> b
+            let dv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> d
+            for v in 0 .. dv.Length - 1 do
+                dv[v] <- Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(cv[v], Numerics.Vector< ^T>.Zero), bv[v], av[v])
+            i <- dv.Length * width
+        while i < c.Length do
+            d[i] <- (if c[i] <> zero then a[i] else b[i])
+            i <- i + 1
+
+    /// The elements of select(cond, a, b) (`select`) at the broadcast shape `shape`.
+    let private selectData<'T> (kernel: SpanTernaryOf<'T>) (shape: int[]) (cond: int[] * 'T[]) (a: int[] * 'T[]) (b: int[] * 'T[]) : 'T[] =
+        let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
+        broadcastChunks shape [| cond; a; b |] (fun readers start length ->
+            kernel.Invoke(readers[0].Read(start, length), readers[1].Read(start, length), readers[2].Read(start, length), Span<'T>(out, start, length)))
+        out
+
     /// select(cond, a, b) with broadcasting: a where cond is non-zero, else b.
     let select (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =
-        let c, a, b = broadcastTo shape cond, broadcastTo shape a, broadcastTo shape b
-        let c, a, b = c.Data, a.Data, b.Data
-        NdArray(shape, Array.init (Shape.size shape) (fun i -> if c[i] <> 0.0 then a[i] else b[i]))
+        NdArray(Array.copy shape, selectData (SpanTernaryOf<double>(fun c a b d -> selectInto c a b d)) shape (cond.Shape, cond.Data) (a.Shape, a.Data) (b.Shape, b.Data))
 
     /// `select` on float32 arrays.
     let select32 (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =
-        let c, a, b = broadcastTo32 shape cond, broadcastTo32 shape a, broadcastTo32 shape b
-        let c, a, b = c.Single, a.Single, b.Single
-        NdArray.ofSingle shape (Array.init (Shape.size shape) (fun i -> if c[i] <> 0.0f then a[i] else b[i]))
+        NdArray.ofSingle (Array.copy shape) (selectData (SpanTernaryOf<float32>(fun c a b d -> selectInto c a b d)) shape (cond.Shape, cond.Single) (a.Shape, a.Single) (b.Shape, b.Single))
 
     /// The kinds of reduction a primitive can ask for.
     type Reduction =
@@ -201,11 +317,36 @@ module internal Kernels =
     // The reductions are generic in the element type; float32 uses them for max and min,
     // which are exact in any precision (float32 sums accumulate in float64: `sum32`).
 
-    let private reduceRow<'T when 'T :> Numerics.INumber<'T>> kind (row: ReadOnlySpan<'T>) =
+    /// Rows shorter than this are summed by a loop over their elements: TensorPrimitives' call
+    /// per row costs more than such a row's work (the ten classes of a row of logits).
+    let private shortRow = 16
+
+    /// Σ row added left to right (0 for an empty row).
+    let inline private sumLeftToRight<'T when 'T :> Numerics.INumber<'T>> (row: ReadOnlySpan<'T>) =
+        let mutable total = 'T.Zero
+        if not row.IsEmpty then
+            total <- row[0]
+            for k in 1 .. row.Length - 1 do total <- total + row[k]
+        total
+
+    /// dest[o] = the reduction of row o of `src`, rows of n elements one after another (n > 0
+    /// for Max and Min). A short row (`shortRow`) is summed left to right, the same on every
+    /// machine; a longer one by TensorPrimitives, in the order of its vector lanes. The kind is
+    /// matched once, not per row: with ten elements a row, a call and a match per row cost as
+    /// much as the additions. Compiled plans sum with it too (`DestinationKernels.sumInto`), so
+    /// they add in the eager order.
+    let reduceRows<'T when 'T :> Numerics.INumber<'T>> kind (n: int) (src: ReadOnlySpan<'T>) (dest: Span<'T>) =
         match kind with
-        | Sum -> TensorPrimitives.Sum row
-        | Max -> TensorPrimitives.Max row
-        | Min -> TensorPrimitives.Min row
+        | Sum when n < shortRow -> for o in 0 .. dest.Length - 1 do dest[o] <- sumLeftToRight (src.Slice(o * n, n))
+        | Sum -> for o in 0 .. dest.Length - 1 do dest[o] <- TensorPrimitives.Sum(src.Slice(o * n, n))
+        | Max -> for o in 0 .. dest.Length - 1 do dest[o] <- TensorPrimitives.Max(src.Slice(o * n, n))
+        | Min -> for o in 0 .. dest.Length - 1 do dest[o] <- TensorPrimitives.Min(src.Slice(o * n, n))
+
+    /// The reduction of one row (`reduceRows` of one row).
+    let private reduceRow<'T when 'T :> Numerics.INumber<'T>> kind (row: ReadOnlySpan<'T>) =
+        let mutable result = 'T.Zero
+        reduceRows kind row.Length row (MemoryMarshal.CreateSpan(&result, 1))
+        result
 
     let private combineRows<'T when 'T :> Numerics.INumber<'T>> kind (acc: Span<'T>) (row: ReadOnlySpan<'T>) =
         match kind with
@@ -226,12 +367,13 @@ module internal Kernels =
         let outer = Shape.size shape[.. axis - 1]
         let n = shape[axis]
         let inner = Shape.size shape[axis + 1 ..]
-        let out = Array.create (outer * inner) identity
+        // Over a non-empty axis every result is written, so the buffer is not filled first.
+        let out = if n > 0 then GC.AllocateUninitializedArray<'T>(outer * inner) else Array.create (outer * inner) identity
         if n > 0 then
-            for o in 0 .. outer - 1 do
-                let baseOffset = o * n * inner
-                if inner = 1 then out[o] <- reduceRow kind (ReadOnlySpan<'T>(data, baseOffset, n))
-                else
+            if inner = 1 then reduceRows kind n (ReadOnlySpan<'T> data) (Span<'T> out)
+            else
+                for o in 0 .. outer - 1 do
+                    let baseOffset = o * n * inner
                     let acc = Span<'T>(out, o * inner, inner)
                     ReadOnlySpan<'T>(data, baseOffset, inner).CopyTo acc
                     for r in 1 .. n - 1 do

@@ -3,6 +3,7 @@ namespace FunctionalAD.Primitives
 open System
 open System.Linq.Expressions
 open System.Numerics.Tensors
+open System.Runtime.InteropServices
 open FunctionalAD
 open FunctionalAD.Primitives.Arithmetic
 
@@ -108,28 +109,68 @@ module internal Elementwise =
     /// sign x ∈ {−1, 0, 1}; derivative 0.
     let sign (x: Node) = Graph.applyConstant signOp x.Shape [| x |]
 
-    let private comparison name (relation: Relation) (test: double -> double -> bool) (scalarTest: Expression * Expression -> BinaryExpression) vectorTest negate : Node -> Node -> Node =
-        let mask a b = if test a b then 1.0 else 0.0
+    /// d = 1 where a `relation` b holds, else 0 (NaN satisfies only NotEqual), in vector lanes,
+    /// for float64 and float32 elements.
+    let inline private relationMask (relation: Relation) (a: ReadOnlySpan< ^T>) (b: ReadOnlySpan< ^T>) (d: Span< ^T>) =
+        let width = Numerics.Vector< ^T>.Count
+        let one, zero = LanguagePrimitives.GenericOne< ^T>, LanguagePrimitives.GenericZero< ^T>
+        let mutable i = 0
+        if Numerics.Vector.IsHardwareAccelerated then
+            // The spans read as spans of vectors: one bounds check per vector, where a slice
+            // and a vector made from it cost several.
+            let av = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> a
+            let bv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> b
+            let dv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> d
+            for v in 0 .. dv.Length - 1 do
+                let va = av[v]
+                let vb = bv[v]
+                // Matched per vector so that one loop serves every relation: the branch always
+                // goes the same way, which costs next to nothing against the loads and stores.
+                let holds =
+                    match relation with
+                    | Relation.Greater -> Numerics.Vector.GreaterThan(va, vb)
+                    | Relation.GreaterEqual -> Numerics.Vector.GreaterThanOrEqual(va, vb)
+                    | Relation.Less -> Numerics.Vector.LessThan(va, vb)
+                    | Relation.LessEqual -> Numerics.Vector.LessThanOrEqual(va, vb)
+                    | Relation.Equal -> Numerics.Vector.Equals(va, vb)
+                    | Relation.NotEqual -> Numerics.Vector.OnesComplement(Numerics.Vector.Equals(va, vb))
+                dv[v] <- Numerics.Vector.ConditionalSelect(holds, Numerics.Vector< ^T>.One, Numerics.Vector< ^T>.Zero)
+            i <- dv.Length * width
+        while i < a.Length do
+            let holds =
+                match relation with
+                | Relation.Greater -> a[i] > b[i]
+                | Relation.GreaterEqual -> a[i] >= b[i]
+                | Relation.Less -> a[i] < b[i]
+                | Relation.LessEqual -> a[i] <= b[i]
+                | Relation.Equal -> a[i] = b[i]
+                | Relation.NotEqual -> a[i] <> b[i]
+            d[i] <- (if holds then one else zero)
+            i <- i + 1
+
+    let private comparison name (relation: Relation) (scalarTest: Expression * Expression -> BinaryExpression) vectorTest negate : Node -> Node -> Node =
+        let kernel = SpanBinary(fun a b d -> relationMask relation a b d)
+        let kernel32 = SpanBinaryOf<float32>(fun a b d -> relationMask relation a b d)
         let op =
             nondifferentiableOp name
-                (fun v -> Kernels.binaryScalar mask (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+                (fun v -> Kernels.binary kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
                 (Formula.comparison scalarTest vectorTest negate)
             |> withAlgebra (Algebra.Comparison relation)
-            |> withPerElement32 mask
+            |> withFloat32 (fun v -> Kernels.binary32 kernel32 (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
         fun x y -> Graph.applyConstant op (Shape.broadcast name x.Shape y.Shape) [| x; y |]
 
     /// 1 where x > y, else 0.
-    let greater = comparison "greater" Relation.Greater (>) Expression.GreaterThan "GreaterThan" false
+    let greater = comparison "greater" Relation.Greater Expression.GreaterThan "GreaterThan" false
     /// 1 where x ≥ y, else 0.
-    let greaterEqual = comparison "greaterEqual" Relation.GreaterEqual (>=) Expression.GreaterThanOrEqual "GreaterThanOrEqual" false
+    let greaterEqual = comparison "greaterEqual" Relation.GreaterEqual Expression.GreaterThanOrEqual "GreaterThanOrEqual" false
     /// 1 where x < y, else 0.
-    let less = comparison "less" Relation.Less (<) Expression.LessThan "LessThan" false
+    let less = comparison "less" Relation.Less Expression.LessThan "LessThan" false
     /// 1 where x ≤ y, else 0.
-    let lessEqual = comparison "lessEqual" Relation.LessEqual (<=) Expression.LessThanOrEqual "LessThanOrEqual" false
+    let lessEqual = comparison "lessEqual" Relation.LessEqual Expression.LessThanOrEqual "LessThanOrEqual" false
     /// 1 where x = y, else 0.
-    let equal = comparison "equal" Relation.Equal (=) Expression.Equal "Equals" false
+    let equal = comparison "equal" Relation.Equal Expression.Equal "Equals" false
     /// 1 where x ≠ y, else 0.
-    let notEqual = comparison "notEqual" Relation.NotEqual (<>) Expression.NotEqual "Equals" true
+    let notEqual = comparison "notEqual" Relation.NotEqual Expression.NotEqual "Equals" true
 
     /// where(cond, a, b): a where cond ≠ 0, else b, with broadcasting. The cotangent goes to the
     /// selected branch alone; the other receives an exact zero.
