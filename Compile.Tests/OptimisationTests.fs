@@ -114,3 +114,29 @@ let ``vectorised fused loops shared across sizes compute every element, tails in
         let x = uniform n -2.0 2.0 [| n |]
         assertSame (f x) (Compile.compile f x)
     Assert.Equal(0, (Compile.summarize f (uniform 5 -2.0 2.0 [| 64 |])).LoopsCompiled)
+
+[<Fact>]
+let ``rows and columns broadcast into a fused loop are read in place, not materialised, and give eager's values`` () =
+    for n, c in [ 7, 10; 33, 64; 5, 3; 16, 17 ] do
+        let x = uniform 40 -1.0 1.0 [| n; c |]
+        let row = uniform 41 -1.0 1.0 [| c |]
+        let column = uniform 42 -1.0 1.0 [| n; 1 |]
+        let f (x: Tensor, row: Tensor, column: Tensor) = Tensor.relu (x + row) * column - column
+        let summary = Compile.summarize f (x, row, column)
+        Assert.DoesNotContain("broadcast", summary.StepNames)
+        Assert.Equal(1, summary.FusedLoops)
+        assertSame (f (x, row, column)) (Compile.compile f (x, row, column))
+        let x32, row32, column32 = Tensor.cast DType.Float32 x, Tensor.cast DType.Float32 row, Tensor.cast DType.Float32 column
+        assertSame (f (x32, row32, column32)) (Compile.compile f (x32, row32, column32))
+
+[<Fact>]
+let ``a broadcast that is returned or read by another step is still materialised`` () =
+    let x = uniform 43 -1.0 1.0 [| 6; 8 |]
+    let row = uniform 44 -1.0 1.0 [| 8 |]
+    let returned (x: Tensor, row: Tensor) = x * row, Tensor.broadcastTo [| 6; 8 |] row
+    let a, b = returned (x, row)
+    let ca, cb = Compile.compile returned (x, row)
+    assertSame a ca
+    assertSame b cb
+    let product (x: Tensor, row: Tensor) = Tensor.matmul (Tensor.transpose (Tensor.broadcastTo [| 6; 8 |] row)) x + x[0..0, *]
+    assertSame (product (x, row)) (Compile.compile product (x, row))

@@ -20,7 +20,7 @@ module internal BufferPlan =
     /// the loop being gathered closes that loop first; one that does not may run before it.
     /// Elementwise outputs that nothing else reads (a parameter update) run last: every other
     /// read of their inputs is then behind them, so they can write into donated inputs.
-    let private schedule (program: Program) (elementwise: int -> bool) =
+    let private schedule (program: Program) (elementwise: int -> bool) (readInPlace: int -> bool) =
         let instructions = program.Instructions
         let read = Array.zeroCreate instructions.Length
         for instruction in instructions do
@@ -38,6 +38,8 @@ module internal BufferPlan =
         for k in order do
             match instructions[k].Kind with
             | Input _ | Literal _ -> ()
+            // Read in place by the loops that use it: no step of its own.
+            | Broadcast when readInPlace k -> ()
             | Alias -> if pending.Contains instructions[k].Args[0] then pending.Add k |> ignore
             | _ when elementwise k ->
                 if current.Count > 0 && (program.SizeOf current[0] <> program.SizeOf k || program.Instructions[current[0]].DType <> instructions[k].DType || current.Count >= maxFused) then flush ()
@@ -62,6 +64,17 @@ module internal BufferPlan =
     type private LoopOperand =
         | Member of int
         | Slot of slot: int * full: bool
+        /// A row of `period` elements repeated along the loop: element i reads row[i mod period].
+        | Row of slot: int * period: int
+        /// A column, each element repeated `period` times: element i reads column[i / period].
+        | Column of slot: int * period: int
+
+    /// A broadcast that fused loops read in place instead of a materialised buffer: its source
+    /// instruction, and how the loop's element index maps into it.
+    [<Struct>]
+    type private InPlace =
+        | RowOf of row: int * rowLength: int
+        | ColumnOf of column: int * repeats: int
 
     /// Everything a fused loop's code depends on besides its size and buffers: its element type,
     /// whether it has a vector loop, each member's primitive (name and parameters, which fix its
@@ -89,7 +102,7 @@ module internal BufferPlan =
     /// scalar loop the rest. The code reads its size and buffers from its arguments (the plan's
     /// buffers, the loop's slot map and the size), so that loops of one structure share it.
     /// Returns the step and whether its code was compiled for it (not found compiled).
-    let private fusedLoop (program: Program) (members: int[]) (materialised: int -> bool) =
+    let private fusedLoop (program: Program) (members: int[]) (materialised: int -> bool) (inPlace: int -> InPlace voption) =
         let size = program.SizeOf members[0]
         // A loop's members share one element type (`schedule`).
         let dtype = program.Instructions[members[0]].DType
@@ -98,7 +111,15 @@ module internal BufferPlan =
             members |> Array.map (fun k -> match program.Instructions[k].Kind with Primitive op -> choose program.Instructions[k].DType op | _ -> None)
         let scalarFormulas = formulas ScalarCode.tryFormula
         let vectorFormulas = formulas ScalarCode.tryVectorFormula
-        let vectorised = Vector.IsHardwareAccelerated && size >= 2 * width && vectorFormulas |> Array.forall Option.isSome
+        // A vector of lanes covers elements i … i + width − 1, which lie in one row of an operand
+        // read in place only when rows are whole vectors.
+        let wholeRows =
+            members |> Array.forall (fun k ->
+                program.Instructions[k].Args |> Array.forall (fun a ->
+                    match inPlace (program.Storage a) with
+                    | ValueSome(RowOf(_, n)) | ValueSome(ColumnOf(_, n)) -> n % width = 0
+                    | ValueNone -> true))
+        let vectorised = Vector.IsHardwareAccelerated && size >= 2 * width && wholeRows && vectorFormulas |> Array.forall Option.isSome
         // The loop's slots: the buffers it reads or stores, numbered in order of first use.
         let slotOf = Dictionary<int, int>()
         let slots = List<int>()
@@ -119,8 +140,10 @@ module internal BufferPlan =
                     let operands =
                         instruction.Args |> Array.map (fun a ->
                             let r = program.Storage a
-                            match memberIndex.TryGetValue r with
-                            | true, m -> LoopOperand.Member m
+                            match memberIndex.TryGetValue r, inPlace r with
+                            | (true, m), _ -> LoopOperand.Member m
+                            | _, ValueSome(RowOf(row, n)) -> LoopOperand.Row(slot row, n)
+                            | _, ValueSome(ColumnOf(column, n)) -> LoopOperand.Column(slot column, n)
                             | _ -> LoopOperand.Slot(slot r, program.SizeOf r = size))
                     let stored = materialised k
                     if stored then slot k |> ignore
@@ -157,7 +180,11 @@ module internal BufferPlan =
                 let exit = Expression.Label()
                 Expression.Loop(Expression.IfThenElse(condition, Expression.Block(locals, body @ [ advance ]), Expression.Break exit), exit) :> Expression
             let scalarLoop =
-                let outside (r: int) : Expression = if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i) else scalarOf r
+                let outside (r: int) : Expression =
+                    match inPlace r with
+                    | ValueSome(RowOf(row, n)) -> Expression.ArrayAccess(arrayOf row, Expression.Modulo(i, Expression.Constant n))
+                    | ValueSome(ColumnOf(column, n)) -> Expression.ArrayAccess(arrayOf column, Expression.Divide(i, Expression.Constant n))
+                    | ValueNone -> if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i) else scalarOf r
                 let formulaOf k = scalarFormulas[Array.IndexOf(members, k)].Value
                 let save k (v: ParameterExpression) =
                     if materialised k then Some(Expression.Assign(Expression.ArrayAccess(arrayOf k, i), v) :> Expression) else None
@@ -170,8 +197,12 @@ module internal BufferPlan =
                     let splat = lanes.GetConstructor [| element |]
                     let store = lanes.GetMethod("CopyTo", [| element.MakeArrayType(); typeof<int> |])
                     let outside (r: int) : Expression =
-                        if program.SizeOf r = size then Expression.New(load, arrayOf r, i)
-                        else hoist splats r lanes "w" (fun () -> Expression.New(splat, scalarOf r))
+                        match inPlace r with
+                        | ValueSome(RowOf(row, n)) -> Expression.New(load, arrayOf row, Expression.Modulo(i, Expression.Constant n))
+                        | ValueSome(ColumnOf(column, n)) -> Expression.New(splat, Expression.ArrayIndex(arrayOf column, Expression.Divide(i, Expression.Constant n)))
+                        | ValueNone ->
+                            if program.SizeOf r = size then Expression.New(load, arrayOf r, i)
+                            else hoist splats r lanes "w" (fun () -> Expression.New(splat, scalarOf r))
                     let formulaOf k = vectorFormulas[Array.IndexOf(members, k)].Value
                     let save k (v: ParameterExpression) = if materialised k then Some(Expression.Call(v, store, arrayOf k, i) :> Expression) else None
                     let statements = Fusion.statements (fun _ -> lanes) program members formulaOf program.Storage outside save
@@ -270,7 +301,35 @@ module internal BufferPlan =
             match instructions[k].Kind with
             | Primitive op -> ScalarCode.isElementwise op && not (vectorisedAlone k)
             | _ -> false
-        let units = schedule program elementwise
+        // Broadcasts of a row (…, C) → (…, N, C) or of a column (…, N, 1) → (…, N, C) that only
+        // fused loops of the broadcast's size read, and that are not returned, are read in place
+        // by those loops (row[i mod C], column[i / C]) instead of materialised: a bias added to a
+        // batch, or a per-example scalar times a batch, costs no pass of its own.
+        let returnedValue = HashSet<int>(program.Outputs |> Seq.map program.Storage)
+        let readers = Array.init count (fun _ -> List<int>())
+        for k in 0 .. count - 1 do
+            match instructions[k].Kind with
+            | Alias -> ()
+            | _ -> for a in instructions[k].Args do readers[program.Storage a].Add k
+        let inPlace =
+            Array.init count (fun k ->
+                let instruction = instructions[k]
+                match instruction.Kind with
+                | Broadcast when not (returnedValue.Contains k) && readers[k].Count > 0
+                                 && readers[k] |> Seq.forall (fun r -> elementwise r && program.SizeOf r = program.SizeOf k) ->
+                    let source = program.Storage instruction.Args[0]
+                    let target = instruction.Shape
+                    let rank = target.Length
+                    let padded = Array.append (Array.create (rank - instructions[instruction.Args[0]].Shape.Length) 1) instructions[instruction.Args[0]].Shape
+                    let last = if rank = 0 then 1 else target[rank - 1]
+                    // A source as large as the broadcast may be computed in the reading loop itself.
+                    if rank = 0 || last = 1 || program.SizeOf source >= program.SizeOf k then ValueNone
+                    elif padded[rank - 1] = last && Shape.size padded = last then ValueSome(RowOf(source, last))
+                    elif padded[rank - 1] = 1 && Array.forall2 (=) padded[.. rank - 2] target[.. rank - 2] then ValueSome(ColumnOf(source, last))
+                    else ValueNone
+                | _ -> ValueNone)
+        let inPlaceOf k = inPlace[k]
+        let units = schedule program elementwise (fun k -> inPlace[k].IsSome)
         let isLoop (members: int[]) = members.Length > 1 || elementwise members[0]
         let unitOf = Array.create count -1
         units |> Array.iteri (fun u members -> for k in members do unitOf[k] <- u)
@@ -280,7 +339,10 @@ module internal BufferPlan =
             units |> Array.mapi (fun u members ->
                 [| for k in members do
                        for a in instructions[k].Args do
-                           let r = program.Storage a
+                           let r =
+                               match inPlace[program.Storage a] with
+                               | ValueSome(RowOf(source, _)) | ValueSome(ColumnOf(source, _)) -> source
+                               | ValueNone -> program.Storage a
                            if unitOf[r] <> u then
                                lastRead[r] <- u
                                yield r |] |> Array.distinct)
@@ -310,7 +372,7 @@ module internal BufferPlan =
         let names, steps, compiledLoops =
             units |> Array.map (fun members ->
                 if isLoop members then
-                    let step, compiledHere = fusedLoop program members materialised
+                    let step, compiledHere = fusedLoop program members materialised inPlaceOf
                     typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), step, compiledHere
                 else
                     let name, step = single program members[0]
