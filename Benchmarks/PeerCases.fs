@@ -171,42 +171,40 @@ let private quartiles (values: float seq) =
     let v = Seq.toArray values |> Array.sort
     v[v.Length / 4], v[(3 * v.Length) / 4]
 
-/// Times one workload on each provider in rounds alternating with PyTorch, so that a change of
-/// load reaches both systems; its rows. Each provider has rounds of its own (the default's
-/// first), as a program uses one provider: a run of the managed provider's parallel loops just
-/// before slowed the OpenBLAS provider's next runs by 20–35 % (the compiled MLP gradient, 4.5 ms
-/// alone, 5.4–6.1 ms after it). The ratio is the median of the rounds' ratios (as the harness's
-/// `pairedMs`), with their quartiles beside it.
-let private compare (peer: Peer) (providers: (string * ILinearAlgebraProvider) list) (w: Workload) =
-    let results = providers |> List.map (fun (_, p) -> ProviderCases.using p w.Side.Result)
-    // A round's sample is the median of three runs in a row: the first run after the other
-    // system's meets its OpenBLAS threads still spinning (for about 0.1 s after each call, on the
-    // two cores this run is timed on), and a pause to let them sleep would time threads woken up.
-    let sample () = median (Array.init 3 (fun _ -> onceMs w.Side.Timed))
-    // PyTorch's first request also writes its result and warms it up.
-    let roundsOf (p: ILinearAlgebraProvider) =
-        ProviderCases.using p (fun () ->
-            warmUp 2 w.Side.Timed
-            List.init w.Rounds (fun _ -> let ours = sample () in ours, median (peer.Times(w.Key, 3))))
-    let rounds = providers |> List.map (snd >> roundsOf)
-    let agreement = results |> List.map (fun r -> relativeDifference r (peer.Result w.Key)) |> List.max
+/// One workload on one provider in rounds alternating with PyTorch, so that a change of load
+/// reaches both systems: its result (flattened) and each round's (FunctionalAD, PyTorch) times.
+let private measure (peer: Peer) (provider: ILinearAlgebraProvider) (w: Workload) =
+    ProviderCases.using provider (fun () ->
+        let result = w.Side.Result()
+        warmUp 2 w.Side.Timed
+        // A round's sample is the median of three runs in a row: the first run after the other
+        // system's meets its OpenBLAS threads still spinning (for about 0.1 s after each call, on
+        // the two cores this run is timed on), and a pause to let them sleep would time threads
+        // woken up. PyTorch's first request also writes its result and warms it up.
+        let sample () = median (Array.init 3 (fun _ -> onceMs w.Side.Timed))
+        result, List.init w.Rounds (fun _ -> let ours = sample () in ours, median (peer.Times(w.Key, 3))))
+
+/// A workload's rows from its measurements on each provider. The ratio is the median of the
+/// rounds' ratios (as the harness's `pairedMs`), with their quartiles beside it.
+let private rowsOf (peer: Peer) (providers: (string * ILinearAlgebraProvider) list) (w: Workload) (measured: (float[] * (float * float) list) list) =
+    let agreement = measured |> List.map (fun (r, _) -> relativeDifference r (peer.Result w.Key)) |> List.max
     // The issue's targets are for the default provider: the one the harness chose at start (the
     // best available), whichever of the compared ones that is.
     let isDefault (p: ILinearAlgebraProvider) =
         match Providers.Chosen with
         | null -> p :? ManagedLinearAlgebraProvider
         | chosen -> p.GetType() = chosen.Provider.GetType()
-    let providerRows (name: string, provider: ILinearAlgebraProvider) (rounds: (float * float) list) =
+    let providerRows (name: string, provider: ILinearAlgebraProvider) (_, rounds: (float * float) list) =
         let ratios = rounds |> List.map (fun (ours, torch) -> ours / torch)
         let low, high = quartiles ratios
-        let measure = sprintf "T(FunctionalAD, %s%s) / T(PyTorch)" name (if isDefault provider then ", the default" else "")
+        let ratioName = sprintf "T(FunctionalAD, %s%s) / T(PyTorch)" name (if isDefault provider then ", the default" else "")
         let unit = sprintf "× (quartiles %.2f–%.2f)" low high
         [ info w.Title (sprintf "FunctionalAD, %s provider" name) (median (rounds |> Seq.map fst)) "ms"
           match w.Target with
-          | Some bound when isDefault provider -> atMost w.Title measure (median ratios) unit bound
-          | _ -> info w.Title measure (median ratios) unit ]
-    [ yield! List.map2 providerRows providers rounds |> List.concat
-      yield info w.Title "PyTorch 1.13" (median (rounds |> Seq.concat |> Seq.map snd)) "ms"
+          | Some bound when isDefault provider -> atMost w.Title ratioName (median ratios) unit bound
+          | _ -> info w.Title ratioName (median ratios) unit ]
+    [ yield! List.map2 providerRows providers measured |> List.concat
+      yield info w.Title "PyTorch 1.13" (median (measured |> Seq.collect snd |> Seq.map snd)) "ms"
       yield atMost w.Title "‖FunctionalAD − PyTorch‖∞ / ‖PyTorch‖∞" agreement "" 1e-10 ]
 
 /// The one-minute load average (Linux), so that each run records how busy the machine was.
@@ -225,13 +223,18 @@ let peers (_: Settings) =
             let workloads = tensorWorkloads inputs @ hessianWorkloads inputs @ [ digitsWorkload inputs ]
             inputs.Save()
             // The default provider's rounds come first, before the managed provider's parallel
-            // loops have run (see `compare`).
+            // loops have run.
             let providers =
                 [ if OpenBlasLinearAlgebraProvider.IsLibraryAvailable then yield "OpenBLAS", OpenBlasLinearAlgebraProvider() :> ILinearAlgebraProvider
                   yield "managed", ManagedLinearAlgebraProvider() :> ILinearAlgebraProvider ]
             use peer = new Peer(folder.FullName)
             let before = loadRow "at the start"
-            let rows = workloads |> List.collect (compare peer providers)
+            // Every workload on one provider, then every workload on the next, as a program uses
+            // one provider: a run of the managed provider's parallel loops slowed the OpenBLAS
+            // provider's runs after it by 20–35 % (the compiled MLP gradient: 4.5 ms alone,
+            // 5.4–6.1 ms after one), and the previous workload's rounds are what comes before.
+            let measured = providers |> List.map (fun (_, p) -> workloads |> List.map (measure peer p))
+            let rows = workloads |> List.mapi (fun i w -> rowsOf peer providers w (measured |> List.map (fun m -> m[i]))) |> List.concat
             before :: rows @ [ loadRow "at the end" ]
         finally
             folder.Delete true
