@@ -130,6 +130,15 @@ let ``rows and columns broadcast into a fused loop are read in place, not materi
         assertSame (f (x32, row32, column32)) (Compile.compile f (x32, row32, column32))
 
 [<Fact>]
+let ``a channel bias broadcast into a fused loop is read in place, its runs cycling through the channels`` () =
+    for h, w in [ 4, 4; 3, 5 ] do
+        let x = uniform 45 -1.0 1.0 [| 3; 5; h; w |]
+        let bias = uniform 46 -1.0 1.0 [| 1; 5; 1; 1 |]
+        let f (x: Tensor, bias: Tensor) = Tensor.relu (x + bias)
+        Assert.DoesNotContain("broadcast", (Compile.summarize f (x, bias)).StepNames)
+        assertSame (f (x, bias)) (Compile.compile f (x, bias))
+
+[<Fact>]
 let ``a broadcast that is returned or read by another step is still materialised`` () =
     let x = uniform 43 -1.0 1.0 [| 6; 8 |]
     let row = uniform 44 -1.0 1.0 [| 8 |]

@@ -64,17 +64,15 @@ module internal BufferPlan =
     type private LoopOperand =
         | Member of int
         | Slot of slot: int * full: bool
-        /// A row of `period` elements repeated along the loop: element i reads row[i mod period].
-        | Row of slot: int * period: int
-        /// A column, each element repeated `period` times: element i reads column[i / period].
-        | Column of slot: int * period: int
+        /// A broadcast read in place: element i reads source[(i / repeat) mod count].
+        | Repeated of slot: int * repeat: int * count: int
 
     /// A broadcast that fused loops read in place instead of a materialised buffer: its source
-    /// instruction, and how the loop's element index maps into it.
+    /// instruction, whose `Count` elements each repeat `Repeat` times in a row, the runs cycling
+    /// through the source (`Kernels.repeatOf`: a row has repeat 1, a column [N, 1] against
+    /// [N, C] repeat C, a channel [1, C, 1, 1] against [N, C, H, W] repeat H·W).
     [<Struct>]
-    type private InPlace =
-        | RowOf of row: int * rowLength: int
-        | ColumnOf of column: int * repeats: int
+    type private InPlace = { Source: int; Repeat: int; Count: int }
 
     /// Everything a fused loop's code depends on besides its size and buffers: its element type,
     /// whether it has a vector loop, each member's primitive (name and parameters, which fix its
@@ -117,7 +115,8 @@ module internal BufferPlan =
             members |> Array.forall (fun k ->
                 program.Instructions[k].Args |> Array.forall (fun a ->
                     match inPlace (program.Storage a) with
-                    | ValueSome(RowOf(_, n)) | ValueSome(ColumnOf(_, n)) -> n % width = 0
+                    // A whole vector of one element, or a contiguous piece of a row.
+                    | ValueSome read -> read.Repeat % width = 0 || (read.Repeat = 1 && read.Count % width = 0)
                     | ValueNone -> true))
         let vectorised = Vector.IsHardwareAccelerated && size >= 2 * width && wholeRows && vectorFormulas |> Array.forall Option.isSome
         // The loop's slots: the buffers it reads or stores, numbered in order of first use.
@@ -142,8 +141,7 @@ module internal BufferPlan =
                             let r = program.Storage a
                             match memberIndex.TryGetValue r, inPlace r with
                             | (true, m), _ -> LoopOperand.Member m
-                            | _, ValueSome(RowOf(row, n)) -> LoopOperand.Row(slot row, n)
-                            | _, ValueSome(ColumnOf(column, n)) -> LoopOperand.Column(slot column, n)
+                            | _, ValueSome read -> LoopOperand.Repeated(slot read.Source, read.Repeat, read.Count)
                             | _ -> LoopOperand.Slot(slot r, program.SizeOf r = size))
                     let stored = materialised k
                     if stored then slot k |> ignore
@@ -179,11 +177,15 @@ module internal BufferPlan =
             let loop (condition: Expression) (locals: ParameterExpression list, body: Expression list) (advance: Expression) =
                 let exit = Expression.Label()
                 Expression.Loop(Expression.IfThenElse(condition, Expression.Block(locals, body @ [ advance ]), Expression.Break exit), exit) :> Expression
+            // The source element of a broadcast read in place for element i (no modulo where the
+            // runs cover the loop once).
+            let sourceIndex (read: InPlace) : Expression =
+                let run = if read.Repeat = 1 then i :> Expression else Expression.Divide(i, Expression.Constant read.Repeat)
+                if read.Repeat * read.Count = size then run else Expression.Modulo(run, Expression.Constant read.Count)
             let scalarLoop =
                 let outside (r: int) : Expression =
                     match inPlace r with
-                    | ValueSome(RowOf(row, n)) -> Expression.ArrayAccess(arrayOf row, Expression.Modulo(i, Expression.Constant n))
-                    | ValueSome(ColumnOf(column, n)) -> Expression.ArrayAccess(arrayOf column, Expression.Divide(i, Expression.Constant n))
+                    | ValueSome read -> Expression.ArrayAccess(arrayOf read.Source, sourceIndex read)
                     | ValueNone -> if program.SizeOf r = size then Expression.ArrayAccess(arrayOf r, i) else scalarOf r
                 let formulaOf k = scalarFormulas[Array.IndexOf(members, k)].Value
                 let save k (v: ParameterExpression) =
@@ -198,8 +200,8 @@ module internal BufferPlan =
                     let store = lanes.GetMethod("CopyTo", [| element.MakeArrayType(); typeof<int> |])
                     let outside (r: int) : Expression =
                         match inPlace r with
-                        | ValueSome(RowOf(row, n)) -> Expression.New(load, arrayOf row, Expression.Modulo(i, Expression.Constant n))
-                        | ValueSome(ColumnOf(column, n)) -> Expression.New(splat, Expression.ArrayIndex(arrayOf column, Expression.Divide(i, Expression.Constant n)))
+                        | ValueSome read when read.Repeat = 1 -> Expression.New(load, arrayOf read.Source, sourceIndex read)
+                        | ValueSome read -> Expression.New(splat, Expression.ArrayIndex(arrayOf read.Source, sourceIndex read))
                         | ValueNone ->
                             if program.SizeOf r = size then Expression.New(load, arrayOf r, i)
                             else hoist splats r lanes "w" (fun () -> Expression.New(splat, scalarOf r))
@@ -301,10 +303,10 @@ module internal BufferPlan =
             match instructions[k].Kind with
             | Primitive op -> ScalarCode.isElementwise op && not (vectorisedAlone k)
             | _ -> false
-        // Broadcasts of a row (…, C) → (…, N, C) or of a column (…, N, 1) → (…, N, C) that only
-        // fused loops of the broadcast's size read, and that are not returned, are read in place
-        // by those loops (row[i mod C], column[i / C]) instead of materialised: a bias added to a
-        // batch, or a per-example scalar times a batch, costs no pass of its own.
+        // Broadcasts that only fused loops of the broadcast's size read, and that are not
+        // returned, are read in place by those loops (source[(i / repeat) mod count], in the
+        // eager kernels' form, `Kernels.repeatOf`) instead of materialised: a bias added to a
+        // batch, a per-example scalar times a batch or a channel bias costs no pass of its own.
         let returnedValue = HashSet<int>(program.Outputs |> Seq.map program.Storage)
         let readers = Array.init count (fun _ -> List<int>())
         for k in 0 .. count - 1 do
@@ -315,20 +317,13 @@ module internal BufferPlan =
             Array.init count (fun k ->
                 let instruction = instructions[k]
                 match instruction.Kind with
-                | Broadcast when not (returnedValue.Contains k) && readers[k].Count > 0
+                // A source as large as the broadcast may be computed in the reading loop itself.
+                | Broadcast when not (returnedValue.Contains k) && readers[k].Count > 0 && program.SizeOf instruction.Args[0] < program.SizeOf k
                                  && readers[k] |> Seq.forall (fun r -> elementwise r && program.SizeOf r = program.SizeOf k) ->
-                    let source = program.Storage instruction.Args[0]
-                    let target = instruction.Shape
-                    let rank = target.Length
-                    let padded = Array.append (Array.create (rank - instructions[instruction.Args[0]].Shape.Length) 1) instructions[instruction.Args[0]].Shape
-                    let last = if rank = 0 then 1 else target[rank - 1]
-                    // A source as large as the broadcast may be computed in the reading loop itself.
-                    if rank = 0 || last = 1 || program.SizeOf source >= program.SizeOf k then ValueNone
-                    elif padded[rank - 1] = last && Shape.size padded = last then ValueSome(RowOf(source, last))
-                    elif padded[rank - 1] = 1 && Array.forall2 (=) padded[.. rank - 2] target[.. rank - 2] then ValueSome(ColumnOf(source, last))
-                    else ValueNone
+                    Kernels.repeatOf instructions[instruction.Args[0]].Shape instruction.Shape
+                    |> ValueOption.map (fun repeat ->
+                        { Source = program.Storage instruction.Args[0]; Repeat = repeat; Count = program.SizeOf instruction.Args[0] })
                 | _ -> ValueNone)
-        let inPlaceOf k = inPlace[k]
         let units = schedule program elementwise (fun k -> inPlace[k].IsSome)
         let isLoop (members: int[]) = members.Length > 1 || elementwise members[0]
         let unitOf = Array.create count -1
@@ -341,7 +336,7 @@ module internal BufferPlan =
                        for a in instructions[k].Args do
                            let r =
                                match inPlace[program.Storage a] with
-                               | ValueSome(RowOf(source, _)) | ValueSome(ColumnOf(source, _)) -> source
+                               | ValueSome read -> read.Source
                                | ValueNone -> program.Storage a
                            if unitOf[r] <> u then
                                lastRead[r] <- u
@@ -372,7 +367,7 @@ module internal BufferPlan =
         let names, steps, compiledLoops =
             units |> Array.map (fun members ->
                 if isLoop members then
-                    let step, compiledHere = fusedLoop program members materialised inPlaceOf
+                    let step, compiledHere = fusedLoop program members materialised (Array.get inPlace)
                     typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), step, compiledHere
                 else
                     let name, step = single program members[0]

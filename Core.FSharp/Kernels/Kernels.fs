@@ -115,7 +115,8 @@ module internal Kernels =
     /// the argument: its stretched axes all lie before or after its own (a row [C] against
     /// [N, C], a column [N, 1], a scalar, a channel bias [1, C, 1, 1]). `repeat` is then the size
     /// of the stretched trailing axes. ValueNone when stretched axes lie between its own.
-    let private repeatOf (source: int[]) (target: int[]) =
+    /// Compiled plans' fused loops read such arguments in place too (`BufferPlan`).
+    let repeatOf (source: int[]) (target: int[]) =
         let lead = target.Length - source.Length
         let spans k = target[k] <> 1 && k >= lead && source[k - lead] <> 1
         match Array.tryFindIndex spans (Array.init target.Length id), Array.tryFindIndexBack spans (Array.init target.Length id) with
