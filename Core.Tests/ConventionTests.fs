@@ -1,6 +1,7 @@
 /// The documented conventions (docs/conventions.md): kinks, ties, where, broadcasting.
 module FunctionalAD.Tests.ConventionTests
 
+open System
 open Xunit
 open FunctionalAD
 open FunctionalAD.Tests.TestSupport
@@ -21,6 +22,22 @@ let ``kinks take the minimum-norm subgradient`` () =
     // forward mode agrees with reverse mode at the kink
     let _, t = AD.jvp Tensor.relu (s 0.0) (s 1.0)
     Assert.Equal(0.0, scalarOf t)
+
+[<Fact>]
+let ``relu keeps NaN, maps -0 and negatives to +0, in vector lanes and in the tail`` () =
+    // 19 elements: whole vectors of 2, 4 or 8 lanes and a scalar tail after them.
+    let special = [| nan; -0.0; 0.0; -infinity; infinity; -1e-300; 1e-300; -2.5; 3.0 |]
+    let values = Array.init 19 (fun i -> special[i % special.Length])
+    let check (name: string) (inputs: float[]) (actual: float[]) =
+        Array.iteri2 (fun i (v: float) (a: float) ->
+            let e = if v > 0.0 || Double.IsNaN v then v else 0.0
+            Assert.True(BitConverter.DoubleToInt64Bits e = BitConverter.DoubleToInt64Bits a, sprintf "%s: element %d of relu %g is %g, not %g" name i v a e)) inputs actual
+    let x = Tensor.create [| 19 |] values
+    check "eager" values ((Tensor.relu x).ToArray())
+    check "compiled" values ((Compile.compile Tensor.relu x).ToArray())
+    // float32 rounds ±1e-300 to ±0 first.
+    let x32 = Tensor.cast DType.Float32 x
+    check "float32" (x32.ToArray()) ((Tensor.relu x32).ToArray())
 
 [<Fact>]
 let ``ties split the gradient evenly`` () =

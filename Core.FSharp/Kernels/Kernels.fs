@@ -309,6 +309,31 @@ module internal Kernels =
     let select32 (shape: int[]) (cond: NdArray) (a: NdArray) (b: NdArray) =
         NdArray.ofSingle (Array.copy shape) (selectData (SpanTernaryOf<float32>(fun c a b d -> selectInto c a b d)) shape (cond.Shape, cond.Single) (a.Shape, a.Single) (b.Shape, b.Single))
 
+    /// d = relu(x) elementwise — x where x > 0, NaN where x is NaN, else +0 (as
+    /// `ScalarFunctions.Relu`) — in vector lanes: a branch per element mispredicts on about half
+    /// the elements of an activation, which made a scalar map 4–5× slower than an addition.
+    let inline private reluInto (x: ReadOnlySpan< ^T>) (d: Span< ^T>) =
+        let zero = LanguagePrimitives.GenericZero< ^T>
+        let mutable i = 0
+        if Numerics.Vector.IsHardwareAccelerated then
+            let xv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> x
+            let dv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> d
+            for v in 0 .. dv.Length - 1 do
+                let lanes = xv[v]
+                let keep = Numerics.Vector.BitwiseOr(Numerics.Vector.GreaterThan(lanes, Numerics.Vector< ^T>.Zero), Numerics.Vector.OnesComplement(Numerics.Vector.Equals(lanes, lanes)))
+                dv[v] <- Numerics.Vector.ConditionalSelect(keep, lanes, Numerics.Vector< ^T>.Zero)
+            i <- dv.Length * Numerics.Vector< ^T>.Count
+        while i < x.Length do
+            let value = x[i]
+            d[i] <- (if value > zero || value <> value then value else zero)
+            i <- i + 1
+
+    /// The relu kernel on float64 spans.
+    let reluKernel = SpanUnary(fun x d -> reluInto x d)
+
+    /// The relu kernel on float32 spans.
+    let reluKernel32 = SpanUnaryOf<float32>(fun x d -> reluInto x d)
+
     /// The kinds of reduction a primitive can ask for.
     type Reduction =
         | Sum

@@ -269,7 +269,7 @@ module internal Elementwise =
     let softplus = primitive "softplus" (PerElement ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own <@ ScalarFunctions.Softplus 0.0 @>)
 
     /// max(x, 0); relu'(0) = 0.
-    let relu = primitive "relu" (PerElement ScalarFunctions.Relu) (fun x _ -> greater x (scalar 0.0)) (Formula.relu (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>))
+    let relu = primitive "relu" (Spans(Kernels.reluKernel, Kernels.reluKernel32)) (fun x _ -> greater x (scalar 0.0)) (Formula.relu (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>))
 
     /// |x|; abs'(0) = 0.
     let abs = primitive "abs" (Spans(SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (Formula.exactMath "Abs" "Abs")
