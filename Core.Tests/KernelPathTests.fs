@@ -63,6 +63,12 @@ let private broadcastCases =
           yield [| 4; c; 5 |], [| c; 1 |]
           yield [| 3; 1; c |], [| 3; 40; c |] ]
 
+/// Results of more than 256 KB, which a streaming kernel takes in 512 KB chunks (several of
+/// them here): a row, a column, a scalar, a channel, and a row longer than a chunk.
+let private largeBroadcastCases =
+    [ [| 700; 130 |], [| 130 |]; [| 700; 1 |], [| 700; 130 |]; [| 700; 130 |], [||]
+      [| 4; 130; 175 |], [| 130; 1 |]; [| 3; 70_000 |], [| 70_000 |]; [| 3; 1 |], [| 3; 70_000 |] ]
+
 let private binaryKernels : (string * SpanBinary * SpanBinaryOf<float32> * (double -> double -> double)) list =
     [ "add", SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d)), SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Add(a, b, d)), (+)
       "sub", SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d)), SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Subtract(a, b, d)), (-)
@@ -70,18 +76,19 @@ let private binaryKernels : (string * SpanBinary * SpanBinaryOf<float32> * (doub
 
 [<Fact>]
 let ``broadcasting binary kernels give the direct loop's bits for rows, columns, scalars and channels`` () =
-    for shapeA, shapeB in broadcastCases do
+    for shapeA, shapeB in broadcastCases @ largeBroadcastCases do
         let a, b = values 1 (Shape.size shapeA), values 2 (Shape.size shapeB)
         for name, kernel, kernel32, f in binaryKernels do
+          for stores in [ Kernels.Stores.Cached; Kernels.Stores.Streaming ] do
             let shape, expected = broadcastLoop f shapeA a shapeB b
-            let actual = Kernels.binary kernel shape (NdArray.create shapeA a) (NdArray.create shapeB b)
-            Assert.True((bits expected = bits actual.Data), sprintf "%s %A %A (float64)" name shapeA shapeB)
+            let actual = Kernels.binary stores kernel shape (NdArray.create shapeA a) (NdArray.create shapeB b)
+            Assert.True((bits expected = bits actual.Data), sprintf "%s %A %A %A (float64)" name shapeA shapeB stores)
             // float32: the float32 operation on the elements rounded to float32 (exact for
             // add, sub and div, whose float32 results are the rounded exact ones).
             let a32, b32 = Array.map float32 a, Array.map float32 b
             let _, expected32 = broadcastLoop (fun x y -> double (float32 (f x y))) shapeA (Array.map double a32) shapeB (Array.map double b32)
-            let actual32 = Kernels.binary32 kernel32 shape (NdArray.create32 shapeA a32) (NdArray.create32 shapeB b32)
-            Assert.True((bits expected32 = bits (Array.map double actual32.Single)), sprintf "%s %A %A (float32)" name shapeA shapeB)
+            let actual32 = Kernels.binary32 stores kernel32 shape (NdArray.create32 shapeA a32) (NdArray.create32 shapeB b32)
+            Assert.True((bits expected32 = bits (Array.map double actual32.Single)), sprintf "%s %A %A %A (float32)" name shapeA shapeB stores)
 
 [<Fact>]
 let ``comparisons and where broadcast like the direct loop in both element types`` () =

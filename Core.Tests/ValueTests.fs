@@ -120,7 +120,7 @@ let ``a scalar keeps its element inline and behaves as a one-element array`` () 
         let asVector = NdArray.ofArray [| v |]
         for kernel in unaryKernels do
             Assert.Equal((Kernels.map kernel asVector).Data[0], (Kernels.map kernel scalar).Scalar)
-        Assert.Equal((Kernels.binary binaryKernel [| 1 |] asVector (NdArray.ofArray [| 0.7 |])).Data[0], (Kernels.binary binaryKernel [||] scalar (NdArray.scalar 0.7)).Scalar)
+        Assert.Equal((Kernels.binary Kernels.Stores.Cached binaryKernel [| 1 |] asVector (NdArray.ofArray [| 0.7 |])).Data[0], (Kernels.binary Kernels.Stores.Cached binaryKernel [||] scalar (NdArray.scalar 0.7)).Scalar)
         Assert.Equal((Kernels.mapScalar (fun x -> x * x + 1.0) asVector).Data[0], (Kernels.mapScalar (fun x -> x * x + 1.0) scalar).Scalar)
         Assert.Equal<int[]>([||], (Kernels.map unaryKernels[0] scalar).Shape)
         Assert.Equal<float[]>([| v |], scalar.ToArray())
@@ -166,6 +166,6 @@ let ``broadcasting binary kernels read arguments in place, row by row, with the 
         let a, b = fill shapeA 1, fill shapeB 3
         let shape = Shape.broadcast "test" shapeA shapeB
         let expected = Kernels.binaryScalar (fun x y -> x - y) shape a b
-        let actual = Kernels.binary subtract shape a b
+        let actual = Kernels.binary Kernels.Stores.Streaming subtract shape a b
         Assert.Equal<int[]>(expected.Shape, actual.Shape)
         Assert.Equal<float[]>(expected.ToArray(), actual.ToArray())

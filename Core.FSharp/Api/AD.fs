@@ -150,12 +150,21 @@ module AD =
                 let described = Array.map2 (fun (leaf: Tensor) axis -> sprintf "%s along %s" (Shape.format leaf.Shape) (match axis with Some a -> string a | None -> "none")) leaves (Array.init leaves.Length (axisOf inAxes "inAxes" leaves.Length))
                 raise (ArgumentException(sprintf "vmap: the mapped inputs have different batch sizes %s (inputs %s)" (String.Join(", ", sizes)) (String.Join("; ", described)), "xs"))
             let size = sizes[0]
+            // Where output k's batch goes, for an example of `shape`; 0 where it must not have one
+            // (checked below, once it is known whether the output depends on the mapped inputs).
+            let batchAxis (outputs: Tensor[]) k =
+                match axisOf outAxes "outAxes" outputs.Length k with
+                | Some axis ->
+                    let stacked = Array.append [| size |] outputs[k].Shape
+                    normaliseAxis "outAxes" k axis stacked.Length stacked
+                | None -> 0
             let traced () =
                 // One example of each mapped input, as an abstract variable of its shape.
                 let example tag i _ = fronted[i] |> Option.map (fun (b: Tensor) -> Graph.abstractVariable tag b.Shape[1..] b.DType)
                 Trace.runThen example f xs (fun tag inputs y ->
                     let outputs = Tree.leaves y
-                    let batched = Batching.run tag.Level inputs (fronted |> Array.choose (Option.map (fun t -> t.Node))) size (outputs |> Array.map (fun t -> t.Node))
+                    let axes = Array.init outputs.Length (batchAxis outputs)
+                    let batched = Batching.run tag.Level inputs (fronted |> Array.choose (Option.map (fun t -> t.Node))) size (outputs |> Array.map (fun t -> t.Node)) axes
                     y, outputs, batched |> Array.map (fun struct (n, b) -> struct (Tensor.Of n, b)))
             let oneAtATime () =
                 if size = 0 then
@@ -165,7 +174,7 @@ module AD =
                 let y = results[0]
                 let perLeaf = results |> Array.map Tree.leaves
                 let outputs = Tree.leaves y
-                y, outputs, outputs |> Array.mapi (fun k _ -> struct (Tensor.stack 0 (perLeaf |> Array.map (fun l -> l[k])), true))
+                y, outputs, outputs |> Array.mapi (fun k _ -> struct (moveAxis 0 (batchAxis outputs k) (Tensor.stack 0 (perLeaf |> Array.map (fun l -> l[k]))), true))
             let y, outputs, batched = try traced () with :? ValueNotKnownException -> oneAtATime ()
             batched
             |> Array.mapi (fun k (struct (result, isBatched)) ->
@@ -174,8 +183,10 @@ module AD =
                 | None, false -> result
                 | None, true ->
                     raise (ArgumentException(sprintf "vmap: output %d (shape %s per example) depends on the mapped inputs, so outAxes[%d] cannot be None" k (Shape.format outputs[k].Shape) k, "outAxes"))
-                | Some axis, _ ->
-                    let stacked = if isBatched then result else Tensor.broadcastTo (Array.append [| size |] result.Shape) result
+                // A batched output comes with its batch where it was asked for.
+                | Some _, true -> result
+                | Some axis, false ->
+                    let stacked = Tensor.broadcastTo (Array.append [| size |] result.Shape) result
                     moveAxis 0 (normaliseAxis "outAxes" k axis stacked.Shape.Length stacked.Shape) stacked)
             |> Tree.unflatten y
 
@@ -189,7 +200,7 @@ module AD =
         let n = Shape.size shape
         let data = Array.zeroCreate (count * n)
         for i in 0 .. count - 1 do data[i * n + start + i] <- 1.0
-        Tensor.create (Array.append [| count |] shape) data
+        Tensor.Const(NdArray(Array.append [| count |] shape, data))
 
     /// The default number of basis vectors pushed through one sweep: all of them, unless a chunk
     /// of results would exceed about 2²² elements (32 MB).

@@ -121,7 +121,9 @@ module Tensor =
     /// The n×n identity matrix.
     let eye (n: int) =
         Shape.validate "eye" "n" [| n; n |]
-        Tensor.Const(NdArray([| n; n |], Array.init (n * n) (fun k -> if k / n = k % n then 1.0 else 0.0)))
+        let data = Array.zeroCreate (n * n)
+        for i in 0 .. n - 1 do data[i * n + i] <- 1.0
+        Tensor.Const(NdArray([| n; n |], data))
     /// 0, 1, …, n−1.
     let arange (n: int) =
         Shape.validate "arange" "n" [| n |]

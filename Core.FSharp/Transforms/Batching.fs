@@ -38,12 +38,25 @@ module internal Batching =
     /// `Values[b, j]`; a slot at position −1 is unused and its value is exactly 0.
     type private SparseBatch = { Example: int[]; Width: int; Positions: int[]; Values: Node }
 
-    /// The batch filled in: its values added into zeros at their positions (an unused slot adds
-    /// its 0 at position 0).
-    let private filledIn (size: int) (sparse: SparseBatch) =
-        let indices = sparse.Positions |> Array.map (max 0)
-        let rows = Indexing.scatterAlong [| size; Shape.size sparse.Example |] 1 indices sparse.Values
-        Arithmetic.reshape (Array.append [| size |] sparse.Example) rows
+    /// The batch filled in with the batch on `axis` of the result (0: leading): each value added
+    /// into zeros at its example position with the example's index spliced in at `axis`, so a
+    /// batch wanted elsewhere than in front costs no transpose (an unused slot adds its 0 at
+    /// the first position of its example).
+    let private filledIn (size: int) (axis: int) (sparse: SparseBatch) =
+        let example = sparse.Example
+        let shape = Array.insertAt axis size example
+        // Elements of one example after the batch axis: position p of example b lands at
+        // (p / inner · size + b) · inner + p mod inner.
+        let inner = Shape.size example[axis..]
+        let indices = Array.init (size * sparse.Width) (fun k ->
+            let p = max 0 sparse.Positions[k]
+            (p / inner * size + k / sparse.Width) * inner + p % inner)
+        let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * sparse.Width |] sparse.Values)
+        Arithmetic.reshape shape flat
+
+    /// A batched value (batch leading) with its batch moved to `axis`.
+    let private batchTo (axis: int) (x: Node) =
+        if axis = 0 then x else Layout.permute (Array.insertAt axis 0 [| 1 .. x.Shape.Length - 1 |]) x
 
     /// A constant batched input whose examples have at most one nonzero each, compact. (Only a
     /// constant: the derivative with respect to an input reaches its zeros too.)
@@ -90,23 +103,31 @@ module internal Batching =
     let private merged (size: int) (combine: Node -> Node -> Node) (a: SparseBatch) (b: SparseBatch) =
         let slotsA = Array.create (size * a.Width) 0
         let slotsB = Array.create (size * b.Width) 0
-        let rows =
-            Array.init size (fun r ->
-                let row = List<int>()
-                let place (positions: int[]) (width: int) (slots: int[]) =
-                    for j in 0 .. width - 1 do
-                        let p = positions[r * width + j]
-                        if p >= 0 then
-                            let at = row.IndexOf p
-                            slots[r * width + j] <- if at >= 0 then at else (row.Add p; row.Count - 1)
-                place a.Positions a.Width slotsA
-                place b.Positions b.Width slotsB
-                row.ToArray())
-        let width = max 1 (rows |> Array.fold (fun m r -> max m r.Length) 0)
+        // Row r's distinct positions in rowPositions[r·capacity …], `counts[r]` of them: rows are
+        // a few slots wide, so a linear search of the row beats a set.
+        let capacity = a.Width + b.Width
+        let rowPositions = Array.zeroCreate (size * capacity)
+        let counts = Array.zeroCreate size
+        let place (r: int) (positions: int[]) (width: int) (slots: int[]) =
+            let first = r * capacity
+            for j in 0 .. width - 1 do
+                let p = positions[r * width + j]
+                if p >= 0 then
+                    let row = ReadOnlySpan<int>(rowPositions, first, counts[r])
+                    let at = row.IndexOf p
+                    if at >= 0 then slots[r * width + j] <- at
+                    else
+                        rowPositions[first + counts[r]] <- p
+                        slots[r * width + j] <- counts[r]
+                        counts[r] <- counts[r] + 1
+        for r in 0 .. size - 1 do
+            place r a.Positions a.Width slotsA
+            place r b.Positions b.Width slotsB
+        let width = max 1 (Array.fold max 0 counts)
         if 2 * width > Shape.size a.Example then ValueNone
         else
             let positions = Array.create (size * width) -1
-            rows |> Array.iteri (fun r row -> Array.blit row 0 positions (r * width) row.Length)
+            for r in 0 .. size - 1 do Array.blit rowPositions (r * capacity) positions (r * width) counts[r]
             let spread (s: SparseBatch) slots = Indexing.scatterAlong [| size; width |] 1 slots s.Values
             ValueSome { Example = a.Example; Width = width; Positions = positions; Values = combine (spread a slotsA) (spread b slotsB) }
 
@@ -156,11 +177,12 @@ module internal Batching =
         result
 
     /// The batched values of `outputs`, which were traced at `level` from the abstract examples
-    /// `inputs`, given the batched inputs (batch leading, `size` examples). Each result says
-    /// whether it is batched: an output that does not depend on the inputs is not. A batched
+    /// `inputs`, given the batched inputs (batch leading, `size` examples); output k gets its
+    /// batch on axis `batchAxes[k]`. Each result says whether it is batched: an output that does
+    /// not depend on the inputs is not (and keeps its shape). A batched
     /// input whose examples have one nonzero each goes through the steps that keep it sparse in
     /// compact form (`sparseApply`), filled in where another step needs it.
-    let run (level: int) (inputs: Node[]) (batchedInputs: Node[]) (size: int) (outputs: Node[]) : struct (Node * bool)[] =
+    let run (level: int) (inputs: Node[]) (batchedInputs: Node[]) (size: int) (outputs: Node[]) (batchAxes: int[]) : struct (Node * bool)[] =
         let mapped = Dictionary<Node, struct (Node * bool)>(NodeIdentity.Comparer)
         let sparse = Dictionary<Node, SparseBatch>(NodeIdentity.Comparer)
         Array.iter2 (fun (input: Node) batched ->
@@ -177,7 +199,7 @@ module internal Batching =
             | _ ->
                 match sparse.TryGetValue n with
                 | true, s ->
-                    let filled = struct (filledIn size s, true)
+                    let filled = struct (filledIn size 0 s, true)
                     mapped[n] <- filled
                     filled
                 | _ -> struct (n, false)
@@ -202,4 +224,9 @@ module internal Batching =
                             let args = arguments |> Array.map (fun a -> let struct (value, _) = lookup a in value)
                             mapped[node] <- struct (batchApply node op size args batched, true)
                 | _ -> ()
-        outputs |> Array.map lookup
+        Array.map2 (fun (output: Node) axis ->
+            match mapped.TryGetValue output, sparse.TryGetValue output with
+            | (false, _), (true, s) -> struct (filledIn size axis s, true)
+            | _ ->
+                let struct (value, batched) = lookup output
+                struct ((if batched then batchTo axis value else value), batched)) outputs batchAxes
