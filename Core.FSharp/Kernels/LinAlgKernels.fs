@@ -3,6 +3,8 @@ namespace FunctionalAD
 open System
 open System.Buffers
 open System.Numerics.Tensors
+open System.Runtime.CompilerServices
+open System.Runtime.InteropServices
 open System.Threading.Tasks
 open MathNet.Numerics.LinearAlgebra
 open MathNet.Numerics.Providers.LinearAlgebra
@@ -36,11 +38,60 @@ module internal LinAlgKernels =
     // The matrix–vector kernels are generic in the element type (float64, float32): the JIT
     // compiles each instantiation with TensorPrimitives' kernels for that type.
 
+    /// c[i] = (row i of `matrix`) · vector for lo ≤ i < hi, four rows at a time: each vector of
+    /// `vector` is read once for four rows, and the four sums are independent chains of adds.
+    /// One TensorPrimitives.Dot per row waits on its own chain (and pays a call per row): a
+    /// 300 × 300 matrix times a vector took 20 µs that way, 4.5 GFLOP/s from the L2 cache.
+    /// The rows left over (fewer than four) go through Dot.
+    let private rowDotsOf<'T when 'T :> Numerics.INumber<'T> and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType>
+            (matrix: 'T[]) (stride: int) (vector: 'T[]) (length: int) (c: 'T[]) (lo: int) (hi: int) =
+        let x = ReadOnlySpan<'T>(vector, 0, length)
+        let xv = MemoryMarshal.Cast<'T, Numerics.Vector<'T>> x
+        let whole = xv.Length * Numerics.Vector<'T>.Count
+        let mutable i = lo
+        while i + 4 <= hi do
+            let r0 = MemoryMarshal.Cast<'T, Numerics.Vector<'T>>(ReadOnlySpan<'T>(matrix, i * stride, length))
+            let r1 = MemoryMarshal.Cast<'T, Numerics.Vector<'T>>(ReadOnlySpan<'T>(matrix, (i + 1) * stride, length))
+            let r2 = MemoryMarshal.Cast<'T, Numerics.Vector<'T>>(ReadOnlySpan<'T>(matrix, (i + 2) * stride, length))
+            let r3 = MemoryMarshal.Cast<'T, Numerics.Vector<'T>>(ReadOnlySpan<'T>(matrix, (i + 3) * stride, length))
+            let mutable s0 = Numerics.Vector<'T>.Zero
+            let mutable s1 = Numerics.Vector<'T>.Zero
+            let mutable s2 = Numerics.Vector<'T>.Zero
+            let mutable s3 = Numerics.Vector<'T>.Zero
+            // Each row span is as long as `xv` (one row is `length` elements), so the loop reads
+            // them through references without a bounds check per row and vector.
+            let p0 = &MemoryMarshal.GetReference r0
+            let p1 = &MemoryMarshal.GetReference r1
+            let p2 = &MemoryMarshal.GetReference r2
+            let p3 = &MemoryMarshal.GetReference r3
+            for k in 0 .. xv.Length - 1 do
+                let xk = xv[k]
+                s0 <- s0 + Unsafe.Add(&p0, k) * xk
+                s1 <- s1 + Unsafe.Add(&p1, k) * xk
+                s2 <- s2 + Unsafe.Add(&p2, k) * xk
+                s3 <- s3 + Unsafe.Add(&p3, k) * xk
+            let mutable t0 = Numerics.Vector.Sum s0
+            let mutable t1 = Numerics.Vector.Sum s1
+            let mutable t2 = Numerics.Vector.Sum s2
+            let mutable t3 = Numerics.Vector.Sum s3
+            for j in whole .. length - 1 do
+                let xj = vector[j]
+                t0 <- t0 + matrix[i * stride + j] * xj
+                t1 <- t1 + matrix[(i + 1) * stride + j] * xj
+                t2 <- t2 + matrix[(i + 2) * stride + j] * xj
+                t3 <- t3 + matrix[(i + 3) * stride + j] * xj
+            c[i] <- t0
+            c[i + 1] <- t1
+            c[i + 2] <- t2
+            c[i + 3] <- t3
+            i <- i + 4
+        while i < hi do
+            c[i] <- TensorPrimitives.Dot(ReadOnlySpan<'T>(matrix, i * stride, length), x)
+            i <- i + 1
+
     /// c[i] = (row i of `matrix`) · vector for i < count, rows of `length` elements `stride` apart.
-    let private rowDots<'T when 'T :> Numerics.INumber<'T>> (matrix: 'T[]) (stride: int) (vector: 'T[]) (length: int) (c: 'T[]) (count: int) =
-        inParts (partsFor (int64 count * int64 length)) count (fun _ lo hi ->
-            let v = ReadOnlySpan<'T>(vector, 0, length)
-            for i in lo .. hi - 1 do c[i] <- TensorPrimitives.Dot(ReadOnlySpan<'T>(matrix, i * stride, length), v))
+    let private rowDots<'T when 'T :> Numerics.INumber<'T> and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType> (matrix: 'T[]) (stride: int) (vector: 'T[]) (length: int) (c: 'T[]) (count: int) =
+        inParts (partsFor (int64 count * int64 length)) count (fun _ lo hi -> rowDotsOf matrix stride vector length c lo hi)
 
     /// c[0 .. length-1] = Σ_{j < count} weights[j] · (row j of `matrix`), rows `stride` apart.
     /// Parts sum their rows into buffers of their own, added in part order.
@@ -65,7 +116,7 @@ module internal LinAlgKernels =
     /// every product (78 MB and 125–290 ms for a 10 000 × 1 000 matrix times a vector on the CI
     /// machine, where this takes 2–4 ms), so matrix–vector products bypass it; native providers
     /// keep those of at least `nativeProductMinimum` multiply-adds.
-    let private vectorProductInto<'T when 'T :> Numerics.INumber<'T>> (transA: bool) (transB: bool) (a: 'T[]) (ca: int) (b: 'T[]) (cb: int) (c: 'T[]) (m: int) (n: int) (inner: int) =
+    let private vectorProductInto<'T when 'T :> Numerics.INumber<'T> and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType> (transA: bool) (transB: bool) (a: 'T[]) (ca: int) (b: 'T[]) (cb: int) (c: 'T[]) (m: int) (n: int) (inner: int) =
         if n = 1 then
             // op(B) is a column: b holds its `inner` elements whatever the flag.
             if not transA then rowDots a ca b inner c m
