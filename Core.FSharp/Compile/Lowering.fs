@@ -18,13 +18,41 @@ module internal Lowering =
         | Apply op -> op
         | _ -> invalidOp "a primitive of abstract values records an operation"
 
+    /// What identifies an instruction for sharing: the primitive's identity (name and typed
+    /// parameters), the argument instructions and the result shape.
+    type private Description = (struct (struct (string * Parameters) * int[] * int[]))
+
+    /// Equality of descriptions, hashed and compared without boxing them: F#'s structural
+    /// comparer boxes a struct tuple (and walks it generically) on every call, and lowering a
+    /// long program was bound by that garbage (2–3 KB per instruction of a scalar chain).
+    [<Sealed>]
+    type private DescriptionComparer() =
+        interface IEqualityComparer<Description> with
+            member _.Equals(x: Description, y: Description) =
+                let struct (struct (nameX, parametersX), argsX, shapeX) = x
+                let struct (struct (nameY, parametersY), argsY, shapeY) = y
+                String.Equals(nameX, nameY)
+                && MemoryExtensions.SequenceEqual(ReadOnlySpan<int> argsX, ReadOnlySpan<int> argsY)
+                && MemoryExtensions.SequenceEqual(ReadOnlySpan<int> shapeX, ReadOnlySpan<int> shapeY)
+                && (parametersX.IsEmpty && parametersY.IsEmpty || parametersX = parametersY)
+            member _.GetHashCode(x: Description) =
+                let struct (struct (name, parameters), args, shape) = x
+                let mutable h = HashCode()
+                h.Add name
+                for a in args do h.Add a
+                for d in shape do h.Add d
+                if not parameters.IsEmpty then h.Add(hash parameters)
+                h.ToHashCode()
+
     /// Builds the instruction list, simplifying each instruction as it is added.
-    type private Builder() =
-        let instructions = List<Instruction>()
-        let shared = Dictionary<string, int>()
+    type private Builder(capacity: int) =
+        let instructions = List<Instruction>(capacity)
+        // Equal one-element constants, by element type, rank (the shape of a one-element array
+        // is all ones) and bits.
+        let shared = Dictionary<struct (string * int * int64), int>()
         // A primitive's name and typed parameters say everything about it (a user function's
         // parameters are its identity), so equal applications to the same arguments are shared.
-        let applications = Dictionary<struct (struct (string * Parameters) * int[] * int[]), int>(HashIdentity.Structural)
+        let applications = Dictionary<Description, int>(capacity, DescriptionComparer())
         let literals = Dictionary<NdArray, int>(HashIdentity.Reference)
 
         let append (instruction: Instruction) =
@@ -60,14 +88,16 @@ module internal Lowering =
             match literals.TryGetValue value with
             | true, k -> k
             | _ ->
-                let key = if value.Size = 1 then sprintf "literal|%s|%s|%d" value.DType.Name (Shape.format value.Shape) (BitConverter.DoubleToInt64Bits value.Data[0]) else null
                 let k =
-                    match (if isNull key then (false, 0) else shared.TryGetValue key) with
-                    | true, k -> k
-                    | _ ->
-                        let k = append { Kind = Literal value; Args = [||]; Shape = value.Shape; DType = value.DType }
-                        if not (isNull key) then shared[key] <- k
-                        k
+                    if value.Size = 1 then
+                        let key = struct (value.DType.Name, value.Shape.Length, BitConverter.DoubleToInt64Bits value.Data[0])
+                        match shared.TryGetValue key with
+                        | true, k -> k
+                        | _ ->
+                            let k = append { Kind = Literal value; Args = [||]; Shape = value.Shape; DType = value.DType }
+                            shared[key] <- k
+                            k
+                    else append { Kind = Literal value; Args = [||]; Shape = value.Shape; DType = value.DType }
                 literals[value] <- k
                 k
 
@@ -76,13 +106,14 @@ module internal Lowering =
         /// An instruction after folding and sharing (no algebra: see `Apply`). Constants fold as
         /// eager code evaluates them, in the instruction's element type.
         member b.Emit(kind: InstructionKind, args: int[], shape: int[], dtype: DType) =
-            let constants = args |> Array.map literalValue
+            let first = if args.Length > 0 then literalValue args[0] else null
             match kind with
-            | Alias when not (isNull constants[0]) -> b.Literal(NdArray.view shape constants[0])
-            | Broadcast when not (isNull constants[0]) ->
-                b.Literal(if dtype = DType.Float32 then Kernels.broadcastTo32 shape constants[0] else Kernels.broadcastTo shape constants[0])
-            | Convert when not (isNull constants[0]) -> b.Literal(NdArray.convert dtype constants[0])
-            | Primitive op when args.Length > 0 && constants |> Array.forall (fun c -> not (isNull c)) -> b.Literal(Reuse.evaluateValues op constants dtype)
+            | Alias when not (isNull first) -> b.Literal(NdArray.view shape first)
+            | Broadcast when not (isNull first) ->
+                b.Literal(if dtype = DType.Float32 then Kernels.broadcastTo32 shape first else Kernels.broadcastTo shape first)
+            | Convert when not (isNull first) -> b.Literal(NdArray.convert dtype first)
+            | Primitive op when not (isNull first) && args |> Array.forall (fun a -> not (isNull (literalValue a))) ->
+                b.Literal(Reuse.evaluateValues op (Array.map literalValue args) dtype)
             | _ ->
                 let key =
                     match kind with
@@ -114,7 +145,10 @@ module internal Lowering =
         /// evaluation converts them (`Reuse`), unless the primitive fixes its result type (a
         /// conversion), which reads them as they are.
         member b.Apply(op: Op, args: int[], shape: int[], dtype: DType) =
-            let args = if op.Capabilities.ResultType.IsSome then args else args |> Array.map (fun a -> b.ConvertTo(a, dtype))
+            // Loops rather than closures over the builder: lowering allocates per instruction.
+            let mutable converted = false
+            for a in args do if dtypeOf a <> dtype then converted <- true
+            let args = if op.Capabilities.ResultType.IsSome || not converted then args else args |> Array.map (fun a -> b.ConvertTo(a, dtype))
             match Identities.simplify b.Language (struct (shape, dtype)) op.Capabilities.Algebra args with
             | ValueSome k -> k
             | ValueNone when ScalarCode.isElementwise op -> b.Elementwise(op, args, shape, dtype)
@@ -140,7 +174,13 @@ module internal Lowering =
         /// at 0, so an argument broadcast in any other way is materialised first.
         member b.Elementwise(op: Op, args: int[], shape: int[], dtype: DType) =
             let size = Shape.size shape
-            let fitted = args |> Array.map (fun a -> let n = Shape.size (shapeOf a) in if n = size || n = 1 then a else b.Broadcast(a, shape))
+            let mutable stretched = false
+            for a in args do
+                let n = Shape.size (shapeOf a)
+                if n <> size && n <> 1 then stretched <- true
+            let fitted =
+                if not stretched then args
+                else args |> Array.map (fun a -> let n = Shape.size (shapeOf a) in if n = size || n = 1 then a else b.Broadcast(a, shape))
             b.Emit(Primitive op, fitted, shape, dtype)
 
     /// Keeps the inputs and what the outputs depend on, renumbering in the same order.
@@ -157,13 +197,19 @@ module internal Lowering =
         for k in 0 .. instructions.Length - 1 do
             if live[k] then
                 renumbered[k] <- kept.Count
-                kept.Add { instructions[k] with Args = instructions[k].Args |> Array.map (fun a -> renumbered[a]) }
+                let instruction = instructions[k]
+                // Before the first dead instruction numbers do not change: the record is kept.
+                let mutable same = true
+                for a in instruction.Args do if renumbered[a] <> a then same <- false
+                if same then kept.Add instruction
+                else kept.Add { instruction with Args = instruction.Args |> Array.map (fun a -> renumbered[a]) }
         { Instructions = kept.ToArray(); Outputs = outputs |> Array.map (fun o -> renumbered[o]) }
 
     /// The program computing `outputs` from `inputs` (abstract variables of nesting `level`).
     let lower (level: int) (inputs: Node[]) (outputs: Node[]) : Program =
-        let builder = Builder()
-        let index = Dictionary<Node, int>(NodeIdentity.Comparer)
+        let order = Graph.topologicalOrder level outputs
+        let builder = Builder(order.Count + inputs.Length)
+        let index = Dictionary<Node, int>(order.Count + inputs.Length, NodeIdentity.Comparer)
         inputs |> Array.iteri (fun i n -> index[n] <- builder.Input(i, n.Shape, n.DType))
         // A node outside the traced level (a constant, or a value an inner transform released)
         // has a value: it enters the program as a literal.
@@ -174,12 +220,12 @@ module internal Lowering =
                 let k = builder.Literal n.Value
                 index[n] <- k
                 k
-        for node in Graph.topologicalOrder level outputs do
+        for node in order do
             if not (index.ContainsKey node) then
                 index[node] <-
                     match node.Kind with
-                    | Variable _ when node.Args.Length = 1 -> indexOf node.Args[0]
-                    | Apply op -> builder.Apply(op, node.Args |> Array.map indexOf, node.Shape, node.DType)
+                    | Variable _ when node.Arity = 1 -> indexOf (node.Arg 0)
+                    | Apply op -> builder.Apply(op, Array.init node.Arity (fun i -> indexOf (node.Arg i)), node.Shape, node.DType)
                     | _ -> builder.Literal node.Value
         let outputIndices = outputs |> Array.map indexOf
         withoutDeadCode (builder.Instructions.ToArray()) outputIndices

@@ -38,7 +38,8 @@ module internal Identities =
     /// The simpler expression equal to `algebra` applied to `args`, or none when no identity applies.
     let simplify (language: IdentityLanguage<'T, 'Result>) (result: 'Result) (algebra: Algebra) (args: 'T[]) : 'T voption when 'T : equality =
         let is v x = language.Uniform x = ValueSome v
-        let fits = language.Fits result
+        // Applied in full each time: a partial application would allocate a closure per call.
+        let fits x = language.Fits result x
         let negationOf x =
             match language.Role x with
             | ValueSome(struct (Algebra.Negation, [| inner |])) -> ValueSome inner
