@@ -31,9 +31,14 @@ module internal ScalarPlan =
     let private delegates = ConcurrentDictionary<struct (struct (string * Parameters) * DType), Delegate>()
 
     let private delegateOf (op: Op) (dtype: DType) (arity: int) (formula: Expression[] -> Expression) =
-        delegates.GetOrAdd(struct (op.Key, dtype), fun _ ->
-            let parameters = Array.init arity (fun i -> Expression.Parameter(typeof<double>, sprintf "a%d" i))
-            Expression.Lambda(formula (parameters |> Array.map (fun p -> p :> Expression)), parameters).Compile())
+        let key = struct (op.Key, dtype)
+        // Looked up first: GetOrAdd's factory would be a new closure for every instruction.
+        match delegates.TryGetValue key with
+        | true, compiled -> compiled
+        | _ ->
+            delegates.GetOrAdd(key, fun _ ->
+                let parameters = Array.init arity (fun i -> Expression.Parameter(typeof<double>, sprintf "a%d" i))
+                Expression.Lambda(formula (parameters |> Array.map (fun p -> p :> Expression)), parameters).Compile())
 
     /// One interpreted instruction: register `k` from the registers of its arguments.
     let private step (k: int) (args: int[]) (f: Delegate) : Action<double[]> =
