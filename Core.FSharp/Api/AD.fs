@@ -150,7 +150,7 @@ module AD =
                 let described = Array.map2 (fun (leaf: Tensor) axis -> sprintf "%s along %s" (Shape.format leaf.Shape) (match axis with Some a -> string a | None -> "none")) leaves (Array.init leaves.Length (axisOf inAxes "inAxes" leaves.Length))
                 raise (ArgumentException(sprintf "vmap: the mapped inputs have different batch sizes %s (inputs %s)" (String.Join(", ", sizes)) (String.Join("; ", described)), "xs"))
             let size = sizes[0]
-            // Where output k's batch goes, for an example of `shape`; 0 where it must not have one
+            // The axis output k's batch goes to, counted in the batched output; 0 where it must have none
             // (checked below, once it is known whether the output depends on the mapped inputs).
             let batchAxis (outputs: Tensor[]) k =
                 match axisOf outAxes "outAxes" outputs.Length k with
