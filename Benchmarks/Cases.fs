@@ -261,7 +261,9 @@ let batching (s: Settings) =
         Tensor.stack 0 (Array.init y.Size (fun i -> pullback (Tensor.create y.Shape (Array.init y.Size (fun k -> if k = i then 1.0 else 0.0)))))
     let batched () = AD.jacrev layer x
     let jacobianAgreement = maxDifference ((perRow ()).ToArray()) ((batched ()).ToArray())
-    let reps = s.Repetitions 7
+    // 21 alternated pairs, as in the Hessian case: a vmapped call's time varies with the gen-0
+    // collections its 2 MB results trigger.
+    let reps = s.Repetitions 21
     let tPerRow, tBatched, perRowVsBatched = pairedMs reps (fun () -> force (perRow ())) (fun () -> force (batched ()))
     let jacobianName = sprintf "Jacobian of tanh(W x), W %d×%d, eager" n n
     let examples, features = if s.Quick then 16, 50 else 256, 1_000
