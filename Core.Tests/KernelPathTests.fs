@@ -8,6 +8,7 @@ open System
 open System.Numerics.Tensors
 open Xunit
 open FunctionalAD
+open FunctionalAD.Primitives
 
 /// One element per row, short rows (the ten classes of logits) and rows for the vector kernels.
 let private innerSizes = [ 1; 3; 10; 17; 64 ]
@@ -69,25 +70,36 @@ let private largeBroadcastCases =
     [ [| 700; 130 |], [| 130 |]; [| 700; 1 |], [| 700; 130 |]; [| 700; 130 |], [||]
       [| 4; 130; 175 |], [| 130; 1 |]; [| 3; 70_000 |], [| 70_000 |]; [| 3; 1 |], [| 3; 70_000 |] ]
 
-let private binaryKernels : (string * SpanBinary * SpanBinaryOf<float32> * (double -> double -> double)) list =
-    [ "add", SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d)), SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Add(a, b, d)), (+)
-      "sub", SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d)), SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Subtract(a, b, d)), (-)
-      "div", SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d)), SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Divide(a, b, d)), (/) ]
+/// Columns whose runs are long enough for the kernels taking an element as a value (256 or
+/// more), in both orders, a run longer than a chunk that is not a multiple of it, and a column
+/// next to a tiled argument whose period its run does not divide (the buffered path).
+let private valueRunCases =
+    [ [| 40; 1 |], [| 40; 1_000 |]; [| 40; 1_000 |], [| 40; 1 |]; [| 5; 1 |], [| 5; 3_000 |]
+      [| 4; 2; 1 |], [| 2; 256 |]; [| 3; 1; 1 |], [| 3; 2; 300 |] ]
+
+/// The arithmetic primitives' kernels and the scalar function each must match bit for bit.
+let private binaryKernels : (string * BinaryKernels<double> * BinaryKernels<float32> * (double -> double -> double)) list =
+    [ "add", Arithmetic.sums, Arithmetic.sums32, (+)
+      "sub", Arithmetic.differences, Arithmetic.differences32, (-)
+      "mul", Arithmetic.products, Arithmetic.products32, (*)
+      "div", Arithmetic.quotients, Arithmetic.quotients32, (/)
+      "mulNoNan", Arithmetic.guardedProducts, Arithmetic.guardedProducts32, (fun a b -> if a = 0.0 then 0.0 else a * b)
+      "on spans only", Kernels.spansOnly Arithmetic.products.Spans, Kernels.spansOnly Arithmetic.products32.Spans, (*) ]
 
 [<Fact>]
 let ``broadcasting binary kernels give the direct loop's bits for rows, columns, scalars and channels`` () =
-    for shapeA, shapeB in broadcastCases @ largeBroadcastCases do
+    for shapeA, shapeB in broadcastCases @ largeBroadcastCases @ valueRunCases do
         let a, b = values 1 (Shape.size shapeA), values 2 (Shape.size shapeB)
-        for name, kernel, kernel32, f in binaryKernels do
+        for name, kernels, kernels32, f in binaryKernels do
           for stores in [ Kernels.Stores.Cached; Kernels.Stores.Streaming ] do
             let shape, expected = broadcastLoop f shapeA a shapeB b
-            let actual = Kernels.binary stores kernel shape (NdArray.create shapeA a) (NdArray.create shapeB b)
+            let actual = Kernels.binary stores kernels shape (NdArray.create shapeA a) (NdArray.create shapeB b)
             Assert.True((bits expected = bits actual.Data), sprintf "%s %A %A %A (float64)" name shapeA shapeB stores)
             // float32: the float32 operation on the elements rounded to float32 (exact for
-            // add, sub and div, whose float32 results are the rounded exact ones).
+            // add, sub, mul and div, whose float32 results are the rounded exact ones).
             let a32, b32 = Array.map float32 a, Array.map float32 b
             let _, expected32 = broadcastLoop (fun x y -> double (float32 (f x y))) shapeA (Array.map double a32) shapeB (Array.map double b32)
-            let actual32 = Kernels.binary32 stores kernel32 shape (NdArray.create32 shapeA a32) (NdArray.create32 shapeB b32)
+            let actual32 = Kernels.binary32 stores kernels32 shape (NdArray.create32 shapeA a32) (NdArray.create32 shapeB b32)
             Assert.True((bits expected32 = bits (Array.map double actual32.Single)), sprintf "%s %A %A %A (float32)" name shapeA shapeB stores)
 
 [<Fact>]

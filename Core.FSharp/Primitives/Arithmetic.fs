@@ -98,11 +98,28 @@ module internal rec Arithmetic =
             Graph.applyUnary { conversion with Capabilities = { conversion.Capabilities with ResultType = ValueSome dtype } } x.Shape x
 
     /// The evaluation of an elementwise operation of two arguments, with NumPy broadcasting.
-    let private binaryEval stores name (kernel: SpanBinary) (v: NdArray[]) = Kernels.binary stores kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]
+    let private binaryEval stores name (kernels: BinaryKernels<double>) (v: NdArray[]) = Kernels.binary stores kernels (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]
 
-    /// `binaryEval` on float32 arguments: the capabilities with that float32 kernel.
-    let private withBinary32 (capabilities: Capabilities) stores name (kernel: SpanBinaryOf<float32>) =
-        { capabilities with Float32 = ValueSome(fun v -> Kernels.binary32 stores kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]) }
+    /// `binaryEval` on float32 arguments: the capabilities with those float32 kernels.
+    let private withBinary32 (capabilities: Capabilities) stores name (kernels: BinaryKernels<float32>) =
+        { capabilities with Float32 = ValueSome(fun v -> Kernels.binary32 stores kernels (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]) }
+
+    /// The kernels of an arithmetic operation: on two spans, and with either argument a value.
+    let private kernels spans valueSpan spanValue : BinaryKernels<'T> = { Spans = spans; ValueSpan = ValueSome valueSpan; SpanValue = ValueSome spanValue }
+
+    // TensorPrimitives' float64 and float32 overloads are distinct methods, so each operation
+    // names its kernels once per element type. (Internal: the kernel-path tests run them.)
+    let internal sums = kernels (SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Add(b, a, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Add(a, b, d)))
+    let internal sums32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Add(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Add(b, a, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Add(a, b, d)))
+    let internal differences = kernels (SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Subtract(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Subtract(a, b, d)))
+    let internal differences32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Subtract(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Subtract(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Subtract(a, b, d)))
+    let internal products = kernels (SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
+    let internal products32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Multiply(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
+    let internal quotients = kernels (SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Divide(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Divide(a, b, d)))
+    let internal quotients32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Divide(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Divide(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Divide(a, b, d)))
+    // A zero first factor makes a zero row whatever the other holds (+0, as the span kernel).
+    let internal guardedProducts = kernels (SpanBinary(fun a b d -> Kernels.guardedProduct a b d)) (ValueSpanOf(fun a b d -> if a = 0.0 then d.Clear() else TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> Kernels.guardedProductByValue a b d))
+    let internal guardedProducts32 = kernels (SpanBinaryOf<float32>(fun a b d -> Kernels.guardedProduct a b d)) (ValueSpanOf(fun a b d -> if a = 0.0f then d.Clear() else TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> Kernels.guardedProductByValue a b d))
 
     let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.applyBinary op (Shape.broadcast op.Name x.Shape y.Shape) x y
 
@@ -116,14 +133,14 @@ module internal rec Arithmetic =
 
     let private addOp : Op =
         { Name = "add"; Params = Param.empty
-          Eval = binaryEval Kernels.Stores.Streaming "add" (SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d)))
+          Eval = binaryEval Kernels.Stores.Streaming "add" sums
           Jvp = fun _ out t -> addTangents (fit out t[0]) (fit out t[1])
           Vjp = fun args _ g -> [| unfit args[0] g; unfit args[1] g |]
-          Capabilities = withBinary32 Formula.Arithmetic.add Kernels.Stores.Streaming "add" (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Add(a, b, d))) }
+          Capabilities = withBinary32 Formula.Arithmetic.add Kernels.Stores.Streaming "add" sums32 }
 
     let private subOp : Op =
         { Name = "sub"; Params = Param.empty
-          Eval = binaryEval Kernels.Stores.Streaming "sub" (SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d)))
+          Eval = binaryEval Kernels.Stores.Streaming "sub" differences
           Jvp =
             fun _ out t ->
                 match fit out t[0], fit out t[1] with
@@ -131,7 +148,7 @@ module internal rec Arithmetic =
                 | a, ValueNone -> a
                 | ValueNone, ValueSome b -> ValueSome(neg b)
           Vjp = fun args _ g -> [| unfit args[0] g; pullTo args[1] (fun () -> neg g) |]
-          Capabilities = withBinary32 Formula.Arithmetic.sub Kernels.Stores.Streaming "sub" (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Subtract(a, b, d))) }
+          Capabilities = withBinary32 Formula.Arithmetic.sub Kernels.Stores.Streaming "sub" differences32 }
 
     let private negOp : Op =
         { Name = "neg"; Params = Param.empty
@@ -142,30 +159,29 @@ module internal rec Arithmetic =
 
     let private mulOp : Op =
         { Name = "mul"; Params = Param.empty
-          Eval = binaryEval Kernels.Stores.Streaming "mul" (SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
+          Eval = binaryEval Kernels.Stores.Streaming "mul" products
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan t args[0])))
           Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |]
-          Capabilities = withBinary32 Formula.Arithmetic.mul Kernels.Stores.Streaming "mul" (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Multiply(a, b, d))) }
+          Capabilities = withBinary32 Formula.Arithmetic.mul Kernels.Stores.Streaming "mul" products32 }
 
     let private divOp : Op =
         { Name = "div"; Params = Param.empty
-          Eval = binaryEval Kernels.Stores.Streaming "div" (SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d)))
+          Eval = binaryEval Kernels.Stores.Streaming "div" quotients
           Jvp =
             fun args out t ->
                 let dx = t[0] |> ValueOption.map (fun t -> mulNoNan t (reciprocal args[1]))
                 let dy = t[1] |> ValueOption.map (fun t -> mulNoNan t (neg (div out args[1])))
                 addTangents (fit out dx) (fit out dy)
           Vjp = fun args out g -> [| pullTo args[0] (fun () -> mulNoNan g (reciprocal args[1])); pullTo args[1] (fun () -> mulNoNan g (neg (div out args[1]))) |]
-          Capabilities = withBinary32 Formula.Arithmetic.div Kernels.Stores.Streaming "div" (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Divide(a, b, d))) }
+          Capabilities = withBinary32 Formula.Arithmetic.div Kernels.Stores.Streaming "div" quotients32 }
 
     let private mulNoNanOp : Op =
         { Name = "mulNoNan"; Params = Param.empty
           Eval =
-            binaryEval Kernels.Stores.Cached "mulNoNan"
-                (SpanBinary(fun a b d -> Kernels.guardedProduct a b d))
+            binaryEval Kernels.Stores.Cached "mulNoNan" guardedProducts
           Jvp = fun args out t -> addTangents (fit out (t[0] |> ValueOption.map (fun t -> mulNoNan t args[1]))) (fit out (t[1] |> ValueOption.map (fun t -> mulNoNan args[0] t)))
           Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan args[0] g) |]
-          Capabilities = withBinary32 Formula.Arithmetic.mulNoNan Kernels.Stores.Cached "mulNoNan" (SpanBinaryOf<float32>(fun a b d -> Kernels.guardedProduct a b d)) }
+          Capabilities = withBinary32 Formula.Arithmetic.mulNoNan Kernels.Stores.Cached "mulNoNan" guardedProducts32 }
 
     /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
     let broadcastTo (shape: int[]) (x: Node) : Node =

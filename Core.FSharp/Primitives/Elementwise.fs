@@ -153,10 +153,10 @@ module internal Elementwise =
         let kernel32 = SpanBinaryOf<float32>(fun a b d -> relationMask relation a b d)
         let op =
             nondifferentiableOp name
-                (fun v -> Kernels.binary Kernels.Stores.Cached kernel (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+                (fun v -> Kernels.binary Kernels.Stores.Cached (Kernels.spansOnly kernel) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
                 (Formula.comparison scalarTest vectorTest negate)
             |> withAlgebra (Algebra.Comparison relation)
-            |> withFloat32 (fun v -> Kernels.binary32 Kernels.Stores.Cached kernel32 (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
+            |> withFloat32 (fun v -> Kernels.binary32 Kernels.Stores.Cached (Kernels.spansOnly kernel32) (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1])
         fun x y -> Graph.applyConstant op (Shape.broadcast name x.Shape y.Shape) [| x; y |]
 
     /// 1 where x > y, else 0.
@@ -288,7 +288,7 @@ module internal Elementwise =
     /// The record with the float32 kernel `kernel` (a TensorPrimitives float overload) applied
     /// with broadcasting: its results are within a few float32 ulps of the float64 ones rounded.
     let private withSpans32 (kernel: SpanBinaryOf<float32>) (o: Op) =
-        withFloat32 (fun v -> Kernels.binary32 Kernels.Stores.Streaming kernel (broadcastValues o.Name v) v[0] v[1]) o
+        withFloat32 (fun v -> Kernels.binary32 Kernels.Stores.Streaming (Kernels.spansOnly kernel) (broadcastValues o.Name v) v[0] v[1]) o
 
     /// x^y for tensors; ∂/∂x = y·x^(y−1), ∂/∂y = x^y·log x (taken as 0 where x = 0, the limit
     /// for y > 0, instead of 0·(−∞)). ∂/∂x is 0 where y = 0 (x⁰ is constant) even at x = 0,
