@@ -129,6 +129,55 @@ module AD =
         elif axes.Length = count then axes[i]
         else raise (ArgumentException(sprintf "vmap: %s has %d entries for %d tensors (give one entry, or one per tensor)" argument axes.Length count, argument))
 
+    /// A mapped input leaf of a vmap: one example's shape and element type, how the batching run
+    /// receives the leaf, and example b of it (for a function applied one example at a time).
+    type private MappedLeaf = { Example: int[]; DType: DType; Batched: Batching.BatchedInput; ExampleAt: int -> Tensor }
+
+    /// `f` mapped over `size` examples of the leaves of `xs` that `mapped` describes (None: the
+    /// leaf is the same for every example, and is passed as it is), `outAxes` saying where each
+    /// output leaf gets the batch axis (see `vmapWith`).
+    let private vmapOver (mapped: MappedLeaf option[]) (size: int) (outAxes: int option[]) (f: 'T -> 'Y) (xs: 'T) : 'Y =
+        let leaves = Tree.leaves xs
+        // The axis output k's batch goes to, counted in the batched output; 0 where it must have none
+        // (checked below, once it is known whether the output depends on the mapped inputs).
+        let batchAxis (outputs: Tensor[]) k =
+            match axisOf outAxes "outAxes" outputs.Length k with
+            | Some axis ->
+                let stacked = Array.append [| size |] outputs[k].Shape
+                normaliseAxis "outAxes" k axis stacked.Length stacked
+            | None -> 0
+        let traced () =
+            // One example of each mapped input, as an abstract variable of its shape.
+            let example tag i _ = mapped[i] |> Option.map (fun m -> Graph.abstractVariable tag m.Example m.DType)
+            Trace.runThen example f xs (fun tag inputs y ->
+                let outputs = Tree.leaves y
+                let axes = Array.init outputs.Length (batchAxis outputs)
+                let batched = Batching.run tag.Level inputs (mapped |> Array.choose (Option.map (fun m -> m.Batched))) size (outputs |> Array.map (fun t -> t.Node)) axes
+                y, outputs, batched |> Array.map (fun struct (n, b) -> struct (Tensor.Of n, b)))
+        let oneAtATime () =
+            if size = 0 then
+                raise (InvalidOperationException "vmap: the function reads values, so it is applied one example at a time, which cannot give the shapes of an empty batch")
+            let exampleOf b = Tree.unflatten xs (Array.init leaves.Length (fun i -> match mapped[i] with Some m -> m.ExampleAt b | None -> leaves[i]))
+            let results = Array.init size (fun b -> f (exampleOf b))
+            let y = results[0]
+            let perLeaf = results |> Array.map Tree.leaves
+            let outputs = Tree.leaves y
+            y, outputs, outputs |> Array.mapi (fun k _ -> struct (moveAxis 0 (batchAxis outputs k) (Tensor.stack 0 (perLeaf |> Array.map (fun l -> l[k]))), true))
+        let y, outputs, batched = try traced () with :? ValueNotKnownException -> oneAtATime ()
+        batched
+        |> Array.mapi (fun k (struct (result, isBatched)) ->
+            let result = release result
+            match axisOf outAxes "outAxes" outputs.Length k, isBatched with
+            | None, false -> result
+            | None, true ->
+                raise (ArgumentException(sprintf "vmap: output %d (shape %s per example) depends on the mapped inputs, so outAxes[%d] cannot be None" k (Shape.format outputs[k].Shape) k, "outAxes"))
+            // A batched output comes with its batch where it was asked for.
+            | Some _, true -> result
+            | Some axis, false ->
+                let stacked = Tensor.broadcastTo (Array.append [| size |] result.Shape) result
+                moveAxis 0 (normaliseAxis "outAxes" k axis stacked.Shape.Length stacked.Shape) stacked)
+        |> Tree.unflatten y
+
     /// `f` mapped over the examples of a batch: `inAxes` says for each input leaf which axis
     /// holds the examples (None: the leaf is the same for every example), `outAxes` where each
     /// output leaf gets the batch axis (a single entry applies to every leaf). Like `jax.vmap`,
@@ -149,58 +198,23 @@ module AD =
             if sizes.Length > 1 then
                 let described = Array.map2 (fun (leaf: Tensor) axis -> sprintf "%s along %s" (Shape.format leaf.Shape) (match axis with Some a -> string a | None -> "none")) leaves (Array.init leaves.Length (axisOf inAxes "inAxes" leaves.Length))
                 raise (ArgumentException(sprintf "vmap: the mapped inputs have different batch sizes %s (inputs %s)" (String.Join(", ", sizes)) (String.Join("; ", described)), "xs"))
-            let size = sizes[0]
-            // The axis output k's batch goes to, counted in the batched output; 0 where it must have none
-            // (checked below, once it is known whether the output depends on the mapped inputs).
-            let batchAxis (outputs: Tensor[]) k =
-                match axisOf outAxes "outAxes" outputs.Length k with
-                | Some axis ->
-                    let stacked = Array.append [| size |] outputs[k].Shape
-                    normaliseAxis "outAxes" k axis stacked.Length stacked
-                | None -> 0
-            let traced () =
-                // One example of each mapped input, as an abstract variable of its shape.
-                let example tag i _ = fronted[i] |> Option.map (fun (b: Tensor) -> Graph.abstractVariable tag b.Shape[1..] b.DType)
-                Trace.runThen example f xs (fun tag inputs y ->
-                    let outputs = Tree.leaves y
-                    let axes = Array.init outputs.Length (batchAxis outputs)
-                    let batched = Batching.run tag.Level inputs (fronted |> Array.choose (Option.map (fun t -> t.Node))) size (outputs |> Array.map (fun t -> t.Node)) axes
-                    y, outputs, batched |> Array.map (fun struct (n, b) -> struct (Tensor.Of n, b)))
-            let oneAtATime () =
-                if size = 0 then
-                    raise (InvalidOperationException "vmap: the function reads values, so it is applied one example at a time, which cannot give the shapes of an empty batch")
-                let exampleOf b = Tree.unflatten xs (Array.init leaves.Length (fun i -> match fronted[i] with Some batch -> Tensor.index 0 b batch | None -> leaves[i]))
-                let results = Array.init size (fun b -> f (exampleOf b))
-                let y = results[0]
-                let perLeaf = results |> Array.map Tree.leaves
-                let outputs = Tree.leaves y
-                y, outputs, outputs |> Array.mapi (fun k _ -> struct (moveAxis 0 (batchAxis outputs k) (Tensor.stack 0 (perLeaf |> Array.map (fun l -> l[k]))), true))
-            let y, outputs, batched = try traced () with :? ValueNotKnownException -> oneAtATime ()
-            batched
-            |> Array.mapi (fun k (struct (result, isBatched)) ->
-                let result = release result
-                match axisOf outAxes "outAxes" outputs.Length k, isBatched with
-                | None, false -> result
-                | None, true ->
-                    raise (ArgumentException(sprintf "vmap: output %d (shape %s per example) depends on the mapped inputs, so outAxes[%d] cannot be None" k (Shape.format outputs[k].Shape) k, "outAxes"))
-                // A batched output comes with its batch where it was asked for.
-                | Some _, true -> result
-                | Some axis, false ->
-                    let stacked = Tensor.broadcastTo (Array.append [| size |] result.Shape) result
-                    moveAxis 0 (normaliseAxis "outAxes" k axis stacked.Shape.Length stacked.Shape) stacked)
-            |> Tree.unflatten y
+            let stacked (batch: Tensor) =
+                { Example = batch.Shape[1..]; DType = batch.DType; Batched = Batching.BatchedInput.Stacked batch.Node; ExampleAt = fun b -> Tensor.index 0 b batch }
+            vmapOver (fronted |> Array.map (Option.map stacked)) sizes[0] outAxes f xs
 
     /// `f` mapped over axis 0 of every input leaf, the batch on axis 0 of every output leaf
     /// (`jax.vmap` with its defaults).
     let vmap (f: 'T -> 'Y) : 'T -> 'Y = vmapWith [| Some 0 |] [| Some 0 |] f
 
-    /// Basis vectors `start` … `start + count − 1` of a tensor of `shape`, stacked along a new
-    /// leading axis.
-    let private basisChunk (shape: int[]) (start: int) (count: int) =
-        let n = Shape.size shape
-        let data = Array.zeroCreate (count * n)
-        for i in 0 .. count - 1 do data[i * n + start + i] <- 1.0
-        Tensor.Const(NdArray(Array.append [| count |] shape, data))
+    /// Basis vectors `start`, `start + 1` … of a tensor of `shape` as a mapped leaf: the batching
+    /// run keeps them compact from the start (`Batching.BatchedInput.Basis`), and a function
+    /// applied one example at a time gets each as a tensor.
+    let private basisLeaf (shape: int[]) (start: int) : MappedLeaf =
+        { Example = Array.copy shape; DType = DType.Float64; Batched = Batching.BatchedInput.Basis start
+          ExampleAt = fun b ->
+            let data = Array.zeroCreate (Shape.size shape)
+            data[start + b] <- 1.0
+            Tensor.Const(NdArray(Array.copy shape, data)) }
 
     /// The default number of basis vectors pushed through one sweep: all of them, unless a chunk
     /// of results would exceed about 2²² elements (32 MB).
@@ -215,15 +229,17 @@ module AD =
     /// Columns `start` … of the Jacobian from one batched forward sweep: each output leaf gets
     /// shape (output shape @ count).
     let private forwardBlock (pushforward: Tensor -> 'Y) (x: Tensor) (start: int) (count: int) : Tensor[] =
-        Tree.leaves (vmapWith [| Some 0 |] [| Some -1 |] pushforward (basisChunk x.Shape start count))
+        Tree.leaves (vmapOver [| Some(basisLeaf x.Shape start) |] count [| Some -1 |] pushforward x)
 
     /// Rows `start` … of the Jacobian of output leaf k from one batched reverse sweep: shape
     /// (count @ input shape).
     let private reverseBlock (pullback: 'Y -> Tensor) (y: 'Y) (k: int) (start: int) (count: int) : Tensor =
         let outputs = Tree.leaves y
-        let seeds = outputs |> Array.mapi (fun j o -> if j = k then basisChunk o.Shape start count else Tensor.zeros o.Shape)
-        let axes = Array.init outputs.Length (fun j -> if j = k then Some 0 else None)
-        vmapWith axes [| Some 0 |] (fun u -> pullback (Tree.unflatten y u)) seeds
+        // Output k is mapped over its basis vectors (its own value only stands in for the
+        // leaf); the other outputs get zero cotangents.
+        let seeds = outputs |> Array.mapi (fun j o -> if j = k then o else Tensor.zeros o.Shape)
+        let mapped = Array.init outputs.Length (fun j -> if j = k then Some(basisLeaf outputs[k].Shape start) else None)
+        vmapOver mapped count [| Some 0 |] (fun u -> pullback (Tree.unflatten y u)) seeds
 
     /// Jacobian by forward mode in chunks of basis vectors whose size `chunkFor` picks from the
     /// number of output elements.

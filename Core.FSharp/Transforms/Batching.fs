@@ -10,6 +10,16 @@ open FunctionalAD.Primitives
 /// (`Capabilities.Batch`). Batched values carry the batch as their leading axis. The rewritten
 /// program is built from ordinary graph operations, so every other transform composes with it.
 module internal Batching =
+    /// A batched input of `run`.
+    [<RequireQualifiedAccess>]
+    type BatchedInput =
+        /// The examples stacked along a leading axis.
+        | Stacked of Node
+        /// Basis vectors `start` … `start + size − 1` of the example's shape, one per example (a
+        /// chunk of a Jacobian's columns or rows): compact from the start, so no dense chunk is
+        /// made and scanned, and filled in only where a step needs it dense.
+        | Basis of start: int
+
     /// Example `b` of a batched value (the batch leading).
     let private example (b: int) (x: Node) =
         let rank = x.Shape.Length
@@ -79,6 +89,10 @@ module internal Batching =
             else
                 let values = Indexing.takeAlong 1 [| size; 1 |] (positions |> Array.map (max 0)) (Arithmetic.reshape [| size; width |] input)
                 ValueSome { Example = input.Shape[1..]; Width = 1; Positions = positions; Values = values }
+
+    /// Basis vectors `start` … `start + size − 1` of the example shape `example`, compact.
+    let private basis (size: int) (start: int) (example: int[]) =
+        { Example = example; Width = 1; Positions = Array.init size ((+) start); Values = Graph.constant (NdArray.full [| size; 1 |] 1.0) }
 
     /// The entries of an unbatched factor (broadcast to `example`) at the batch's positions, in
     /// its slots' shape.
@@ -177,19 +191,22 @@ module internal Batching =
         result
 
     /// The batched values of `outputs`, which were traced at `level` from the abstract examples
-    /// `inputs`, given the batched inputs (batch leading, `size` examples); output k gets its
-    /// batch on axis `batchAxes[k]`. Each result says whether it is batched: an output that does
-    /// not depend on the inputs is not (and keeps its shape). A batched
-    /// input whose examples have one nonzero each goes through the steps that keep it sparse in
-    /// compact form (`sparseApply`), filled in where another step needs it.
-    let run (level: int) (inputs: Node[]) (batchedInputs: Node[]) (size: int) (outputs: Node[]) (batchAxes: int[]) : struct (Node * bool)[] =
+    /// `inputs`, given the batched inputs (`size` examples); output k gets its batch on axis
+    /// `batchAxes[k]`. Each result says whether it is batched: an output that does not depend
+    /// on the inputs is not (and keeps its shape). A batched input whose examples have one
+    /// nonzero each (basis vectors, or stacked examples found to be so) goes through the steps
+    /// that keep it sparse in compact form (`sparseApply`), filled in where another step needs it.
+    let run (level: int) (inputs: Node[]) (batchedInputs: BatchedInput[]) (size: int) (outputs: Node[]) (batchAxes: int[]) : struct (Node * bool)[] =
         let mapped = Dictionary<Node, struct (Node * bool)>(NodeIdentity.Comparer)
         let sparse = Dictionary<Node, SparseBatch>(NodeIdentity.Comparer)
         Array.iter2 (fun (input: Node) batched ->
-            mapped[input] <- struct (batched, true)
-            match sparseInput size batched with
-            | ValueSome s -> sparse[input] <- s
-            | ValueNone -> ()) inputs batchedInputs
+            match batched with
+            | BatchedInput.Stacked examples ->
+                mapped[input] <- struct (examples, true)
+                match sparseInput size examples with
+                | ValueSome s -> sparse[input] <- s
+                | ValueNone -> ()
+            | BatchedInput.Basis start -> sparse[input] <- basis size start input.Shape) inputs batchedInputs
         // A node outside the trace (a constant, a value of an enclosing transform, or a node left
         // by a closed transform that happened to use the same level number) is the same for
         // every example.
