@@ -33,6 +33,10 @@ let ``the gradients of takeAlongAxis and embedding are scatter-adds`` () =
     assertTensorClose 0.0 counts (AD.grad (fun x -> Tensor.sum (Tensor.takeAlongAxis 1 labels x)) x34)
     let embedded = AD.grad (fun t -> Tensor.sum (Tensor.embedding (vec [ 1.0; 1.0; 0.0 ]) t)) x34
     assertTensorClose 0.0 (mat [ [ 1.0; 1.0; 1.0; 1.0 ]; [ 2.0; 2.0; 2.0; 2.0 ]; [ 0.0; 0.0; 0.0; 0.0 ] ]) embedded
+    // x34[:, [3, 0, 3]] and its transpose, entries of one element each (the kernels' direct path).
+    assertTensorClose 0.0 (mat [ [ 3.0; 0.0; 3.0 ]; [ 7.0; 4.0; 7.0 ]; [ 11.0; 8.0; 11.0 ] ]) (Tensor.gather 1 [| 3; 0; 3 |] x34)
+    let weights = mat [ [ 1.0; 2.0; 3.0 ]; [ 4.0; 5.0; 6.0 ]; [ 7.0; 8.0; 9.0 ] ]
+    assertTensorClose 0.0 (mat [ [ 2.0; 0.0; 0.0; 4.0 ]; [ 5.0; 0.0; 0.0; 10.0 ]; [ 8.0; 0.0; 0.0; 16.0 ] ]) (AD.grad (fun x -> Tensor.sum (Tensor.gather 1 [| 3; 0; 3 |] x * weights)) x34)
     // Forward and reverse mode agree (the JVP is the primitive itself, the VJP its transpose).
     let f x = Tensor.scatterAdd 0 (mat [ [ 1.0; 1.0; 0.0; 2.0 ] ]) (Tensor.takeAlongAxis 1 labels x |> Tensor.sumAxes [| 1 |] false |> Tensor.reshape [| 1; 3 |] |> Tensor.pad (PadMode.Constant 0.0) [| (0, 0); (0, 1) |]) (x * x)
     assertTensorClose 1e-14 (AD.jacrev f x34) (AD.jacfwd f x34)
