@@ -217,6 +217,25 @@ let ``vectorised relu, comparisons and where keep NaN, infinities and signed zer
     Assert.Equal<int64[]>(bits (f x), bits (Compile.compile f x))
 
 [<Fact>]
+let ``concatenations write into their buffers, blocks short and long, in float64 and float32, as eager does`` () =
+    // Along the last axis (blocks of 2 and 3 elements, copied by a loop), along the first (blocks
+    // of whole rows of 40, copied by span), and a part that is itself the result of a step.
+    let f (x: Tensor) =
+        let pairs = Tensor.concat 1 [| Tensor.slice [| (0, 8, 1); (0, 2, 1) |] x; sin (Tensor.slice [| (0, 8, 1); (2, 5, 1) |] x) |]
+        let rows = Tensor.concat 0 [| x; cos x |]
+        Tensor.sum (pairs * pairs) + Tensor.sum (exp rows)
+    let g = AD.grad f
+    let steps = (Compile.summarize (fun (x: Tensor) -> Tensor.concat 0 [| x; cos x |]) (uniform 20 -1.0 1.0 [| 8; 40 |])).StepNames
+    Assert.Contains(steps, fun (name: string) -> name.StartsWith "concat" && not (name.Contains "(eager)"))
+    let compiled = Compile.compile g
+    for seed in 21 .. 23 do
+        let x = uniform seed -1.0 1.0 [| 8; 40 |]
+        assertSame (g x) (compiled x)
+        let x32 = Tensor.cast DType.Float32 x
+        Array.iter2 (fun (e: float32) (a: float32) -> Assert.True(abs (e - a) <= 1e-5f * max 1.0f (abs e), sprintf "eager %g, compiled %g" e a))
+            ((g x32).ToArray32()) ((compiled x32).ToArray32())
+
+[<Fact>]
 let ``permutes and scatter-adds write into reused buffers, in float64 and float32, and agree with eager`` () =
     let indices = Tensor.create [| 3; 2; 4 |] (Array.init 24 (fun k -> float ((k * 7) % 5)))
     let f (x: Tensor) =

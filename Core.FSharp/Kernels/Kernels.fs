@@ -775,19 +775,29 @@ module internal Kernels =
     /// The transpose of `gather`: adds the rows of `g` into zeros of `shape` at the indices.
     let scatterAdd (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
         sameType g (Array.copy shape) (scatterAddData shape axis indices) (scatterAddData shape axis indices)
+    /// out = the parts (of shapes `partShapes`, elements `sources`) joined along `axis`: for each
+    /// index before the axis, each part's block in turn. Blocks of a few elements (the slots of
+    /// a compact batch's rows) are copied by a loop: a copy call costs more than they do.
+    /// Compiled plans write a concatenation into their buffer with it.
+    let concatInto<'T> (axis: int) (partShapes: int[][]) (sources: 'T[][]) (out: 'T[]) =
+        let first = partShapes[0]
+        let outer = Shape.size first[.. axis - 1]
+        let inner = Shape.size first[axis + 1 ..]
+        let blocks = partShapes |> Array.map (fun shape -> shape[axis] * inner)
+        let mutable position = 0
+        for o in 0 .. outer - 1 do
+            for k in 0 .. sources.Length - 1 do
+                let block = blocks[k]
+                let source = sources[k]
+                if block < 16 then
+                    for j in 0 .. block - 1 do out[position + j] <- source[o * block + j]
+                else ReadOnlySpan<'T>(source, o * block, block).CopyTo(Span<'T>(out, position, block))
+                position <- position + block
 
     /// The elements of `concat` from the parts' elements (`data` of each part).
     let private concatData (axis: int) (shape: int[]) (parts: NdArray[]) (data: NdArray -> 'T[]) : 'T[] =
-        let first = parts[0].Shape
-        let outer = Shape.size first[.. axis - 1]
-        let inner = Shape.size first[axis + 1 ..]
         let out = GC.AllocateUninitializedArray<'T>(Shape.size shape)
-        let mutable position = 0
-        for o in 0 .. outer - 1 do
-            for p in parts do
-                let block = p.Shape[axis] * inner
-                Array.blit (data p) (o * block) out position block
-                position <- position + block
+        concatInto axis (parts |> Array.map (fun p -> p.Shape)) (parts |> Array.map data) out
         out
 
     /// Joins arrays (all of one element type) along `axis`; all other dimensions agree.

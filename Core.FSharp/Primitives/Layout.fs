@@ -41,17 +41,22 @@ module internal Layout =
 
     /// Where the element at flat position p of a tensor of `outer` shape lies in the window
     /// `starts`, `steps`, `window` of it (−1 outside): the moves of slice.
+    /// (The outermost axis takes what is left of p, and a step of 1 divides nothing: a compact
+    /// batch moves hundreds of positions through a slice of a vector, where the divisions were
+    /// most of the cost.)
     let private windowPosition (outer: int[]) (starts: int[]) (steps: int[]) (window: int[]) (p: int) =
         let mutable rest = p
         let mutable inside = 0
         let mutable scale = 1
         let mutable ok = true
         for axis in outer.Length - 1 .. -1 .. 0 do
-            let index = rest % outer[axis]
-            rest <- rest / outer[axis]
+            let index = if axis = 0 then rest else rest % outer[axis]
+            if axis > 0 then rest <- rest / outer[axis]
             let offset = index - starts[axis]
-            if offset < 0 || offset % steps[axis] <> 0 || offset / steps[axis] >= window[axis] then ok <- false
-            inside <- inside + scale * (offset / steps[axis])
+            let step = steps[axis]
+            let along = if step = 1 then offset else offset / step
+            if offset < 0 || (step <> 1 && offset % step <> 0) || along >= window[axis] then ok <- false
+            inside <- inside + scale * along
             scale <- scale * window[axis]
         if ok then inside else -1
 
@@ -61,8 +66,9 @@ module internal Layout =
         let mutable position = 0
         let mutable scale = 1
         for axis in window.Length - 1 .. -1 .. 0 do
-            position <- position + scale * (starts[axis] + (rest % window[axis]) * steps[axis])
-            rest <- rest / window[axis]
+            let index = if axis = 0 then rest else rest % window[axis]
+            position <- position + scale * (starts[axis] + index * steps[axis])
+            if axis > 0 then rest <- rest / window[axis]
             scale <- scale * outer[axis]
         position
 
@@ -144,6 +150,8 @@ module internal Layout =
                     (fun args _ g -> Array.init args.Length (fun k -> ValueSome(part g k)))
                  |> withAlgebra Algebra.Rearrangement
                  |> anyElementType
+                 |> withInto (fun argShapes _ -> ValueSome(DestinationKernel(fun args dest -> Kernels.concatInto axis argShapes args dest)))
+                 |> withInto32 (fun argShapes _ -> ValueSome(DestinationKernel32(fun args dest -> Kernels.concatInto axis argShapes args dest)))
                  |> withBatch (fun size args batched ->
                      // Unbatched parts are the same for every example: stretched along the batch.
                      let lift k (a: Node) = if batched[k] then a else broadcastTo (Array.append [| size |] a.Shape) a

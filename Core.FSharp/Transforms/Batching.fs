@@ -111,39 +111,43 @@ module internal Batching =
         elif value.Data |> Array.forall Double.IsFinite then ValueSome n
         else ValueNone
 
-    /// The sum (or difference) of two sparse batches: each row's positions merged, values of a
-    /// shared position added, as the filled-in sum adds them; none when a row would hold more
-    /// than half of the example, where the compact form stops paying.
-    let private merged (size: int) (combine: Node -> Node -> Node) (a: SparseBatch) (b: SparseBatch) =
-        let slotsA = Array.create (size * a.Width) 0
-        let slotsB = Array.create (size * b.Width) 0
-        // Row r's distinct positions in rowPositions[r·capacity …], `counts[r]` of them: rows are
-        // a few slots wide, so a linear search of the row beats a set.
-        let capacity = a.Width + b.Width
+    /// The sum (or, with `negateSecond`, difference) of two sparse batches: each row's positions
+    /// merged, and both batches' values added into zeros at their slots by one scatter, a's
+    /// before b's (b's negated) — the bits of spreading each batch into zeros and adding (or
+    /// subtracting) the two, which the filled-in sum gives; none when a row would hold more than
+    /// half of the example, where the compact form stops paying.
+    let private merged (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
+        let wa, wb = a.Width, b.Width
+        let capacity = wa + wb
+        // The slot of each of row r's values, a's then b's, in slots[r·capacity …], and the row's
+        // distinct positions in rowPositions[r·capacity …], `counts[r]` of them: rows are a few
+        // slots wide, so a linear search of the row beats a set. An unused slot (position −1,
+        // value exactly 0) adds its 0 at slot 0.
+        let slots = Array.zeroCreate (size * capacity)
         let rowPositions = Array.zeroCreate (size * capacity)
         let counts = Array.zeroCreate size
-        let place (r: int) (positions: int[]) (width: int) (slots: int[]) =
-            let first = r * capacity
-            for j in 0 .. width - 1 do
-                let p = positions[r * width + j]
-                if p >= 0 then
-                    let row = ReadOnlySpan<int>(rowPositions, first, counts[r])
-                    let at = row.IndexOf p
-                    if at >= 0 then slots[r * width + j] <- at
-                    else
-                        rowPositions[first + counts[r]] <- p
-                        slots[r * width + j] <- counts[r]
-                        counts[r] <- counts[r] + 1
         for r in 0 .. size - 1 do
-            place r a.Positions a.Width slotsA
-            place r b.Positions b.Width slotsB
+            let first = r * capacity
+            let mutable count = 0
+            for k in 0 .. capacity - 1 do
+                let p = if k < wa then a.Positions[r * wa + k] else b.Positions[r * wb + k - wa]
+                if p >= 0 then
+                    let mutable at = 0
+                    while at < count && rowPositions[first + at] <> p do at <- at + 1
+                    if at = count then
+                        rowPositions[first + count] <- p
+                        count <- count + 1
+                    slots[first + k] <- at
+            counts[r] <- count
         let width = max 1 (Array.fold max 0 counts)
         if 2 * width > Shape.size a.Example then ValueNone
         else
             let positions = Array.create (size * width) -1
-            for r in 0 .. size - 1 do Array.blit rowPositions (r * capacity) positions (r * width) counts[r]
-            let spread (s: SparseBatch) slots = Indexing.scatterAlong [| size; width |] 1 slots s.Values
-            ValueSome { Example = a.Example; Width = width; Positions = positions; Values = combine (spread a slotsA) (spread b slotsB) }
+            for r in 0 .. size - 1 do
+                for j in 0 .. counts[r] - 1 do positions[r * width + j] <- rowPositions[r * capacity + j]
+            let second = if negateSecond then Arithmetic.neg b.Values else b.Values
+            let values = Indexing.scatterAlong [| size; width |] 1 slots (Layout.concat 1 [| a.Values; second |])
+            ValueSome { Example = a.Example; Width = width; Positions = positions; Values = values }
 
     /// The batched node computed on the compact form of sparse arguments, where the primitive
     /// keeps few nonzeros and the result equals the filled-in computation: a reshape or a move
@@ -174,8 +178,8 @@ module internal Batching =
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueNone; ValueSome s |]
             when not batched[0] && onExample s && Shape.broadcastsTo args[0].Shape example ->
             finiteFactor args[0] |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| entriesAt size example s factor; s.Values |] })
-        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size Arithmetic.add a b
-        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size Arithmetic.sub a b
+        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size false a b
+        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size true a b
         | _ -> ValueNone
 
     /// The batched form of one traced operation node.
