@@ -39,10 +39,12 @@ module internal Kernels =
     let private span (a: NdArray) = ReadOnlySpan<double>(a.Data)
 
     /// d = a · b, except 0 wherever a is 0 even if b is infinite or NaN (`mulNoNan`), in one
-    /// pass of vector lanes, for float64 and float32 elements.
+    /// pass of vector lanes, for float64 and float32 elements. A `b` of one element multiplies
+    /// every element of `a` (the kernel with a value, `guardedProducts`).
     let inline guardedProduct (a: ReadOnlySpan< ^T>) (b: ReadOnlySpan< ^T>) (d: Span< ^T>) =
         let width = Numerics.Vector< ^T>.Count
         let zero = LanguagePrimitives.GenericZero< ^T>
+        let single = b.Length = 1
         let mutable i = 0
         if Numerics.Vector.IsHardwareAccelerated then
             // The spans read as spans of vectors: one bounds check per vector, where a slice and
@@ -50,29 +52,15 @@ module internal Kernels =
             let av = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> a
             let bv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> b
             let dv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> d
+            let value = if single then Numerics.Vector< ^T>(b[0]) else Numerics.Vector< ^T>.Zero
             for v in 0 .. dv.Length - 1 do
                 let va = av[v]
-                dv[v] <- Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(va, Numerics.Vector< ^T>.Zero), Numerics.Vector< ^T>.Zero, Numerics.Vector.Multiply(va, bv[v]))
-            i <- dv.Length * width
-        while i < a.Length do
-            d[i] <- (if a[i] = zero then zero else a[i] * b[i])
-            i <- i + 1
-
-    /// `guardedProduct` with the second factor one value b: d = a · b, except 0 wherever a is 0.
-    let inline guardedProductByValue (a: ReadOnlySpan< ^T>) (b: ^T) (d: Span< ^T>) =
-        let width = Numerics.Vector< ^T>.Count
-        let zero = LanguagePrimitives.GenericZero< ^T>
-        let mutable i = 0
-        if Numerics.Vector.IsHardwareAccelerated then
-            let av = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> a
-            let dv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> d
-            let vb = Numerics.Vector< ^T>(b)
-            for v in 0 .. dv.Length - 1 do
-                let va = av[v]
+                let vb = if single then value else bv[v]
                 dv[v] <- Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(va, Numerics.Vector< ^T>.Zero), Numerics.Vector< ^T>.Zero, Numerics.Vector.Multiply(va, vb))
             i <- dv.Length * width
         while i < a.Length do
-            d[i] <- (if a[i] = zero then zero else a[i] * b)
+            let bi = if single then b[0] else b[i]
+            d[i] <- (if a[i] = zero then zero else a[i] * bi)
             i <- i + 1
 
     /// The kernels of an operation that has only the one on two spans.

@@ -118,8 +118,8 @@ module internal rec Arithmetic =
     let internal quotients = kernels (SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Divide(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Divide(a, b, d)))
     let internal quotients32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Divide(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Divide(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Divide(a, b, d)))
     // A zero first factor makes a zero row whatever the other holds (+0, as the span kernel).
-    let internal guardedProducts = kernels (SpanBinary(fun a b d -> Kernels.guardedProduct a b d)) (ValueSpanOf(fun a b d -> if a = 0.0 then d.Clear() else TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> Kernels.guardedProductByValue a b d))
-    let internal guardedProducts32 = kernels (SpanBinaryOf<float32>(fun a b d -> Kernels.guardedProduct a b d)) (ValueSpanOf(fun a b d -> if a = 0.0f then d.Clear() else TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> Kernels.guardedProductByValue a b d))
+    let internal guardedProducts = kernels (SpanBinary(fun a b d -> Kernels.guardedProduct a b d)) (ValueSpanOf(fun a b d -> if a = 0.0 then d.Clear() else TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> let mutable value = b in Kernels.guardedProduct a (Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(&value, 1)) d))
+    let internal guardedProducts32 = kernels (SpanBinaryOf<float32>(fun a b d -> Kernels.guardedProduct a b d)) (ValueSpanOf(fun a b d -> if a = 0.0f then d.Clear() else TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> let mutable value = b in Kernels.guardedProduct a (Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(&value, 1)) d))
 
     let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.applyBinary op (Shape.broadcast op.Name x.Shape y.Shape) x y
 
