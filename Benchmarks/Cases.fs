@@ -235,8 +235,10 @@ let hessian (s: Settings) =
             let tCompile = onceMs (fun () -> force (compiled x))
             // Eager and compiled in alternation (the ratio is the median of per-pair ratios), so
             // that the machine's drift weighs on both: a sub-millisecond eager Hessian timed
-            // three times on its own moved by 1.6× between runs.
-            let reps = s.Repetitions(if n >= 1000 then 5 else 21)
+            // three times on its own moved by 1.6× between runs. At n = 1 000 both sides return
+            // an 8 MB result, so a pair's time depends on which side meets the collections: 21
+            // pairs there too (5 gave eager ÷ compiled 0.24–2.9 in consecutive runs).
+            let reps = s.Repetitions 21
             let tCompiled, tEager, compiledVsEager = pairedMs reps (fun () -> force (compiled x)) (fun () -> force (AD.hessian coupled x))
             let eagerVsCompiled = 1.0 / compiledVsEager
             let name = sprintf "Hessian Σexp(x_i x_i+1), n = %d" n
