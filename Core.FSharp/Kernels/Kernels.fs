@@ -718,10 +718,15 @@ module internal Kernels =
     let unslice (shape: int[]) (starts: int[]) (steps: int[]) (g: NdArray) =
         sameType g (Array.copy shape) (unsliceData shape starts steps g.Shape) (unsliceData shape starts steps g.Shape)
 
+    /// dest[destStart …] = source[sourceStart …] for `length` elements: a block of a few elements
+    /// (the entries and slots a compact batch's steps move: 900 single entries gathered in the
+    /// eager Hessian at n = 300) by a loop, where a copy call per block cost more than the block.
+    let inline private copyBlock (source: 'T[]) (sourceStart: int) (dest: 'T[]) (destStart: int) (length: int) =
+        if length < 16 then
+            for j in 0 .. length - 1 do dest[destStart + j] <- source[sourceStart + j]
+        else ReadOnlySpan<'T>(source, sourceStart, length).CopyTo(Span<'T>(dest, destStart, length))
+
     /// The elements of `gather` from the elements of an array of shape `inShape`.
-    /// Entries of one element (`inner` = 1, the positions a compact batch's products read: 900
-    /// of them in the eager Hessian at n = 300) are read directly, where a copy call per entry
-    /// cost more than the entry.
     let private gatherData (axis: int) (indices: int[]) (inShape: int[]) (data: 'T[]) : 'T[] =
         let outer = Shape.size inShape[.. axis - 1]
         let n = inShape[axis]
@@ -729,11 +734,7 @@ module internal Kernels =
         let m = indices.Length
         let out = GC.AllocateUninitializedArray<'T>(outer * m * inner)
         for o in 0 .. outer - 1 do
-            if inner = 1 then
-                for j in 0 .. m - 1 do out[o * m + j] <- data[o * n + indices[j]]
-            else
-                for j in 0 .. m - 1 do
-                    ReadOnlySpan<'T>(data, (o * n + indices[j]) * inner, inner).CopyTo(Span<'T>(out, (o * m + j) * inner, inner))
+            for j in 0 .. m - 1 do copyBlock data ((o * n + indices[j]) * inner) out ((o * m + j) * inner) inner
         out
 
     /// Takes entries along `axis` at the given indices (repeats allowed).
@@ -764,9 +765,8 @@ module internal Kernels =
     let scatterAdd (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
         sameType g (Array.copy shape) (scatterAddData shape axis indices) (scatterAddData shape axis indices)
     /// out = the parts (of shapes `partShapes`, elements `sources`) joined along `axis`: for each
-    /// index before the axis, each part's block in turn. Blocks of a few elements (the slots of
-    /// a compact batch's rows) are copied by a loop: a copy call costs more than they do.
-    /// Compiled plans write a concatenation into their buffer with it.
+    /// index before the axis, each part's block in turn (`copyBlock`). Compiled plans write a
+    /// concatenation into their buffer with it.
     let concatInto<'T> (axis: int) (partShapes: int[][]) (sources: 'T[][]) (out: 'T[]) =
         let first = partShapes[0]
         let outer = Shape.size first[.. axis - 1]
@@ -775,12 +775,8 @@ module internal Kernels =
         let mutable position = 0
         for o in 0 .. outer - 1 do
             for k in 0 .. sources.Length - 1 do
-                let block = blocks[k]
-                let source = sources[k]
-                if block < 16 then
-                    for j in 0 .. block - 1 do out[position + j] <- source[o * block + j]
-                else ReadOnlySpan<'T>(source, o * block, block).CopyTo(Span<'T>(out, position, block))
-                position <- position + block
+                copyBlock sources[k] (o * blocks[k]) out position blocks[k]
+                position <- position + blocks[k]
 
     /// The elements of `concat` from the parts' elements (`data` of each part).
     let private concatData (axis: int) (shape: int[]) (parts: NdArray[]) (data: NdArray -> 'T[]) : 'T[] =
