@@ -38,9 +38,14 @@ type internal SpanBinary = SpanBinaryOf<double>
 module internal Kernels =
     let private span (a: NdArray) = ReadOnlySpan<double>(a.Data)
 
+    /// One vector lane of `guardedProduct`: a · b, except 0 where a is 0.
+    let inline private guardedLanes (va: Numerics.Vector< ^T>) (vb: Numerics.Vector< ^T>) =
+        Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(va, Numerics.Vector< ^T>.Zero), Numerics.Vector< ^T>.Zero, Numerics.Vector.Multiply(va, vb))
+
     /// d = a · b, except 0 wherever a is 0 even if b is infinite or NaN (`mulNoNan`), in one
     /// pass of vector lanes, for float64 and float32 elements. A `b` of one element multiplies
-    /// every element of `a` (the kernel with a value, `guardedProducts`).
+    /// every element of `a` (the kernel with a value, `guardedProducts`); the choice is made
+    /// once, outside the loops, which a test per vector slowed by 5–10 %.
     let inline guardedProduct (a: ReadOnlySpan< ^T>) (b: ReadOnlySpan< ^T>) (d: Span< ^T>) =
         let width = Numerics.Vector< ^T>.Count
         let zero = LanguagePrimitives.GenericZero< ^T>
@@ -50,13 +55,13 @@ module internal Kernels =
             // The spans read as spans of vectors: one bounds check per vector, where a slice and
             // a vector made from it cost several.
             let av = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> a
-            let bv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> b
             let dv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> d
-            let value = if single then Numerics.Vector< ^T>(b[0]) else Numerics.Vector< ^T>.Zero
-            for v in 0 .. dv.Length - 1 do
-                let va = av[v]
-                let vb = if single then value else bv[v]
-                dv[v] <- Numerics.Vector.ConditionalSelect(Numerics.Vector.Equals(va, Numerics.Vector< ^T>.Zero), Numerics.Vector< ^T>.Zero, Numerics.Vector.Multiply(va, vb))
+            if single then
+                let value = Numerics.Vector< ^T>(b[0])
+                for v in 0 .. dv.Length - 1 do dv[v] <- guardedLanes av[v] value
+            else
+                let bv = MemoryMarshal.Cast< ^T, Numerics.Vector< ^T>> b
+                for v in 0 .. dv.Length - 1 do dv[v] <- guardedLanes av[v] bv[v]
             i <- dv.Length * width
         while i < a.Length do
             let bi = if single then b[0] else b[i]
