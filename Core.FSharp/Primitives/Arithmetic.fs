@@ -18,10 +18,17 @@ open FunctionalAD
 // built once, as values before the functions that apply them: a node then costs no op record or
 // closures, which keeps large eager graphs small.
 module internal rec Arithmetic =
-    /// An operation record from its parts (the form every primitive declaration uses), with no
+    /// An operation record from its parts and its capabilities, built in one step. A primitive
+    /// with parameters (axes, a shape, indices) builds its record at every application, so it
+    /// states its capabilities as one record (`{ Param.none with … }`): declared one by one
+    /// (`|> withInto |> withBatch …`), each was a copy of the operation record and of its
+    /// capabilities, 40–47 % of the bytes an eager `sum` or `slice` allocated.
+    let opWith name (parameters: Parameters) eval jvp vjp (capabilities: Capabilities) : Op =
+        { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp; Capabilities = capabilities }
+
+    /// An operation record from its parts (the form declarations built once use), with no
     /// capabilities beyond its rules.
-    let op name (parameters: Parameters) eval jvp vjp : Op =
-        { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp; Capabilities = Param.none }
+    let op name (parameters: Parameters) eval jvp vjp : Op = opWith name parameters eval jvp vjp Param.none
 
     /// The record with the scalar formula (and so the batching) of an elementwise primitive.
     let withFormula (formula: ScalarFormula) (o: Op) = { o with Capabilities = { o.Capabilities with Formula = ValueSome formula } }
@@ -91,11 +98,11 @@ module internal rec Arithmetic =
         if x.DType = dtype && not x.IsWeak then x
         else
             let conversion =
-                op "cast" [ "", Parameter.Text dtype.Name ] (fun v -> NdArray.strong (NdArray.convert dtype v[0]))
+                opWith "cast" [ "", Parameter.Text dtype.Name ] (fun v -> NdArray.strong (NdArray.convert dtype v[0]))
                     (fun _ _ t -> t[0] |> ValueOption.map (cast dtype))
                     (fun args _ g -> [| ValueSome(cast args[0].DType g) |])
-                |> withBatch (fun _ args _ -> cast dtype args[0])
-            Graph.applyUnary { conversion with Capabilities = { conversion.Capabilities with ResultType = ValueSome dtype } } x.Shape x
+                    { Param.none with Batch = ValueSome(fun _ args _ -> cast dtype args[0]); ResultType = ValueSome dtype }
+            Graph.applyUnary conversion x.Shape x
 
     /// The evaluation of an elementwise operation of two arguments, with NumPy broadcasting.
     let private binaryEval stores name (kernels: BinaryKernels<double>) (v: NdArray[]) = Kernels.binary stores kernels (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]
@@ -190,12 +197,13 @@ module internal rec Arithmetic =
             if not (Shape.broadcastsTo x.Shape shape) then
                 Shape.fail "broadcastTo" [| x.Shape; shape |] "shape" "the tensor cannot be broadcast to the target shape"
             Graph.apply
-                (op "broadcastTo" [ ints "" shape ] (fun v -> Kernels.broadcastTo shape v[0])
+                (opWith "broadcastTo" [ ints "" shape ] (fun v -> Kernels.broadcastTo shape v[0])
                     (fun _ _ t -> t[0] |> ValueOption.map (broadcastTo shape))
                     (fun args _ g -> [| ValueSome(sumTo args[0].Shape g) |])
-                 |> withAlgebra Algebra.Stretch
-                 |> withFloat32 (fun v -> Kernels.broadcastTo32 shape v[0])
-                 |> withBatch (fun size args _ -> broadcastTo (Array.append [| size |] shape) (batchedToRank shape.Length args[0])))
+                    { Param.none with
+                        Algebra = Algebra.Stretch
+                        Float32 = ValueSome(fun v -> Kernels.broadcastTo32 shape v[0])
+                        Batch = ValueSome(fun size args _ -> broadcastTo (Array.append [| size |] shape) (batchedToRank shape.Length args[0])) })
                 (Array.copy shape) [| x |]
 
     /// Sums `x` down to a shape that broadcasts to `x.Shape`. Its transpose is `broadcastTo`.
@@ -205,18 +213,20 @@ module internal rec Arithmetic =
             if not (Shape.broadcastsTo shape x.Shape) then
                 Shape.fail "sumTo" [| x.Shape; shape |] "shape" "the target shape does not broadcast to the tensor's shape"
             Graph.apply
-                (op "sumTo" [ ints "" shape ] (fun v -> Kernels.sumTo shape v[0])
+                (opWith "sumTo" [ ints "" shape ] (fun v -> Kernels.sumTo shape v[0])
                     (fun _ _ t -> t[0] |> ValueOption.map (sumTo shape))
                     (fun args _ g -> [| ValueSome(broadcastTo args[0].Shape g) |])
-                 |> withAlgebra Algebra.Rearrangement
-                 |> withInto (fun argShapes _ -> sumIntoKernel argShapes[0] (stretchedAxes argShapes[0] shape))
-                 |> withInto32 (fun argShapes _ -> sumIntoKernel32 argShapes[0] (stretchedAxes argShapes[0] shape))
-                 |> withFloat32 (fun v -> Kernels.sumTo32 shape v[0])
-                 |> withBatch (fun size args _ ->
-                     // The target gains the batch in front and unit axes up to the argument's rank.
-                     let x = args[0]
-                     let padded = Array.concat [ [| size |]; Array.create (x.Shape.Length - 1 - shape.Length) 1; shape ]
-                     reshape (Array.append [| size |] shape) (sumTo padded x)))
+                    { Param.none with
+                        Algebra = Algebra.Rearrangement
+                        Into = ValueSome(fun argShapes _ -> sumIntoKernel argShapes[0] (stretchedAxes argShapes[0] shape))
+                        Into32 = ValueSome(fun argShapes _ -> sumIntoKernel32 argShapes[0] (stretchedAxes argShapes[0] shape))
+                        Float32 = ValueSome(fun v -> Kernels.sumTo32 shape v[0])
+                        Batch =
+                            ValueSome(fun size args _ ->
+                                // The target gains the batch in front and unit axes up to the argument's rank.
+                                let x = args[0]
+                                let padded = Array.concat [ [| size |]; Array.create (x.Shape.Length - 1 - shape.Length) 1; shape ]
+                                reshape (Array.append [| size |] shape) (sumTo padded x)) })
                 (Array.copy shape) [| x |]
 
     /// A tangent of an argument, stretched to the output's shape.
@@ -262,10 +272,12 @@ module internal rec Arithmetic =
             if Shape.size shape <> Shape.size x.Shape then
                 Shape.fail "reshape" [| x.Shape; shape |] "shape" (sprintf "cannot reshape %d elements into %d" (Shape.size x.Shape) (Shape.size shape))
             Graph.apply
-                (op "reshape" [ ints "" shape ] (fun v -> NdArray.view (Array.copy shape) v[0])
+                (let eval (v: NdArray[]) = NdArray.view (Array.copy shape) v[0]
+                 opWith "reshape" [ ints "" shape ] eval
                     (fun _ _ t -> t[0] |> ValueOption.map (reshape shape))
                     (fun args _ g -> [| ValueSome(reshape args[0].Shape g) |])
-                 |> withAlgebra Algebra.SameElements
-                 |> anyElementType
-                 |> withBatch (fun size args _ -> reshape (Array.append [| size |] shape) args[0]))
+                    { Param.none with
+                        Algebra = Algebra.SameElements
+                        Float32 = ValueSome eval
+                        Batch = ValueSome(fun size args _ -> reshape (Array.append [| size |] shape) args[0]) })
                 (Array.copy shape) [| x |]

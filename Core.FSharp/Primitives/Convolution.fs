@@ -38,39 +38,45 @@ module internal Convolution =
     /// Every window of `x` as a column: [C, KH, KW, N, OH, OW] (zeros where a tap is in the
     /// padding). Linear; its transpose is `unpatches`.
     let rec patches (w: Window) (x: Node) : Node =
+        let eval (v: NdArray[]) = PatchKernels.patches w v[0]
         Graph.apply
-            (op "patches" (windowParameters w) (fun v -> PatchKernels.patches w v[0])
+            (opWith "patches" (windowParameters w) eval
                 (fun _ _ t -> t[0] |> ValueOption.map (patches w))
                 (fun args _ g -> [| ValueSome(unpatches w args[0].Shape g) |])
-             |> withAlgebra Algebra.Rearrangement
-             |> withInto (fun argShapes _ -> ValueSome(DestinationKernel(fun args dest -> PatchKernels.patchesInto w argShapes[0] args[0] dest)))
-             |> withInto32 (fun argShapes _ -> ValueSome(DestinationKernel32(fun args dest -> PatchKernels.patchesInto w argShapes[0] args[0] dest)))
-             |> anyElementType
-             |> withBatch (fun size args _ ->
-                 // The batch joins the examples, and is moved back in front of the columns.
-                 let x = args[0]
-                 let examples = x.Shape[1]
-                 let merged = patches w (reshape (Array.append [| size * examples |] x.Shape[2..]) x)
-                 let s = merged.Shape
-                 Layout.permute [| 3; 0; 1; 2; 4; 5; 6 |] (reshape [| s[0]; s[1]; s[2]; size; examples; s[4]; s[5] |] merged)))
+                { Param.none with
+                    Algebra = Algebra.Rearrangement
+                    Into = ValueSome(fun argShapes _ -> ValueSome(DestinationKernel(fun args dest -> PatchKernels.patchesInto w argShapes[0] args[0] dest)))
+                    Into32 = ValueSome(fun argShapes _ -> ValueSome(DestinationKernel32(fun args dest -> PatchKernels.patchesInto w argShapes[0] args[0] dest)))
+                    Float32 = ValueSome eval
+                    Batch =
+                        ValueSome(fun size args _ ->
+                            // The batch joins the examples, and is moved back in front of the columns.
+                            let x = args[0]
+                            let examples = x.Shape[1]
+                            let merged = patches w (reshape (Array.append [| size * examples |] x.Shape[2..]) x)
+                            let s = merged.Shape
+                            Layout.permute [| 3; 0; 1; 2; 4; 5; 6 |] (reshape [| s[0]; s[1]; s[2]; size; examples; s[4]; s[5] |] merged)) })
             (patchShape w x.Shape) [| x |]
 
     /// The columns `g` ([C, KH, KW, N, OH, OW]) added back into zeros of `shape` ([N, C, H, W])
     /// where `patches` takes them from (col2im). Linear; its transpose is `patches`.
     and unpatches (w: Window) (shape: int[]) (g: Node) : Node =
+        let eval (v: NdArray[]) = PatchKernels.unpatches w shape v[0]
         Graph.apply
-            (op "unpatches" (ints "shape" shape :: windowParameters w) (fun v -> PatchKernels.unpatches w shape v[0])
+            (opWith "unpatches" (ints "shape" shape :: windowParameters w) eval
                 (fun _ _ t -> t[0] |> ValueOption.map (unpatches w shape))
                 (fun _ _ c -> [| ValueSome(patches w c) |])
-             |> withAlgebra Algebra.Rearrangement
-             |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> PatchKernels.unpatchesInto w shape args[0] dest)))
-             |> withInto32 (fun _ _ -> ValueSome(DestinationKernel32(fun args dest -> PatchKernels.unpatchesInto w shape args[0] dest)))
-             |> anyElementType
-             |> withBatch (fun size args _ ->
-                 let s = args[0].Shape
-                 let columns = reshape [| s[1]; s[2]; s[3]; size * s[4]; s[5]; s[6] |] (Layout.permute [| 1; 2; 3; 0; 4; 5; 6 |] args[0])
-                 let merged = unpatches w (Array.append [| size * shape[0] |] shape[1..]) columns
-                 reshape (Array.append [| size |] shape) merged))
+                { Param.none with
+                    Algebra = Algebra.Rearrangement
+                    Into = ValueSome(fun _ _ -> ValueSome(DestinationKernel(fun args dest -> PatchKernels.unpatchesInto w shape args[0] dest)))
+                    Into32 = ValueSome(fun _ _ -> ValueSome(DestinationKernel32(fun args dest -> PatchKernels.unpatchesInto w shape args[0] dest)))
+                    Float32 = ValueSome eval
+                    Batch =
+                        ValueSome(fun size args _ ->
+                            let s = args[0].Shape
+                            let columns = reshape [| s[1]; s[2]; s[3]; size * s[4]; s[5]; s[6] |] (Layout.permute [| 1; 2; 3; 0; 4; 5; 6 |] args[0])
+                            let merged = unpatches w (Array.append [| size * shape[0] |] shape[1..]) columns
+                            reshape (Array.append [| size |] shape) merged) })
             (Array.copy shape) [| g |]
 
     /// The [N, O, OH, OW] convolution (cross-correlation, as in PyTorch) of `x` ([N, C, H, W])

@@ -166,14 +166,14 @@ module internal Einsum =
             let letter = Seq.append [ 'a' .. 'z' ] [ 'A' .. 'Z' ] |> Seq.find (fun c -> not (Array.contains c used))
             let lettersOf k = if batched[k] then Array.append [| letter |] inputs[k] else inputs[k]
             build (Array.init inputs.Length lettersOf) (Array.append [| letter |] output) (sizes.Add(letter, size)) args
+        let eval = evaluate inputs output sizes
         Graph.apply
-            (op "einsum" [ "", Parameter.Text(format inputs output) ] (evaluate inputs output sizes)
+            (opWith "einsum" [ "", Parameter.Text(format inputs output) ] eval
                 (fun args _ t ->
                     Seq.init args.Length (fun k -> t[k] |> ValueOption.map (fun tk -> build inputs output sizes (replaced k tk)))
                     |> Seq.fold addTangents ValueNone)
                 (fun args _ g -> Array.init args.Length (fun k -> if args[k].IsConstant then ValueNone else ValueSome(gradient g k)))
-             |> withBatch batchedBy
-             |> anyElementType)
+                { Param.none with Batch = ValueSome batchedBy; Float32 = ValueSome eval })
             (output |> Array.map (fun c -> sizes[c])) operands
 
     /// Einstein summation of `operands` by `spec`.

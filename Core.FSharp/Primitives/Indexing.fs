@@ -90,30 +90,32 @@ module internal Indexing =
     /// caller to lie inside the axis).
     let rec takeAlong (axis: int) (indexShape: int[]) (indices: int[]) (x: Node) : Node =
         checkAlong "takeAlongAxis" x.Shape axis indexShape
+        let eval (v: NdArray[]) = takeKernel axis indexShape indices v[0]
         Graph.apply
-            (op "takeAlongAxis" [ "axis", Parameter.Int axis; ints "shape" indexShape; ints "indices" indices ]
-                (fun v -> takeKernel axis indexShape indices v[0])
+            (opWith "takeAlongAxis" [ "axis", Parameter.Int axis; ints "shape" indexShape; ints "indices" indices ] eval
                 (fun _ _ t -> t[0] |> ValueOption.map (takeAlong axis indexShape indices))
                 (fun args _ g -> [| ValueSome(scatterAlong args[0].Shape axis indices g) |])
-             |> withAlgebra Algebra.Rearrangement
-             |> withBatch (fun size args _ -> takeAlong (axis + 1) (Array.append [| size |] indexShape) (repeated size indices) args[0])
-             |> anyElementType)
+                { Param.none with
+                    Algebra = Algebra.Rearrangement
+                    Batch = ValueSome(fun size args _ -> takeAlong (axis + 1) (Array.append [| size |] indexShape) (repeated size indices) args[0])
+                    Float32 = ValueSome eval })
             (Array.copy indexShape) [| x |]
 
     /// The transpose of `takeAlong`: the entries of `g` (the indices' shape) added into zeros
     /// of `shape` along `axis` at `indices`.
     and scatterAlong (shape: int[]) (axis: int) (indices: int[]) (g: Node) : Node =
         checkAlong "scatterAdd" shape axis g.Shape
+        let eval (v: NdArray[]) = scatterKernel shape axis indices v[0]
         Graph.apply
-            (op "scatterAdd" [ ints "shape" shape; "axis", Parameter.Int axis; ints "indices" indices ]
-                (fun v -> scatterKernel shape axis indices v[0])
+            (opWith "scatterAdd" [ ints "shape" shape; "axis", Parameter.Int axis; ints "indices" indices ] eval
                 (fun _ _ t -> t[0] |> ValueOption.map (scatterAlong shape axis indices))
                 (fun args _ c -> [| ValueSome(takeAlong axis args[0].Shape indices c) |])
-             |> withAlgebra Algebra.Rearrangement
-             |> withBatch (fun size args _ -> scatterAlong (Array.append [| size |] shape) (axis + 1) (repeated size indices) args[0])
-             |> anyElementType
-             // vmap fills a compact batch in by this scatter: a compiled Hessian's n² result.
-             |> withInto (scatterInto shape axis indices))
+                { Param.none with
+                    Algebra = Algebra.Rearrangement
+                    Batch = ValueSome(fun size args _ -> scatterAlong (Array.append [| size |] shape) (axis + 1) (repeated size indices) args[0])
+                    Float32 = ValueSome eval
+                    // vmap fills a compact batch in by this scatter: a compiled Hessian's n² result.
+                    Into = ValueSome(scatterInto shape axis indices) })
             (Array.copy shape) [| g |]
 
     /// The entries along each of `axes` in reverse order: a gather per axis, which is linear

@@ -7,15 +7,14 @@ open FunctionalAD.Primitives.Arithmetic
 /// Layout primitives: permuting, slicing, gathering and joining. All are linear, so each rule
 /// is the primitive itself (JVP) or its transpose (VJP).
 module internal Layout =
-    /// The record of a linear primitive of one argument (JAX's `deflinear`): its JVP applies the
-    /// primitive to the tangent, its VJP is its transpose applied to the cotangent. Its kernel
-    /// moves whole elements of either type.
-    let private linear name parameters eval (self: Node -> Node) (transpose: Node -> Node -> Node) =
-        op name parameters eval
+    /// The record of a linear primitive of one argument (JAX's `deflinear`), with its other
+    /// capabilities: its JVP applies the primitive to the tangent, its VJP is its transpose
+    /// applied to the cotangent. Its kernel moves whole elements of either type.
+    let private linear name parameters eval (self: Node -> Node) (transpose: Node -> Node -> Node) (capabilities: Capabilities) =
+        opWith name parameters eval
             (fun _ _ t -> t[0] |> ValueOption.map self)
             (fun args _ g -> [| ValueSome(transpose args[0] g) |])
-        |> withAlgebra Algebra.Rearrangement
-        |> anyElementType
+            { capabilities with Algebra = Algebra.Rearrangement; Float32 = ValueSome eval }
 
     /// An axis list shifted past a leading batch axis.
     let private shifted (axes: int[]) = axes |> Array.map ((+) 1)
@@ -30,14 +29,12 @@ module internal Layout =
             perm |> Array.iteri (fun i p -> inverse[p] <- i)
             Graph.apply
                 (linear "permute" [ ints "" perm ] (fun v -> Kernels.permute perm v[0]) (permute perm) (fun _ g -> permute inverse g)
-                 |> withBatch (fun _ args _ -> permute (Array.append [| 0 |] (shifted perm)) args[0])
-                 // Compiled plans permute into their buffer (a Hessian's final transpose is n²).
-                 |> withInto (fun argShapes _ -> ValueSome(DestinationKernel(fun args destination -> Kernels.permuteInto perm argShapes[0] args[0] destination)))
-                 |> withInto32 (fun argShapes _ -> ValueSome(DestinationKernel32(fun args destination -> Kernels.permuteInto perm argShapes[0] args[0] destination))))
+                    { Param.none with
+                        Batch = ValueSome(fun _ args _ -> permute (Array.append [| 0 |] (shifted perm)) args[0])
+                        // Compiled plans permute into their buffer (a Hessian's final transpose is n²).
+                        Into = ValueSome(fun argShapes _ -> ValueSome(DestinationKernel(fun args destination -> Kernels.permuteInto perm argShapes[0] args[0] destination)))
+                        Into32 = ValueSome(fun argShapes _ -> ValueSome(DestinationKernel32(fun args destination -> Kernels.permuteInto perm argShapes[0] args[0] destination))) })
                 (perm |> Array.map (fun p -> x.Shape[p])) [| x |]
-
-    /// The record with where each element of its argument lands (`Capabilities.Moves`).
-    let private withMoves (move: int -> int) (o: Op) = { o with Capabilities = { o.Capabilities with Moves = ValueSome move } }
 
     /// Where the element at flat position p of a tensor of `outer` shape lies in the window
     /// `starts`, `steps`, `window` of it (−1 outside): the moves of slice.
@@ -88,9 +85,10 @@ module internal Layout =
                 (linear "slice" [ ints "start" starts; ints "count" counts; ints "step" steps ]
                     (fun v -> Kernels.slice starts counts steps v[0])
                     (slice starts counts steps) (fun arg g -> unslice arg.Shape starts steps g)
-                 |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy false source starts counts steps args[0] dest)))
-                 |> withBatch (fun size args _ -> slice (Array.append [| 0 |] starts) (Array.append [| size |] counts) (Array.append [| 1 |] steps) args[0])
-                 |> withMoves (windowPosition source starts steps counts))
+                    { Param.none with
+                        Into = ValueSome(fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy false source starts counts steps args[0] dest)))
+                        Batch = ValueSome(fun size args _ -> slice (Array.append [| 0 |] starts) (Array.append [| size |] counts) (Array.append [| 1 |] steps) args[0])
+                        Moves = ValueSome(windowPosition source starts steps counts) })
                 (Array.copy counts) [| x |]
 
     /// The transpose of `slice`: `g` placed into zeros of `shape`.
@@ -100,9 +98,10 @@ module internal Layout =
             (linear "unslice" [ ints "shape" shape; ints "start" starts; ints "step" steps ]
                 (fun v -> Kernels.unslice shape starts steps v[0])
                 (unslice shape starts steps) (fun arg c -> slice starts arg.Shape steps c)
-             |> withInto (fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy true shape starts window steps dest args[0])))
-             |> withBatch (fun size args _ -> unslice (Array.append [| size |] shape) (Array.append [| 0 |] starts) (Array.append [| 1 |] steps) args[0])
-             |> withMoves (outerPosition shape starts steps window))
+                { Param.none with
+                    Into = ValueSome(fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy true shape starts window steps dest args[0])))
+                    Batch = ValueSome(fun size args _ -> unslice (Array.append [| size |] shape) (Array.append [| 0 |] starts) (Array.append [| 1 |] steps) args[0])
+                    Moves = ValueSome(outerPosition shape starts steps window) })
             (Array.copy shape) [| g |]
 
     /// Entries along `axis` at `indices` (repeats allowed).
@@ -113,7 +112,7 @@ module internal Layout =
         Graph.apply
             (linear "gather" [ "axis", Parameter.Int axis; ints "indices" indices ] (fun v -> Kernels.gather axis indices v[0])
                 (gather axis indices) (fun arg g -> scatterAdd arg.Shape axis indices g)
-             |> withBatch (fun _ args _ -> gather (axis + 1) indices args[0]))
+                { Param.none with Batch = ValueSome(fun _ args _ -> gather (axis + 1) indices args[0]) })
             (x.Shape |> Array.mapi (fun i d -> if i = axis then indices.Length else d)) [| x |]
 
     /// The transpose of `gather`: rows of `g` added into zeros of `shape` at `indices`.
@@ -121,7 +120,7 @@ module internal Layout =
         Graph.apply
             (linear "scatterAdd" [ ints "shape" shape; "axis", Parameter.Int axis; ints "indices" indices ] (fun v -> Kernels.scatterAdd shape axis indices v[0])
                 (scatterAdd shape axis indices) (fun _ c -> gather axis indices c)
-             |> withBatch (fun size args _ -> scatterAdd (Array.append [| size |] shape) (axis + 1) indices args[0]))
+                { Param.none with Batch = ValueSome(fun size args _ -> scatterAdd (Array.append [| size |] shape) (axis + 1) indices args[0]) })
             (Array.copy shape) [| g |]
 
     /// Joins tensors along `axis`; every other dimension must agree.
@@ -142,18 +141,21 @@ module internal Layout =
             let part (g: Node) k =
                 let starts = Array.init shape.Length (fun i -> if i = axis then offsets[k] else 0)
                 slice starts parts[k].Shape (Array.create shape.Length 1) g
+            let eval (v: NdArray[]) = Kernels.concat axis v
             Graph.apply
-                (op "concat" [ "axis", Parameter.Int axis ] (fun v -> Kernels.concat axis v)
+                (opWith "concat" [ "axis", Parameter.Int axis ] eval
                     (fun args _ t ->
                         if t |> Array.forall ValueOption.isNone then ValueNone
                         else ValueSome(concat axis (Array.init args.Length (fun k -> t[k] |> ValueOption.defaultWith (fun () -> Graph.constant (NdArray.fullOf args[k].DType args[k].Shape 0.0))))))
                     (fun args _ g -> Array.init args.Length (fun k -> ValueSome(part g k)))
-                 |> withAlgebra Algebra.Rearrangement
-                 |> anyElementType
-                 |> withInto (fun argShapes _ -> ValueSome(DestinationKernel(fun args dest -> Kernels.concatInto axis argShapes args dest)))
-                 |> withInto32 (fun argShapes _ -> ValueSome(DestinationKernel32(fun args dest -> Kernels.concatInto axis argShapes args dest)))
-                 |> withBatch (fun size args batched ->
-                     // Unbatched parts are the same for every example: stretched along the batch.
-                     let lift k (a: Node) = if batched[k] then a else broadcastTo (Array.append [| size |] a.Shape) a
-                     concat (axis + 1) (Array.mapi lift args)))
+                    { Param.none with
+                        Algebra = Algebra.Rearrangement
+                        Float32 = ValueSome eval
+                        Into = ValueSome(fun argShapes _ -> ValueSome(DestinationKernel(fun args dest -> Kernels.concatInto axis argShapes args dest)))
+                        Into32 = ValueSome(fun argShapes _ -> ValueSome(DestinationKernel32(fun args dest -> Kernels.concatInto axis argShapes args dest)))
+                        Batch =
+                            ValueSome(fun size args batched ->
+                                // Unbatched parts are the same for every example: stretched along the batch.
+                                let lift k (a: Node) = if batched[k] then a else broadcastTo (Array.append [| size |] a.Shape) a
+                                concat (axis + 1) (Array.mapi lift args)) })
                 shape parts

@@ -29,19 +29,20 @@ module internal LinearAlgebra =
         let shape = Array.append batch [| m; n |]
         let gradA (g: Node) (bArg: Node) = if transA then matmulT transB true bArg g else matmulT false (not transB) g bArg
         let gradB (g: Node) (aArg: Node) = if transB then matmulT true transA g aArg else matmulT (not transA) false aArg g
+        let eval (v: NdArray[]) = LinAlgKernels.matmul transA transB shape v[0] v[1]
         Graph.apply
-            (op "matmul" [ "Aᵀ", Parameter.Flag transA; "Bᵀ", Parameter.Flag transB ]
-                (fun v -> LinAlgKernels.matmul transA transB shape v[0] v[1])
+            (opWith "matmul" [ "Aᵀ", Parameter.Flag transA; "Bᵀ", Parameter.Flag transB ] eval
                 (fun args _ t ->
                     addTangents
                         (t[0] |> ValueOption.map (fun ta -> broadcastTo shape (matmulT transA transB ta args[1])))
                         (t[1] |> ValueOption.map (fun tb -> broadcastTo shape (matmulT transA transB args[0] tb))))
                 (fun args _ g -> [| pullTo args[0] (fun () -> gradA g args[1]); pullTo args[1] (fun () -> gradB g args[0]) |])
-             |> withAlgebra Algebra.MatrixProduct
-             |> anyElementType
-             |> withInto (productInto transA transB)
-             |> withInto32 (productInto32 transA transB)
-             |> withBatch (batchedProduct transA transB))
+                { Param.none with
+                    Algebra = Algebra.MatrixProduct
+                    Float32 = ValueSome eval
+                    Into = ValueSome(productInto transA transB)
+                    Into32 = ValueSome(productInto32 transA transB)
+                    Batch = ValueSome(batchedProduct transA transB) })
             shape [| a; b |]
 
     /// The kernel writing a product of two matrices into a buffer: direct loops for the

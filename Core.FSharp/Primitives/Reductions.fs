@@ -25,14 +25,15 @@ module internal Reductions =
         if axes.Length = 0 then x
         else
             Graph.apply
-                (op "sum" (describe axes keepDims) (fun v -> Kernels.reduce Kernels.Sum axes keepDims v[0])
+                (opWith "sum" (describe axes keepDims) (fun v -> Kernels.reduce Kernels.Sum axes keepDims v[0])
                     (fun _ _ t -> t[0] |> ValueOption.map (sum axes keepDims))
                     (fun args _ g -> [| ValueSome(expand args[0] axes g) |])
-                 |> withAlgebra Algebra.Rearrangement
-                 |> withInto (fun argShapes _ -> sumIntoKernel argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
-                 |> withInto32 (fun argShapes _ -> sumIntoKernel32 argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
-                 |> withFloat32 (fun v -> Kernels.sum32 axes keepDims v[0])
-                 |> withBatch (fun _ args _ -> sum (shifted axes) keepDims args[0]))
+                    { Param.none with
+                        Algebra = Algebra.Rearrangement
+                        Into = ValueSome(fun argShapes _ -> sumIntoKernel argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
+                        Into32 = ValueSome(fun argShapes _ -> sumIntoKernel32 argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
+                        Float32 = ValueSome(fun v -> Kernels.sum32 axes keepDims v[0])
+                        Batch = ValueSome(fun _ args _ -> sum (shifted axes) keepDims args[0]) })
                 (Shape.reduced x.Shape axes keepDims) [| x |]
 
     /// Max (or min) over axes. Ties share the gradient evenly (minimum-norm subgradient).
@@ -42,12 +43,13 @@ module internal Reductions =
             let hits = equal args[0] (expand args[0] axes out)
             div hits (expand args[0] axes (sum axes true hits))
         Graph.apply
-            (op name (describe axes keepDims) (fun v -> Kernels.reduce kind axes keepDims v[0])
+            (opWith name (describe axes keepDims) (fun v -> Kernels.reduce kind axes keepDims v[0])
                 (fun args out t -> t[0] |> ValueOption.map (fun t -> sum axes keepDims (mulNoNan t (weights args out))))
                 (fun args out g -> [| ValueSome(mulNoNan (expand args[0] axes g) (weights args out)) |])
-             |> withAlgebra Algebra.Rearrangement
-             |> withFloat32 (fun v -> Kernels.extremum32 kind axes keepDims v[0])
-             |> withBatch (fun _ args _ -> extremum name kind (shifted axes) keepDims args[0]))
+                { Param.none with
+                    Algebra = Algebra.Rearrangement
+                    Float32 = ValueSome(fun v -> Kernels.extremum32 kind axes keepDims v[0])
+                    Batch = ValueSome(fun _ args _ -> extremum name kind (shifted axes) keepDims args[0]) })
             (Shape.reduced x.Shape axes keepDims) [| x |]
 
     /// Maximum over axes.

@@ -33,14 +33,15 @@ module internal Scans =
     let rec cumsum (axis: int) (reverse: bool) (x: Node) : Node =
         if axis < 0 || axis >= x.Shape.Length then
             Shape.fail "cumsum" [| x.Shape |] "axis" (sprintf "axis %d is out of range for rank %d" axis x.Shape.Length)
+        let eval (v: NdArray[]) = cumsumKernel axis reverse v[0]
         Graph.apply
-            (op "cumsum" [ "axis", Parameter.Int axis; "reverse", Parameter.Flag reverse ]
-                (fun v -> cumsumKernel axis reverse v[0])
+            (opWith "cumsum" [ "axis", Parameter.Int axis; "reverse", Parameter.Flag reverse ] eval
                 (fun _ _ t -> t[0] |> ValueOption.map (cumsum axis reverse))
                 (fun _ _ g -> [| ValueSome(cumsum axis (not reverse) g) |])
-             |> withAlgebra Algebra.Rearrangement
-             |> withBatch (fun _ args _ -> cumsum (axis + 1) reverse args[0])
-             |> anyElementType)
+                { Param.none with
+                    Algebra = Algebra.Rearrangement
+                    Batch = ValueSome(fun _ args _ -> cumsum (axis + 1) reverse args[0])
+                    Float32 = ValueSome eval })
             (Array.copy x.Shape) [| x |]
 
     /// Running products along `axis`, as a Hillis–Steele scan: ⌈log₂ n⌉ rounds, each

@@ -107,11 +107,26 @@ module Shape =
                 if n < 0 || n >= rank then
                     fail operation [| shape |] "axes" (sprintf "axis %d is out of range for rank %d" a rank)
                 n)
-        if (Array.distinct normalized).Length <> normalized.Length then
-            fail operation [| shape |] "axes" (sprintf "axes %s repeat" (format axes))
-        Array.sort normalized
+        // Sorted, a repeat sits next to its twin (no set: every reduction passes here).
+        Array.sortInPlace normalized
+        for i in 1 .. normalized.Length - 1 do
+            if normalized[i] = normalized[i - 1] then
+                fail operation [| shape |] "axes" (sprintf "axes %s repeat" (format axes))
+        normalized
 
     /// The shape left after reducing `axes` (normalised), keeping them as 1 when `keepDims`.
     let reduced (shape: int[]) (axes: int[]) keepDims =
         if keepDims then shape |> Array.mapi (fun i d -> if Array.contains i axes then 1 else d)
-        else shape |> Array.indexed |> Array.filter (fun (i, _) -> not (Array.contains i axes)) |> Array.map snd
+        else
+            // Two passes over the axes instead of pairs of indices and dimensions.
+            let isKept i = not (Array.contains i axes)
+            let mutable count = 0
+            for i in 0 .. shape.Length - 1 do
+                if isKept i then count <- count + 1
+            let kept = Array.zeroCreate count
+            let mutable k = 0
+            for i in 0 .. shape.Length - 1 do
+                if isKept i then
+                    kept[k] <- shape[i]
+                    k <- k + 1
+            kept
