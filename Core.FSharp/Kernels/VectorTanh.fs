@@ -3,15 +3,17 @@ namespace FunctionalAD
 open System
 open System.Numerics
 open System.Runtime.InteropServices
+open Microsoft.FSharp.NativeInterop
+
+#nowarn "9" // NativePtr.stackalloc: the tail's lanes on the stack (see tanhInto)
 
 /// tanh on float64 spans in the library's own vector lanes. TensorPrimitives' tanh is a generic
 /// method whose Vector512 operations, until the runtime recompiles it at its top tier, are calls
 /// into software fallbacks: in the first training run of a process that made up three quarters of
 /// the main thread's time in epochs 2 and 3 (each 10× a warm epoch; perf, 3 December 2026). These
-/// lanes are cheaper at every tier: the digits MLP's first training run went from 1.0–1.3 s to
-/// 0.7–0.9 s, and warm they take 5.3–6.0 µs per 2 048 elements where TensorPrimitives takes
-/// 14.6–14.9 µs. (F# drops `MethodImplOptions.AggressiveOptimization` from the IL, so this
-/// method, like any other, starts at the lowest tier.)
+/// lanes are optimised from their first call (see `tanhInto`): the digits MLP's first training
+/// run went from 1.0–1.2 s to 0.64–0.88 s, its epochs 2–20 from 20–120 ms to 11–37 ms, and warm
+/// they take 5.3–7.3 µs per 2 048 elements where TensorPrimitives takes 14.6–16.0 µs.
 ///
 /// The formula is Cephes' (S. L. Moshier): for |x| < 0.625, tanh x = x + x·x²·P(x²)/Q(x²);
 /// above, tanh x = 1 − 2/(e^2|x| + 1) with the sign of x; from |x| = 22 on, ±1 (1 − tanh 22 is
@@ -72,7 +74,12 @@ module internal VectorTanh =
         Vector.AsVectorDouble(Vector.BitwiseOr(Vector.AsVectorInt64 clamped, sign))
 
     /// d[i] = tanh x[i]. The elements after the last whole vector go through the same lanes
-    /// (padded with zeros), so every element gets the same bits wherever it lies in the span.
+    /// (padded with zeros) in a buffer on the stack, so every element gets the same bits wherever
+    /// it lies in the span. The stack buffer also makes the JIT compile this method fully
+    /// optimised on its first call: a method with a loop and `stackalloc` cannot be patched for
+    /// on-stack replacement, so the runtime skips its lowest tier ("Tier-0 switched to
+    /// FullOpts"). `MethodImplOptions.AggressiveOptimization`, the usual way to ask for that, is
+    /// dropped from the IL by the F# compiler.
     let tanhInto (x: ReadOnlySpan<double>) (d: Span<double>) =
         let xv = MemoryMarshal.Cast<double, Vector<double>> x
         let dv = MemoryMarshal.Cast<double, Vector<double>> d
@@ -80,7 +87,8 @@ module internal VectorTanh =
             dv[v] <- tanhLanes xv[v]
         let whole = xv.Length * Vector<double>.Count
         if whole < x.Length then
-            let lanes = Array.zeroCreate<double> Vector<double>.Count
-            x.Slice(whole).CopyTo(Span<double>(lanes))
-            (tanhLanes (Vector<double>(lanes))).CopyTo(lanes)
-            ReadOnlySpan<double>(lanes, 0, x.Length - whole).CopyTo(d.Slice whole)
+            let lanes = Span<double>(NativePtr.toVoidPtr (NativePtr.stackalloc<double> Vector<double>.Count), Vector<double>.Count)
+            lanes.Clear()
+            x.Slice(whole).CopyTo(lanes)
+            (tanhLanes (Vector<double>(Span<double>.op_Implicit lanes))).CopyTo(lanes)
+            lanes.Slice(0, x.Length - whole).CopyTo(d.Slice whole)
