@@ -180,6 +180,17 @@ module internal LinAlgKernels =
     /// and at 10 000 × 1 000 (0.62–0.79×).
     let nativeMatrixVectorMinimum = 1L <<< 21
 
+    /// The same for the products the library computes as weighted row sums Σ wⱼ · row j (a
+    /// transposed matrix times a vector — the reverse sweep of a matrix–vector product — and a
+    /// row vector times a matrix). Measured with the OpenBLAS provider (Benchmarks' providers
+    /// case, 3 December 2026, evening), OpenBLAS's call for them read 1.07–1.22× the library's
+    /// four-row sums at 2 048 × 2 048 in four runs, and the library on the OpenBLAS provider
+    /// 1.09–1.78× the managed provider there in three of them; a console program alternating
+    /// 31 pairs read parity (0.98–1.01) from 2 048² to 4 096² and at 10 000 × 1 000. Below this
+    /// size they stay in the library's sums; the matrix of a logistic gradient over 10 000 × 1 000
+    /// data (10⁷ elements) still goes to OpenBLAS, as PyTorch's does.
+    let nativeWeightedRowsMinimum = 1L <<< 23
+
     /// The provider MathNet computes with. The first call installs the fastest available one
     /// (`Providers.EnsureChosen`: OpenBLAS where libopenblas is installed) unless the program
     /// chose one before; later calls only read it, and follow a provider installed afterwards.
@@ -187,13 +198,18 @@ module internal LinAlgKernels =
         FunctionalAD.Providers.EnsureChosen() |> ignore
         LinearAlgebraControl.Provider
 
-    /// Whether gemmInto runs an m × inner by inner × n product in the library's own kernels with
-    /// `provider` active: always on the managed provider (MathNet's copies its operands), and on
-    /// the native ones for small products and for matrix–vector products of matrices below
-    /// `nativeMatrixVectorMinimum` elements.
-    let ownKernels (provider: ILinearAlgebraProvider) (m: int) (n: int) (inner: int) =
+    /// Whether gemmInto runs op(A) · op(B), m × inner by inner × n, in the library's own kernels
+    /// with `provider` active: always on the managed provider (MathNet's copies its operands),
+    /// and on the native ones for small products and for matrix–vector products of matrices
+    /// below `nativeMatrixVectorMinimum` elements (`nativeWeightedRowsMinimum` for those the
+    /// library computes as weighted row sums).
+    let ownKernels (provider: ILinearAlgebraProvider) (transA: bool) (transB: bool) (m: int) (n: int) (inner: int) =
         let work = int64 m * int64 n * int64 inner
-        provider :? ManagedLinearAlgebraProvider || work < nativeProductMinimum || ((m = 1 || n = 1) && work < nativeMatrixVectorMinimum)
+        // Which kernel `vectorProductInto` would run: a column op(B) with op(A) = Aᵀ, or a row
+        // op(A) with B untransposed, is a weighted row sum; the others are row dot products.
+        let weightedRows = if n = 1 then transA else not transB
+        let matrixVectorMinimum = if weightedRows then nativeWeightedRowsMinimum else nativeMatrixVectorMinimum
+        provider :? ManagedLinearAlgebraProvider || work < nativeProductMinimum || ((m = 1 || n = 1) && work < matrixVectorMinimum)
 
     /// C = op(A) · op(B) for one pair of row-major matrices, of either element type: the
     /// library's kernels where `ownKernels` says so, else `native` (the provider's product). A
@@ -206,7 +222,7 @@ module internal LinAlgKernels =
         let m = if transA then ca else ra
         let n = if transB then rb else cb
         let inner = if transA then ra else ca
-        let own = ownKernels (activeProvider ()) m n inner
+        let own = ownKernels (activeProvider ()) transA transB m n inner
         let flag t = if t then Transpose.Transpose else Transpose.DontTranspose
         if m > 0 && n > 0 && inner > 0 && own && (m = 1 || n = 1) then vectorProductInto transA transB a ca b cb c m n inner
         elif m > 0 && n > 0 && inner > 0 && own then BlockedProduct.into transA transB a ca b cb c m n inner
