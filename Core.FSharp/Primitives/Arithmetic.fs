@@ -19,10 +19,12 @@ open FunctionalAD
 // closures, which keeps large eager graphs small.
 module internal rec Arithmetic =
     /// An operation record from its parts and its capabilities, built in one step. A primitive
-    /// with parameters (axes, a shape, indices) builds its record at every application, so it
-    /// states its capabilities as one record (`{ Param.none with … }`): declared one by one
-    /// (`|> withInto |> withBatch …`), each was a copy of the operation record and of its
-    /// capabilities, 40–47 % of the bytes an eager `sum` or `slice` allocated.
+    /// with parameters (axes, a shape, indices) builds its record at every application, so the
+    /// ones applied often (layout, reductions, products, casts) state their capabilities as one
+    /// record (`{ Param.none with … }`): declared one by one (`|> withInto |> withBatch …`), each
+    /// was a copy of the operation record and of its capabilities, 40–47 % of the bytes an eager
+    /// `sum` or `slice` allocated. Factorisations, whose arithmetic dwarfs their records, keep
+    /// the pipeline.
     let opWith name (parameters: Parameters) eval jvp vjp (capabilities: Capabilities) : Op =
         { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp; Capabilities = capabilities }
 

@@ -91,24 +91,33 @@ module internal LinearAlgebra =
     /// A · B.
     let matmul a b = matmulT false false a b
 
+    /// `dot` and its operation record, built once (it has no parameters; rebuilding it at every
+    /// application made four copies of the record): a recursive module, because its rules apply
+    /// `dot`.
+    module private rec Dot =
+        let dot (x: Node) (y: Node) : Node = Graph.apply dotOp [||] [| x; y |]
+
+        let dotOp : Op =
+            { Name = "dot"; Params = Param.empty
+              Eval = fun v -> NdArray.scalar (System.Numerics.Tensors.TensorPrimitives.Dot(System.ReadOnlySpan<double>(v[0].Data), System.ReadOnlySpan<double>(v[1].Data)))
+              Jvp = fun args _ t -> addTangents (t[0] |> ValueOption.map (fun tx -> dot tx args[1])) (t[1] |> ValueOption.map (fun ty -> dot args[0] ty))
+              Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |]
+              Capabilities =
+                { Param.none with
+                    Algebra = Algebra.MatrixProduct
+                    // Accumulated in float32, as the matrix products are.
+                    Float32 = ValueSome(fun v -> NdArray.ofSingle [||] [| System.Numerics.Tensors.TensorPrimitives.Dot(System.ReadOnlySpan<float32>(v[0].Single), System.ReadOnlySpan<float32>(v[1].Single)) |])
+                    Batch =
+                        ValueSome(fun size args batched ->
+                            let againstOne (vectors: Node) (v: Node) = reshape [| size |] (matmul vectors (reshape [| v.Shape[0]; 1 |] v))
+                            match batched[0], batched[1] with
+                            | true, false -> againstOne args[0] args[1]
+                            | false, true -> againstOne args[1] args[0]
+                            | _ -> sum [| 1 |] false (mul args[0] args[1])) } }
+
     /// x · y of two vectors of one length: one pass (no product vector), and under vmap a batch
     /// of vectors against one vector is one matrix–vector product.
-    let rec dot (x: Node) (y: Node) : Node = Graph.apply (dotOp ()) [||] [| x; y |]
-
-    and private dotOp () : Op =
-        op "dot" [] (fun v -> NdArray.scalar (System.Numerics.Tensors.TensorPrimitives.Dot(System.ReadOnlySpan<double>(v[0].Data), System.ReadOnlySpan<double>(v[1].Data))))
-            (fun args _ t ->
-                addTangents (t[0] |> ValueOption.map (fun tx -> dot tx args[1])) (t[1] |> ValueOption.map (fun ty -> dot args[0] ty)))
-            (fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan g args[0]) |])
-        |> withAlgebra Algebra.MatrixProduct
-        // Accumulated in float32, as the matrix products are.
-        |> withFloat32 (fun v -> NdArray.ofSingle [||] [| System.Numerics.Tensors.TensorPrimitives.Dot(System.ReadOnlySpan<float32>(v[0].Single), System.ReadOnlySpan<float32>(v[1].Single)) |])
-        |> withBatch (fun size args batched ->
-            let againstOne (vectors: Node) (v: Node) = reshape [| size |] (matmul vectors (reshape [| v.Shape[0]; 1 |] v))
-            match batched[0], batched[1] with
-            | true, false -> againstOne args[0] args[1]
-            | false, true -> againstOne args[1] args[0]
-            | _ -> sum [| 1 |] false (mul args[0] args[1]))
+    let dot (x: Node) (y: Node) : Node = Dot.dot x y
 
     // ---- factorizations over leading batch dimensions ----------------------------------------
     //
