@@ -104,6 +104,10 @@ let ``nested derivatives do not confuse perturbations`` () =
 
 type Params = { W: Tensor; B: Tensor }
 
+/// A struct record whose fields are not in alphabetical order: leaves follow the declaration.
+[<Struct>]
+type Later = { Zeta: Tensor; Alpha: Tensor }
+
 [<Fact>]
 let ``gradients of structures keep their structure`` () =
     let xs = Tensor.randomNormal 21 [| 5; 3 |]
@@ -141,6 +145,19 @@ let ``structures are taken apart and rebuilt in one order, whatever nests in wha
     assertClose 0.0 60.0 (scalarOf six)
     // The second walk of the same types reads the cache and must agree with the first.
     Assert.Equal<float[]>([| 1.0 .. 6.0 |], Tree.leaves structure |> Array.map scalarOf)
+
+[<Fact>]
+let ``long tuples, struct records and anonymous records are structures in declaration order`` () =
+    // .NET nests a tuple of eight or more elements in a TRest tuple; F# and the leaves flatten it.
+    let long = (s 1.0, s 2.0, s 3.0, s 4.0, s 5.0, s 6.0, s 7.0, s 8.0, s 9.0)
+    let longStruct = struct (s 10.0, s 11.0, s 12.0, s 13.0, s 14.0, s 15.0, s 16.0, s 17.0)
+    let structure = (long, longStruct, { Zeta = s 18.0; Alpha = s 19.0 }, {| Second = s 20.0; First = s 21.0 |})
+    let leaves = Tree.leaves structure
+    // Anonymous records' fields are sorted by name, as F# compiles them.
+    Assert.Equal<float[]>([| 1.0 .. 19.0 |] |> Array.append <| [| 21.0; 20.0 |], leaves |> Array.map scalarOf)
+    let (a1, _, _, _, _, _, _, a8, a9), struct (b1, _, _, _, _, _, _, b8), later, anonymous = Tree.map (fun t -> -t) structure
+    Assert.Equal<float[]>([| -1.0; -8.0; -9.0; -10.0; -17.0; -18.0; -19.0; -20.0; -21.0 |],
+                          [| a1; a8; a9; b1; b8; later.Zeta; later.Alpha; anonymous.Second; anonymous.First |] |> Array.map scalarOf)
 
 [<Fact>]
 let ``vjp and jacobian of structured outputs`` () =
