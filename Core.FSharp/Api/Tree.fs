@@ -36,13 +36,16 @@ module Tree =
         let rec parts (t: Type) =
             let arguments = t.GetGenericArguments()
             if arguments.Length = 8 then Array.append arguments[.. 6] (parts arguments[7]) else arguments
-        let rec make (t: Type) (values: obj[]) : obj =
+        let rec maker (t: Type) : obj[] -> obj =
             let arguments = t.GetGenericArguments()
-            let own = if arguments.Length = 8 then Array.append values[.. 6] [| make arguments[7] values[7..] |] else values
-            t.GetConstructor(arguments).Invoke own
+            let constructor = t.GetConstructor arguments
+            if arguments.Length = 8 then
+                let rest = maker arguments[7]
+                fun values -> constructor.Invoke(Array.append values[.. 6] [| rest values[7..] |])
+            else constructor.Invoke
         { Parts = parts t
           Read = fun x -> let tuple = x :?> Runtime.CompilerServices.ITuple in Array.init tuple.Length (fun i -> tuple[i])
-          Make = make t }
+          Make = maker t }
 
     /// A record: its fields in declaration order, read as properties.
     let private recordProduct (t: Type) =

@@ -32,7 +32,7 @@ module internal DestinationKernels =
                 else
                     ReadOnlySpan<double>(src, o * n * inner, inner).CopyTo acc
                     for r in 1 .. n - 1 do
-                        TensorPrimitives.Add(readOnly acc, ReadOnlySpan<double>(src, (o * n + r) * inner, inner), acc)
+                        LaneArithmetic.add (readOnly acc) (ReadOnlySpan<double>(src, (o * n + r) * inner, inner)) acc
 
     /// Strides of a source of shape `source` read at the shape `target` it broadcasts to
     /// (0 along stretched axes).

@@ -113,22 +113,25 @@ module internal rec Arithmetic =
     let private withBinary32 (capabilities: Capabilities) stores name (kernels: BinaryKernels<float32>) =
         { capabilities with Float32 = ValueSome(fun v -> Kernels.binary32 stores kernels (Shape.broadcast name v[0].Shape v[1].Shape) v[0] v[1]) }
 
-    /// The kernels of an arithmetic operation: on two spans, and with either argument a value.
-    let private kernels spans valueSpan spanValue : BinaryKernels<'T> = { Spans = spans; ValueSpan = ValueSome valueSpan; SpanValue = ValueSome spanValue }
-
-    // TensorPrimitives' float64 and float32 overloads are distinct methods, so each operation
-    // names its kernels once per element type. (Internal: the kernel-path tests run them.)
-    let internal sums = kernels (SpanBinary(fun a b d -> TensorPrimitives.Add(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Add(b, a, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Add(a, b, d)))
-    let internal sums32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Add(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Add(b, a, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Add(a, b, d)))
-    let internal differences = kernels (SpanBinary(fun a b d -> TensorPrimitives.Subtract(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Subtract(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Subtract(a, b, d)))
-    let internal differences32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Subtract(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Subtract(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Subtract(a, b, d)))
-    let internal products = kernels (SpanBinary(fun a b d -> TensorPrimitives.Multiply(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
-    let internal products32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Multiply(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Multiply(a, b, d)))
-    let internal quotients = kernels (SpanBinary(fun a b d -> TensorPrimitives.Divide(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Divide(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Divide(a, b, d)))
-    let internal quotients32 = kernels (SpanBinaryOf<float32>(fun a b d -> TensorPrimitives.Divide(a, b, d))) (ValueSpanOf(fun a b d -> TensorPrimitives.Divide(a, b, d))) (SpanValueOf(fun a b d -> TensorPrimitives.Divide(a, b, d)))
+    // The lanes are generic; each element type names its kernels once. (Internal: the
+    // kernel-path tests run them.)
+    let internal sums = LaneArithmetic.kernels (AddLanes<double>())
+    let internal sums32 = LaneArithmetic.kernels (AddLanes<float32>())
+    let internal differences = LaneArithmetic.kernels (SubtractLanes<double>())
+    let internal differences32 = LaneArithmetic.kernels (SubtractLanes<float32>())
+    let internal products = LaneArithmetic.kernels (MultiplyLanes<double>())
+    let internal products32 = LaneArithmetic.kernels (MultiplyLanes<float32>())
+    let internal quotients = LaneArithmetic.kernels (DivideLanes<double>())
+    let internal quotients32 = LaneArithmetic.kernels (DivideLanes<float32>())
     // A zero first factor makes a zero row whatever the other holds (+0, as the span kernel).
-    let internal guardedProducts = kernels (SpanBinary(fun a b d -> Kernels.guardedProduct a b d)) (ValueSpanOf(fun a b d -> if a = 0.0 then d.Clear() else TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> let mutable value = b in Kernels.guardedProduct a (Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(&value, 1)) d))
-    let internal guardedProducts32 = kernels (SpanBinaryOf<float32>(fun a b d -> Kernels.guardedProduct a b d)) (ValueSpanOf(fun a b d -> if a = 0.0f then d.Clear() else TensorPrimitives.Multiply(b, a, d))) (SpanValueOf(fun a b d -> let mutable value = b in Kernels.guardedProduct a (Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(&value, 1)) d))
+    let internal guardedProducts : BinaryKernels<double> =
+        { Spans = SpanBinary(fun a b d -> Kernels.guardedProduct a b d)
+          ValueSpan = ValueSome(ValueSpanOf(fun a b d -> if a = 0.0 then d.Clear() else LaneArithmetic.multiplyValue a b d))
+          SpanValue = ValueSome(SpanValueOf(fun a b d -> let mutable value = b in Kernels.guardedProduct a (Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(&value, 1)) d)) }
+    let internal guardedProducts32 : BinaryKernels<float32> =
+        { Spans = SpanBinaryOf<float32>(fun a b d -> Kernels.guardedProduct a b d)
+          ValueSpan = ValueSome(ValueSpanOf(fun a b d -> if a = 0.0f then d.Clear() else LaneArithmetic.multiplyValue a b d))
+          SpanValue = ValueSome(SpanValueOf(fun a b d -> let mutable value = b in Kernels.guardedProduct a (Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(&value, 1)) d)) }
 
     let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.applyBinary op (Shape.broadcast op.Name x.Shape y.Shape) x y
 
