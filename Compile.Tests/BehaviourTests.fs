@@ -121,3 +121,29 @@ let ``prepared plans trace ahead of the first call, once per example's shapes`` 
     Assert.Equal(0, traces)
     g (uniform 37 -1.0 1.0 [| 5 |]) |> ignore
     Assert.Equal(1, traces)
+
+[<Fact>]
+let ``code made ahead on a worker is made once, whoever asks first, and its failure reaches every caller`` () =
+    let mutable makes = 0
+    let cell = FunctionalAD.Compilation.MadeOnce(fun () -> Threading.Interlocked.Increment(&makes) |> ignore; Threading.Thread.Sleep 20; 42)
+    let answers = Parallel.For(0, 8, fun i -> if i % 2 = 0 then cell.TryMake() |> ignore else Assert.Equal(42, cell.Value))
+    Assert.True answers.IsCompleted
+    Assert.Equal(1, makes)
+    Assert.Equal(42, cell.Value)
+    Assert.True (cell.TryMake()).IsNone
+    let failing = FunctionalAD.Compilation.MadeOnce<int>(fun () -> invalidOp "no code for this loop")
+    Assert.True (failing.TryMake()).IsNone
+    for _ in 1 .. 2 do
+        let e = Assert.Throws<InvalidOperationException>(fun () -> failing.Value |> ignore)
+        Assert.Equal("no code for this loop", e.Message)
+
+[<Fact>]
+let ``a new plan's first calls from several threads at once, racing the worker that makes its loops, give eager's values`` () =
+    // A structure no other test compiles, so that its loops are new to this process.
+    let f (x: Tensor) = Tensor.erf (Tensor.atan (x * 0.375) + x) * Tensor.softplus (x - 0.125)
+    let x = Tensor.ofArray [| for i in 0 .. 99 -> float i / 50.0 - 1.0 |]
+    let compiled = Compile.compile (AD.grad (f >> Tensor.sum))
+    let expected = AD.grad (f >> Tensor.sum) x
+    let results = Array.zeroCreate<Tensor> 6
+    Parallel.For(0, results.Length, fun i -> results[i] <- compiled x) |> ignore
+    for r in results do assertSame expected r

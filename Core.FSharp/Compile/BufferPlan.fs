@@ -93,7 +93,7 @@ module internal BufferPlan =
     /// the same form would otherwise compile and JIT the same code again (about 1.3 ms a loop:
     /// most of the cost of making a plan). Bounded, so that a process making plans without end
     /// does not keep their code forever.
-    let private compiledLoops = Collections.Concurrent.ConcurrentDictionary<LoopStructure, Action<Array[], int[], int>>(HashIdentity.Structural)
+    let private compiledLoops = Collections.Concurrent.ConcurrentDictionary<LoopStructure, MadeOnce<Action<Array[], int[], int>>>(HashIdentity.Structural)
     let private compiledLoopsLimit = 4096
 
     /// The code of one fused loop: for each element i, the members' formulas in order; members
@@ -102,7 +102,8 @@ module internal BufferPlan =
     /// over Vector<double> or Vector<float32> lanes (twice as many) does the elements and the
     /// scalar loop the rest. The code reads its size and buffers from its arguments (the plan's
     /// buffers, the loop's slot map and the size), so that loops of one structure share it.
-    /// Returns the step and whether its code was compiled for it (not found compiled).
+    /// Returns the step and, where its code is new (not found made for an earlier loop), that
+    /// code to be made and the element types of its slots.
     let private fusedLoop (program: Program) (members: int[]) (materialised: int -> bool) (inPlace: int -> InPlace voption) =
         let size = program.SizeOf members[0]
         // A loop's members share one element type (`schedule`).
@@ -218,14 +219,32 @@ module internal BufferPlan =
         let mutable compiledHere = false
         let compiled () =
             compiledHere <- true
-            generate ()
+            MadeOnce generate
         let run =
             match compiledLoops.TryGetValue structure with
             | true, run -> run
             | _ when compiledLoops.Count >= compiledLoopsLimit -> compiled ()
             | _ -> compiledLoops.GetOrAdd(structure, fun _ -> compiled ())
         let slotBuffers = slots.ToArray()
-        (fun (b: Array[]) -> run.Invoke(b, slotBuffers, size)), compiledHere
+        (fun (b: Array[]) -> run.Value.Invoke(b, slotBuffers, size)), (if compiledHere then ValueSome(struct (run, structure.SlotTypes)) else ValueNone)
+
+    /// Makes the new loops' code on a worker thread, in the order the plan runs them, while the
+    /// caller goes on planning and running the steps before them; the first call of a step whose
+    /// code is not made yet makes it itself (or waits for the worker already making it). The
+    /// worker also runs each loop once on no elements, so that the JIT compiles its code there
+    /// too. Where most of a first training run is the JIT's (docs/compile.md), this takes the
+    /// loops' compilation — about 1.3 ms each, a quarter of the time of a step's first plan —
+    /// off the thread that waits for the step.
+    let private makeAhead (loops: struct (MadeOnce<Action<Array[], int[], int>> * DType[])[]) =
+        if loops.Length > 0 then
+            Threading.Tasks.Task.Run(fun () ->
+                for struct (loop, slotTypes) in loops do
+                    match loop.TryMake() with
+                    | ValueSome run ->
+                        let buffers = slotTypes |> Array.map (fun dtype -> allocate dtype 1)
+                        run.Invoke(buffers, Array.init buffers.Length id, 0)
+                    | ValueNone -> ())
+            |> ignore
 
     /// The primitive's own kernel into a buffer for instruction `k`, where it has one for these
     /// shapes and this element type (a primitive that fixes its result type gets none: its
@@ -370,12 +389,13 @@ module internal BufferPlan =
         let names, steps, compiledLoops =
             units |> Array.map (fun members ->
                 if isLoop members then
-                    let step, compiledHere = fusedLoop program members materialised (Array.get inPlace)
-                    typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), step, compiledHere
+                    let step, made = fusedLoop program members materialised (Array.get inPlace)
+                    typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), step, made
                 else
                     let name, step = single program members[0]
-                    name, step, false)
+                    name, step, ValueNone)
             |> Array.unzip3
+        makeAhead (compiledLoops |> Array.choose ValueOption.toOption)
         let inputs = [| for k in 0 .. count - 1 do match instructions[k].Kind with Input i -> yield struct (i, k) | _ -> () |]
         let fresh = [| for k in 0 .. count - 1 do if returned[k] && unitOf[k] >= 0 then yield k |]
         let outputs = program.Outputs |> Array.map program.Storage
@@ -407,7 +427,7 @@ module internal BufferPlan =
             { Instructions = count
               Steps = steps.Length
               FusedLoops = units |> Array.filter isLoop |> Array.length
-              LoopsCompiled = compiledLoops |> Array.filter id |> Array.length
+              LoopsCompiled = compiledLoops |> Array.filter ValueOption.isSome |> Array.length
               Buffers = bufferKinds.Count
               BufferElements = bufferKinds |> Seq.sumBy (fun (struct (n, _)) -> int64 n)
               ScalarCode = false

@@ -50,6 +50,37 @@ type internal Spare<'W when 'W: not struct and 'W: null>(create: unit -> 'W) =
         | w -> w
     member _.Give(w: 'W) = Volatile.Write(&spare, w)
 
+/// A value made once, by whichever thread comes first: the thread that needs it (`Value`) or a
+/// worker making it ahead of time (`TryMake`), which leaves it to a thread already making it
+/// rather than wait. A failure is kept and raised to every caller of `Value`.
+type internal MadeOnce<'T>(make: unit -> 'T) =
+    /// 0: not started; 1: being made; 2: made (or failed).
+    let mutable state = 0
+    let mutable value = Unchecked.defaultof<'T>
+    let mutable failure: Runtime.ExceptionServices.ExceptionDispatchInfo = null
+    let made = new ManualResetEventSlim(false)
+
+    /// Makes the value if no thread has started to, and returns it if this call made it.
+    member _.TryMake() : 'T voption =
+        if Interlocked.CompareExchange(&state, 1, 0) <> 0 then ValueNone
+        else
+            let result =
+                try
+                    value <- make ()
+                    ValueSome value
+                with e ->
+                    failure <- Runtime.ExceptionServices.ExceptionDispatchInfo.Capture e
+                    ValueNone
+            Volatile.Write(&state, 2)
+            made.Set()
+            result
+
+    /// The value, made now by this thread unless another already is (then waited for).
+    member this.Value : 'T =
+        if Volatile.Read(&state) <> 2 && (this.TryMake()).IsNone then made.Wait()
+        if not (isNull failure) then failure.Throw()
+        value
+
 /// Straight-line scalar code for a run of instructions, shared by fused loops and compiled
 /// scalar programs: every instruction becomes a local variable assigned from its formula.
 module internal Fusion =
