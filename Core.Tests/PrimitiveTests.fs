@@ -2,6 +2,7 @@
 /// points inside its domain (away from kinks, where finite differences are meaningless).
 module FunctionalAD.Tests.PrimitiveTests
 
+open System
 open Xunit
 open FunctionalAD
 open FunctionalAD.Tests.TestSupport
@@ -201,3 +202,10 @@ let einsumAndLayerNormCases : obj[] seq =
 [<Theory; MemberData(nameof einsumAndLayerNormCases)>]
 let ``einsum with an ellipsis and layerNorm have derivatives matching finite differences`` (_name: string, f: Tensor -> Tensor) =
     checkFirstAndSecond f (Tensor.randomUniform 8 -1.0 1.0 [| 12 |])
+
+[<Fact>]
+let ``the formulas' scalar functions are found by name and arity, and a missing one is named`` () =
+    let clamp = FunctionalAD.Primitives.Formula.scalarFunction (nameof ScalarFunctions.Clamp) 3
+    Assert.Equal(0.25, clamp.Invoke(null, [| box 0.0; box 0.25; box 0.75 |]) :?> double)
+    let e = Assert.Throws<ArgumentException>(fun () -> FunctionalAD.Primitives.Formula.scalarFunction (nameof ScalarFunctions.Clamp) 1 |> ignore)
+    Assert.Contains("Clamp of 1 float64 arguments", e.Message)

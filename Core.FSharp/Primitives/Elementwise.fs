@@ -97,14 +97,14 @@ module internal Elementwise =
     /// The value with the gradient blocked: a constant for every transform.
     let stopGradient (x: Node) = Graph.applyConstant stopGradientOp x.Shape [| x |]
 
-    /// The formula calling a scalar function of this library (found through its quotation).
-    let private own (q: Quotations.Expr) = Formula.ofMethod (Formula.methodOf q) ValueNone
+    /// The formula calling a scalar function of this library of `arity` arguments.
+    let private own (name: string) (arity: int) = Formula.ofMethod (Formula.scalarFunction name arity) ValueNone
 
     /// The formula calling a function of `Math` of one argument (no vector form: the eager
     /// kernel's TensorPrimitives function may round differently from `Math`'s).
     let private mathUnary name = Formula.ofMethod (Formula.math name 1) ValueNone
 
-    let private signOp = nondifferentiableOp "sign" (fun v -> Kernels.mapScalar ScalarFunctions.Sign v[0]) (own <@ ScalarFunctions.Sign 0.0 @>) |> withAlgebra Algebra.Mask
+    let private signOp = nondifferentiableOp "sign" (fun v -> Kernels.mapScalar ScalarFunctions.Sign v[0]) (own (nameof ScalarFunctions.Sign) 1) |> withAlgebra Algebra.Mask
 
     /// sign x ∈ {−1, 0, 1}; derivative 0.
     let sign (x: Node) = Graph.applyConstant signOp x.Shape [| x |]
@@ -204,10 +204,10 @@ module internal Elementwise =
     let sqrt = primitive "sqrt" (Spans(SpanUnary(fun a d -> TensorPrimitives.Sqrt(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Sqrt(a, d)))) (fun _ y -> div (scalar 0.5) y) (Formula.exactMath "Sqrt" "SquareRoot")
 
     /// log(1 + x), accurate for small x (Kahan's formulation).
-    let log1p = primitive "log1p" (PerElement ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own <@ ScalarFunctions.Log1p 0.0 @>)
+    let log1p = primitive "log1p" (PerElement ScalarFunctions.Log1p) (fun x _ -> reciprocal (add (scalar 1.0) x)) (own (nameof ScalarFunctions.Log1p) 1)
 
     /// exp(x) − 1, accurate for small x.
-    let expm1 = primitive "expm1" (PerElement ScalarFunctions.Expm1) (fun _ y -> add y (scalar 1.0)) (own <@ ScalarFunctions.Expm1 0.0 @>)
+    let expm1 = primitive "expm1" (PerElement ScalarFunctions.Expm1) (fun _ y -> add y (scalar 1.0)) (own (nameof ScalarFunctions.Expm1) 1)
 
     /// Sine and cosine differentiate into each other, so their records are values of a
     /// recursive module, written out (a helper called there could run a rule before the other
@@ -262,16 +262,16 @@ module internal Elementwise =
 
     /// The error function erf x = 2/√π ∫₀ˣ e^−t² dt; derivative 2/√π · e^−x².
     let erf =
-        primitive "erf" (PerElement ScalarFunctions.Erf) (fun x _ -> mul (scalar (2.0 / Math.Sqrt Math.PI)) (exp (neg (mul x x)))) (own <@ ScalarFunctions.Erf 0.0 @>)
+        primitive "erf" (PerElement ScalarFunctions.Erf) (fun x _ -> mul (scalar (2.0 / Math.Sqrt Math.PI)) (exp (neg (mul x x)))) (own (nameof ScalarFunctions.Erf) 1)
 
     /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
-    let sigmoid = primitive "sigmoid" (PerElement ScalarFunctions.Sigmoid) (fun _ y -> mul y (sub (scalar 1.0) y)) (own <@ ScalarFunctions.Sigmoid 0.0 @>)
+    let sigmoid = primitive "sigmoid" (PerElement ScalarFunctions.Sigmoid) (fun _ y -> mul y (sub (scalar 1.0) y)) (own (nameof ScalarFunctions.Sigmoid) 1)
 
     /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x.
-    let softplus = primitive "softplus" (PerElement ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own <@ ScalarFunctions.Softplus 0.0 @>)
+    let softplus = primitive "softplus" (PerElement ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own (nameof ScalarFunctions.Softplus) 1)
 
     /// max(x, 0); relu'(0) = 0.
-    let relu = primitive "relu" (Spans(Kernels.reluKernel, Kernels.reluKernel32)) (fun x _ -> greater x (scalar 0.0)) (Formula.relu (Formula.methodOf <@ ScalarFunctions.Relu 0.0 @>))
+    let relu = primitive "relu" (Spans(Kernels.reluKernel, Kernels.reluKernel32)) (fun x _ -> greater x (scalar 0.0)) (Formula.relu (Formula.scalarFunction (nameof ScalarFunctions.Relu) 1))
 
     /// |x|; abs'(0) = 0.
     let abs = primitive "abs" (Spans(SpanUnary(fun a d -> TensorPrimitives.Abs(a, d)), SpanUnaryOf<float32>(fun a d -> TensorPrimitives.Abs(a, d)))) (fun x _ -> sign x) (Formula.exactMath "Abs" "Abs")
@@ -361,10 +361,14 @@ module internal Elementwise =
              |> withPerElement32 pick)
             shape [| x; y |]
 
+    let private maximumFormula = own (nameof ScalarFunctions.Maximum) 2
+    let private minimumFormula = own (nameof ScalarFunctions.Minimum) 2
+    let private clampMethod = Formula.scalarFunction (nameof ScalarFunctions.Clamp) 3
+
     /// Elementwise maximum.
-    let maximum x y = extremum "maximum" (fun a b -> ScalarFunctions.Maximum(a, b)) (own <@ ScalarFunctions.Maximum(0.0, 0.0) @>) Algebra.Maximum greater x y
+    let maximum x y = extremum "maximum" (fun a b -> ScalarFunctions.Maximum(a, b)) maximumFormula Algebra.Maximum greater x y
     /// Elementwise minimum.
-    let minimum x y = extremum "minimum" (fun a b -> ScalarFunctions.Minimum(a, b)) (own <@ ScalarFunctions.Minimum(0.0, 0.0) @>) Algebra.Minimum less x y
+    let minimum x y = extremum "minimum" (fun a b -> ScalarFunctions.Minimum(a, b)) minimumFormula Algebra.Minimum less x y
 
 
     /// Clamps into [lo, hi] (constants); the derivative is 1 strictly inside and 0 at and beyond
@@ -372,6 +376,5 @@ module internal Elementwise =
     let clamp (lo: double) (hi: double) (x: Node) =
         if lo > hi then raise (ArgumentException(sprintf "clamp: the lower bound %g exceeds the upper bound %g" lo hi, "lo"))
         let inside (x: Node) = mul (greater x (scalar lo)) (less x (scalar hi))
-        let clampMethod = Formula.methodOf <@ ScalarFunctions.Clamp(0.0, 0.0, 0.0) @>
         let formula = Formula.make 1 (fun a -> Expression.Call(clampMethod, Expression.Constant lo, Expression.Constant hi, a[0])) ValueNone null
         unary "clamp" [ "lo", Parameter.Real lo; "hi", Parameter.Real hi ] (fun v -> ScalarFunctions.Clamp(lo, hi, v)) (fun x _ -> inside x) formula x

@@ -4,7 +4,6 @@ open System
 open System.Linq.Expressions
 open System.Numerics
 open System.Reflection
-open Microsoft.FSharp.Quotations.Patterns
 open FunctionalAD
 
 /// Building the scalar formulas of elementwise primitives (`Capabilities.Formula`): LINQ
@@ -17,12 +16,15 @@ open FunctionalAD
 /// (whose vector paths may round a transcendental function differently by an ulp), the
 /// primitive's own scalar function otherwise.
 module internal Formula =
-    /// The static method a quotation calls (how F# functions are found without strings).
-    let methodOf (q: Quotations.Expr) =
-        match q with
-        | Call(None, m, _) -> m
-        | Lambda(_, Call(None, m, _)) -> m
-        | _ -> invalidArg "q" "expected a call of a static method"
+    /// The method of `ScalarFunctions` named `name` (written `nameof ScalarFunctions.Log1p`, so
+    /// that the compiler checks the name) taking `arity` doubles. Quotations found these before:
+    /// a quotation literal is deserialized each time it is evaluated, which made `maximum`,
+    /// `minimum` and `clamp` cost 4.4–5.8 µs a call on four elements, and FSharp.Quotations' own
+    /// code (about 110 methods) was JIT-compiled at a process's first tensor operation.
+    let scalarFunction (name: string) (arity: int) : MethodInfo =
+        match typeof<ScalarFunctions>.GetMethod(name, Array.create arity typeof<double>) with
+        | null -> invalidArg "name" (sprintf "ScalarFunctions has no %s of %d float64 arguments" name arity)
+        | m -> m
 
     let private call (m: MethodInfo) (args: Expression[]) = Expression.Call(m, args) :> Expression
 
