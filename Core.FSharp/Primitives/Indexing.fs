@@ -69,7 +69,8 @@ module internal Indexing =
     /// The transpose of `takeKernel`: each entry of `g` added into zeros of `shape` where it was
     /// taken from. A float32 `g` gives a float32 result accumulated in float64 and rounded once
     /// per element, as the library's float32 sums are: the float64 scatter-add rounded, exactly.
-    let private scatterKernel (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
+    /// (Internal: vmap's compact batches scatter plain values with it, `Batching`.)
+    let internal scatterKernel (shape: int[]) (axis: int) (indices: int[]) (g: NdArray) =
         Kernels.sameType g (Array.copy shape) (scatterSums shape axis indices g.Shape) (scatterSums shape axis indices g.Shape >> Array.map float32)
 
     /// The indices of every example of a batch: the same block `size` times, which is the

@@ -48,11 +48,25 @@ module internal Batching =
     /// `Values[b, j]`; a slot at position −1 is unused and its value is exactly 0.
     type private SparseBatch = { Example: int[]; Width: int; Positions: int[]; Values: Node }
 
+    /// The value of a node that no enclosing transform differentiates — no dependence on the
+    /// levels open below vmap's own `level`, except those dropped here — holding a strong float64
+    /// value, or null. Bits from `level` up belong to vmap's own trace, whose every node the
+    /// batched program replaces, or to transforms already closed that used those level numbers
+    /// (the residuals of `jacfwd`'s `linearize` and of the `grad` it differentiates carry both).
+    /// The compact steps compute on such values with the kernels at once: a graph node per step
+    /// (its operation record with the index arrays, shape checks, dispatch) cost more than the
+    /// arithmetic (an eager Hessian is made of such steps). Values an enclosing transform sees
+    /// go through graph operations, which compute the same kernels.
+    let private plainValue (level: int) (n: Node) : NdArray =
+        let value = n.ValueOrNull
+        let enclosing = ((1UL <<< level) - 2UL) &&& ~~~(Levels.dropped ())
+        if not (isNull value) && n.Deps &&& enclosing = 0UL && value.DType = DType.Float64 && not value.IsWeak then value else null
+
     /// The batch filled in with the batch on `axis` of the result (0: leading): each value added
     /// into zeros at its example position with the example's index spliced in at `axis`, so a
     /// batch wanted elsewhere than in front costs no transpose (an unused slot adds its 0 at
     /// the first position of its example).
-    let private filledIn (size: int) (axis: int) (sparse: SparseBatch) =
+    let private filledIn (level: int) (size: int) (axis: int) (sparse: SparseBatch) =
         let example = sparse.Example
         let shape = Array.insertAt axis size example
         // Elements of one example after the batch axis: position p of example b lands at
@@ -61,8 +75,11 @@ module internal Batching =
         let indices = Array.init (size * sparse.Width) (fun k ->
             let p = max 0 sparse.Positions[k]
             (p / inner * size + k / sparse.Width) * inner + p % inner)
-        let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * sparse.Width |] sparse.Values)
-        Arithmetic.reshape shape flat
+        match plainValue level sparse.Values with
+        | null ->
+            let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * sparse.Width |] sparse.Values)
+            Arithmetic.reshape shape flat
+        | values -> Graph.constant (NdArray.view shape (Indexing.scatterKernel [| Shape.size shape |] 0 indices (NdArray.view [| size * sparse.Width |] values)))
 
     /// A batched value (batch leading) with its batch moved to `axis`.
     let private batchTo (axis: int) (x: Node) =
@@ -96,9 +113,15 @@ module internal Batching =
 
     /// The entries of an unbatched factor (broadcast to `example`) at the batch's positions, in
     /// its slots' shape.
-    let private entriesAt (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) =
-        let flat = Arithmetic.reshape [| Shape.size example |] (Arithmetic.broadcastTo example factor)
-        Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 (sparse.Positions |> Array.map (max 0)) flat)
+    let private entriesAt (level: int) (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) =
+        let positions = sparse.Positions |> Array.map (max 0)
+        match plainValue level factor with
+        | null ->
+            let flat = Arithmetic.reshape [| Shape.size example |] (Arithmetic.broadcastTo example factor)
+            Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 positions flat)
+        | value ->
+            let flat = NdArray.view [| Shape.size example |] (Kernels.broadcastTo example value)
+            Graph.constant (NdArray.view [| size; sparse.Width |] (Kernels.gather 0 positions flat))
 
     /// The factor a compact product multiplies by, where 0 times it is 0: the factor itself
     /// when its value is known and finite; while a compiled plan is traced (the value is not
@@ -116,7 +139,7 @@ module internal Batching =
     /// before b's (b's negated) — the bits of spreading each batch into zeros and adding (or
     /// subtracting) the two, which the filled-in sum gives; none when a row would hold more than
     /// half of the example, where the compact form stops paying.
-    let private merged (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
+    let private merged (level: int) (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
         // The slot of each of row r's values, a's then b's, in slots[r·capacity …], and the row's
@@ -146,7 +169,10 @@ module internal Batching =
             for r in 0 .. size - 1 do
                 for j in 0 .. counts[r] - 1 do positions[r * width + j] <- rowPositions[r * capacity + j]
             let second = if negateSecond then Arithmetic.neg b.Values else b.Values
-            let values = Indexing.scatterAlong [| size; width |] 1 slots (Layout.concat 1 [| a.Values; second |])
+            let values =
+                match plainValue level a.Values, plainValue level second with
+                | null, _ | _, null -> Indexing.scatterAlong [| size; width |] 1 slots (Layout.concat 1 [| a.Values; second |])
+                | first, second -> Graph.constant (Indexing.scatterKernel [| size; width |] 1 slots (Kernels.concat 1 [| first; second |]))
             ValueSome { Example = a.Example; Width = width; Positions = positions; Values = values }
 
     /// The batched node computed on the compact form of sparse arguments, where the primitive
@@ -154,7 +180,7 @@ module internal Batching =
     /// (slice, unslice), a negation, a product with an unbatched factor (0 times it must be 0:
     /// the guard of `mulNoNan` on the sparse side, or a finite factor, `finiteFactor`), a sum or
     /// difference of two sparse batches.
-    let private sparseApply (node: Node) (op: Op) (size: int) (args: Node[]) (batched: bool[]) (sparse: SparseBatch voption[]) : SparseBatch voption =
+    let private sparseApply (level: int) (node: Node) (op: Op) (size: int) (args: Node[]) (batched: bool[]) (sparse: SparseBatch voption[]) : SparseBatch voption =
         let example = node.Shape
         let onExample (s: SparseBatch) = s.Example = example
         match op.Capabilities.Algebra, op.Capabilities.Moves, sparse with
@@ -174,12 +200,12 @@ module internal Batching =
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueSome s; ValueNone |]
             when not batched[1] && onExample s && Shape.broadcastsTo args[1].Shape example ->
             let factor = if op.Capabilities.Algebra = Algebra.GuardedProduct then ValueSome args[1] else finiteFactor args[1]
-            factor |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| s.Values; entriesAt size example s factor |] })
+            factor |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| s.Values; entriesAt level size example s factor |] })
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueNone; ValueSome s |]
             when not batched[0] && onExample s && Shape.broadcastsTo args[0].Shape example ->
-            finiteFactor args[0] |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| entriesAt size example s factor; s.Values |] })
-        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size false a b
-        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged size true a b
+            finiteFactor args[0] |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| entriesAt level size example s factor; s.Values |] })
+        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged level size false a b
+        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged level size true a b
         | _ -> ValueNone
 
     /// The batched form of one traced operation node.
@@ -220,7 +246,7 @@ module internal Batching =
             | _ ->
                 match sparse.TryGetValue n with
                 | true, s ->
-                    let filled = struct (filledIn size 0 s, true)
+                    let filled = struct (filledIn level size 0 s, true)
                     mapped[n] <- filled
                     filled
                 | _ -> struct (n, false)
@@ -239,7 +265,7 @@ module internal Batching =
                     let batched = arguments |> Array.map isBatched
                     if Array.contains true batched then
                         let compact = arguments |> Array.map sparseOf
-                        match (if Array.exists (fun (s: SparseBatch voption) -> s.IsSome) compact then sparseApply node op size arguments batched compact else ValueNone) with
+                        match (if Array.exists (fun (s: SparseBatch voption) -> s.IsSome) compact then sparseApply level node op size arguments batched compact else ValueNone) with
                         | ValueSome s -> sparse[node] <- s
                         | ValueNone ->
                             let args = arguments |> Array.map (fun a -> let struct (value, _) = lookup a in value)
@@ -247,7 +273,7 @@ module internal Batching =
                 | _ -> ()
         Array.map2 (fun (output: Node) axis ->
             match mapped.TryGetValue output, sparse.TryGetValue output with
-            | (false, _), (true, s) -> struct (filledIn size axis s, true)
+            | (false, _), (true, s) -> struct (filledIn level size axis s, true)
             | _ ->
                 let struct (value, batched) = lookup output
                 struct ((if batched then batchTo axis value else value), batched)) outputs batchAxes
