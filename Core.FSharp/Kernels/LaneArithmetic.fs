@@ -90,17 +90,18 @@ module internal LaneArithmetic =
             else op.Apply(Vector<'T>(Span<'T>.op_Implicit left), Vector<'T>(Span<'T>.op_Implicit right)).CopyTo right
             right.Slice(0, d.Length - whole).CopyTo(d.Slice whole)
 
+    /// d = op(a, b) with `a` one element.
+    let valueSpan<'T, 'Op when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'Op: struct and 'Op :> ILanes<'T>>
+        (op: 'Op) (a: 'T) (b: ReadOnlySpan<'T>) (d: Span<'T>) =
+        let mutable value = a
+        lanesInto op (MemoryMarshal.CreateReadOnlySpan(&value, 1)) b d
+
     /// The kernels of an operation: on two spans, and with either argument a value.
     let kernels<'T, 'Op when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'Op: struct and 'Op :> ILanes<'T>> (op: 'Op) : BinaryKernels<'T> =
         { Spans = SpanBinaryOf<'T>(fun a b d -> lanesInto op a b d)
-          ValueSpan = ValueSome(ValueSpanOf<'T>(fun a b d -> let mutable value = a in lanesInto op (MemoryMarshal.CreateReadOnlySpan(&value, 1)) b d))
+          ValueSpan = ValueSome(ValueSpanOf<'T>(fun a b d -> valueSpan op a b d))
           SpanValue = ValueSome(SpanValueOf<'T>(fun a b d -> let mutable value = b in lanesInto op a (MemoryMarshal.CreateReadOnlySpan(&value, 1)) d)) }
 
     /// d = a + b (`lanesInto`: an argument of one element is added to every element).
     let add<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType> (a: ReadOnlySpan<'T>) (b: ReadOnlySpan<'T>) (d: Span<'T>) =
         lanesInto (AddLanes<'T>()) a b d
-
-    /// d = a · b with `a` one element (the value form of a product).
-    let multiplyValue<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType> (a: 'T) (b: ReadOnlySpan<'T>) (d: Span<'T>) =
-        let mutable value = a
-        lanesInto (MultiplyLanes<'T>()) (MemoryMarshal.CreateReadOnlySpan(&value, 1)) b d

@@ -126,11 +126,11 @@ module internal rec Arithmetic =
     // A zero first factor makes a zero row whatever the other holds (+0, as the span kernel).
     let internal guardedProducts : BinaryKernels<double> =
         { Spans = SpanBinary(fun a b d -> Kernels.guardedProduct a b d)
-          ValueSpan = ValueSome(ValueSpanOf(fun a b d -> if a = 0.0 then d.Clear() else LaneArithmetic.multiplyValue a b d))
+          ValueSpan = ValueSome(ValueSpanOf(fun a b d -> if a = 0.0 then d.Clear() else LaneArithmetic.valueSpan (MultiplyLanes<double>()) a b d))
           SpanValue = ValueSome(SpanValueOf(fun a b d -> let mutable value = b in Kernels.guardedProduct a (Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(&value, 1)) d)) }
     let internal guardedProducts32 : BinaryKernels<float32> =
         { Spans = SpanBinaryOf<float32>(fun a b d -> Kernels.guardedProduct a b d)
-          ValueSpan = ValueSome(ValueSpanOf(fun a b d -> if a = 0.0f then d.Clear() else LaneArithmetic.multiplyValue a b d))
+          ValueSpan = ValueSome(ValueSpanOf(fun a b d -> if a = 0.0f then d.Clear() else LaneArithmetic.valueSpan (MultiplyLanes<float32>()) a b d))
           SpanValue = ValueSome(SpanValueOf(fun a b d -> let mutable value = b in Kernels.guardedProduct a (Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(&value, 1)) d)) }
 
     let private applyBinary (op: Op) (x: Node) (y: Node) = Graph.applyBinary op (Shape.broadcast op.Name x.Shape y.Shape) x y
