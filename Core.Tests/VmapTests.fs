@@ -206,6 +206,20 @@ let ``examples with one nonzero each go through slices, products, sums and resha
     Assert.Equal<double[]>((perExample infinite oneHotRows).ToArray(), (AD.vmap infinite oneHotRows).ToArray())
     Assert.Contains(nan, (AD.vmap infinite oneHotRows).ToArray())
 [<Fact>]
+let ``Jacobians through compact basis batches equal one pushforward per basis vector`` () =
+    // Basis vectors stay banded (row b holds position b + c) through moves along a vector,
+    // products and sums, whose merges then need no search; sums of batches of other layouts
+    // (the reshape into two rows below) search each row. Both equal one jvp per column.
+    let twoRows (x: Tensor) =
+        let rows = Tensor.reshape [| 2; 3 |] x
+        Tensor.reshape [| 4 |] (Tensor.slice [| (0, 2, 1); (0, 2, 1) |] rows + Tensor.slice [| (0, 2, 1); (1, 3, 1) |] rows * Tensor.slice [| (0, 2, 1); (0, 2, 1) |] (Tensor.reshape [| 2; 3 |] d6))
+    for f in [ sparseSteps; AD.grad coupledSteps; twoRows ] do
+        let columns = Array.init 6 (fun i -> let t = Array.zeroCreate 6 in t[i] <- 1.0; snd (AD.jvp f d6 (Tensor.ofArray t)))
+        let expected = Tensor.stack 1 columns
+        assertTensorClose 1e-15 expected (AD.jacfwd f d6)
+        assertTensorClose 1e-15 expected (AD.jacfwdChunked 4 f d6)
+
+[<Fact>]
 let ``derivatives through a compact batch equal those through the loop`` () =
     let weighted (v: Tensor) (x: Tensor) = Tensor.slice [| (1, Int32.MaxValue, 1) |] x * Tensor.slice [| (0, -1, 1) |] (v * v) + Tensor.slice [| (0, -1, 1) |] x
     let total (map: (Tensor -> Tensor) -> Tensor -> Tensor) (v: Tensor) = Tensor.sum (sin (map (weighted v) oneHotRows))

@@ -72,14 +72,21 @@ module internal Batching =
         // Elements of one example after the batch axis: position p of example b lands at
         // (p / inner · size + b) · inner + p mod inner.
         let inner = Shape.size example[axis..]
-        let indices = Array.init (size * sparse.Width) (fun k ->
-            let p = max 0 sparse.Positions[k]
-            (p / inner * size + k / sparse.Width) * inner + p % inner)
+        let width = sparse.Width
+        let indices = Array.zeroCreate (size * width)
+        for b in 0 .. size - 1 do
+            for j in 0 .. width - 1 do
+                let p = max 0 sparse.Positions[b * width + j]
+                indices[b * width + j] <- if inner = 1 then p * size + b else (p / inner * size + b) * inner + p % inner
         match plainValue level sparse.Values with
         | null ->
-            let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * sparse.Width |] sparse.Values)
+            let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * width |] sparse.Values)
             Arithmetic.reshape shape flat
-        | values -> Graph.constant (NdArray.view shape (Indexing.scatterKernel [| Shape.size shape |] 0 indices (NdArray.view [| size * sparse.Width |] values)))
+        | values ->
+            let filled = Array.zeroCreate (Shape.size shape)
+            let data = values.Data
+            for k in 0 .. indices.Length - 1 do filled[indices[k]] <- filled[indices[k]] + data[k]
+            Graph.constant (NdArray.wrap shape filled)
 
     /// A batched value (batch leading) with its batch moved to `axis`.
     let private batchTo (axis: int) (x: Node) =
@@ -111,17 +118,25 @@ module internal Batching =
     let private basis (size: int) (start: int) (example: int[]) =
         { Example = example; Width = 1; Positions = Array.init size ((+) start); Values = Graph.constant (NdArray.full [| size; 1 |] 1.0) }
 
-    /// The entries of an unbatched factor (broadcast to `example`) at the batch's positions, in
-    /// its slots' shape.
-    let private entriesAt (level: int) (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) =
-        let positions = sparse.Positions |> Array.map (max 0)
-        match plainValue level factor with
-        | null ->
+    /// The product (`Algebra.Product`, or `GuardedProduct`: 0 where its first argument is 0) of a
+    /// compact batch with an unbatched factor broadcast to `example`, the batch's values first
+    /// when `batchFirst`: the factor's entries at the batch's positions times its values.
+    let private scaled (level: int) (op: Op) (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) (batchFirst: bool) =
+        let positions = sparse.Positions
+        match plainValue level sparse.Values, plainValue level factor with
+        | null, _ | _, null ->
             let flat = Arithmetic.reshape [| Shape.size example |] (Arithmetic.broadcastTo example factor)
-            Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 positions flat)
-        | value ->
-            let flat = NdArray.view [| Shape.size example |] (Kernels.broadcastTo example value)
-            Graph.constant (NdArray.view [| size; sparse.Width |] (Kernels.gather 0 positions flat))
+            let entries = Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 (positions |> Array.map (max 0)) flat)
+            Graph.apply op [| size; sparse.Width |] (if batchFirst then [| sparse.Values; entries |] else [| entries; sparse.Values |])
+        | values, factorValue ->
+            let entries = (Kernels.broadcastTo example factorValue).Data
+            let data = values.Data
+            let guarded = op.Capabilities.Algebra = Algebra.GuardedProduct
+            let product = Array.zeroCreate positions.Length
+            for k in 0 .. positions.Length - 1 do
+                let struct (first, second) = if batchFirst then struct (data[k], entries[max 0 positions[k]]) else struct (entries[max 0 positions[k]], data[k])
+                product[k] <- if guarded && first = 0.0 then 0.0 else first * second
+            Graph.constant (NdArray.wrap [| size; sparse.Width |] product)
 
     /// The factor a compact product multiplies by, where 0 times it is 0: the factor itself
     /// when its value is known and finite; while a compiled plan is traced (the value is not
@@ -134,18 +149,28 @@ module internal Batching =
         elif value.Data |> Array.forall Double.IsFinite then ValueSome n
         else ValueNone
 
-    /// The sum (or, with `negateSecond`, difference) of two sparse batches: each row's positions
-    /// merged, and both batches' values added into zeros at their slots by one scatter, a's
-    /// before b's (b's negated) — the bits of spreading each batch into zeros and adding (or
-    /// subtracting) the two, which the filled-in sum gives; none when a row would hold more than
-    /// half of the example, where the compact form stops paying.
-    let private merged (level: int) (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
+    /// The offsets c_j of a batch whose every used slot j holds position b + c_j in row b, the
+    /// same slot in every row, distinct slots at distinct offsets (basis vectors, and what moves
+    /// along a vector, products and sums make of them: a band of a Hessian); null otherwise.
+    let private bandOffsets (s: SparseBatch) : int[] =
+        let width = s.Width
+        let offsets = Array.create width Int32.MinValue
+        let mutable banded = true
+        for b in 0 .. s.Positions.Length / width - 1 do
+            for j in 0 .. width - 1 do
+                let p = s.Positions[b * width + j]
+                if p >= 0 then
+                    if offsets[j] = Int32.MinValue then offsets[j] <- p - b
+                    elif offsets[j] <> p - b then banded <- false
+        if banded && offsets |> Array.forall ((<>) Int32.MinValue) && (Array.distinct offsets).Length = width then offsets else null
+
+    /// The slots (a's values then b's, `capacity` per row) and the positions of the merged rows,
+    /// and their width, found per row: a linear search of the row's distinct positions (rows are
+    /// a few slots wide, so it beats a set). An unused slot (position −1, value exactly 0) adds
+    /// its 0 at slot 0.
+    let private rowSlots (size: int) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
-        // The slot of each of row r's values, a's then b's, in slots[r·capacity …], and the row's
-        // distinct positions in rowPositions[r·capacity …], `counts[r]` of them: rows are a few
-        // slots wide, so a linear search of the row beats a set. An unused slot (position −1,
-        // value exactly 0) adds its 0 at slot 0.
         let slots = Array.zeroCreate (size * capacity)
         let rowPositions = Array.zeroCreate (size * capacity)
         let counts = Array.zeroCreate size
@@ -163,16 +188,63 @@ module internal Batching =
                     slots[first + k] <- at
             counts[r] <- count
         let width = max 1 (Array.fold max 0 counts)
+        let positions = Array.create (size * width) -1
+        for r in 0 .. size - 1 do
+            for j in 0 .. counts[r] - 1 do positions[r * width + j] <- rowPositions[r * capacity + j]
+        struct (slots, positions, width)
+
+    /// `rowSlots` for two banded batches (`bandOffsets`): the slots are the same in every row —
+    /// a's, then b's offsets that a lacks — so no row is searched. A slot's position is b + its
+    /// offset where either batch uses it, −1 (with value 0) where neither does.
+    let private bandSlots (size: int) (a: SparseBatch) (b: SparseBatch) (offsetsA: int[]) (offsetsB: int[]) =
+        let wa, wb = a.Width, b.Width
+        let capacity = wa + wb
+        let slotOf = Array.zeroCreate capacity
+        let mutable width = wa
+        for k in 0 .. capacity - 1 do
+            if k < wa then slotOf[k] <- k
+            else
+                match Array.IndexOf(offsetsA, offsetsB[k - wa]) with
+                | -1 ->
+                    slotOf[k] <- width
+                    width <- width + 1
+                | at -> slotOf[k] <- at
+        let slots = Array.zeroCreate (size * capacity)
+        let positions = Array.create (size * width) -1
+        for r in 0 .. size - 1 do
+            for k in 0 .. capacity - 1 do
+                slots[r * capacity + k] <- slotOf[k]
+                let p = if k < wa then a.Positions[r * wa + k] else b.Positions[r * wb + k - wa]
+                if p >= 0 then positions[r * width + slotOf[k]] <- p
+        struct (slots, positions, width)
+
+    /// The sum (or, with `negateSecond`, difference) of two sparse batches: each row's positions
+    /// merged, and both batches' values added into zeros at their slots, a's before b's (b's
+    /// negated) — the bits of spreading each batch into zeros and adding (or subtracting) the
+    /// two, which the filled-in sum gives; none when a row would hold more than half of the
+    /// example, where the compact form stops paying.
+    let private merged (level: int) (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
+        let wa, wb = a.Width, b.Width
+        let capacity = wa + wb
+        let struct (slots, positions, width) =
+            match bandOffsets a, bandOffsets b with
+            | null, _ | _, null -> rowSlots size a b
+            | offsetsA, offsetsB -> bandSlots size a b offsetsA offsetsB
         if 2 * width > Shape.size a.Example then ValueNone
         else
-            let positions = Array.create (size * width) -1
-            for r in 0 .. size - 1 do
-                for j in 0 .. counts[r] - 1 do positions[r * width + j] <- rowPositions[r * capacity + j]
-            let second = if negateSecond then Arithmetic.neg b.Values else b.Values
             let values =
-                match plainValue level a.Values, plainValue level second with
-                | null, _ | _, null -> Indexing.scatterAlong [| size; width |] 1 slots (Layout.concat 1 [| a.Values; second |])
-                | first, second -> Graph.constant (Indexing.scatterKernel [| size; width |] 1 slots (Kernels.concat 1 [| first; second |]))
+                match plainValue level a.Values, plainValue level b.Values with
+                | null, _ | _, null ->
+                    let second = if negateSecond then Arithmetic.neg b.Values else b.Values
+                    Indexing.scatterAlong [| size; width |] 1 slots (Layout.concat 1 [| a.Values; second |])
+                | first, second ->
+                    let sums = Array.zeroCreate (size * width)
+                    let first, second = first.Data, second.Data
+                    for r in 0 .. size - 1 do
+                        for k in 0 .. capacity - 1 do
+                            let value = if k < wa then first[r * wa + k] elif negateSecond then -second[r * wb + k - wa] else second[r * wb + k - wa]
+                            sums[r * width + slots[r * capacity + k]] <- sums[r * width + slots[r * capacity + k]] + value
+                    Graph.constant (NdArray.wrap [| size; width |] sums)
             ValueSome { Example = a.Example; Width = width; Positions = positions; Values = values }
 
     /// The batched node computed on the compact form of sparse arguments, where the primitive
@@ -193,17 +265,27 @@ module internal Batching =
             let values =
                 if not dropped then s.Values
                 else
-                    let kept = NdArray.create [| size; s.Width |] (positions |> Array.map (fun q -> if q >= 0 then 1.0 else 0.0))
-                    Elementwise.where (Graph.constant kept) s.Values (Arithmetic.scalar 0.0)
+                    match plainValue level s.Values with
+                    | null ->
+                        let kept = NdArray.create [| size; s.Width |] (positions |> Array.map (fun q -> if q >= 0 then 1.0 else 0.0))
+                        Elementwise.where (Graph.constant kept) s.Values (Arithmetic.scalar 0.0)
+                    | values ->
+                        let data = values.Data
+                        Graph.constant (NdArray.wrap [| size; s.Width |] (Array.init positions.Length (fun k -> if positions[k] >= 0 then data[k] else 0.0)))
             ValueSome { s with Example = example; Positions = positions; Values = values }
-        | Algebra.Negation, _, [| ValueSome s |] -> ValueSome { s with Values = Arithmetic.neg s.Values }
+        | Algebra.Negation, _, [| ValueSome s |] ->
+            let values =
+                match plainValue level s.Values with
+                | null -> Arithmetic.neg s.Values
+                | values -> Graph.constant (NdArray.wrap [| size; s.Width |] (Array.map (~-) values.Data))
+            ValueSome { s with Values = values }
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueSome s; ValueNone |]
             when not batched[1] && onExample s && Shape.broadcastsTo args[1].Shape example ->
             let factor = if op.Capabilities.Algebra = Algebra.GuardedProduct then ValueSome args[1] else finiteFactor args[1]
-            factor |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| s.Values; entriesAt level size example s factor |] })
+            factor |> ValueOption.map (fun factor -> { s with Values = scaled level op size example s factor true })
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueNone; ValueSome s |]
             when not batched[0] && onExample s && Shape.broadcastsTo args[0].Shape example ->
-            finiteFactor args[0] |> ValueOption.map (fun factor -> { s with Values = Graph.apply op [| size; s.Width |] [| entriesAt level size example s factor; s.Values |] })
+            finiteFactor args[0] |> ValueOption.map (fun factor -> { s with Values = scaled level op size example s factor false })
         | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged level size false a b
         | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged level size true a b
         | _ -> ValueNone
