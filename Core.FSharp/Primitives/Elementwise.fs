@@ -265,10 +265,15 @@ module internal Elementwise =
         primitive "erf" (PerElement ScalarFunctions.Erf) (fun x _ -> mul (scalar (2.0 / Math.Sqrt Math.PI)) (exp (neg (mul x x)))) (own (nameof ScalarFunctions.Erf) 1)
 
     /// The logistic function 1 / (1 + e^−x), evaluated without overflow; derivative y(1 − y).
-    let sigmoid = primitive "sigmoid" (PerElement ScalarFunctions.Sigmoid) (fun _ y -> mul y (sub (scalar 1.0) y)) (own (nameof ScalarFunctions.Sigmoid) 1)
+    /// Eager and compiled evaluation run vectorised (`VectorLogistic`), fused loops the formula.
+    let sigmoid =
+        primitive "sigmoid" (Spans(SpanUnary(fun a d -> VectorLogistic.sigmoidInto a d), SpanUnaryOf<float32>(fun a d -> VectorLogistic.sigmoidInto a d)))
+            (fun _ y -> mul y (sub (scalar 1.0) y)) (own (nameof ScalarFunctions.Sigmoid) 1)
 
-    /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x.
-    let softplus = primitive "softplus" (PerElement ScalarFunctions.Softplus) (fun x _ -> sigmoid x) (own (nameof ScalarFunctions.Softplus) 1)
+    /// log(1 + eˣ), evaluated without overflow; derivative sigmoid x. Vectorised as `sigmoid`.
+    let softplus =
+        primitive "softplus" (Spans(SpanUnary(fun a d -> VectorLogistic.softplusInto a d), SpanUnaryOf<float32>(fun a d -> VectorLogistic.softplusInto a d)))
+            (fun x _ -> sigmoid x) (own (nameof ScalarFunctions.Softplus) 1)
 
     /// max(x, 0); relu'(0) = 0.
     let relu = primitive "relu" (Spans(Kernels.reluKernel, Kernels.reluKernel32)) (fun x _ -> greater x (scalar 0.0)) (Formula.relu (Formula.scalarFunction (nameof ScalarFunctions.Relu) 1))
