@@ -166,7 +166,7 @@ module internal BufferPlan =
                 match cache.TryGetValue r with
                 | true, v -> v
                 | _ ->
-                    let v = Expression.Variable(valueType, sprintf "%s%d" name r)
+                    let v = Expression.Variable(valueType, name + string r)
                     let initial = value ()
                     hoisted.Add v
                     prologue.Add(Expression.Assign(v, initial))
@@ -390,7 +390,7 @@ module internal BufferPlan =
             units |> Array.map (fun members ->
                 if isLoop members then
                     let step, made = fusedLoop program members materialised (Array.get inPlace)
-                    typed instructions[members[0]].DType (sprintf "fused[%d]" members.Length), step, made
+                    typed instructions[members[0]].DType ("fused[" + string members.Length + "]"), step, made
                 else
                     let name, step = single program members[0]
                     name, step, ValueNone)

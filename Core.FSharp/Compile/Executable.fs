@@ -101,7 +101,7 @@ module internal Fusion =
             | true, v -> v :> Expression
             | _ -> outside r
         for k in members do
-            let v = Expression.Variable(valueTypeOf k, sprintf "v%d" k)
+            let v = Expression.Variable(valueTypeOf k, "v" + string k)
             body.Add(Expression.Assign(v, formulaOf k (program.Instructions[k].Args |> Array.map valueOf)))
             locals[k] <- v
             save k v |> Option.iter stores.Add

@@ -3,6 +3,9 @@ namespace FunctionalAD
 open System
 open System.Numerics
 open System.Runtime.CompilerServices
+open Microsoft.FSharp.NativeInterop
+
+#nowarn "9" // NativePtr.stackalloc: a register block at the edge of C is stored on the stack (see `block`)
 
 /// A cache-blocked matrix product over row-major buffers, for the managed provider: MathNet's
 /// managed product copies its transposed operands (about 7.8 MB per step of the benchmarks'
@@ -12,8 +15,8 @@ open System.Runtime.CompilerServices
 /// no edge cases), and a register-resident `rows` × `columns` block of C accumulates the
 /// products of one A tile and one B tile. Transposes are absorbed by the packing, and the
 /// packing buffers are reused per thread, so a product allocates nothing in the steady state.
-/// The loops are compiled fully optimised at once: under tiered compilation a program's first
-/// products would otherwise run unoptimised code, 3× slower, for their first dozen calls.
+/// Its loops are compiled fully optimised at once (`Tiering`; the inner kernel's own buffer on
+/// the stack does it for `block`).
 module internal BlockedProduct =
     // Constants the JIT can fold into the loops (literals, and the vector width, which it knows).
     /// Rows of C per register block: 4 rows × 2 vectors = 8 accumulators, which leaves room in
@@ -41,23 +44,17 @@ module internal BlockedProduct =
         static val mutable private packedA: 'T[]
         [<ThreadStatic; DefaultValue>]
         static val mutable private packedB: 'T[]
-        [<ThreadStatic; DefaultValue>]
-        static val mutable private edge: 'T[]
         static member A(size: int) =
             Workspace<'T>.packedA <- atLeast size Workspace<'T>.packedA
             Workspace<'T>.packedA
         static member B(size: int) =
             Workspace<'T>.packedB <- atLeast size Workspace<'T>.packedB
             Workspace<'T>.packedB
-        /// Scratch for a register block at the edge of C.
-        static member Edge =
-            Workspace<'T>.edge <- atLeast (rows * columns<'T> ()) Workspace<'T>.edge
-            Workspace<'T>.edge
 
     /// Packs op(A)[0 .. m-1, p0 .. p0+kc-1] as tiles of `rows` rows: tile t holds, for each p,
     /// the `rows` elements of column p (zero beyond row m).
-    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private packA (transA: bool) (a: 'T[]) (ca: int) (m: int) (p0: int) (kc: int) (packed: 'T[]) =
+        Tiering.optimisedAtOnce ()
         let tiles = (m + rows - 1) / rows
         for t in 0 .. tiles - 1 do
             let tile = t * kc * rows
@@ -74,8 +71,8 @@ module internal BlockedProduct =
 
     /// Packs op(B)[p0 .. p0+kc-1, j0 .. j0+nc-1] as tiles of `columns` columns: tile u holds,
     /// for each p, the `columns` elements of row p (zero beyond column n).
-    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private packB (transB: bool) (b: 'T[]) (cb: int) (n: int) (p0: int) (kc: int) (j0: int) (nc: int) (packed: 'T[]) =
+        Tiering.optimisedAtOnce ()
         let tiles = (nc + columns<'T> () - 1) / columns<'T> ()
         for u in 0 .. tiles - 1 do
             let tile = u * kc * columns<'T> ()
@@ -100,8 +97,13 @@ module internal BlockedProduct =
     /// x + y for the generic element type (at the edges of C only), through one-lane vectors.
     let private plus (x: 'T) (y: 'T) : 'T = Vector.Add(Vector<'T>(x), Vector<'T>(y)).ToScalar()
 
-    /// C[i0 .., j0 ..] += (A tile) · (B tile) over kc steps, for the valid part of the block.
-    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    /// C[i0 .., j0 ..] += (A tile) · (B tile) over kc steps, for the valid part of the block. A
+    /// block at the edge of C goes through a buffer on the stack; that `stackalloc` also makes
+    /// the JIT compile this method fully optimised on its first call (a method with a loop and
+    /// `stackalloc` cannot be patched for on-stack replacement, so the runtime skips its lowest
+    /// tier), where a program's first products would otherwise run unoptimised code, 40× slower
+    /// (perf of a first training run on the managed provider, 4 December 2026).
+    /// `MethodImplOptions.AggressiveOptimization` is dropped from the IL by the F# compiler.
     let private block (packedA: 'T[]) (aTile: int) (packedB: 'T[]) (bTile: int) (kc: int) (c: 'T[]) (n: int) (i0: int) (j0: int) (validRows: int) (validColumns: int) =
         let mutable c00 = Vector<'T>.Zero
         let mutable c01 = Vector<'T>.Zero
@@ -137,15 +139,15 @@ module internal BlockedProduct =
             add 2 c20 c21
             add 3 c30 c31
         else
-            let edge = Workspace<'T>.Edge
-            c00.CopyTo(edge, 0)
-            c01.CopyTo(edge, lanes<'T> ())
-            c10.CopyTo(edge, columns<'T> ())
-            c11.CopyTo(edge, columns<'T> () + lanes<'T> ())
-            c20.CopyTo(edge, 2 * columns<'T> ())
-            c21.CopyTo(edge, 2 * columns<'T> () + lanes<'T> ())
-            c30.CopyTo(edge, 3 * columns<'T> ())
-            c31.CopyTo(edge, 3 * columns<'T> () + lanes<'T> ())
+            let edge = Span<'T>(NativePtr.toVoidPtr (NativePtr.stackalloc<'T> (rows * columns<'T> ())), rows * columns<'T> ())
+            c00.CopyTo(edge)
+            c01.CopyTo(edge.Slice(lanes<'T> ()))
+            c10.CopyTo(edge.Slice(columns<'T> ()))
+            c11.CopyTo(edge.Slice(columns<'T> () + lanes<'T> ()))
+            c20.CopyTo(edge.Slice(2 * columns<'T> ()))
+            c21.CopyTo(edge.Slice(2 * columns<'T> () + lanes<'T> ()))
+            c30.CopyTo(edge.Slice(3 * columns<'T> ()))
+            c31.CopyTo(edge.Slice(3 * columns<'T> () + lanes<'T> ()))
             for r in 0 .. validRows - 1 do
                 for q in 0 .. validColumns - 1 do
                     c[(i0 + r) * n + j0 + q] <- plus c[(i0 + r) * n + j0 + q] edge[r * columns<'T> () + q]
@@ -159,6 +161,7 @@ module internal BlockedProduct =
     /// B tiles packed into this thread's buffer. Chunks write disjoint columns of C, so they
     /// may run on different threads.
     let private chunkProduct (transB: bool) (b: 'T[]) (cb: int) (c: 'T[]) (m: int) (n: int) (p0: int) (kc: int) (packedA: 'T[]) (j0: int) =
+        Tiering.optimisedAtOnce ()
         let nc = min chunk (n - j0)
         let packedB = Workspace<'T>.B(chunk * depth)
         packB transB b cb n p0 kc j0 nc packedB

@@ -451,8 +451,10 @@ module internal Kernels =
     /// machine; a longer one by TensorPrimitives, in the order of its vector lanes. The kind is
     /// matched once, not per row: with ten elements a row, a call and a match per row cost as
     /// much as the additions. Compiled plans sum with it too (`DestinationKernels.sumInto`), so
-    /// they add in the eager order.
+    /// they add in the eager order. Compiled fully optimised at once (`Tiering`): a training
+    /// run's bias gradients go through it from the first step.
     let reduceRows<'T when 'T :> Numerics.INumber<'T>> kind (n: int) (src: ReadOnlySpan<'T>) (dest: Span<'T>) =
+        Tiering.optimisedAtOnce ()
         match kind with
         | Sum when n < shortRow -> for o in 0 .. dest.Length - 1 do dest[o] <- sumLeftToRight (src.Slice(o * n, n))
         | Sum -> for o in 0 .. dest.Length - 1 do dest[o] <- TensorPrimitives.Sum(src.Slice(o * n, n))

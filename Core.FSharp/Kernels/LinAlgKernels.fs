@@ -217,7 +217,7 @@ module internal LinAlgKernels =
     /// Cᵀ = op(B)ᵀ · op(A)ᵀ in place of C, with no copies. `c` (m·n elements) is overwritten with
     /// the product (beta = 0, so its old contents are not read); compiled plans reuse their
     /// buffers this way.
-    let inline private productInto<'T when 'T :> Numerics.INumber<'T> and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType>
+    let inline private productInto<'T when 'T :> Numerics.INumber<'T> and 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType>
             ([<InlineIfLambda>] native: Transpose -> Transpose -> unit) (transA: bool) (transB: bool) (a: 'T[]) (ra: int) (ca: int) (b: 'T[]) (rb: int) (cb: int) (c: 'T[]) =
         let m = if transA then ca else ra
         let n = if transB then rb else cb
