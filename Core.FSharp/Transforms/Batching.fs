@@ -45,8 +45,24 @@ module internal Batching =
     /// A batch whose examples have few nonzeros each — a chunk of basis vectors, and what the
     /// linear steps of a sweep make of it — kept compact: example b (of shape `Example`) is zero
     /// except at the distinct flat positions `Positions[b·Width + j]`, where it holds
-    /// `Values[b, j]`; a slot at position −1 is unused and its value is exactly 0.
-    type private SparseBatch = { Example: int[]; Width: int; Positions: int[]; Values: Node }
+    /// `Values[b, j]`; a slot at position −1 is unused and its value is exactly 0. `Offsets`,
+    /// where known (else null), says the batch is a band: every used slot j of row b holds
+    /// position b + Offsets[j], distinct slots at distinct offsets (basis vectors, and what moves
+    /// along a vector, products and sums make of them: the band of a Hessian).
+    type private SparseBatch = { Example: int[]; Width: int; Positions: int[]; Offsets: int[]; Values: Node }
+
+    /// The offsets c_j of a band (see `SparseBatch`) with these positions, `width` slots a row,
+    /// or null when they are no band (or a slot is never used).
+    let private bandOffsets (positions: int[]) (width: int) : int[] =
+        let offsets = Array.create width Int32.MinValue
+        let mutable banded = true
+        for b in 0 .. positions.Length / width - 1 do
+            for j in 0 .. width - 1 do
+                let p = positions[b * width + j]
+                if p >= 0 then
+                    if offsets[j] = Int32.MinValue then offsets[j] <- p - b
+                    elif offsets[j] <> p - b then banded <- false
+        if banded && offsets |> Array.forall ((<>) Int32.MinValue) && (Array.distinct offsets).Length = width then offsets else null
 
     /// The value of a node that no enclosing transform differentiates — no dependence on the
     /// levels open below vmap's own `level`, except those dropped here — holding a strong float64
@@ -112,11 +128,11 @@ module internal Batching =
             if not sparse then ValueNone
             else
                 let values = Indexing.takeAlong 1 [| size; 1 |] (positions |> Array.map (max 0)) (Arithmetic.reshape [| size; width |] input)
-                ValueSome { Example = input.Shape[1..]; Width = 1; Positions = positions; Values = values }
+                ValueSome { Example = input.Shape[1..]; Width = 1; Positions = positions; Offsets = bandOffsets positions 1; Values = values }
 
     /// Basis vectors `start` … `start + size − 1` of the example shape `example`, compact.
     let private basis (size: int) (start: int) (example: int[]) =
-        { Example = example; Width = 1; Positions = Array.init size ((+) start); Values = Graph.constant (NdArray.full [| size; 1 |] 1.0) }
+        { Example = example; Width = 1; Positions = Array.init size ((+) start); Offsets = [| start |]; Values = Graph.constant (NdArray.full [| size; 1 |] 1.0) }
 
     /// The product (`Algebra.Product`, or `GuardedProduct`: 0 where its first argument is 0) of a
     /// compact batch with an unbatched factor broadcast to `example`, the batch's values first
@@ -149,25 +165,10 @@ module internal Batching =
         elif value.Data |> Array.forall Double.IsFinite then ValueSome n
         else ValueNone
 
-    /// The offsets c_j of a batch whose every used slot j holds position b + c_j in row b, the
-    /// same slot in every row, distinct slots at distinct offsets (basis vectors, and what moves
-    /// along a vector, products and sums make of them: a band of a Hessian); null otherwise.
-    let private bandOffsets (s: SparseBatch) : int[] =
-        let width = s.Width
-        let offsets = Array.create width Int32.MinValue
-        let mutable banded = true
-        for b in 0 .. s.Positions.Length / width - 1 do
-            for j in 0 .. width - 1 do
-                let p = s.Positions[b * width + j]
-                if p >= 0 then
-                    if offsets[j] = Int32.MinValue then offsets[j] <- p - b
-                    elif offsets[j] <> p - b then banded <- false
-        if banded && offsets |> Array.forall ((<>) Int32.MinValue) && (Array.distinct offsets).Length = width then offsets else null
-
     /// The slots (a's values then b's, `capacity` per row) and the positions of the merged rows,
-    /// and their width, found per row: a linear search of the row's distinct positions (rows are
-    /// a few slots wide, so it beats a set). An unused slot (position −1, value exactly 0) adds
-    /// its 0 at slot 0.
+    /// their width and offsets (none: null), found per row: a linear search of the row's distinct
+    /// positions (rows are a few slots wide, so it beats a set). An unused slot (position −1,
+    /// value exactly 0) adds its 0 at slot 0.
     let private rowSlots (size: int) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
@@ -191,32 +192,32 @@ module internal Batching =
         let positions = Array.create (size * width) -1
         for r in 0 .. size - 1 do
             for j in 0 .. counts[r] - 1 do positions[r * width + j] <- rowPositions[r * capacity + j]
-        struct (slots, positions, width)
+        struct (slots, positions, width, (null: int[]))
 
-    /// `rowSlots` for two banded batches (`bandOffsets`): the slots are the same in every row —
-    /// a's, then b's offsets that a lacks — so no row is searched. A slot's position is b + its
-    /// offset where either batch uses it, −1 (with value 0) where neither does.
-    let private bandSlots (size: int) (a: SparseBatch) (b: SparseBatch) (offsetsA: int[]) (offsetsB: int[]) =
+    /// `rowSlots` for two bands: the slots are the same in every row — a's, then b's offsets
+    /// that a lacks — so no row is searched, and one row's slots (`capacity` of them) stand for
+    /// all. A slot's position is b + its offset where either batch uses it, −1 (with value 0)
+    /// where neither does.
+    let private bandSlots (size: int) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
-        let slotOf = Array.zeroCreate capacity
-        let mutable width = wa
+        let slots = Array.zeroCreate capacity
+        let offsets = ResizeArray<int>(a.Offsets)
         for k in 0 .. capacity - 1 do
-            if k < wa then slotOf[k] <- k
+            if k < wa then slots[k] <- k
             else
-                match Array.IndexOf(offsetsA, offsetsB[k - wa]) with
+                match Array.IndexOf(a.Offsets, b.Offsets[k - wa]) with
                 | -1 ->
-                    slotOf[k] <- width
-                    width <- width + 1
-                | at -> slotOf[k] <- at
-        let slots = Array.zeroCreate (size * capacity)
+                    slots[k] <- offsets.Count
+                    offsets.Add b.Offsets[k - wa]
+                | at -> slots[k] <- at
+        let width = offsets.Count
         let positions = Array.create (size * width) -1
         for r in 0 .. size - 1 do
             for k in 0 .. capacity - 1 do
-                slots[r * capacity + k] <- slotOf[k]
                 let p = if k < wa then a.Positions[r * wa + k] else b.Positions[r * wb + k - wa]
-                if p >= 0 then positions[r * width + slotOf[k]] <- p
-        struct (slots, positions, width)
+                if p >= 0 then positions[r * width + slots[k]] <- p
+        struct (slots, positions, width, offsets.ToArray())
 
     /// The sum (or, with `negateSecond`, difference) of two sparse batches: each row's positions
     /// merged, and both batches' values added into zeros at their slots, a's before b's (b's
@@ -226,26 +227,28 @@ module internal Batching =
     let private merged (level: int) (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
-        let struct (slots, positions, width) =
-            match bandOffsets a, bandOffsets b with
-            | null, _ | _, null -> rowSlots size a b
-            | offsetsA, offsetsB -> bandSlots size a b offsetsA offsetsB
+        let struct (slots, positions, width, offsets) =
+            if isNull a.Offsets || isNull b.Offsets then rowSlots size a b else bandSlots size a b
+        // The slots of row r start at `r · capacity`, or at 0 when one row's stand for all.
+        let rowStart r = if slots.Length = capacity then 0 else r * capacity
         if 2 * width > Shape.size a.Example then ValueNone
         else
             let values =
                 match plainValue level a.Values, plainValue level b.Values with
                 | null, _ | _, null ->
                     let second = if negateSecond then Arithmetic.neg b.Values else b.Values
-                    Indexing.scatterAlong [| size; width |] 1 slots (Layout.concat 1 [| a.Values; second |])
+                    let everyRow = Array.init (size * capacity) (fun i -> slots[rowStart (i / capacity) + i % capacity])
+                    Indexing.scatterAlong [| size; width |] 1 everyRow (Layout.concat 1 [| a.Values; second |])
                 | first, second ->
                     let sums = Array.zeroCreate (size * width)
                     let first, second = first.Data, second.Data
                     for r in 0 .. size - 1 do
+                        let row = rowStart r
                         for k in 0 .. capacity - 1 do
                             let value = if k < wa then first[r * wa + k] elif negateSecond then -second[r * wb + k - wa] else second[r * wb + k - wa]
-                            sums[r * width + slots[r * capacity + k]] <- sums[r * width + slots[r * capacity + k]] + value
+                            sums[r * width + slots[row + k]] <- sums[r * width + slots[row + k]] + value
                     Graph.constant (NdArray.wrap [| size; width |] sums)
-            ValueSome { Example = a.Example; Width = width; Positions = positions; Values = values }
+            ValueSome { Example = a.Example; Width = width; Positions = positions; Offsets = offsets; Values = values }
 
     /// The batched node computed on the compact form of sparse arguments, where the primitive
     /// keeps few nonzeros and the result equals the filled-in computation: a reshape or a move
@@ -272,7 +275,8 @@ module internal Batching =
                     | values ->
                         let data = values.Data
                         Graph.constant (NdArray.wrap [| size; s.Width |] (Array.init positions.Length (fun k -> if positions[k] >= 0 then data[k] else 0.0)))
-            ValueSome { s with Example = example; Positions = positions; Values = values }
+            let offsets = if isNull s.Offsets then null else bandOffsets positions s.Width
+            ValueSome { s with Example = example; Positions = positions; Offsets = offsets; Values = values }
         | Algebra.Negation, _, [| ValueSome s |] ->
             let values =
                 match plainValue level s.Values with
