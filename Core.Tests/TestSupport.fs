@@ -17,6 +17,17 @@ let assertTensorClose (tol: float) (expected: Tensor) (actual: Tensor) =
     Array.iter2 (assertClose tol) (expected.ToArray()) (actual.ToArray())
 
 let scalarOf (t: Tensor) = t.ToScalar()
+
+/// The distance in ulps between two doubles of the same sign (both NaN: 0).
+let ulps (a: double) (b: double) =
+    if Double.IsNaN a && Double.IsNaN b then 0L
+    else abs (BitConverter.DoubleToInt64Bits a - BitConverter.DoubleToInt64Bits b)
+
+/// A float64 span kernel applied to a whole array.
+let internal spanKernelOf (kernel: SpanUnary) (xs: double[]) =
+    let result = Array.zeroCreate xs.Length
+    kernel.Invoke(ReadOnlySpan xs, Span result)
+    result
 let s (v: float) = Tensor.scalar v
 let vec (values: float list) = Tensor.ofArray (List.toArray values)
 let mat (rows: float list list) = Tensor.ofArray2D (array2D rows)

@@ -8,21 +8,10 @@ module FunctionalAD.Tests.VectorLogisticTests
 open System
 open Xunit
 open FunctionalAD
+open FunctionalAD.Tests.TestSupport
 
-/// The distance in ulps between two doubles of the same sign (both NaN: 0).
-let private ulps (a: double) (b: double) =
-    if Double.IsNaN a && Double.IsNaN b then 0L
-    else abs (BitConverter.DoubleToInt64Bits a - BitConverter.DoubleToInt64Bits b)
-
-let private sigmoidOf (xs: double[]) =
-    let result = Array.zeroCreate xs.Length
-    VectorLogistic.sigmoidInto (ReadOnlySpan xs) (Span result)
-    result
-
-let private softplusOf (xs: double[]) =
-    let result = Array.zeroCreate xs.Length
-    VectorLogistic.softplusInto (ReadOnlySpan xs) (Span result)
-    result
+let private sigmoidOf = spanKernelOf (SpanUnary(fun x d -> VectorLogistic.sigmoidInto x d))
+let private softplusOf = spanKernelOf (SpanUnary(fun x d -> VectorLogistic.softplusInto x d))
 
 /// Log-uniform magnitudes from 1e-12 to 745 (past which e^−|x| is 0), both signs.
 let private points =

@@ -6,16 +6,9 @@ module FunctionalAD.Tests.VectorTanhTests
 open System
 open Xunit
 open FunctionalAD
+open FunctionalAD.Tests.TestSupport
 
-/// The distance in ulps between two doubles of the same sign (both NaN: 0).
-let private ulps (a: double) (b: double) =
-    if Double.IsNaN a && Double.IsNaN b then 0L
-    else abs (BitConverter.DoubleToInt64Bits a - BitConverter.DoubleToInt64Bits b)
-
-let private tanhOf (xs: double[]) =
-    let result = Array.zeroCreate xs.Length
-    VectorTanh.tanhInto (ReadOnlySpan xs) (Span result)
-    result
+let private tanhOf = spanKernelOf (SpanUnary(fun x d -> VectorTanh.tanhInto x d))
 
 [<Fact>]
 let ``tanh lanes are within 2 ulps of Math.Tanh from 1e-12 to 60, both signs`` () =
