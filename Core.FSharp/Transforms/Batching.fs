@@ -72,17 +72,20 @@ module internal Batching =
     /// The compact steps compute on such values with the kernels at once: a graph node per step
     /// (its operation record with the index arrays, shape checks, dispatch) cost more than the
     /// arithmetic (an eager Hessian is made of such steps). Values an enclosing transform sees
-    /// go through graph operations, which compute the same kernels.
-    let private plainValue (level: int) (n: Node) : NdArray =
+    /// go through graph operations, which compute the same kernels. `enclosing` is
+    /// `enclosingLevels level`, read once per batching run (the levels are thread state).
+    let private plainValue (enclosing: uint64) (n: Node) : NdArray =
         let value = n.ValueOrNull
-        let enclosing = ((1UL <<< level) - 2UL) &&& ~~~(Levels.dropped ())
         if not (isNull value) && n.Deps &&& enclosing = 0UL && value.DType = DType.Float64 && not value.IsWeak then value else null
+
+    /// The levels open below vmap's own `level` that are not dropped here (see `plainValue`).
+    let private enclosingLevels (level: int) = ((1UL <<< level) - 2UL) &&& ~~~(Levels.dropped ())
 
     /// The batch filled in with the batch on `axis` of the result (0: leading): each value added
     /// into zeros at its example position with the example's index spliced in at `axis`, so a
     /// batch wanted elsewhere than in front costs no transpose (an unused slot adds its 0 at
     /// the first position of its example).
-    let private filledIn (level: int) (size: int) (axis: int) (sparse: SparseBatch) =
+    let private filledIn (enclosing: uint64) (size: int) (axis: int) (sparse: SparseBatch) =
         let example = sparse.Example
         let shape = Array.insertAt axis size example
         // Elements of one example after the batch axis: position p of example b lands at
@@ -94,7 +97,7 @@ module internal Batching =
             for j in 0 .. width - 1 do
                 let p = max 0 sparse.Positions[b * width + j]
                 indices[b * width + j] <- if inner = 1 then p * size + b else (p / inner * size + b) * inner + p % inner
-        match plainValue level sparse.Values with
+        match plainValue enclosing sparse.Values with
         | null ->
             let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * width |] sparse.Values)
             Arithmetic.reshape shape flat
@@ -137,9 +140,9 @@ module internal Batching =
     /// The product (`Algebra.Product`, or `GuardedProduct`: 0 where its first argument is 0) of a
     /// compact batch with an unbatched factor broadcast to `example`, the batch's values first
     /// when `batchFirst`: the factor's entries at the batch's positions times its values.
-    let private scaled (level: int) (op: Op) (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) (batchFirst: bool) =
+    let private scaled (enclosing: uint64) (op: Op) (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) (batchFirst: bool) =
         let positions = sparse.Positions
-        match plainValue level sparse.Values, plainValue level factor with
+        match plainValue enclosing sparse.Values, plainValue enclosing factor with
         | null, _ | _, null ->
             let flat = Arithmetic.reshape [| Shape.size example |] (Arithmetic.broadcastTo example factor)
             let entries = Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 (positions |> Array.map (max 0)) flat)
@@ -162,7 +165,8 @@ module internal Batching =
     let private finiteFactor (n: Node) =
         let value = n.ValueOrNull
         if isNull value then (if Assumptions.allowed () then ValueSome(Assumptions.assumeFinite n) else ValueNone)
-        elif value.Data |> Array.forall Double.IsFinite then ValueSome n
+        // The largest magnitude is NaN or ∞ exactly when an element is.
+        elif value.Data.Length = 0 || Double.IsFinite(Numerics.Tensors.TensorPrimitives.MaxMagnitude(ReadOnlySpan<double>(value.Data))) then ValueSome n
         else ValueNone
 
     /// The slots (a's values then b's, `capacity` per row) and the positions of the merged rows,
@@ -224,7 +228,7 @@ module internal Batching =
     /// negated) — the bits of spreading each batch into zeros and adding (or subtracting) the
     /// two, which the filled-in sum gives; none when a row would hold more than half of the
     /// example, where the compact form stops paying.
-    let private merged (level: int) (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
+    let private merged (enclosing: uint64) (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
         let struct (slots, positions, width, offsets) =
@@ -234,7 +238,7 @@ module internal Batching =
         if 2 * width > Shape.size a.Example then ValueNone
         else
             let values =
-                match plainValue level a.Values, plainValue level b.Values with
+                match plainValue enclosing a.Values, plainValue enclosing b.Values with
                 | null, _ | _, null ->
                     let second = if negateSecond then Arithmetic.neg b.Values else b.Values
                     let everyRow = Array.init (size * capacity) (fun i -> slots[rowStart (i / capacity) + i % capacity])
@@ -255,9 +259,9 @@ module internal Batching =
     /// (slice, unslice), a negation, a product with an unbatched factor (0 times it must be 0:
     /// the guard of `mulNoNan` on the sparse side, or a finite factor, `finiteFactor`), a sum or
     /// difference of two sparse batches.
-    let private sparseApply (level: int) (node: Node) (op: Op) (size: int) (args: Node[]) (batched: bool[]) (sparse: SparseBatch voption[]) : SparseBatch voption =
+    let private sparseApply (enclosing: uint64) (node: Node) (op: Op) (size: int) (args: Node[]) (batched: bool[]) (sparse: SparseBatch voption[]) : SparseBatch voption =
         let example = node.Shape
-        let onExample (s: SparseBatch) = s.Example = example
+        let onExample (s: SparseBatch) = Shape.same s.Example example
         match op.Capabilities.Algebra, op.Capabilities.Moves, sparse with
         // A result of fewer than two elements per example gains nothing from the compact form.
         | _ when Shape.size example < 2 -> ValueNone
@@ -268,7 +272,7 @@ module internal Batching =
             let values =
                 if not dropped then s.Values
                 else
-                    match plainValue level s.Values with
+                    match plainValue enclosing s.Values with
                     | null ->
                         let kept = NdArray.create [| size; s.Width |] (positions |> Array.map (fun q -> if q >= 0 then 1.0 else 0.0))
                         Elementwise.where (Graph.constant kept) s.Values (Arithmetic.scalar 0.0)
@@ -279,19 +283,19 @@ module internal Batching =
             ValueSome { s with Example = example; Positions = positions; Offsets = offsets; Values = values }
         | Algebra.Negation, _, [| ValueSome s |] ->
             let values =
-                match plainValue level s.Values with
+                match plainValue enclosing s.Values with
                 | null -> Arithmetic.neg s.Values
                 | values -> Graph.constant (NdArray.wrap [| size; s.Width |] (Array.map (~-) values.Data))
             ValueSome { s with Values = values }
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueSome s; ValueNone |]
             when not batched[1] && onExample s && Shape.broadcastsTo args[1].Shape example ->
             let factor = if op.Capabilities.Algebra = Algebra.GuardedProduct then ValueSome args[1] else finiteFactor args[1]
-            factor |> ValueOption.map (fun factor -> { s with Values = scaled level op size example s factor true })
+            factor |> ValueOption.map (fun factor -> { s with Values = scaled enclosing op size example s factor true })
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueNone; ValueSome s |]
             when not batched[0] && onExample s && Shape.broadcastsTo args[0].Shape example ->
-            finiteFactor args[0] |> ValueOption.map (fun factor -> { s with Values = scaled level op size example s factor false })
-        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged level size false a b
-        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged level size true a b
+            finiteFactor args[0] |> ValueOption.map (fun factor -> { s with Values = scaled enclosing op size example s factor false })
+        | Algebra.Sum, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged enclosing size false a b
+        | Algebra.Difference, _, [| ValueSome a; ValueSome b |] when onExample a && onExample b -> merged enclosing size true a b
         | _ -> ValueNone
 
     /// The batched form of one traced operation node.
@@ -313,6 +317,7 @@ module internal Batching =
     /// nonzero each (basis vectors, or stacked examples found to be so) goes through the steps
     /// that keep it sparse in compact form (`sparseApply`), filled in where another step needs it.
     let run (level: int) (inputs: Node[]) (batchedInputs: BatchedInput[]) (size: int) (outputs: Node[]) (batchAxes: int[]) : struct (Node * bool)[] =
+        let enclosing = enclosingLevels level
         let mapped = Dictionary<Node, struct (Node * bool)>(NodeIdentity.Comparer)
         let sparse = Dictionary<Node, SparseBatch>(NodeIdentity.Comparer)
         Array.iter2 (fun (input: Node) batched ->
@@ -332,12 +337,11 @@ module internal Batching =
             | _ ->
                 match sparse.TryGetValue n with
                 | true, s ->
-                    let filled = struct (filledIn level size 0 s, true)
+                    let filled = struct (filledIn enclosing size 0 s, true)
                     mapped[n] <- filled
                     filled
                 | _ -> struct (n, false)
         let sparseOf (n: Node) = match sparse.TryGetValue n with | true, s -> ValueSome s | _ -> ValueNone
-        let isBatched (n: Node) = sparse.ContainsKey n || (match mapped.TryGetValue n with | true, struct (_, b) -> b | _ -> false)
         for node in Graph.topologicalOrder level outputs do
             if not (mapped.ContainsKey node || sparse.ContainsKey node) then
                 match node.Kind with
@@ -347,11 +351,20 @@ module internal Batching =
                     | ValueSome s -> sparse[node] <- s
                     | ValueNone -> mapped[node] <- lookup (node.Arg 0)
                 | Apply op ->
+                    // Each argument's compact form, else whether it is batched: one lookup or two.
                     let arguments = Array.init node.Arity node.Arg
-                    let batched = arguments |> Array.map isBatched
+                    let compact = Array.zeroCreate arguments.Length
+                    let batched = Array.zeroCreate arguments.Length
+                    let mutable anyCompact = false
+                    for i in 0 .. arguments.Length - 1 do
+                        match sparse.TryGetValue arguments[i] with
+                        | true, s ->
+                            compact[i] <- ValueSome s
+                            batched[i] <- true
+                            anyCompact <- true
+                        | _ -> batched[i] <- (match mapped.TryGetValue arguments[i] with | true, struct (_, b) -> b | _ -> false)
                     if Array.contains true batched then
-                        let compact = arguments |> Array.map sparseOf
-                        match (if Array.exists (fun (s: SparseBatch voption) -> s.IsSome) compact then sparseApply level node op size arguments batched compact else ValueNone) with
+                        match (if anyCompact then sparseApply enclosing node op size arguments batched compact else ValueNone) with
                         | ValueSome s -> sparse[node] <- s
                         | ValueNone ->
                             let args = arguments |> Array.map (fun a -> let struct (value, _) = lookup a in value)
@@ -359,7 +372,7 @@ module internal Batching =
                 | _ -> ()
         Array.map2 (fun (output: Node) axis ->
             match mapped.TryGetValue output, sparse.TryGetValue output with
-            | (false, _), (true, s) -> struct (filledIn level size axis s, true)
+            | (false, _), (true, s) -> struct (filledIn enclosing size axis s, true)
             | _ ->
                 let struct (value, batched) = lookup output
                 struct ((if batched then batchTo axis value else value), batched)) outputs batchAxes
