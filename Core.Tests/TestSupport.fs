@@ -23,8 +23,11 @@ let ulps (a: double) (b: double) =
     if Double.IsNaN a && Double.IsNaN b then 0L
     else abs (BitConverter.DoubleToInt64Bits a - BitConverter.DoubleToInt64Bits b)
 
+/// A float64 kernel from one span into another.
+type SpanMap = delegate of ReadOnlySpan<double> * Span<double> -> unit
+
 /// A float64 span kernel applied to a whole array.
-let internal spanKernelOf (kernel: SpanUnary) (xs: double[]) =
+let spanKernelOf (kernel: SpanMap) (xs: double[]) =
     let result = Array.zeroCreate xs.Length
     kernel.Invoke(ReadOnlySpan xs, Span result)
     result

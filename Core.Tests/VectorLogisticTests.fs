@@ -10,8 +10,8 @@ open Xunit
 open FunctionalAD
 open FunctionalAD.Tests.TestSupport
 
-let private sigmoidOf = spanKernelOf (SpanUnary(fun x d -> VectorLogistic.sigmoidInto x d))
-let private softplusOf = spanKernelOf (SpanUnary(fun x d -> VectorLogistic.softplusInto x d))
+let private sigmoidOf = spanKernelOf (SpanMap(fun x d -> VectorLogistic.sigmoidInto x d))
+let private softplusOf = spanKernelOf (SpanMap(fun x d -> VectorLogistic.softplusInto x d))
 
 /// Log-uniform magnitudes from 1e-12 to 745 (past which e^−|x| is 0), both signs.
 let private points =

@@ -8,7 +8,7 @@ open Xunit
 open FunctionalAD
 open FunctionalAD.Tests.TestSupport
 
-let private tanhOf = spanKernelOf (SpanUnary(fun x d -> VectorTanh.tanhInto x d))
+let private tanhOf = spanKernelOf (SpanMap(fun x d -> VectorTanh.tanhInto x d))
 
 [<Fact>]
 let ``tanh lanes are within 2 ulps of Math.Tanh from 1e-12 to 60, both signs`` () =
