@@ -150,11 +150,15 @@ module internal Batching =
         | values, factorValue ->
             let entries = (Kernels.broadcastTo example factorValue).Data
             let data = values.Data
+            // The guard reads the first argument: the batch's value or the factor's entry (a
+            // product is the same either way round).
             let guarded = op.Capabilities.Algebra = Algebra.GuardedProduct
+            let guardValue, guardEntry = guarded && batchFirst, guarded && not batchFirst
             let product = Array.zeroCreate positions.Length
             for k in 0 .. positions.Length - 1 do
-                let struct (first, second) = if batchFirst then struct (data[k], entries[max 0 positions[k]]) else struct (entries[max 0 positions[k]], data[k])
-                product[k] <- if guarded && first = 0.0 then 0.0 else first * second
+                let value = data[k]
+                let entry = entries[max 0 positions[k]]
+                product[k] <- if (guardValue && value = 0.0) || (guardEntry && entry = 0.0) then 0.0 else value * entry
             Graph.constant (NdArray.wrap [| size; sparse.Width |] product)
 
     /// The factor a compact product multiplies by, where 0 times it is 0: the factor itself
@@ -200,8 +204,8 @@ module internal Batching =
 
     /// `rowSlots` for two bands: the slots are the same in every row — a's, then b's offsets
     /// that a lacks — so no row is searched, and one row's slots (`capacity` of them) stand for
-    /// all. A slot's position is b + its offset where either batch uses it, −1 (with value 0)
-    /// where neither does.
+    /// all. Slot j's position in row r is r + its offset wherever that lies in the example
+    /// (holding 0 in rows where neither batch uses it), else −1.
     let private bandSlots (size: int) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
@@ -216,11 +220,11 @@ module internal Batching =
                     offsets.Add b.Offsets[k - wa]
                 | at -> slots[k] <- at
         let width = offsets.Count
+        let elements = Shape.size a.Example
         let positions = Array.create (size * width) -1
-        for r in 0 .. size - 1 do
-            for k in 0 .. capacity - 1 do
-                let p = if k < wa then a.Positions[r * wa + k] else b.Positions[r * wb + k - wa]
-                if p >= 0 then positions[r * width + slots[k]] <- p
+        for j in 0 .. width - 1 do
+            let offset = offsets[j]
+            for r in max 0 -offset .. min size (elements - offset) - 1 do positions[r * width + j] <- r + offset
         struct (slots, positions, width, offsets.ToArray())
 
     /// The sum (or, with `negateSecond`, difference) of two sparse batches: each row's positions
@@ -233,24 +237,33 @@ module internal Batching =
         let capacity = wa + wb
         let struct (slots, positions, width, offsets) =
             if isNull a.Offsets || isNull b.Offsets then rowSlots size a b else bandSlots size a b
-        // The slots of row r start at `r · capacity`, or at 0 when one row's stand for all.
-        let rowStart r = if slots.Length = capacity then 0 else r * capacity
+        // One row's slots stand for all (bands), or each row has its own.
+        let uniform = slots.Length = capacity && size > 1
         if 2 * width > Shape.size a.Example then ValueNone
         else
             let values =
                 match plainValue enclosing a.Values, plainValue enclosing b.Values with
                 | null, _ | _, null ->
                     let second = if negateSecond then Arithmetic.neg b.Values else b.Values
-                    let everyRow = Array.init (size * capacity) (fun i -> slots[rowStart (i / capacity) + i % capacity])
+                    let everyRow = if uniform then Array.init (size * capacity) (fun i -> slots[i % capacity]) else slots
                     Indexing.scatterAlong [| size; width |] 1 everyRow (Layout.concat 1 [| a.Values; second |])
                 | first, second ->
                     let sums = Array.zeroCreate (size * width)
                     let first, second = first.Data, second.Data
-                    for r in 0 .. size - 1 do
-                        let row = rowStart r
+                    let sign = if negateSecond then -1.0 else 1.0
+                    // Each element's terms are added in slot order, a's then b's, either way.
+                    if uniform then
                         for k in 0 .. capacity - 1 do
-                            let value = if k < wa then first[r * wa + k] elif negateSecond then -second[r * wb + k - wa] else second[r * wb + k - wa]
-                            sums[r * width + slots[row + k]] <- sums[r * width + slots[row + k]] + value
+                            let slot = slots[k]
+                            if k < wa then
+                                for r in 0 .. size - 1 do sums[r * width + slot] <- sums[r * width + slot] + first[r * wa + k]
+                            else
+                                for r in 0 .. size - 1 do sums[r * width + slot] <- sums[r * width + slot] + sign * second[r * wb + k - wa]
+                    else
+                        for r in 0 .. size - 1 do
+                            for k in 0 .. capacity - 1 do
+                                let value = if k < wa then first[r * wa + k] else sign * second[r * wb + k - wa]
+                                sums[r * width + slots[r * capacity + k]] <- sums[r * width + slots[r * capacity + k]] + value
                     Graph.constant (NdArray.wrap [| size; width |] sums)
             ValueSome { Example = a.Example; Width = width; Positions = positions; Offsets = offsets; Values = values }
 
