@@ -359,15 +359,18 @@ module Tensor =
     let slice (ranges: (int * int * int)[]) (x: Tensor) =
         let shape = x.Node.Shape
         if ranges.Length <> shape.Length then Shape.fail "slice" [| shape |] "ranges" (sprintf "%d ranges for %d axes" ranges.Length shape.Length)
-        let resolve i (start, stop, step) =
+        let starts, counts, steps = Array.zeroCreate shape.Length, Array.zeroCreate shape.Length, Array.zeroCreate shape.Length
+        for i in 0 .. shape.Length - 1 do
+            let start, stop, step = ranges[i]
             let n = shape[i]
             let clampIndex v = Math.Clamp((if v < 0 then v + n else v), 0, n)
             let s, e = clampIndex start, clampIndex stop
             if step <= 0 then Shape.fail "slice" [| shape |] "ranges" (sprintf "axis %d: the step must be positive" i)
+            starts[i] <- s
             // (e − s − 1) / step + 1, not (e − s + step − 1) / step, which overflows for a huge step.
-            s, (if e > s then (e - s - 1) / step + 1 else 0), step
-        let resolved = ranges |> Array.mapi resolve
-        wrap (Layout.slice (resolved |> Array.map (fun (s, _, _) -> s)) (resolved |> Array.map (fun (_, c, _) -> c)) (resolved |> Array.map (fun (_, _, st) -> st)) x.Node)
+            counts[i] <- if e > s then (e - s - 1) / step + 1 else 0
+            steps[i] <- step
+        wrap (Layout.slice starts counts steps x.Node)
     /// The sub-tensor at index i of an axis (the axis is removed).
     let index (axis: int) (i: int) (x: Tensor) =
         let a = (Shape.normalizeAxes "index" x.Node.Shape [| axis |])[0]

@@ -78,7 +78,7 @@ module internal Layout =
             // The last index in 64 bits: a huge step must not wrap it back inside the dimension.
             if steps[i] <= 0 || starts[i] < 0 || counts[i] < 0 || (counts[i] > 0 && int64 starts[i] + int64 (counts[i] - 1) * int64 steps[i] >= int64 x.Shape[i]) then
                 Shape.fail "slice" [| x.Shape |] "ranges" (sprintf "axis %d: start %d, count %d, step %d fall outside a dimension of %d" i starts[i] counts[i] steps[i] x.Shape[i])
-        if counts = x.Shape then x
+        if Shape.same counts x.Shape then x
         else
             let source = Array.copy x.Shape
             Graph.apply
