@@ -7,6 +7,34 @@ open FunctionalAD.Primitives.Arithmetic
 /// Layout primitives: permuting, slicing, gathering and joining. All are linear, so each rule
 /// is the primitive itself (JVP) or its transpose (VJP).
 module internal Layout =
+    /// Integer keys compared by their elements.
+    type private IntsComparer() =
+        interface Collections.Generic.IEqualityComparer<int[]> with
+            member _.Equals(a, b) = Shape.same a b
+            member _.GetHashCode(key) =
+                let mutable hash = HashCode()
+                for v in key do hash.Add v
+                hash.ToHashCode()
+
+    /// Operation records of a parameterised primitive shared by its applications with equal
+    /// parameters (`key`: the parameters' integers, which `make` captures): building a record —
+    /// its parameter list, closures and copies of the index arrays — cost more than moving a
+    /// small tensor (an eager slice of 100 elements, or the eight slices and their transposes
+    /// in a Hessian's sweeps). Records are immutable and compare by name and parameters, so a
+    /// shared one is the same operation. Emptied when it holds 1 024 (a program with more
+    /// distinct slices builds their records again).
+    type private Records() =
+        let records = Collections.Concurrent.ConcurrentDictionary<int[], Op>(IntsComparer())
+        member _.Get(key: int[], make: unit -> Op) =
+            match records.TryGetValue key with
+            | true, record -> record
+            | _ ->
+                if records.Count >= 1024 then records.Clear()
+                records.GetOrAdd(key, fun _ -> make ())
+
+    let private sliceRecords = Records()
+    let private unsliceRecords = Records()
+
     /// The record of a linear primitive of one argument (JAX's `deflinear`), with its other
     /// capabilities: its JVP applies the primitive to the tangent, its VJP is its transpose
     /// applied to the cotangent. Its kernel moves whole elements of either type.
@@ -79,30 +107,35 @@ module internal Layout =
             if steps[i] <= 0 || starts[i] < 0 || counts[i] < 0 || (counts[i] > 0 && int64 starts[i] + int64 (counts[i] - 1) * int64 steps[i] >= int64 x.Shape[i]) then
                 Shape.fail "slice" [| x.Shape |] "ranges" (sprintf "axis %d: start %d, count %d, step %d fall outside a dimension of %d" i starts[i] counts[i] steps[i] x.Shape[i])
         if Shape.same counts x.Shape then x
-        else
-            let source = Array.copy x.Shape
-            Graph.apply
-                (linear "slice" [ ints "start" starts; ints "count" counts; ints "step" steps ]
-                    (fun v -> Kernels.slice starts counts steps v[0])
-                    (slice starts counts steps) (fun arg g -> unslice arg.Shape starts steps g)
-                    { Param.none with
-                        Into = ValueSome(fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy false source starts counts steps args[0] dest)))
-                        Batch = ValueSome(fun size args _ -> slice (Array.append [| 0 |] starts) (Array.append [| size |] counts) (Array.append [| 1 |] steps) args[0])
-                        Moves = ValueSome(windowPosition source starts steps counts) })
-                (Array.copy counts) [| x |]
+        else Graph.apply (sliceRecord x.Shape starts counts steps) (Array.copy counts) [| x |]
+
+    /// The record of `slice` from a tensor of shape `source` (shared: `Records`).
+    and private sliceRecord (source: int[]) (starts: int[]) (counts: int[]) (steps: int[]) =
+        sliceRecords.Get(Array.concat [| source; starts; counts; steps |], fun () ->
+            let source, starts, counts, steps = Array.copy source, Array.copy starts, Array.copy counts, Array.copy steps
+            linear "slice" [ ints "start" starts; ints "count" counts; ints "step" steps ]
+                (fun v -> Kernels.slice starts counts steps v[0])
+                (slice starts counts steps) (fun arg g -> unslice arg.Shape starts steps g)
+                { Param.none with
+                    Into = ValueSome(fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy false source starts counts steps args[0] dest)))
+                    Batch = ValueSome(fun size args _ -> slice (Array.append [| 0 |] starts) (Array.append [| size |] counts) (Array.append [| 1 |] steps) args[0])
+                    Moves = ValueSome(windowPosition source starts steps counts) })
 
     /// The transpose of `slice`: `g` placed into zeros of `shape`.
     and unslice (shape: int[]) (starts: int[]) (steps: int[]) (g: Node) : Node =
-        let window = Array.copy g.Shape
-        Graph.apply
-            (linear "unslice" [ ints "shape" shape; ints "start" starts; ints "step" steps ]
+        Graph.apply (unsliceRecord shape starts steps g.Shape) (Array.copy shape) [| g |]
+
+    /// The record of `unslice` of a window of shape `window` (shared: `Records`).
+    and private unsliceRecord (shape: int[]) (starts: int[]) (steps: int[]) (window: int[]) =
+        unsliceRecords.Get(Array.concat [| shape; starts; steps; window |], fun () ->
+            let shape, starts, steps, window = Array.copy shape, Array.copy starts, Array.copy steps, Array.copy window
+            linear "unslice" [ ints "shape" shape; ints "start" starts; ints "step" steps ]
                 (fun v -> Kernels.unslice shape starts steps v[0])
                 (unslice shape starts steps) (fun arg c -> slice starts arg.Shape steps c)
                 { Param.none with
                     Into = ValueSome(fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy true shape starts window steps dest args[0])))
                     Batch = ValueSome(fun size args _ -> unslice (Array.append [| size |] shape) (Array.append [| 0 |] starts) (Array.append [| 1 |] steps) args[0])
                     Moves = ValueSome(outerPosition shape starts steps window) })
-            (Array.copy shape) [| g |]
 
     /// Entries along `axis` at `indices` (repeats allowed).
     let rec gather (axis: int) (indices: int[]) (x: Node) : Node =
