@@ -19,14 +19,40 @@ open FunctionalAD
 // closures, which keeps large eager graphs small.
 module internal rec Arithmetic =
     /// An operation record from its parts and its capabilities, built in one step. A primitive
-    /// with parameters (axes, a shape, indices) builds its record at every application, so the
-    /// ones applied often (layout, reductions, products, casts) state their capabilities as one
-    /// record (`{ Param.none with … }`): declared one by one (`|> withInto |> withBatch …`), each
-    /// was a copy of the operation record and of its capabilities, 40–47 % of the bytes an eager
-    /// `sum` or `slice` allocated. Factorisations, whose arithmetic dwarfs their records, keep
-    /// the pipeline.
+    /// with parameters (axes, a shape, indices) builds a record per distinct parameters (the
+    /// most used share them: `Records`), so the ones applied often (layout, reductions,
+    /// products, casts) state their capabilities as one record (`{ Param.none with … }`):
+    /// declared one by one (`|> withInto |> withBatch …`), each was a copy of the operation
+    /// record and of its capabilities, 40–47 % of the bytes an eager `sum` or `slice` allocated.
+    /// Factorisations, whose arithmetic dwarfs their records, keep the pipeline.
     let opWith name (parameters: Parameters) eval jvp vjp (capabilities: Capabilities) : Op =
         { Name = name; Params = parameters; Eval = eval; Jvp = jvp; Vjp = vjp; Capabilities = capabilities }
+
+    /// Integer keys compared by their elements.
+    type IntsComparer() =
+        interface Collections.Generic.IEqualityComparer<int[]> with
+            member _.Equals(a, b) = Shape.same a b
+            member _.GetHashCode(key) =
+                let mutable hash = HashCode()
+                for v in key do hash.Add v
+                hash.ToHashCode()
+
+    /// Operation records of one parameterised primitive, shared by its applications with equal
+    /// parameters (`key`: the parameters' integers, all that `make` captures): building a record
+    /// — its parameter list, closures and copies of the index arrays — cost more than moving a
+    /// small tensor (an eager slice's gradient of 100 elements took 4.8 µs with a record per
+    /// node, 2.7 µs shared; a Hessian's sweeps apply slices, their transposes, broadcasts and
+    /// sums again and again). Records are immutable and compare by name and parameters, so a
+    /// shared one is the same operation. Emptied when it holds 1 024 (a program with more
+    /// distinct parameters builds their records again).
+    type Records() =
+        let records = Collections.Concurrent.ConcurrentDictionary<int[], Op>(IntsComparer())
+        member _.Get(key: int[], make: unit -> Op) =
+            match records.TryGetValue key with
+            | true, record -> record
+            | _ ->
+                if records.Count >= 1024 then records.Clear()
+                records.GetOrAdd(key, fun _ -> make ())
 
     /// An operation record from its parts (the form declarations built once use), with no
     /// capabilities beyond its rules.
@@ -195,21 +221,26 @@ module internal rec Arithmetic =
           Vjp = fun args _ g -> [| pullTo args[0] (fun () -> mulNoNan g args[1]); pullTo args[1] (fun () -> mulNoNan args[0] g) |]
           Capabilities = withBinary32 Formula.Arithmetic.mulNoNan Kernels.Stores.Cached "mulNoNan" guardedProducts32 }
 
+    let private broadcastRecords = Records()
+    let private sumToRecords = Records()
+
     /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
     let broadcastTo (shape: int[]) (x: Node) : Node =
         if Shape.same x.Shape shape then x
         else
             if not (Shape.broadcastsTo x.Shape shape) then
                 Shape.fail "broadcastTo" [| x.Shape; shape |] "shape" "the tensor cannot be broadcast to the target shape"
-            Graph.apply
-                (opWith "broadcastTo" [ ints "" shape ] (fun v -> Kernels.broadcastTo shape v[0])
-                    (fun _ _ t -> t[0] |> ValueOption.map (broadcastTo shape))
-                    (fun args _ g -> [| ValueSome(sumTo args[0].Shape g) |])
-                    { Param.none with
-                        Algebra = Algebra.Stretch
-                        Float32 = ValueSome(fun v -> Kernels.broadcastTo32 shape v[0])
-                        Batch = ValueSome(fun size args _ -> broadcastTo (Array.append [| size |] shape) (batchedToRank shape.Length args[0])) })
-                (Array.copy shape) [| x |]
+            let record =
+                broadcastRecords.Get(shape, fun () ->
+                    let shape = Array.copy shape
+                    opWith "broadcastTo" [ ints "" shape ] (fun v -> Kernels.broadcastTo shape v[0])
+                        (fun _ _ t -> t[0] |> ValueOption.map (broadcastTo shape))
+                        (fun args _ g -> [| ValueSome(sumTo args[0].Shape g) |])
+                        { Param.none with
+                            Algebra = Algebra.Stretch
+                            Float32 = ValueSome(fun v -> Kernels.broadcastTo32 shape v[0])
+                            Batch = ValueSome(fun size args _ -> broadcastTo (Array.append [| size |] shape) (batchedToRank shape.Length args[0])) })
+            Graph.apply record (Array.copy shape) [| x |]
 
     /// Sums `x` down to a shape that broadcasts to `x.Shape`. Its transpose is `broadcastTo`.
     let sumTo (shape: int[]) (x: Node) : Node =
@@ -217,22 +248,24 @@ module internal rec Arithmetic =
         else
             if not (Shape.broadcastsTo shape x.Shape) then
                 Shape.fail "sumTo" [| x.Shape; shape |] "shape" "the target shape does not broadcast to the tensor's shape"
-            Graph.apply
-                (opWith "sumTo" [ ints "" shape ] (fun v -> Kernels.sumTo shape v[0])
-                    (fun _ _ t -> t[0] |> ValueOption.map (sumTo shape))
-                    (fun args _ g -> [| ValueSome(broadcastTo args[0].Shape g) |])
-                    { Param.none with
-                        Algebra = Algebra.Rearrangement
-                        Into = ValueSome(fun argShapes _ -> sumIntoKernel argShapes[0] (stretchedAxes argShapes[0] shape))
-                        Into32 = ValueSome(fun argShapes _ -> sumIntoKernel32 argShapes[0] (stretchedAxes argShapes[0] shape))
-                        Float32 = ValueSome(fun v -> Kernels.sumTo32 shape v[0])
-                        Batch =
-                            ValueSome(fun size args _ ->
-                                // The target gains the batch in front and unit axes up to the argument's rank.
-                                let x = args[0]
-                                let padded = Array.concat [ [| size |]; Array.create (x.Shape.Length - 1 - shape.Length) 1; shape ]
-                                reshape (Array.append [| size |] shape) (sumTo padded x)) })
-                (Array.copy shape) [| x |]
+            let record =
+                sumToRecords.Get(shape, fun () ->
+                    let shape = Array.copy shape
+                    opWith "sumTo" [ ints "" shape ] (fun v -> Kernels.sumTo shape v[0])
+                        (fun _ _ t -> t[0] |> ValueOption.map (sumTo shape))
+                        (fun args _ g -> [| ValueSome(broadcastTo args[0].Shape g) |])
+                        { Param.none with
+                            Algebra = Algebra.Rearrangement
+                            Into = ValueSome(fun argShapes _ -> sumIntoKernel argShapes[0] (stretchedAxes argShapes[0] shape))
+                            Into32 = ValueSome(fun argShapes _ -> sumIntoKernel32 argShapes[0] (stretchedAxes argShapes[0] shape))
+                            Float32 = ValueSome(fun v -> Kernels.sumTo32 shape v[0])
+                            Batch =
+                                ValueSome(fun size args _ ->
+                                    // The target gains the batch in front and unit axes up to the argument's rank.
+                                    let x = args[0]
+                                    let padded = Array.concat [ [| size |]; Array.create (x.Shape.Length - 1 - shape.Length) 1; shape ]
+                                    reshape (Array.append [| size |] shape) (sumTo padded x)) })
+            Graph.apply record (Array.copy shape) [| x |]
 
     /// A tangent of an argument, stretched to the output's shape.
     let private fit (out: Node) (t: Node voption) = t |> ValueOption.map (broadcastTo out.Shape)

@@ -7,31 +7,6 @@ open FunctionalAD.Primitives.Arithmetic
 /// Layout primitives: permuting, slicing, gathering and joining. All are linear, so each rule
 /// is the primitive itself (JVP) or its transpose (VJP).
 module internal Layout =
-    /// Integer keys compared by their elements.
-    type private IntsComparer() =
-        interface Collections.Generic.IEqualityComparer<int[]> with
-            member _.Equals(a, b) = Shape.same a b
-            member _.GetHashCode(key) =
-                let mutable hash = HashCode()
-                for v in key do hash.Add v
-                hash.ToHashCode()
-
-    /// Operation records of a parameterised primitive shared by its applications with equal
-    /// parameters (`key`: the parameters' integers, which `make` captures): building a record —
-    /// its parameter list, closures and copies of the index arrays — cost more than moving a
-    /// small tensor (an eager slice of 100 elements, or the eight slices and their transposes
-    /// in a Hessian's sweeps). Records are immutable and compare by name and parameters, so a
-    /// shared one is the same operation. Emptied when it holds 1 024 (a program with more
-    /// distinct slices builds their records again).
-    type private Records() =
-        let records = Collections.Concurrent.ConcurrentDictionary<int[], Op>(IntsComparer())
-        member _.Get(key: int[], make: unit -> Op) =
-            match records.TryGetValue key with
-            | true, record -> record
-            | _ ->
-                if records.Count >= 1024 then records.Clear()
-                records.GetOrAdd(key, fun _ -> make ())
-
     let private sliceRecords = Records()
     let private unsliceRecords = Records()
 

@@ -21,20 +21,25 @@ module internal Reductions =
             Shape.fail name [| x.Shape |] "x" "cannot reduce over an empty dimension"
 
     /// Σ over axes.
+    let private sumRecords = Records()
+
     let rec sum (axes: int[]) keepDims (x: Node) : Node =
         if axes.Length = 0 then x
         else
-            Graph.apply
-                (opWith "sum" (describe axes keepDims) (fun v -> Kernels.reduce Kernels.Sum axes keepDims v[0])
-                    (fun _ _ t -> t[0] |> ValueOption.map (sum axes keepDims))
-                    (fun args _ g -> [| ValueSome(expand args[0] axes g) |])
-                    { Param.none with
-                        Algebra = Algebra.Rearrangement
-                        Into = ValueSome(fun argShapes _ -> sumIntoKernel argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
-                        Into32 = ValueSome(fun argShapes _ -> sumIntoKernel32 argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
-                        Float32 = ValueSome(fun v -> Kernels.sum32 axes keepDims v[0])
-                        Batch = ValueSome(fun _ args _ -> sum (shifted axes) keepDims args[0]) })
-                (Shape.reduced x.Shape axes keepDims) [| x |]
+            // The key: the axes, then whether dimensions are kept.
+            let record =
+                sumRecords.Get(Array.append axes [| (if keepDims then 1 else 0) |], fun () ->
+                    let axes = Array.copy axes
+                    opWith "sum" (describe axes keepDims) (fun v -> Kernels.reduce Kernels.Sum axes keepDims v[0])
+                        (fun _ _ t -> t[0] |> ValueOption.map (sum axes keepDims))
+                        (fun args _ g -> [| ValueSome(expand args[0] axes g) |])
+                        { Param.none with
+                            Algebra = Algebra.Rearrangement
+                            Into = ValueSome(fun argShapes _ -> sumIntoKernel argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
+                            Into32 = ValueSome(fun argShapes _ -> sumIntoKernel32 argShapes[0] (Array.init argShapes[0].Length (fun a -> Array.contains a axes)))
+                            Float32 = ValueSome(fun v -> Kernels.sum32 axes keepDims v[0])
+                            Batch = ValueSome(fun _ args _ -> sum (shifted axes) keepDims args[0]) })
+            Graph.apply record (Shape.reduced x.Shape axes keepDims) [| x |]
 
     /// Max (or min) over axes. Ties share the gradient evenly (minimum-norm subgradient).
     let rec private extremum name kind (axes: int[]) keepDims (x: Node) =
