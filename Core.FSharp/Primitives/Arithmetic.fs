@@ -223,6 +223,7 @@ module internal rec Arithmetic =
 
     let private broadcastRecords = Records()
     let private sumToRecords = Records()
+    let private reshapeRecords = Records()
 
     /// Broadcasts `x` to `shape` (NumPy rules). Its transpose is `sumTo`.
     let broadcastTo (shape: int[]) (x: Node) : Node =
@@ -309,13 +310,15 @@ module internal rec Arithmetic =
             Shape.validateFor "reshape" [| x.Shape; shape |] "shape" shape
             if Shape.size shape <> Shape.size x.Shape then
                 Shape.fail "reshape" [| x.Shape; shape |] "shape" (sprintf "cannot reshape %d elements into %d" (Shape.size x.Shape) (Shape.size shape))
-            Graph.apply
-                (let eval (v: NdArray[]) = NdArray.view (Array.copy shape) v[0]
-                 opWith "reshape" [ ints "" shape ] eval
-                    (fun _ _ t -> t[0] |> ValueOption.map (reshape shape))
-                    (fun args _ g -> [| ValueSome(reshape args[0].Shape g) |])
-                    { Param.none with
-                        Algebra = Algebra.SameElements
-                        Float32 = ValueSome eval
-                        Batch = ValueSome(fun size args _ -> reshape (Array.append [| size |] shape) args[0]) })
-                (Array.copy shape) [| x |]
+            let record =
+                reshapeRecords.Get(shape, fun () ->
+                    let shape = Array.copy shape
+                    let eval (v: NdArray[]) = NdArray.view (Array.copy shape) v[0]
+                    opWith "reshape" [ ints "" shape ] eval
+                        (fun _ _ t -> t[0] |> ValueOption.map (reshape shape))
+                        (fun args _ g -> [| ValueSome(reshape args[0].Shape g) |])
+                        { Param.none with
+                            Algebra = Algebra.SameElements
+                            Float32 = ValueSome eval
+                            Batch = ValueSome(fun size args _ -> reshape (Array.append [| size |] shape) args[0]) })
+            Graph.apply record (Array.copy shape) [| x |]
