@@ -148,7 +148,9 @@ module internal Batching =
             let entries = Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 (positions |> Array.map (max 0)) flat)
             Graph.apply op [| size; sparse.Width |] (if batchFirst then [| sparse.Values; entries |] else [| entries; sparse.Values |])
         | values, factorValue ->
-            let entries = (Kernels.broadcastTo example factorValue).Data
+            // A factor of one element is every position's entry (no broadcast copy).
+            let single = factorValue.Size = 1
+            let entries = if single then factorValue.Data else (Kernels.broadcastTo example factorValue).Data
             let data = values.Data
             // The guard reads the first argument: the batch's value or the factor's entry (a
             // product is the same either way round).
@@ -157,7 +159,7 @@ module internal Batching =
             let product = Array.zeroCreate positions.Length
             for k in 0 .. positions.Length - 1 do
                 let value = data[k]
-                let entry = entries[max 0 positions[k]]
+                let entry = if single then entries[0] else entries[max 0 positions[k]]
                 product[k] <- if (guardValue && value = 0.0) || (guardEntry && entry = 0.0) then 0.0 else value * entry
             Graph.constant (NdArray.wrap [| size; sparse.Width |] product)
 
@@ -280,8 +282,13 @@ module internal Batching =
         | _ when Shape.size example < 2 -> ValueNone
         | Algebra.SameElements, _, [| ValueSome s |] -> ValueSome { s with Example = example }
         | _, ValueSome move, [| ValueSome s |] ->
-            let positions = s.Positions |> Array.map (fun p -> if p < 0 then -1 else move p)
-            let dropped = Array.exists2 (fun p q -> p >= 0 && q < 0) s.Positions positions
+            let positions = Array.zeroCreate s.Positions.Length
+            let mutable dropped = false
+            for k in 0 .. positions.Length - 1 do
+                let p = s.Positions[k]
+                let q = if p < 0 then -1 else move p
+                if p >= 0 && q < 0 then dropped <- true
+                positions[k] <- q
             let values =
                 if not dropped then s.Values
                 else
