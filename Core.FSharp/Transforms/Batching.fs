@@ -92,19 +92,21 @@ module internal Batching =
         // (p / inner · size + b) · inner + p mod inner.
         let inner = Shape.size example[axis..]
         let width = sparse.Width
-        let indices = Array.zeroCreate (size * width)
-        for b in 0 .. size - 1 do
-            for j in 0 .. width - 1 do
-                let p = max 0 sparse.Positions[b * width + j]
-                indices[b * width + j] <- if inner = 1 then p * size + b else (p / inner * size + b) * inner + p % inner
+        let index (b: int) (j: int) =
+            let p = max 0 sparse.Positions[b * width + j]
+            if inner = 1 then p * size + b else (p / inner * size + b) * inner + p % inner
         match plainValue enclosing sparse.Values with
         | null ->
+            let indices = Array.init (size * width) (fun k -> index (k / width) (k % width))
             let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * width |] sparse.Values)
             Arithmetic.reshape shape flat
         | values ->
             let filled = Array.zeroCreate (Shape.size shape)
             let data = values.Data
-            for k in 0 .. indices.Length - 1 do filled[indices[k]] <- filled[indices[k]] + data[k]
+            for b in 0 .. size - 1 do
+                for j in 0 .. width - 1 do
+                    let at = index b j
+                    filled[at] <- filled[at] + data[b * width + j]
             Graph.constant (NdArray.wrap shape filled)
 
     /// A batched value (batch leading) with its batch moved to `axis`.
