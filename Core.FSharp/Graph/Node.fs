@@ -279,10 +279,18 @@ and Capabilities =
       ResultType: DType voption
       /// For a primitive of one argument that only moves elements — each element of the argument
       /// to at most one place of the result, each element of the result from at most one of the
-      /// argument, the others zero (slice, its transpose) — where the element at flat position p
-      /// of the argument lands in the result (−1: dropped). vmap carries batches with few
-      /// nonzeros per example (chunks of basis vectors) through it without filling them in.
-      Moves: (int -> int) voption }
+      /// argument, the others zero (slice, its transpose) — where they go. vmap carries batches
+      /// with few nonzeros per example (chunks of basis vectors) through it without filling them in.
+      Moves: Movement voption }
+
+/// Where a primitive that only moves elements (`Capabilities.Moves`) puts them.
+and Movement =
+    { /// Where the element at flat position p of the argument lands in the result (−1: dropped).
+      Position: int -> int
+      /// Where every element moves by the same amount d — p lands at p + d, dropped outside the
+      /// result (a window of a vector with step 1, and its transpose) — d; `Position` says the
+      /// same one element at a time.
+      Shift: int voption }
 
 /// Node identity for hash sets and dictionaries, hashed on the node's number: the runtime's
 /// identity hash must be installed in each new object's header on first use, which made it the

@@ -94,7 +94,7 @@ module internal Layout =
                 { Param.none with
                     Into = ValueSome(fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy false source starts counts steps args[0] dest)))
                     Batch = ValueSome(fun size args _ -> slice (Array.append [| 0 |] starts) (Array.append [| size |] counts) (Array.append [| 1 |] steps) args[0])
-                    Moves = ValueSome(windowPosition source starts steps counts) })
+                    Moves = ValueSome { Position = windowPosition source starts steps counts; Shift = if source.Length = 1 && steps[0] = 1 then ValueSome -starts[0] else ValueNone } })
 
     /// The transpose of `slice`: `g` placed into zeros of `shape`.
     and unslice (shape: int[]) (starts: int[]) (steps: int[]) (g: Node) : Node =
@@ -110,7 +110,7 @@ module internal Layout =
                 { Param.none with
                     Into = ValueSome(fun _ _ -> ValueSome(DestinationKernel(fun args dest -> DestinationKernels.windowCopy true shape starts window steps dest args[0])))
                     Batch = ValueSome(fun size args _ -> unslice (Array.append [| size |] shape) (Array.append [| 0 |] starts) (Array.append [| 1 |] steps) args[0])
-                    Moves = ValueSome(outerPosition shape starts steps window) })
+                    Moves = ValueSome { Position = outerPosition shape starts steps window; Shift = if shape.Length = 1 && steps[0] = 1 then ValueSome starts[0] else ValueNone } })
 
     /// Entries along `axis` at `indices` (repeats allowed).
     let rec gather (axis: int) (indices: int[]) (x: Node) : Node =

@@ -286,9 +286,15 @@ module internal Batching =
         | _, ValueSome move, [| ValueSome s |] ->
             let positions = Array.zeroCreate s.Positions.Length
             let mutable dropped = false
+            let elements = Shape.size example
             for k in 0 .. positions.Length - 1 do
                 let p = s.Positions[k]
-                let q = if p < 0 then -1 else move p
+                let q =
+                    if p < 0 then -1
+                    else
+                        match move.Shift with
+                        | ValueSome d -> if p + d >= 0 && p + d < elements then p + d else -1
+                        | ValueNone -> move.Position p
                 if p >= 0 && q < 0 then dropped <- true
                 positions[k] <- q
             let values =
@@ -301,7 +307,12 @@ module internal Batching =
                     | values ->
                         let data = values.Data
                         Graph.constant (NdArray.wrap [| size; s.Width |] (Array.init positions.Length (fun k -> if positions[k] >= 0 then data[k] else 0.0)))
-            let offsets = if isNull s.Offsets then null else bandOffsets positions s.Width
+            // A band moved by a shift is the band of its offsets shifted.
+            let offsets =
+                match move.Shift with
+                | _ when isNull s.Offsets -> null
+                | ValueSome d -> s.Offsets |> Array.map ((+) d)
+                | ValueNone -> bandOffsets positions s.Width
             ValueSome { s with Example = example; Positions = positions; Offsets = offsets; Values = values }
         | Algebra.Negation, _, [| ValueSome s |] ->
             let values =
