@@ -44,7 +44,8 @@ module internal rec Arithmetic =
     /// node, 2.7 µs shared; a Hessian's sweeps apply slices, their transposes, broadcasts and
     /// sums again and again). Records are immutable and compare by name and parameters, so a
     /// shared one is the same operation. Emptied when it holds 1 024 (a program with more
-    /// distinct parameters builds their records again).
+    /// distinct parameters builds their records again). A key is copied when it is stored, so
+    /// a caller may go on using (or changing) the array it looked up with.
     type Records() =
         let records = Collections.Concurrent.ConcurrentDictionary<int[], Op>(IntsComparer())
         member _.Get(key: int[], make: unit -> Op) =
@@ -52,7 +53,7 @@ module internal rec Arithmetic =
             | true, record -> record
             | _ ->
                 if records.Count >= 1024 then records.Clear()
-                records.GetOrAdd(key, fun _ -> make ())
+                records.GetOrAdd(Array.copy key, fun _ -> make ())
 
     /// An operation record from its parts (the form declarations built once use), with no
     /// capabilities beyond its rules.

@@ -178,7 +178,8 @@ module internal Batching =
         else ValueNone
 
     /// The slots (a's values then b's, `capacity` per row) and the positions of the merged rows,
-    /// their width and offsets (none: null), found per row: a linear search of the row's distinct
+    /// their width and offsets (none: null), and whether one row's slots stand for all (no),
+    /// found per row: a linear search of the row's distinct
     /// positions (rows are a few slots wide, so it beats a set). An unused slot (position −1,
     /// value exactly 0) adds its 0 at slot 0.
     let private rowSlots (size: int) (a: SparseBatch) (b: SparseBatch) =
@@ -204,7 +205,7 @@ module internal Batching =
         let positions = Array.create (size * width) -1
         for r in 0 .. size - 1 do
             for j in 0 .. counts[r] - 1 do positions[r * width + j] <- rowPositions[r * capacity + j]
-        struct (slots, positions, width, (null: int[]))
+        struct (slots, positions, width, (null: int[]), false)
 
     /// `rowSlots` for two bands: the slots are the same in every row — a's, then b's offsets
     /// that a lacks — so no row is searched, and one row's slots (`capacity` of them) stand for
@@ -229,7 +230,7 @@ module internal Batching =
         for j in 0 .. width - 1 do
             let offset = offsets[j]
             for r in max 0 -offset .. min size (elements - offset) - 1 do positions[r * width + j] <- r + offset
-        struct (slots, positions, width, offsets.ToArray())
+        struct (slots, positions, width, offsets.ToArray(), true)
 
     /// The sum (or, with `negateSecond`, difference) of two sparse batches: each row's positions
     /// merged, and both batches' values added into zeros at their slots, a's before b's (b's
@@ -239,10 +240,9 @@ module internal Batching =
     let private merged (enclosing: uint64) (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
-        let struct (slots, positions, width, offsets) =
+        // `uniform`: one row's slots stand for all (bands), else each row has its own.
+        let struct (slots, positions, width, offsets, uniform) =
             if isNull a.Offsets || isNull b.Offsets then rowSlots size a b else bandSlots size a b
-        // One row's slots stand for all (bands), or each row has its own.
-        let uniform = slots.Length = capacity && size > 1
         if 2 * width > Shape.size a.Example then ValueNone
         else
             let values =
