@@ -45,11 +45,17 @@ module internal Batching =
     /// A batch whose examples have few nonzeros each — a chunk of basis vectors, and what the
     /// linear steps of a sweep make of it — kept compact: example b (of shape `Example`) is zero
     /// except at the distinct flat positions `Positions[b·Width + j]`, where it holds
-    /// `Values[b, j]`; a slot at position −1 is unused and its value is exactly 0. `Offsets`,
-    /// where known (else null), says the batch is a band: every used slot j of row b holds
-    /// position b + Offsets[j], distinct slots at distinct offsets (basis vectors, and what moves
-    /// along a vector, products and sums make of them: the band of a Hessian).
+    /// `Values[b, j]`; a slot at position −1 is unused and its value is exactly 0. A band —
+    /// basis vectors, and what moves along a vector, products and sums make of them: the band
+    /// of a Hessian — has `Offsets` in the place of positions (`Positions` is null): slot j of
+    /// row b lies at b + Offsets[j] where that is in the example and is unused elsewhere,
+    /// distinct slots at distinct offsets; so its steps work column by column on contiguous
+    /// runs of rows, and no positions are stored or computed.
     type private SparseBatch = { Example: int[]; Width: int; Positions: int[]; Offsets: int[]; Values: Node }
+
+    /// The rows [first, last) of `size` in which a band's slot at `offset` lies in an example of
+    /// `elements` elements.
+    let private bandRows (size: int) (elements: int) (offset: int) = struct (max 0 -offset, min size (elements - offset))
 
     /// The offsets c_j of a band (see `SparseBatch`) with these positions, `width` slots a row,
     /// or null when they are no band (or a slot is never used).
@@ -63,6 +69,23 @@ module internal Batching =
                     if offsets[j] = Int32.MinValue then offsets[j] <- p - b
                     elif offsets[j] <> p - b then banded <- false
         if banded && offsets |> Array.forall ((<>) Int32.MinValue) && (Array.distinct offsets).Length = width then offsets else null
+
+    /// A compact batch with these positions: a band, its positions dropped, where they make one.
+    let private compact (example: int[]) (width: int) (positions: int[]) (values: Node) =
+        let offsets = bandOffsets positions width
+        { Example = example; Width = width; Positions = (if isNull offsets then positions else null); Offsets = offsets; Values = values }
+
+    /// The positions of a batch of `size` rows (see `SparseBatch`): stored, or a band's made.
+    let private positionsOf (size: int) (s: SparseBatch) =
+        if isNull s.Offsets then s.Positions
+        else
+            let positions = Array.create (size * s.Width) -1
+            let elements = Shape.size s.Example
+            for j in 0 .. s.Width - 1 do
+                let offset = s.Offsets[j]
+                let struct (first, last) = bandRows size elements offset
+                for r in first .. last - 1 do positions[r * s.Width + j] <- r + offset
+            positions
 
     /// The value of a node that no enclosing transform differentiates — no dependence on the
     /// levels open below vmap's own `level`, except those dropped here — holding a strong float64
@@ -92,21 +115,29 @@ module internal Batching =
         // (p / inner · size + b) · inner + p mod inner.
         let inner = Shape.size example[axis..]
         let width = sparse.Width
-        let index (b: int) (j: int) =
-            let p = max 0 sparse.Positions[b * width + j]
-            if inner = 1 then p * size + b else (p / inner * size + b) * inner + p % inner
+        let index (b: int) (p: int) = if inner = 1 then p * size + b else (p / inner * size + b) * inner + p % inner
         match plainValue enclosing sparse.Values with
         | null ->
-            let indices = Array.init (size * width) (fun k -> index (k / width) (k % width))
+            let positions = positionsOf size sparse
+            let indices = Array.init (size * width) (fun k -> index (k / width) (max 0 positions[k]))
             let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * width |] sparse.Values)
             Arithmetic.reshape shape flat
         | values ->
             let filled = Array.zeroCreate (Shape.size shape)
             let data = values.Data
-            for b in 0 .. size - 1 do
+            if isNull sparse.Offsets then
+                for b in 0 .. size - 1 do
+                    for j in 0 .. width - 1 do
+                        let at = index b (max 0 sparse.Positions[b * width + j])
+                        filled[at] <- filled[at] + data[b * width + j]
+            else
+                let elements = Shape.size example
                 for j in 0 .. width - 1 do
-                    let at = index b j
-                    filled[at] <- filled[at] + data[b * width + j]
+                    let offset = sparse.Offsets[j]
+                    let struct (first, last) = bandRows size elements offset
+                    for b in first .. last - 1 do
+                        let at = index b (b + offset)
+                        filled[at] <- filled[at] + data[b * width + j]
             Graph.constant (NdArray.wrap shape filled)
 
     /// A batched value (batch leading) with its batch moved to `axis`.
@@ -133,22 +164,22 @@ module internal Batching =
             if not sparse then ValueNone
             else
                 let values = Indexing.takeAlong 1 [| size; 1 |] (positions |> Array.map (max 0)) (Arithmetic.reshape [| size; width |] input)
-                ValueSome { Example = input.Shape[1..]; Width = 1; Positions = positions; Offsets = bandOffsets positions 1; Values = values }
+                ValueSome (compact input.Shape[1..] 1 positions values)
 
     /// Basis vectors `start` … `start + size − 1` of the example shape `example`, compact.
     let private basis (size: int) (start: int) (example: int[]) =
-        { Example = example; Width = 1; Positions = Array.init size ((+) start); Offsets = [| start |]; Values = Graph.constant (NdArray.full [| size; 1 |] 1.0) }
+        { Example = example; Width = 1; Positions = null; Offsets = [| start |]; Values = Graph.constant (NdArray.full [| size; 1 |] 1.0) }
 
     /// The product (`Algebra.Product`, or `GuardedProduct`: 0 where its first argument is 0) of a
     /// compact batch with an unbatched factor broadcast to `example`, the batch's values first
     /// when `batchFirst`: the factor's entries at the batch's positions times its values.
     let private scaled (enclosing: uint64) (op: Op) (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) (batchFirst: bool) =
-        let positions = sparse.Positions
+        let width = sparse.Width
         match plainValue enclosing sparse.Values, plainValue enclosing factor with
         | null, _ | _, null ->
             let flat = Arithmetic.reshape [| Shape.size example |] (Arithmetic.broadcastTo example factor)
-            let entries = Arithmetic.reshape [| size; sparse.Width |] (Layout.gather 0 (positions |> Array.map (max 0)) flat)
-            Graph.apply op [| size; sparse.Width |] (if batchFirst then [| sparse.Values; entries |] else [| entries; sparse.Values |])
+            let entries = Arithmetic.reshape [| size; width |] (Layout.gather 0 (positionsOf size sparse |> Array.map (max 0)) flat)
+            Graph.apply op [| size; width |] (if batchFirst then [| sparse.Values; entries |] else [| entries; sparse.Values |])
         | values, factorValue ->
             // A factor of one element is every position's entry (no broadcast copy).
             let single = factorValue.Size = 1
@@ -158,12 +189,21 @@ module internal Batching =
             // product is the same either way round).
             let guarded = op.Capabilities.Algebra = Algebra.GuardedProduct
             let guardValue, guardEntry = guarded && batchFirst, guarded && not batchFirst
-            let product = Array.zeroCreate positions.Length
-            for k in 0 .. positions.Length - 1 do
+            let product = Array.zeroCreate (size * width)
+            let inline multiply (k: int) (p: int) =
                 let value = data[k]
-                let entry = if single then entries[0] else entries[max 0 positions[k]]
+                let entry = if single then entries[0] else entries[p]
                 product[k] <- if (guardValue && value = 0.0) || (guardEntry && entry = 0.0) then 0.0 else value * entry
-            Graph.constant (NdArray.wrap [| size; sparse.Width |] product)
+            if isNull sparse.Offsets then
+                for k in 0 .. product.Length - 1 do multiply k (max 0 sparse.Positions[k])
+            else
+                // A band's unused slots keep their 0.
+                let elements = Shape.size example
+                for j in 0 .. width - 1 do
+                    let offset = sparse.Offsets[j]
+                    let struct (first, last) = bandRows size elements offset
+                    for b in first .. last - 1 do multiply (b * width + j) (b + offset)
+            Graph.constant (NdArray.wrap [| size; width |] product)
 
     /// The factor a compact product multiplies by, where 0 times it is 0: the factor itself
     /// when its value is known and finite; while a compiled plan is traced (the value is not
@@ -188,11 +228,12 @@ module internal Batching =
         let slots = Array.zeroCreate (size * capacity)
         let rowPositions = Array.zeroCreate (size * capacity)
         let counts = Array.zeroCreate size
+        let positionsA, positionsB = positionsOf size a, positionsOf size b
         for r in 0 .. size - 1 do
             let first = r * capacity
             let mutable count = 0
             for k in 0 .. capacity - 1 do
-                let p = if k < wa then a.Positions[r * wa + k] else b.Positions[r * wb + k - wa]
+                let p = if k < wa then positionsA[r * wa + k] else positionsB[r * wb + k - wa]
                 if p >= 0 then
                     let mutable at = 0
                     while at < count && rowPositions[first + at] <> p do at <- at + 1
@@ -209,9 +250,8 @@ module internal Batching =
 
     /// `rowSlots` for two bands: the slots are the same in every row — a's, then b's offsets
     /// that a lacks — so no row is searched, and one row's slots (`capacity` of them) stand for
-    /// all. Slot j's position in row r is r + its offset wherever that lies in the example
-    /// (holding 0 in rows where neither batch uses it), else −1.
-    let private bandSlots (size: int) (a: SparseBatch) (b: SparseBatch) =
+    /// all; the result is a band (no positions).
+    let private bandSlots (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
         let slots = Array.zeroCreate capacity
@@ -224,13 +264,7 @@ module internal Batching =
                     slots[k] <- offsets.Count
                     offsets.Add b.Offsets[k - wa]
                 | at -> slots[k] <- at
-        let width = offsets.Count
-        let elements = Shape.size a.Example
-        let positions = Array.create (size * width) -1
-        for j in 0 .. width - 1 do
-            let offset = offsets[j]
-            for r in max 0 -offset .. min size (elements - offset) - 1 do positions[r * width + j] <- r + offset
-        struct (slots, positions, width, offsets.ToArray(), true)
+        struct (slots, (null: int[]), offsets.Count, offsets.ToArray(), true)
 
     /// The sum (or, with `negateSecond`, difference) of two sparse batches: each row's positions
     /// merged, and both batches' values added into zeros at their slots, a's before b's (b's
@@ -242,7 +276,7 @@ module internal Batching =
         let capacity = wa + wb
         // `uniform`: one row's slots stand for all (bands), else each row has its own.
         let struct (slots, positions, width, offsets, uniform) =
-            if isNull a.Offsets || isNull b.Offsets then rowSlots size a b else bandSlots size a b
+            if isNull a.Offsets || isNull b.Offsets then rowSlots size a b else bandSlots a b
         if 2 * width > Shape.size a.Example then ValueNone
         else
             let values =
@@ -284,36 +318,50 @@ module internal Batching =
         | _ when Shape.size example < 2 -> ValueNone
         | Algebra.SameElements, _, [| ValueSome s |] -> ValueSome { s with Example = example }
         | _, ValueSome move, [| ValueSome s |] ->
-            let positions = Array.zeroCreate s.Positions.Length
-            let mutable dropped = false
             let elements = Shape.size example
-            for k in 0 .. positions.Length - 1 do
-                let p = s.Positions[k]
-                let q =
-                    if p < 0 then -1
-                    else
-                        match move.Shift with
-                        | ValueSome d -> if p + d >= 0 && p + d < elements then p + d else -1
-                        | ValueNone -> move.Position p
-                if p >= 0 && q < 0 then dropped <- true
-                positions[k] <- q
-            let values =
+            // The values with the slots that `kept` rejects (row, slot) zeroed, or as they are
+            // when `dropped` (some used slot leaves the example) is false.
+            let keptValues (dropped: bool) (kept: int -> int -> bool) =
                 if not dropped then s.Values
                 else
+                    let width = s.Width
                     match plainValue enclosing s.Values with
                     | null ->
-                        let kept = NdArray.create [| size; s.Width |] (positions |> Array.map (fun q -> if q >= 0 then 1.0 else 0.0))
-                        Elementwise.where (Graph.constant kept) s.Values (Arithmetic.scalar 0.0)
+                        let mask = NdArray.create [| size; width |] (Array.init (size * width) (fun k -> if kept (k / width) (k % width) then 1.0 else 0.0))
+                        Elementwise.where (Graph.constant mask) s.Values (Arithmetic.scalar 0.0)
                     | values ->
                         let data = values.Data
-                        Graph.constant (NdArray.wrap [| size; s.Width |] (Array.init positions.Length (fun k -> if positions[k] >= 0 then data[k] else 0.0)))
-            // A band moved by a shift is the band of its offsets shifted.
-            let offsets =
-                match move.Shift with
-                | _ when isNull s.Offsets -> null
-                | ValueSome d -> s.Offsets |> Array.map ((+) d)
-                | ValueNone -> bandOffsets positions s.Width
-            ValueSome { s with Example = example; Positions = positions; Offsets = offsets; Values = values }
+                        Graph.constant (NdArray.wrap [| size; width |] (Array.init (size * width) (fun k -> if kept (k / width) (k % width) then data[k] else 0.0)))
+            match move.Shift with
+            | ValueSome d when not (isNull s.Offsets) ->
+                // A band moved by a shift is the band of its offsets shifted: a slot's used rows
+                // are those whose new place lies in the new example.
+                let before = Shape.size s.Example
+                let offsets = s.Offsets |> Array.map ((+) d)
+                let rows = offsets |> Array.map (bandRows size elements)
+                let dropped =
+                    s.Offsets |> Array.exists2 (fun struct (first', last') offset ->
+                        let struct (first, last) = bandRows size before offset
+                        first < last && (first < first' || last > last')) rows
+                let values = keptValues dropped (fun b j -> let struct (first, last) = rows[j] in b >= first && b < last)
+                ValueSome { s with Example = example; Offsets = offsets; Values = values }
+            | shift ->
+                let positions = positionsOf size s
+                let moved = Array.zeroCreate positions.Length
+                let mutable dropped = false
+                for k in 0 .. positions.Length - 1 do
+                    let p = positions[k]
+                    let q =
+                        if p < 0 then -1
+                        else
+                            match shift with
+                            | ValueSome d -> if p + d >= 0 && p + d < elements then p + d else -1
+                            | ValueNone -> move.Position p
+                    if p >= 0 && q < 0 then dropped <- true
+                    moved[k] <- q
+                let values = keptValues dropped (fun b j -> moved[b * s.Width + j] >= 0)
+                // What a band becomes under another move is found again.
+                ValueSome (if isNull s.Offsets then { s with Example = example; Positions = moved; Values = values } else compact example s.Width moved values)
         | Algebra.Negation, _, [| ValueSome s |] ->
             let values =
                 match plainValue enclosing s.Values with
