@@ -319,19 +319,22 @@ module internal Batching =
         | Algebra.SameElements, _, [| ValueSome s |] -> ValueSome { s with Example = example }
         | _, ValueSome move, [| ValueSome s |] ->
             let elements = Shape.size example
-            // The values with the slots that `kept` rejects (row, slot) zeroed, or as they are
-            // when `dropped` (some used slot leaves the example) is false.
-            let keptValues (dropped: bool) (kept: int -> int -> bool) =
+            // The values with the slots that leave the example zeroed by `clear` (on the values'
+            // copy, or on a mask of ones), or as they are when `dropped` (some used slot leaves
+            // the example) is false.
+            let keptValues (dropped: bool) (clear: double[] -> unit) =
                 if not dropped then s.Values
                 else
-                    let width = s.Width
+                    let shape = [| size; s.Width |]
                     match plainValue enclosing s.Values with
                     | null ->
-                        let mask = NdArray.create [| size; width |] (Array.init (size * width) (fun k -> if kept (k / width) (k % width) then 1.0 else 0.0))
-                        Elementwise.where (Graph.constant mask) s.Values (Arithmetic.scalar 0.0)
+                        let mask = Array.create (size * s.Width) 1.0
+                        clear mask
+                        Elementwise.where (Graph.constant (NdArray.wrap shape mask)) s.Values (Arithmetic.scalar 0.0)
                     | values ->
-                        let data = values.Data
-                        Graph.constant (NdArray.wrap [| size; width |] (Array.init (size * width) (fun k -> if kept (k / width) (k % width) then data[k] else 0.0)))
+                        let kept = Array.copy values.Data
+                        clear kept
+                        Graph.constant (NdArray.wrap shape kept)
             match move.Shift with
             | ValueSome d when not (isNull s.Offsets) ->
                 // A band moved by a shift is the band of its offsets shifted: a slot's used rows
@@ -343,7 +346,13 @@ module internal Batching =
                     s.Offsets |> Array.exists2 (fun struct (first', last') offset ->
                         let struct (first, last) = bandRows size before offset
                         first < last && (first < first' || last > last')) rows
-                let values = keptValues dropped (fun b j -> let struct (first, last) = rows[j] in b >= first && b < last)
+                let values =
+                    keptValues dropped (fun slots ->
+                        for j in 0 .. s.Width - 1 do
+                            let struct (first, last) = bandRows size before s.Offsets[j]
+                            let struct (first', last') = rows[j]
+                            for b in first .. last - 1 do
+                                if b < first' || b >= last' then slots[b * s.Width + j] <- 0.0)
                 ValueSome { s with Example = example; Offsets = offsets; Values = values }
             | shift ->
                 let positions = positionsOf size s
@@ -359,7 +368,7 @@ module internal Batching =
                             | ValueNone -> move.Position p
                     if p >= 0 && q < 0 then dropped <- true
                     moved[k] <- q
-                let values = keptValues dropped (fun b j -> moved[b * s.Width + j] >= 0)
+                let values = keptValues dropped (fun slots -> for k in 0 .. moved.Length - 1 do if moved[k] < 0 then slots[k] <- 0.0)
                 // What a band becomes under another move is found again.
                 ValueSome (if isNull s.Offsets then { s with Example = example; Positions = moved; Values = values } else compact example s.Width moved values)
         | Algebra.Negation, _, [| ValueSome s |] ->
