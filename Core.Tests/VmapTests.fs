@@ -220,6 +220,25 @@ let ``Jacobians through compact basis batches equal one pushforward per basis ve
         assertTensorClose 1e-15 expected (AD.jacfwdChunked 4 f d6)
 
 [<Fact>]
+let ``compact batches of both layouts merge, and a band moved by a window of a matrix stays a band`` () =
+    // A band (a window of x) meets a scattered batch (every second entry of x) in a sum; a band
+    // two slots wide goes through a window of a matrix view — a move that is no shift, after
+    // which the band is found again — and then a product and a sum. Both equal one jvp per
+    // column.
+    let x = Tensor.ofArray (Array.init 12 (fun i -> 0.3 * float i - 1.4))
+    let c = Tensor.ofArray (Array.init 7 (fun i -> 1.0 + 0.5 * float i))
+    let mixed (x: Tensor) = Tensor.slice [| (0, 6, 1) |] x * c[.. 5] + Tensor.slice [| (0, 12, 2) |] x
+    let window (x: Tensor) =
+        let band = Tensor.slice [| (0, 11, 1) |] x * 2.0 + Tensor.slice [| (1, 12, 1) |] x
+        let moved = Tensor.reshape [| 7 |] (Tensor.slice [| (0, 1, 1); (2, 9, 1) |] (Tensor.reshape [| 1; 11 |] band))
+        moved * c - Tensor.slice [| (3, 10, 1) |] x
+    for f in [ mixed; window ] do
+        let columns = Array.init 12 (fun i -> let t = Array.zeroCreate 12 in t[i] <- 1.0; snd (AD.jvp f x (Tensor.ofArray t)))
+        let expected = Tensor.stack 1 columns
+        assertTensorClose 1e-15 expected (AD.jacfwd f x)
+        assertTensorClose 1e-15 expected (AD.jacfwdChunked 5 f x)
+
+[<Fact>]
 let ``derivatives through a compact batch equal those through the loop`` () =
     let weighted (v: Tensor) (x: Tensor) = Tensor.slice [| (1, Int32.MaxValue, 1) |] x * Tensor.slice [| (0, -1, 1) |] (v * v) + Tensor.slice [| (0, -1, 1) |] x
     let total (map: (Tensor -> Tensor) -> Tensor -> Tensor) (v: Tensor) = Tensor.sum (sin (map (weighted v) oneHotRows))

@@ -2,6 +2,7 @@ namespace FunctionalAD.Transforms
 
 open System
 open System.Collections.Generic
+open System.Numerics.Tensors
 open FunctionalAD
 open FunctionalAD.Primitives
 
@@ -44,38 +45,37 @@ module internal Batching =
 
     /// A batch whose examples have few nonzeros each — a chunk of basis vectors, and what the
     /// linear steps of a sweep make of it — kept compact: example b (of shape `Example`) is zero
-    /// except at the distinct flat positions `Positions[b·Width + j]`, where it holds
-    /// `Values[b, j]`; a slot at position −1 is unused and its value is exactly 0. A band —
-    /// basis vectors, and what moves along a vector, products and sums make of them: the band
-    /// of a Hessian — has `Offsets` in the place of positions (`Positions` is null): slot j of
-    /// row b lies at b + Offsets[j] where that is in the example and is unused elsewhere,
-    /// distinct slots at distinct offsets; so its steps work column by column on contiguous
-    /// runs of rows, and no positions are stored or computed.
+    /// except in its `Width` slots, each at a distinct flat position of the example holding a
+    /// value; an unused slot (outside the example) holds exactly 0. In one of two layouts:
+    /// - scattered (`Offsets` null): slot j of row b lies at `Positions[b·Width + j]` (−1: unused)
+    ///   and holds `Values[b, j]` (shape size × Width);
+    /// - a band — basis vectors, and what moves along a vector, products and sums make of them:
+    ///   the band of a Hessian — (`Positions` null): slot j of row b lies at b + Offsets[j], distinct
+    ///   slots at distinct offsets, and holds `Values[j, b]` (shape Width × size). A slot's values
+    ///   are then a contiguous run, and so are the entries of an unbatched factor they meet: a
+    ///   band's steps are vector kernels slot by slot, and no positions are stored.
     type private SparseBatch = { Example: int[]; Width: int; Positions: int[]; Offsets: int[]; Values: Node }
 
     /// The rows [first, last) of `size` in which a band's slot at `offset` lies in an example of
     /// `elements` elements.
     let private bandRows (size: int) (elements: int) (offset: int) = struct (max 0 -offset, min size (elements - offset))
 
-    /// The offsets c_j of a band (see `SparseBatch`) with these positions, `width` slots a row,
-    /// or null when they are no band (or a slot is never used).
-    let private bandOffsets (positions: int[]) (width: int) : int[] =
+    /// The offsets c_j of a band with these positions — `size` rows of `width` slots, slot by
+    /// slot (position j·size + b is slot j of row b) — or null when they are no band (or a slot
+    /// is never used).
+    let private bandOffsets (size: int) (width: int) (positions: int[]) : int[] =
         let offsets = Array.create width Int32.MinValue
         let mutable banded = true
-        for b in 0 .. positions.Length / width - 1 do
-            for j in 0 .. width - 1 do
-                let p = positions[b * width + j]
+        for j in 0 .. width - 1 do
+            for b in 0 .. size - 1 do
+                let p = positions[j * size + b]
                 if p >= 0 then
                     if offsets[j] = Int32.MinValue then offsets[j] <- p - b
                     elif offsets[j] <> p - b then banded <- false
         if banded && offsets |> Array.forall ((<>) Int32.MinValue) && (Array.distinct offsets).Length = width then offsets else null
 
-    /// A compact batch with these positions: a band, its positions dropped, where they make one.
-    let private compact (example: int[]) (width: int) (positions: int[]) (values: Node) =
-        let offsets = bandOffsets positions width
-        { Example = example; Width = width; Positions = (if isNull offsets then positions else null); Offsets = offsets; Values = values }
-
-    /// The positions of a batch of `size` rows (see `SparseBatch`): stored, or a band's made.
+    /// The slots' positions of a batch of `size` rows, in the order of its values: a scattered
+    /// batch's stored ones, or a band's made (−1 where a slot is unused).
     let private positionsOf (size: int) (s: SparseBatch) =
         if isNull s.Offsets then s.Positions
         else
@@ -84,7 +84,7 @@ module internal Batching =
             for j in 0 .. s.Width - 1 do
                 let offset = s.Offsets[j]
                 let struct (first, last) = bandRows size elements offset
-                for r in first .. last - 1 do positions[r * s.Width + j] <- r + offset
+                for b in first .. last - 1 do positions[j * size + b] <- b + offset
             positions
 
     /// The value of a node that no enclosing transform differentiates — no dependence on the
@@ -106,8 +106,8 @@ module internal Batching =
 
     /// The batch filled in with the batch on `axis` of the result (0: leading): each value added
     /// into zeros at its example position with the example's index spliced in at `axis`, so a
-    /// batch wanted elsewhere than in front costs no transpose (an unused slot adds its 0 at
-    /// the first position of its example).
+    /// batch wanted elsewhere than in front costs no transpose (an unused scattered slot adds
+    /// its 0 at the first position of its example).
     let private filledIn (enclosing: uint64) (size: int) (axis: int) (sparse: SparseBatch) =
         let example = sparse.Example
         let shape = Array.insertAt axis size example
@@ -115,30 +115,48 @@ module internal Batching =
         // (p / inner · size + b) · inner + p mod inner.
         let inner = Shape.size example[axis..]
         let width = sparse.Width
+        let band = not (isNull sparse.Offsets)
         let index (b: int) (p: int) = if inner = 1 then p * size + b else (p / inner * size + b) * inner + p % inner
         match plainValue enclosing sparse.Values with
         | null ->
             let positions = positionsOf size sparse
-            let indices = Array.init (size * width) (fun k -> index (k / width) (max 0 positions[k]))
+            let rowOf k = if band then k % size else k / width
+            let indices = Array.init (size * width) (fun k -> index (rowOf k) (max 0 positions[k]))
             let flat = Indexing.scatterAlong [| Shape.size shape |] 0 indices (Arithmetic.reshape [| size * width |] sparse.Values)
             Arithmetic.reshape shape flat
         | values ->
             let filled = Array.zeroCreate (Shape.size shape)
             let data = values.Data
-            if isNull sparse.Offsets then
-                for b in 0 .. size - 1 do
-                    for j in 0 .. width - 1 do
-                        let at = index b (max 0 sparse.Positions[b * width + j])
-                        filled[at] <- filled[at] + data[b * width + j]
-            else
+            if band then
                 let elements = Shape.size example
                 for j in 0 .. width - 1 do
                     let offset = sparse.Offsets[j]
                     let struct (first, last) = bandRows size elements offset
                     for b in first .. last - 1 do
                         let at = index b (b + offset)
+                        filled[at] <- filled[at] + data[j * size + b]
+            else
+                for b in 0 .. size - 1 do
+                    for j in 0 .. width - 1 do
+                        let at = index b (max 0 sparse.Positions[b * width + j])
                         filled[at] <- filled[at] + data[b * width + j]
             Graph.constant (NdArray.wrap shape filled)
+
+    /// A band laid out as a scattered batch (see `SparseBatch`) whose slots lie at `positions`
+    /// (in the band's order, slot by slot), for the steps that meet scattered batches.
+    let private scatteredFrom (enclosing: uint64) (size: int) (s: SparseBatch) (positions: int[]) =
+        let width = s.Width
+        // Row-major place k is slot k mod width of row k / width.
+        let bandPlace k = (k % width) * size + k / width
+        let values =
+            match plainValue enclosing s.Values with
+            | null -> Layout.permute [| 1; 0 |] s.Values
+            | values -> let data = values.Data in Graph.constant (NdArray.wrap [| size; width |] (Array.init (size * width) (fun k -> data[bandPlace k])))
+        { s with Positions = Array.init (size * width) (fun k -> positions[bandPlace k]); Offsets = null; Values = values }
+
+    /// A batch in the scattered layout.
+    let private scattered (enclosing: uint64) (size: int) (s: SparseBatch) =
+        if isNull s.Offsets then s else scatteredFrom enclosing size s (positionsOf size s)
 
     /// A batched value (batch leading) with its batch moved to `axis`.
     let private batchTo (axis: int) (x: Node) =
@@ -164,22 +182,25 @@ module internal Batching =
             if not sparse then ValueNone
             else
                 let values = Indexing.takeAlong 1 [| size; 1 |] (positions |> Array.map (max 0)) (Arithmetic.reshape [| size; width |] input)
-                ValueSome (compact input.Shape[1..] 1 positions values)
+                // One slot a row: both layouts hold the values in the same order.
+                match bandOffsets size 1 positions with
+                | null -> ValueSome { Example = input.Shape[1..]; Width = 1; Positions = positions; Offsets = null; Values = values }
+                | offsets -> ValueSome { Example = input.Shape[1..]; Width = 1; Positions = null; Offsets = offsets; Values = Arithmetic.reshape [| 1; size |] values }
 
     /// Basis vectors `start` … `start + size − 1` of the example shape `example`, compact.
     let private basis (size: int) (start: int) (example: int[]) =
-        { Example = example; Width = 1; Positions = null; Offsets = [| start |]; Values = Graph.constant (NdArray.full [| size; 1 |] 1.0) }
+        { Example = example; Width = 1; Positions = null; Offsets = [| start |]; Values = Graph.constant (NdArray.full [| 1; size |] 1.0) }
 
     /// The product (`Algebra.Product`, or `GuardedProduct`: 0 where its first argument is 0) of a
     /// compact batch with an unbatched factor broadcast to `example`, the batch's values first
     /// when `batchFirst`: the factor's entries at the batch's positions times its values.
     let private scaled (enclosing: uint64) (op: Op) (size: int) (example: int[]) (sparse: SparseBatch) (factor: Node) (batchFirst: bool) =
-        let width = sparse.Width
+        let shape = sparse.Values.Shape
         match plainValue enclosing sparse.Values, plainValue enclosing factor with
         | null, _ | _, null ->
             let flat = Arithmetic.reshape [| Shape.size example |] (Arithmetic.broadcastTo example factor)
-            let entries = Arithmetic.reshape [| size; width |] (Layout.gather 0 (positionsOf size sparse |> Array.map (max 0)) flat)
-            Graph.apply op [| size; width |] (if batchFirst then [| sparse.Values; entries |] else [| entries; sparse.Values |])
+            let entries = Arithmetic.reshape shape (Layout.gather 0 (positionsOf size sparse |> Array.map (max 0)) flat)
+            Graph.apply op shape (if batchFirst then [| sparse.Values; entries |] else [| entries; sparse.Values |])
         | values, factorValue ->
             // A factor of one element is every position's entry (no broadcast copy).
             let single = factorValue.Size = 1
@@ -187,23 +208,34 @@ module internal Batching =
             let data = values.Data
             // The guard reads the first argument: the batch's value or the factor's entry (a
             // product is the same either way round).
-            let guarded = op.Capabilities.Algebra = Algebra.GuardedProduct
+            let guarded = match op.Capabilities.Algebra with Algebra.GuardedProduct -> true | _ -> false
             let guardValue, guardEntry = guarded && batchFirst, guarded && not batchFirst
-            let product = Array.zeroCreate (size * width)
-            let inline multiply (k: int) (p: int) =
-                let value = data[k]
-                let entry = if single then entries[0] else entries[p]
-                product[k] <- if (guardValue && value = 0.0) || (guardEntry && entry = 0.0) then 0.0 else value * entry
+            let product = Array.zeroCreate data.Length
             if isNull sparse.Offsets then
-                for k in 0 .. product.Length - 1 do multiply k (max 0 sparse.Positions[k])
+                for k in 0 .. product.Length - 1 do
+                    let value = data[k]
+                    let entry = if single then entries[0] else entries[max 0 sparse.Positions[k]]
+                    product[k] <- if (guardValue && value = 0.0) || (guardEntry && entry = 0.0) then 0.0 else value * entry
             else
-                // A band's unused slots keep their 0.
+                // A band's slot meets a contiguous run of the factor's entries: one vector kernel
+                // a slot, over the rows where it lies in the example (the others keep their 0).
                 let elements = Shape.size example
-                for j in 0 .. width - 1 do
+                for j in 0 .. sparse.Width - 1 do
                     let offset = sparse.Offsets[j]
                     let struct (first, last) = bandRows size elements offset
-                    for b in first .. last - 1 do multiply (b * width + j) (b + offset)
-            Graph.constant (NdArray.wrap [| size; width |] product)
+                    if first < last then
+                        let slot = ReadOnlySpan<double>(data, j * size + first, last - first)
+                        let into = Span<double>(product, j * size + first, last - first)
+                        if single then
+                            if not (guardEntry && entries[0] = 0.0) then
+                                if guardValue then Kernels.guardedProduct slot (ReadOnlySpan<double>(entries, 0, 1)) into
+                                else TensorPrimitives.Multiply(slot, entries[0], into)
+                        else
+                            let run = ReadOnlySpan<double>(entries, first + offset, last - first)
+                            if guardValue then Kernels.guardedProduct slot run into
+                            elif guardEntry then Kernels.guardedProduct run slot into
+                            else TensorPrimitives.Multiply(slot, run, into)
+            Graph.constant (NdArray.wrap shape product)
 
     /// The factor a compact product multiplies by, where 0 times it is 0: the factor itself
     /// when its value is known and finite; while a compiled plan is traced (the value is not
@@ -214,26 +246,24 @@ module internal Batching =
         let value = n.ValueOrNull
         if isNull value then (if Assumptions.allowed () then ValueSome(Assumptions.assumeFinite n) else ValueNone)
         // The largest magnitude is NaN or ∞ exactly when an element is.
-        elif value.Data.Length = 0 || Double.IsFinite(Numerics.Tensors.TensorPrimitives.MaxMagnitude(ReadOnlySpan<double>(value.Data))) then ValueSome n
+        elif value.Data.Length = 0 || Double.IsFinite(TensorPrimitives.MaxMagnitude(ReadOnlySpan<double>(value.Data))) then ValueSome n
         else ValueNone
 
-    /// The slots (a's values then b's, `capacity` per row) and the positions of the merged rows,
-    /// their width and offsets (none: null), and whether one row's slots stand for all (no),
-    /// found per row: a linear search of the row's distinct
-    /// positions (rows are a few slots wide, so it beats a set). An unused slot (position −1,
-    /// value exactly 0) adds its 0 at slot 0.
+    /// The slots (a's values then b's, `capacity` per row) and the positions of two scattered
+    /// batches' merged rows, their width and offsets (none: null), found per row: a linear
+    /// search of the row's distinct positions (rows are a few slots wide, so it beats a set). An
+    /// unused slot (position −1, value exactly 0) adds its 0 at slot 0.
     let private rowSlots (size: int) (a: SparseBatch) (b: SparseBatch) =
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
         let slots = Array.zeroCreate (size * capacity)
         let rowPositions = Array.zeroCreate (size * capacity)
         let counts = Array.zeroCreate size
-        let positionsA, positionsB = positionsOf size a, positionsOf size b
         for r in 0 .. size - 1 do
             let first = r * capacity
             let mutable count = 0
             for k in 0 .. capacity - 1 do
-                let p = if k < wa then positionsA[r * wa + k] else positionsB[r * wb + k - wa]
+                let p = if k < wa then a.Positions[r * wa + k] else b.Positions[r * wb + k - wa]
                 if p >= 0 then
                     let mutable at = 0
                     while at < count && rowPositions[first + at] <> p do at <- at + 1
@@ -246,7 +276,7 @@ module internal Batching =
         let positions = Array.create (size * width) -1
         for r in 0 .. size - 1 do
             for j in 0 .. counts[r] - 1 do positions[r * width + j] <- rowPositions[r * capacity + j]
-        struct (slots, positions, width, (null: int[]), false)
+        struct (slots, positions, width, (null: int[]))
 
     /// `rowSlots` for two bands: the slots are the same in every row — a's, then b's offsets
     /// that a lacks — so no row is searched, and one row's slots (`capacity` of them) stand for
@@ -264,45 +294,47 @@ module internal Batching =
                     slots[k] <- offsets.Count
                     offsets.Add b.Offsets[k - wa]
                 | at -> slots[k] <- at
-        struct (slots, (null: int[]), offsets.Count, offsets.ToArray(), true)
+        struct (slots, (null: int[]), offsets.Count, offsets.ToArray())
 
     /// The sum (or, with `negateSecond`, difference) of two sparse batches: each row's positions
     /// merged, and both batches' values added into zeros at their slots, a's before b's (b's
     /// negated) — the bits of spreading each batch into zeros and adding (or subtracting) the
     /// two, which the filled-in sum gives; none when a row would hold more than half of the
-    /// example, where the compact form stops paying.
+    /// example, where the compact form stops paying. Two bands merge slot by slot, in vector
+    /// kernels; a band meeting a scattered batch is scattered first.
     let private merged (enclosing: uint64) (size: int) (negateSecond: bool) (a: SparseBatch) (b: SparseBatch) =
+        let bands = not (isNull a.Offsets || isNull b.Offsets)
+        let a, b = if bands then a, b else scattered enclosing size a, scattered enclosing size b
         let wa, wb = a.Width, b.Width
         let capacity = wa + wb
-        // `uniform`: one row's slots stand for all (bands), else each row has its own.
-        let struct (slots, positions, width, offsets, uniform) =
-            if isNull a.Offsets || isNull b.Offsets then rowSlots size a b else bandSlots a b
+        let struct (slots, positions, width, offsets) = if bands then bandSlots a b else rowSlots size a b
         if 2 * width > Shape.size a.Example then ValueNone
         else
             let values =
                 match plainValue enclosing a.Values, plainValue enclosing b.Values with
                 | null, _ | _, null ->
                     let second = if negateSecond then Arithmetic.neg b.Values else b.Values
-                    let everyRow = if uniform then Array.init (size * capacity) (fun i -> slots[i % capacity]) else slots
-                    Indexing.scatterAlong [| size; width |] 1 everyRow (Layout.concat 1 [| a.Values; second |])
+                    if bands then Indexing.scatterAlong [| width; size |] 0 (Array.init (capacity * size) (fun i -> slots[i / size])) (Layout.concat 0 [| a.Values; second |])
+                    else Indexing.scatterAlong [| size; width |] 1 slots (Layout.concat 1 [| a.Values; second |])
                 | first, second ->
                     let sums = Array.zeroCreate (size * width)
                     let first, second = first.Data, second.Data
-                    let sign = if negateSecond then -1.0 else 1.0
                     // Each element's terms are added in slot order, a's then b's, either way.
-                    if uniform then
+                    if bands then
                         for k in 0 .. capacity - 1 do
-                            let slot = slots[k]
-                            if k < wa then
-                                for r in 0 .. size - 1 do sums[r * width + slot] <- sums[r * width + slot] + first[r * wa + k]
+                            let sum = ReadOnlySpan<double>(sums, slots[k] * size, size)
+                            let into = Span<double>(sums, slots[k] * size, size)
+                            if k < wa then TensorPrimitives.Add(sum, ReadOnlySpan<double>(first, k * size, size), into)
                             else
-                                for r in 0 .. size - 1 do sums[r * width + slot] <- sums[r * width + slot] + sign * second[r * wb + k - wa]
+                                let terms = ReadOnlySpan<double>(second, (k - wa) * size, size)
+                                if negateSecond then TensorPrimitives.Subtract(sum, terms, into) else TensorPrimitives.Add(sum, terms, into)
                     else
+                        let sign = if negateSecond then -1.0 else 1.0
                         for r in 0 .. size - 1 do
                             for k in 0 .. capacity - 1 do
                                 let value = if k < wa then first[r * wa + k] else sign * second[r * wb + k - wa]
                                 sums[r * width + slots[r * capacity + k]] <- sums[r * width + slots[r * capacity + k]] + value
-                    Graph.constant (NdArray.wrap [| size; width |] sums)
+                    Graph.constant (NdArray.wrap (if bands then [| width; size |] else [| size; width |]) sums)
             ValueSome { Example = a.Example; Width = width; Positions = positions; Offsets = offsets; Values = values }
 
     /// The batched node computed on the compact form of sparse arguments, where the primitive
@@ -325,7 +357,7 @@ module internal Batching =
             let keptValues (dropped: bool) (clear: double[] -> unit) =
                 if not dropped then s.Values
                 else
-                    let shape = [| size; s.Width |]
+                    let shape = s.Values.Shape
                     match plainValue enclosing s.Values with
                     | null ->
                         let mask = Array.create (size * s.Width) 1.0
@@ -352,7 +384,7 @@ module internal Batching =
                             let struct (first, last) = bandRows size before s.Offsets[j]
                             let struct (first', last') = rows[j]
                             for b in first .. last - 1 do
-                                if b < first' || b >= last' then slots[b * s.Width + j] <- 0.0)
+                                if b < first' || b >= last' then slots[j * size + b] <- 0.0)
                 ValueSome { s with Example = example; Offsets = offsets; Values = values }
             | shift ->
                 let positions = positionsOf size s
@@ -369,13 +401,19 @@ module internal Batching =
                     if p >= 0 && q < 0 then dropped <- true
                     moved[k] <- q
                 let values = keptValues dropped (fun slots -> for k in 0 .. moved.Length - 1 do if moved[k] < 0 then slots[k] <- 0.0)
-                // What a band becomes under another move is found again.
-                ValueSome (if isNull s.Offsets then { s with Example = example; Positions = moved; Values = values } else compact example s.Width moved values)
+                let movedBatch = { s with Example = example; Values = values }
+                if isNull s.Offsets then ValueSome { movedBatch with Positions = moved }
+                else
+                    // What a band becomes under another move is found again (its positions are
+                    // in the band's order).
+                    match bandOffsets size s.Width moved with
+                    | null -> ValueSome (scatteredFrom enclosing size movedBatch moved)
+                    | offsets -> ValueSome { movedBatch with Offsets = offsets }
         | Algebra.Negation, _, [| ValueSome s |] ->
             let values =
                 match plainValue enclosing s.Values with
                 | null -> Arithmetic.neg s.Values
-                | values -> Graph.constant (NdArray.wrap [| size; s.Width |] (Array.map (~-) values.Data))
+                | values -> Graph.constant (NdArray.wrap s.Values.Shape (Array.map (~-) values.Data))
             ValueSome { s with Values = values }
         | (Algebra.Product | Algebra.GuardedProduct), _, [| ValueSome s; ValueNone |]
             when not batched[1] && onExample s && Shape.broadcastsTo args[1].Shape example ->
