@@ -184,9 +184,29 @@ let private measure (peer: Peer) (provider: ILinearAlgebraProvider) (w: Workload
         let sample () = median (Array.init 3 (fun _ -> onceMs w.Side.Timed))
         result, List.init w.Rounds (fun _ -> let ours = sample () in ours, median (peer.Times(w.Key, 3))))
 
+/// The floating-point operations of a workload bound by its matrix products (a multiply-add
+/// counts two), where its key names one: the MLP's loss and gradient — the three layers'
+/// products forward, their weights' gradients, and the cotangents of the two hidden layers (the
+/// batch is a constant: no cotangent).
+let private productOperations (key: string) =
+    let batch, layers = 256.0, [ 784.0, 256.0; 256.0, 256.0; 256.0, 10.0 ]
+    let forward = layers |> List.sumBy (fun (input, output) -> 2.0 * batch * input * output)
+    match key with
+    | "mlp" -> Some(2.0 * forward + (layers |> List.tail |> List.sumBy (fun (input, output) -> 2.0 * batch * input * output)))
+    | _ -> None
+
+/// The machine's rate for a large matrix product on the default provider (GFLOP/s, 1024 × 1024
+/// float64, median of 5): what bounds any implementation of a product-bound workload here.
+let private productRate () =
+    let a, b = Tensor.randomNormal 21 [| 1024; 1024 |], Tensor.randomNormal 22 [| 1024; 1024 |]
+    2.0 * 1024.0 ** 3.0 / medianMs 5 (fun () -> force (Tensor.matmul a b)) / 1e6
+
 /// A workload's rows from its measurements on each provider. The ratio is the median of the
-/// rounds' ratios (as the harness's `pairedMs`), with their quartiles beside it.
-let private rowsOf (peer: Peer) (providers: (string * ILinearAlgebraProvider) list) (w: Workload) (measured: (float[] * (float * float) list) list) =
+/// rounds' ratios (as the harness's `pairedMs`), with their quartiles beside it. A workload
+/// bound by its products also gets its floor: its operations at the machine's product rate
+/// (`rate`, GFLOP/s), and that floor ÷ PyTorch's time, the lowest ratio to PyTorch any
+/// implementation could reach on this machine.
+let private rowsOf (peer: Peer) (providers: (string * ILinearAlgebraProvider) list) (rate: float) (w: Workload) (measured: (float[] * (float * float) list) list) =
     let agreement = measured |> List.map (fun (r, _) -> relativeDifference r (peer.Result w.Key)) |> List.max
     // The issue's targets are for the default provider: the one the harness chose at start (the
     // best available), whichever of the compared ones that is.
@@ -203,8 +223,15 @@ let private rowsOf (peer: Peer) (providers: (string * ILinearAlgebraProvider) li
           match w.Target with
           | Some bound when isDefault provider -> atMost w.Title ratioName (median ratios) unit bound
           | _ -> info w.Title ratioName (median ratios) unit ]
+    let torch = median (measured |> Seq.collect snd |> Seq.map snd)
     [ yield! List.map2 providerRows providers measured |> List.concat
-      yield info w.Title "PyTorch 1.13" (median (measured |> Seq.collect snd |> Seq.map snd)) "ms"
+      yield info w.Title "PyTorch 1.13" torch "ms"
+      match productOperations w.Key with
+      | Some operations ->
+          let floor = operations / rate / 1e6
+          yield info w.Title (sprintf "floor: its %.0f MFLOP at the machine's product rate (%.1f GFLOP/s)" (operations / 1e6) rate) floor "ms"
+          yield info w.Title "floor / T(PyTorch): the lowest ratio any implementation could reach here" (floor / torch) "×"
+      | None -> ()
       yield atMost w.Title "‖FunctionalAD − PyTorch‖∞ / ‖PyTorch‖∞" agreement "" 1e-10 ]
 
 /// The one-minute load average (Linux), so that each run records how busy the machine was.
@@ -229,12 +256,13 @@ let peers (_: Settings) =
                   yield "managed", ManagedLinearAlgebraProvider() :> ILinearAlgebraProvider ]
             use peer = new Peer(folder.FullName)
             let before = loadRow "at the start"
+            let rate = productRate ()
             // Every workload on one provider, then every workload on the next, as a program uses
             // one provider: a run of the managed provider's parallel loops slowed the OpenBLAS
             // provider's runs after it by 20–35 % (the compiled MLP gradient: 4.5 ms alone,
             // 5.4–6.1 ms after one), and the previous workload's rounds are what comes before.
             let measured = providers |> List.map (fun (_, p) -> workloads |> List.map (measure peer p))
-            let rows = workloads |> List.mapi (fun i w -> rowsOf peer providers w (measured |> List.map (fun m -> m[i]))) |> List.concat
+            let rows = workloads |> List.mapi (fun i w -> rowsOf peer providers rate w (measured |> List.map (fun m -> m[i]))) |> List.concat
             before :: rows @ [ loadRow "at the end" ]
         finally
             folder.Delete true
