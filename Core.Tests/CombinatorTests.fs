@@ -58,10 +58,11 @@ let ``Jacobian of a matrix-valued function has shape output then input`` () =
     assertTensorClose 1e-15 (Tensor.create [| 3; 3; 3 |] expected) j
 
 [<Fact>]
-let ``hvp in both modes equals H v`` () =
+let ``hvp in every nesting order equals H v`` () =
     let v = vec [ 0.5; 1.0; -2.0 ]
     let expected = Tensor.matmul (Tensor.ofArray2D (hessF (x3.ToArray()))) v
     assertTensorClose 1e-14 expected (AD.hvp f x3 v)
+    assertTensorClose 1e-14 expected (snd (AD.jvp (AD.grad f) x3 v))
     assertTensorClose 1e-14 expected (AD.hvpReverse f x3 v)
 
 [<Fact>]

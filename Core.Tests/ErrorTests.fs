@@ -52,6 +52,18 @@ let ``mismatched structures and tangents are rejected`` () =
     Assert.Throws<ArgumentOutOfRangeException>(fun () -> AD.gradArgs [| 3 |] (fun a -> a[0]) [| s 1.0 |] |> ignore) |> ignore
 
 [<Fact>]
+let ``a Hessian-vector product refuses a vector of another shape before differentiating`` () =
+    let mutable calls = 0
+    let f (x: Tensor) = calls <- calls + 1; Tensor.sum (x * x)
+    for product, name in [ AD.hvp, "hvp"; AD.hvpReverse, "hvpReverse" ] do
+        let e = Assert.Throws<ShapeMismatchException>(fun () -> product f (vec [ 1.0; 2.0; 3.0 ]) (vec [ 1.0; 2.0 ]) |> ignore)
+        Assert.Equal(name, e.Operation)
+        Assert.Equal("v", e.ParamName)
+        Assert.Contains("[3]", e.Message)
+        Assert.Contains("[2]", e.Message)
+    Assert.Equal(0, calls)
+
+[<Fact>]
 let ``singular and indefinite matrices are reported, not turned into infinities`` () =
     let singular = Tensor.ofArray2D (array2D [ [ 1.0; 2.0 ]; [ 2.0; 4.0 ] ])
     let e = Assert.Throws<LinearAlgebraException>(fun () -> Tensor.solve singular (vec [ 1.0; 1.0 ]) |> ignore)

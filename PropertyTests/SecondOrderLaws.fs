@@ -1,5 +1,5 @@
 /// Second derivatives: the Hessian is symmetric, forward-over-reverse and reverse-over-reverse
-/// give the same matrix, and both Hessian-vector products equal H·v.
+/// give the same matrix, and the Hessian-vector products of every nesting order equal H·v.
 module FunctionalAD.PropertyTests.SecondOrderLaws
 
 open Xunit
@@ -41,13 +41,14 @@ let private hvpIsHv (s: Subject) =
     let v = s.Random 1 s.X
     let expected = Tensor.reshape s.X.Shape (Tensor.matmul h (Tensor.flatten v))
     let scale = scaleOf s h * (1.0 + Approx.magnitude v)
-    Approx.tensorsClose "hvp (forward over reverse)" Approx.exactTolerance scale expected (AD.hvp s.Scalar s.X v)
+    Approx.tensorsClose "hvp (reverse over forward)" Approx.exactTolerance scale expected (AD.hvp s.Scalar s.X v)
+    Approx.tensorsClose "jvp (grad f) (forward over reverse)" Approx.exactTolerance scale expected (snd (AD.jvp (AD.grad s.Scalar) s.X v))
     Approx.tensorsClose "hvpReverse (reverse over reverse)" Approx.exactTolerance scale expected (AD.hvpReverse s.Scalar s.X v)
 
-[<Law "hvp = hvpReverse = H v / primitives">]
+[<Law "hvp = jvp (grad f) = hvpReverse = H v / primitives">]
 let ``Hessian-vector products equal H v on primitives`` () = onPrimitives hvpIsHv
 
-[<Law "hvp = hvpReverse = H v / programs">]
+[<Law "hvp = jvp (grad f) = hvpReverse = H v / programs">]
 let ``Hessian-vector products equal H v on programs`` () = onShortPrograms hvpIsHv
 
 // Regression: prod once took its second derivative in quotient form, NaN at a zero factor.

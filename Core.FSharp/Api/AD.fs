@@ -328,11 +328,20 @@ module AD =
     /// The Hessian with at most `chunkSize` basis vectors per batched sweep.
     let hessianChunked (chunkSize: int) (f: Tensor -> Tensor) (x: Tensor) : Tensor = jacfwdChunked chunkSize (grad f) x
 
-    /// Hessian-vector product H·v, forward-over-reverse (one gradient graph, one forward sweep).
-    let hvp (f: 'T -> Tensor) (x: 'T) (v: 'T) : 'T = snd (jvp (grad f) x v)
+    /// Hessian-vector product H·v, reverse-over-forward: the gradient of the directional
+    /// derivative x ↦ ⟨∇f(x), v⟩, which `jvp` computes along v (one tangent sweep, one reverse
+    /// sweep). JAX's recipe is forward-over-reverse, `jvp (grad f) x v`; evaluated eagerly, that
+    /// computes the gradient itself, whose value the product discards — for a loss over constant
+    /// data its last products (Xᵀr for a logistic loss) are work for nothing: a quarter of the
+    /// logistic HVP, a tenth of an MLP's (BENCHMARKS.md). Compiled, both orders cost the same (the
+    /// plan drops what no output reads).
+    let hvp (f: 'T -> Tensor) (x: 'T) (v: 'T) : 'T =
+        checkSameShapes "hvp" (Tree.leaves x) (Tree.leaves v) "v"
+        grad (fun x' -> snd (jvp f x' v)) x
 
     /// Hessian-vector product H·v, reverse-over-reverse: the gradient of ⟨∇f(x), v⟩.
     let hvpReverse (f: 'T -> Tensor) (x: 'T) (v: 'T) : 'T =
+        checkSameShapes "hvpReverse" (Tree.leaves x) (Tree.leaves v) "v"
         grad (fun x' -> Array.fold2 (fun (acc: Tensor) (g: Tensor) (d: Tensor) -> acc + Tensor.sum (g * d)) (Tensor.scalar 0.0) (Tree.leaves (grad f x')) (Tree.leaves v)) x
 
     // ---- Functions of several tensors: Jacobians and Hessians in blocks, one per input pair ----
