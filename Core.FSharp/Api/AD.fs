@@ -333,8 +333,8 @@ module AD =
     /// sweep). JAX's recipe is forward-over-reverse, `jvp (grad f) x v`; evaluated eagerly, that
     /// computes the gradient itself, whose value the product discards — for a loss over constant
     /// data its last products (Xᵀr for a logistic loss) are work for nothing: a quarter of the
-    /// logistic HVP, a tenth of an MLP's (BENCHMARKS.md). Compiled, both orders cost the same (the
-    /// plan drops what no output reads).
+    /// logistic HVP's time, a tenth to a fifth of an MLP's (BENCHMARKS.md). Compiled, both
+    /// orders cost the same (the plan drops what no output reads).
     let hvp (f: 'T -> Tensor) (x: 'T) (v: 'T) : 'T =
         checkSameShapes "hvp" (Tree.leaves x) (Tree.leaves v) "v"
         grad (fun x' -> snd (jvp f x' v)) x
