@@ -28,6 +28,17 @@ let ``SGD, momentum and Nesterov reach the minimum of a quadratic`` () =
     assertTensorClose 1e-9 solution (runSteps (Optimizer.nesterov 0.1 0.5) 300 quadratic start)
 
 [<Fact>]
+let ``optimisers are named by their settings as %g prints them`` () =
+    Assert.Equal("SGD(η=1e-05)", (Optimizer.sgd 1e-5 : Optimizer<Tensor, unit>).Name)
+    Assert.Equal("Momentum(η=0.1, β=0.9)", (Optimizer.momentum 0.1 0.9 : Optimizer<Tensor, Tensor>).Name)
+    Assert.Equal("Nesterov(η=0.333333, β=0.5)", (Optimizer.nesterov (1.0 / 3.0) 0.5 : Optimizer<Tensor, Tensor>).Name)
+    let adam = Optimizer.adamDefaults 0.01
+    Assert.Equal("Adam(η=0.01)", (Optimizer.adam adam : Optimizer<Tensor, _>).Name)
+    Assert.Equal("AdamW(η=0.01, λ=1.23457e+08)", (Optimizer.adamW { adam with WeightDecay = 123456789.0 } : Optimizer<Tensor, _>).Name)
+    for x in [ 1e-5; 0.01; 1.0 / 3.0; 123456789.0; 5e-324 ] do
+        Assert.Equal(sprintf "SGD(η=%g)" x, (Optimizer.sgd x : Optimizer<Tensor, unit>).Name)
+
+[<Fact>]
 let ``one SGD and one momentum step have their closed forms`` () =
     let x0 = vec [ -1.0; 2.0 ]
     let g = AD.grad quadratic x0

@@ -33,10 +33,15 @@ module Optimizer =
     let private checkBeta operation name (beta: float) =
         if not (beta >= 0.0 && beta < 1.0) then raise (ArgumentOutOfRangeException(name, beta, sprintf "%s: %s must lie in [0, 1)" operation name))
 
+    /// A setting in an optimiser's name, as `%g` prints it (six significant digits, `1e-05`).
+    /// Not `sprintf`: FSharp.Core's float formatting is compiled by the JIT when first used,
+    /// about 5 ms of a process's first training run, which makes its optimiser first.
+    let private setting (value: float) = value.ToString("g6", Globalization.CultureInfo.InvariantCulture)
+
     /// Plain gradient descent: p ← p − η·g.
     let sgd (learningRate: float) : Optimizer<'P, unit> =
         checkRate "sgd" learningRate
-        { Name = sprintf "SGD(η=%g)" learningRate
+        { Name = $"SGD(η={setting learningRate})"
           Init = ignore
           Update = fun () p g -> Params.addScaled p -learningRate g, () }
 
@@ -47,7 +52,7 @@ module Optimizer =
     let momentum (learningRate: float) (beta: float) : Optimizer<'P, 'P> =
         checkRate "momentum" learningRate
         checkBeta "momentum" "beta" beta
-        { Name = sprintf "Momentum(η=%g, β=%g)" learningRate beta
+        { Name = $"Momentum(η={setting learningRate}, β={setting beta})"
           Init = Params.zerosLike
           Update =
             fun v p g ->
@@ -59,7 +64,7 @@ module Optimizer =
     let nesterov (learningRate: float) (beta: float) : Optimizer<'P, 'P> =
         checkRate "nesterov" learningRate
         checkBeta "nesterov" "beta" beta
-        { Name = sprintf "Nesterov(η=%g, β=%g)" learningRate beta
+        { Name = $"Nesterov(η={setting learningRate}, β={setting beta})"
           Init = Params.zerosLike
           Update =
             fun v p g ->
@@ -80,7 +85,7 @@ module Optimizer =
         if not (config.Epsilon > 0.0) then raise (ArgumentOutOfRangeException("Epsilon", config.Epsilon, "adam: ε must be positive"))
         if not (config.WeightDecay >= 0.0) then raise (ArgumentOutOfRangeException("WeightDecay", config.WeightDecay, "adam: the weight decay must not be negative"))
         let { LearningRate = eta; Beta1 = b1; Beta2 = b2; Epsilon = eps; WeightDecay = decay } = config
-        { Name = if decay = 0.0 then sprintf "Adam(η=%g)" eta else sprintf "AdamW(η=%g, λ=%g)" eta decay
+        { Name = if decay = 0.0 then $"Adam(η={setting eta})" else $"AdamW(η={setting eta}, λ={setting decay})"
           Init = fun p -> { Step = Tensor.scalar 0.0; First = Params.zerosLike p; Second = Params.zerosLike p }
           Update =
             fun s p g ->
