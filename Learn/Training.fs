@@ -129,7 +129,11 @@ module Training =
                   TestLoss = testLoss; TestAccuracy = testAccuracy; Elapsed = clock.Elapsed.TotalSeconds }
             report epoch m
             p', s', m :: metrics
-        let final, finalState, metrics = Seq.fold runEpoch (parameters, state, []) (seq { 1 .. config.Epochs })
+        // A loop rather than `Seq.fold` over a range, whose generic enumerators the JIT compiles
+        // during a process's first training run.
+        let mutable progress = (parameters, state, [])
+        for epoch in 1 .. config.Epochs do progress <- runEpoch progress epoch
+        let final, finalState, metrics = progress
         (final, finalState), List.rev metrics
 
     /// Minibatch training with a first-order optimiser: each batch takes one step, the loss's

@@ -25,8 +25,24 @@ module internal BufferPlan =
         let read = Array.zeroCreate instructions.Length
         for instruction in instructions do
             for a in instruction.Args do read[a] <- true
-        let last = HashSet<int>(program.Outputs |> Seq.filter (fun k -> not read[k] && elementwise k))
-        let order = Seq.append (Seq.init instructions.Length id |> Seq.filter (last.Contains >> not)) (Seq.sort last)
+        // Loops rather than Seq pipelines here and below: plan building is on a process's first
+        // training step, where each generic collection function over ints is compiled by the JIT
+        // first (a pipeline costs several methods).
+        let last = HashSet<int>()
+        for k in program.Outputs do
+            if not read[k] && elementwise k then last.Add k |> ignore
+        // The other instructions in program order, then those outputs in order.
+        let order = Array.zeroCreate instructions.Length
+        let mutable placed = 0
+        for k in 0 .. instructions.Length - 1 do
+            if not (last.Contains k) then
+                order[placed] <- k
+                placed <- placed + 1
+        let others = placed
+        for k in last do
+            order[placed] <- k
+            placed <- placed + 1
+        Array.Sort(order, others, placed - others)
         let units = List<int[]>()
         let current = List<int>()
         let pending = HashSet<int>()
@@ -152,7 +168,7 @@ module internal BufferPlan =
                     memberIndex[k] <- j
                     let key = match instruction.Kind with Primitive op -> op.Key | _ -> invalidOp "a fused loop holds primitives only"
                     struct (key, instruction.DType, operands, stored))
-              SlotTypes = slots |> Seq.map (fun r -> program.Instructions[r].DType) |> Seq.toArray }
+              SlotTypes = Array.init slots.Count (fun s -> program.Instructions[slots[s]].DType) }
         let generate () =
             let elementOf k = ScalarCode.elementType program.Instructions[k].DType
             let buffers = Expression.Parameter(typeof<Array[]>, "buffers")
@@ -178,9 +194,9 @@ module internal BufferPlan =
                 hoist arrays r arrayType "b" (fun () ->
                     Expression.Convert(Expression.ArrayIndex(buffers, Expression.ArrayIndex(slotMap, Expression.Constant slotOf[r])), arrayType))
             let scalarOf r = hoist scalars r (elementOf r) "s" (fun () -> Expression.ArrayIndex(arrayOf r, Expression.Constant 0))
-            let loop (condition: Expression) (locals: ParameterExpression list, body: Expression list) (advance: Expression) =
+            let loop (condition: Expression) (locals: ParameterExpression[], body: Expression[]) (advance: Expression) =
                 let exit = Expression.Label()
-                Expression.Loop(Expression.IfThenElse(condition, Expression.Block(locals, body @ [ advance ]), Expression.Break exit), exit) :> Expression
+                Expression.Loop(Expression.IfThenElse(condition, Expression.Block(locals, Array.append body [| advance |]), Expression.Break exit), exit) :> Expression
             // The source element of a broadcast read in place for element i (no modulo where the
             // runs cover the loop once).
             let sourceIndex (read: InPlace) : Expression =
@@ -214,7 +230,12 @@ module internal BufferPlan =
                     let statements = Fusion.statements (fun _ -> lanes) program members formulaOf program.Storage outside save
                     [ loop (Expression.LessThanOrEqual(i, Expression.Subtract(count, Expression.Constant width))) statements (Expression.AddAssign(i, Expression.Constant width)) ]
                 else []
-            let code = Expression.Block(Seq.append hoisted [ i ], Seq.concat [ Seq.ofList (List.ofSeq prologue); Seq.singleton (Expression.Assign(i, Expression.Constant 0) :> Expression); Seq.ofList vectorLoop; Seq.singleton scalarLoop ])
+            // The hoisted reads, then the loops (both made above, hoisting as they went).
+            hoisted.Add i
+            prologue.Add(Expression.Assign(i, Expression.Constant 0))
+            prologue.AddRange vectorLoop
+            prologue.Add scalarLoop
+            let code = Expression.Block(hoisted, prologue)
             Expression.Lambda<Action<Array[], int[], int>>(code, [| buffers; slotMap; count |]).Compile()
         let mutable compiledHere = false
         let compiled () =
@@ -329,7 +350,8 @@ module internal BufferPlan =
         // returned, are read in place by those loops (source[(i / repeat) mod count], in the
         // eager kernels' form, `Kernels.repeatOf`) instead of materialised: a bias added to a
         // batch, a per-example scalar times a batch or a channel bias costs no pass of its own.
-        let returnedValue = HashSet<int>(program.Outputs |> Seq.map program.Storage)
+        let returnedValue = HashSet<int>()
+        for o in program.Outputs do returnedValue.Add(program.Storage o) |> ignore
         let readers = Array.init count (fun _ -> List<int>())
         for k in 0 .. count - 1 do
             match instructions[k].Kind with
@@ -341,7 +363,7 @@ module internal BufferPlan =
                 match instruction.Kind with
                 // A source as large as the broadcast may be computed in the reading loop itself.
                 | Broadcast when not (returnedValue.Contains k) && readers[k].Count > 0 && program.SizeOf instruction.Args[0] < program.SizeOf k
-                                 && readers[k] |> Seq.forall (fun r -> elementwise r && program.SizeOf r = program.SizeOf k) ->
+                                 && readers[k].TrueForAll(fun r -> elementwise r && program.SizeOf r = program.SizeOf k) ->
                     Kernels.repeatOf instructions[instruction.Args[0]].Shape instruction.Shape
                     |> ValueOption.map (fun repeat ->
                         { Source = program.Storage instruction.Args[0]; Repeat = repeat; Count = program.SizeOf instruction.Args[0] })
@@ -405,31 +427,38 @@ module internal BufferPlan =
         // may not (BLAS forbids overlapping operands). Inputs that are themselves returned keep
         // their buffers.
         let donorOf = Array.create count -1
-        let available = HashSet<int>(inputs |> Seq.map (fun struct (_, r) -> r) |> Seq.filter (fun r -> not returned[r]))
+        // The inputs still free to donate, as (input number, instruction), in input order.
+        let available = List<struct (int * int)>()
+        for struct (i, r) in inputs do
+            if not returned[r] then available.Add(struct (i, r))
         for k in fresh do
             let u = unitOf[k]
-            let donor =
-                available |> Seq.tryFind (fun r -> kindOf r = kindOf k && (lastRead[r] < u || (lastRead[r] = u && isLoop units[u])))
-            donor |> Option.iter (fun r ->
-                available.Remove r |> ignore
-                donorOf[k] <- inputs |> Array.pick (fun struct (i, input) -> if input = r then Some i else None))
+            let donor = available.FindIndex(fun (struct (_, r)) -> kindOf r = kindOf k && (lastRead[r] < u || (lastRead[r] = u && isLoop units[u])))
+            if donor >= 0 then
+                let struct (i, _) = available[donor]
+                available.RemoveAt donor
+                donorOf[k] <- i
         // An output array is the caller's alone unless another output is the same value.
         let exclusive = outputs |> Array.map (fun s -> fresh |> Array.contains s && (outputs |> Array.filter ((=) s)).Length = 1)
         let spare =
             Spare(fun () ->
-                let shared = bufferKinds |> Seq.map (fun (struct (n, dtype)) -> allocate dtype n) |> Seq.toArray
+                let shared = Array.init bufferKinds.Count (fun b -> let struct (n, dtype) = bufferKinds[b] in allocate dtype n)
                 Array.init count (fun k ->
                     match instructions[k].Kind with
                     | Literal v -> v.Buffer
                     | _ when bufferOf[k] >= 0 -> shared[bufferOf[k]]
                     | _ -> null))
+        let mutable bufferElements = 0L
+        for b in 0 .. bufferKinds.Count - 1 do
+            let struct (n, _) = bufferKinds[b]
+            bufferElements <- bufferElements + int64 n
         let summary =
             { Instructions = count
               Steps = steps.Length
               FusedLoops = units |> Array.filter isLoop |> Array.length
               LoopsCompiled = compiledLoops |> Array.filter ValueOption.isSome |> Array.length
               Buffers = bufferKinds.Count
-              BufferElements = bufferKinds |> Seq.sumBy (fun (struct (n, _)) -> int64 n)
+              BufferElements = bufferElements
               ScalarCode = false
               StepNames = names
               DonatableOutputs = fresh |> Array.filter (fun k -> donorOf[k] >= 0) |> Array.length }

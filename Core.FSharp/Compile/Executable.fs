@@ -105,4 +105,9 @@ module internal Fusion =
             body.Add(Expression.Assign(v, formulaOf k (program.Instructions[k].Args |> Array.map valueOf)))
             locals[k] <- v
             save k v |> Option.iter stores.Add
-        Seq.toList locals.Values, Seq.toList (Seq.append body stores)
+        // Arrays, not Seq pipelines: a new plan's first loop makes this on a process's first
+        // training step, where each generic Seq function is compiled by the JIT first.
+        let variables = Array.zeroCreate locals.Count
+        locals.Values.CopyTo(variables, 0)
+        body.AddRange stores
+        variables, body.ToArray()
