@@ -34,8 +34,8 @@ module Optimizer =
         if not (beta >= 0.0 && beta < 1.0) then raise (ArgumentOutOfRangeException(name, beta, sprintf "%s: %s must lie in [0, 1)" operation name))
 
     /// A setting in an optimiser's name, as `%g` prints it (six significant digits, `1e-05`).
-    /// Not `sprintf`: FSharp.Core's float formatting is compiled by the JIT when first used,
-    /// about 5 ms of a process's first training run, which makes its optimiser first.
+    /// Not `sprintf`: FSharp.Core's float formatting is compiled by the JIT when first used, and
+    /// an optimiser is made at the start of a process's first training run (about 5 ms there).
     let private setting (value: float) = value.ToString("g6", Globalization.CultureInfo.InvariantCulture)
 
     /// Plain gradient descent: p ← p − η·g.
