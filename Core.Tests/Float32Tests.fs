@@ -202,6 +202,10 @@ let ``float32 matrix products match the float64 product rounded, with edges, dee
     // Matrix times vector and vector times matrix: the row loops.
     assertProductClose (random32 16 [| 50; 300 |]) (random32 17 [| 300; 1 |])
     assertProductClose (random32 18 [| 1; 300 |]) (random32 19 [| 300; 40 |])
+    // Rows of 33 and 320 elements: 512-bit lanes where the machine has them (33 with a tail).
+    assertProductClose (random32 20 [| 50; 33 |]) (random32 21 [| 33; 1 |])
+    assertProductClose (random32 22 [| 1; 320 |]) (random32 23 [| 320; 33 |])
+    assertProductClose (random32 28 [| 9; 320 |]) (random32 29 [| 320; 1 |])
     assertProductClose (random32 11 [| 2; 3; 4 |]) (random32 12 [| 4; 5 |])
     // The inner product of two vectors is a primitive of its own.
     assertProductClose (random32 24 [| 500 |]) (random32 25 [| 500 |])

@@ -91,8 +91,12 @@ let ``matrix products agree with MathNet for every transpose, edge and degenerat
     let rng = System.Random 17
     let matrix rows cols = Array.init (rows * cols) (fun _ -> rng.NextDouble() * 2.0 - 1.0)
     let asMatrix rows cols (data: double[]) = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(rows, cols, data)
-    // The last three matrix–vector shapes are split into parts that run in parallel.
-    let vectorShapes = [ 7, 5, 1; 1, 5, 7; 1, 1, 1; 1, 9, 1; 30, 1, 1; 1, 1, 30; 64, 33, 1; 1, 33, 64; 3000, 200, 1; 1, 700, 2000; 20001, 37, 1 ]
+    // Rows of 41 and 1 000 elements run in 512-bit lanes where the machine has them (41 with a
+    // scalar tail of one), rows of 7, 30 and 700 in `Vector`'s narrower lanes (`wideLanes`). The
+    // last three matrix–vector shapes are split into parts that run in parallel.
+    let vectorShapes =
+        [ 7, 5, 1; 1, 5, 7; 1, 1, 1; 1, 9, 1; 30, 1, 1; 1, 1, 30; 64, 33, 1; 1, 33, 64; 1, 20, 41; 41, 20, 1; 5, 1000, 1; 1, 1000, 5
+          3000, 200, 1; 1, 700, 2000; 20001, 37, 1 ]
     // The last two are large enough to split their column chunks over the cores.
     let matrixShapes = [ 2, 1, 2; 4, 8, 16; 5, 300, 131; 33, 257, 9; 130, 3, 129; 8, 512, 24; 300, 300, 300; 67, 513, 260 ]
     for m, inner, n in vectorShapes @ matrixShapes do
