@@ -149,3 +149,36 @@ let ``a broadcast that is returned or read by another step is still materialised
     assertSame b cb
     let product (x: Tensor, row: Tensor) = Tensor.matmul (Tensor.transpose (Tensor.broadcastTo [| 6; 8 |] row)) x + x[0..0, *]
     assertSame (product (x, row)) (Compile.compile product (x, row))
+
+[<Fact>]
+let ``a product of a transpose multiplies through the flag, with no copy, the values and gradients of the transposed matrix's`` () =
+    let x = uniform 47 -1.0 1.0 [| 7; 5 |]
+    let r = uniform 48 -1.0 1.0 [| 7 |]
+    let c = uniform 49 -1.0 1.0 [| 5 |]
+    // Xᵀ materialised by hand: the reference product reads a matrix that is no transpose.
+    let xData = x.ToArray()
+    let copied = Tensor.create [| 5; 7 |] (Array.init 35 (fun k -> xData[(k % 7) * 5 + k / 7]))
+    let xtr (x: Tensor, r: Tensor) = Tensor.matmul (Tensor.transpose x) r
+    Assert.Equal<string[]>([| "matmul[Aᵀ]" |], (Compile.summarize xtr (x, r)).StepNames)
+    assertSame (Tensor.matmul copied r) (xtr (x, r))
+    assertSame (xtr (x, r)) (Compile.compile xtr (x, r))
+    let row = Tensor.reshape [| 1; 5 |] c
+    let rxt (row: Tensor, x: Tensor) = Tensor.matmul row (Tensor.transpose x)
+    Assert.DoesNotContain("permute[[1,0]]", (Compile.summarize rxt (row, x)).StepNames)
+    assertSame (Tensor.matmul row copied) (rxt (row, x))
+    // The gradient of Σ c ⊙ (Xᵀ r) with respect to X is r cᵀ, reached without transposing back.
+    let loss (x: Tensor) = Tensor.sum (c * Tensor.matmul (Tensor.transpose x) r)
+    assertSame (Tensor.outer r c) (AD.grad loss x)
+    Assert.DoesNotContain("permute[[1,0]]", (Compile.summarize (AD.grad loss) x).StepNames)
+    // A batch of matrices transposed in their last two axes folds too; a permute that moves a
+    // batch axis does not.
+    let a = uniform 50 -1.0 1.0 [| 2; 3; 4 |]
+    let b = uniform 51 -1.0 1.0 [| 2; 3; 6 |]
+    let batched (a: Tensor, b: Tensor) = Tensor.matmul (Tensor.permute [| 0; 2; 1 |] a) b
+    Assert.Equal(1, (Compile.summarize batched (a, b)).Steps)
+    let both = batched (a, b)
+    for i in 0 .. 1 do
+        assertSame (xtr (a[i], b[i])) both[i]
+    let square = uniform 52 -1.0 1.0 [| 3; 3; 3 |]
+    let moved (a: Tensor, b: Tensor) = Tensor.matmul (Tensor.permute [| 1; 0; 2 |] a) b
+    Assert.Contains("permute[[1,0,2]]", (Compile.summarize moved (square, square)).StepNames)

@@ -46,6 +46,9 @@ type [<RequireQualifiedAccess>] Algebra =
     | PassThrough
     /// Moves, selects or sums elements: on a single element, that element (sum, permute, slice).
     | Rearrangement
+    /// The argument with its last two axes swapped and the others kept (a matrix transpose, a
+    /// permute): a rearrangement that matrix products take as a flag instead of a copy.
+    | MatrixTranspose
     /// A matrix product: on single elements, their product.
     | MatrixProduct
     /// x^y.

@@ -12,12 +12,14 @@ module internal Layout =
 
     /// The record of a linear primitive of one argument (JAX's `deflinear`), with its other
     /// capabilities: its JVP applies the primitive to the tangent, its VJP is its transpose
-    /// applied to the cotangent. Its kernel moves whole elements of either type.
+    /// applied to the cotangent. Its kernel moves whole elements of either type. Its algebraic
+    /// role is a rearrangement unless the capabilities name a narrower one.
     let private linear name parameters eval (self: Node -> Node) (transpose: Node -> Node -> Node) (capabilities: Capabilities) =
+        let algebra = match capabilities.Algebra with Algebra.Opaque -> Algebra.Rearrangement | given -> given
         opWith name parameters eval
             (fun _ _ t -> t[0] |> ValueOption.map self)
             (fun args _ g -> [| ValueSome(transpose args[0] g) |])
-            { capabilities with Algebra = Algebra.Rearrangement; Float32 = ValueSome eval }
+            { capabilities with Algebra = algebra; Float32 = ValueSome eval }
 
     /// An axis list shifted past a leading batch axis.
     let private shifted (axes: int[]) = axes |> Array.map ((+) 1)
@@ -30,9 +32,12 @@ module internal Layout =
         else
             let inverse = Array.zeroCreate perm.Length
             perm |> Array.iteri (fun i p -> inverse[p] <- i)
+            let rank = perm.Length
+            let swapsLastAxes = rank >= 2 && perm[rank - 2] = rank - 1 && perm[rank - 1] = rank - 2 && Array.forall2 (=) perm[.. rank - 3] (Array.init (rank - 2) id)
             Graph.apply
                 (linear "permute" [ ints "" perm ] (fun v -> Kernels.permute perm v[0]) (permute perm) (fun _ g -> permute inverse g)
                     { Param.none with
+                        Algebra = if swapsLastAxes then Algebra.MatrixTranspose else Algebra.Opaque
                         Batch = ValueSome(fun _ args _ -> permute (Array.append [| 0 |] (shifted perm)) args[0])
                         // Compiled plans permute into their buffer (a Hessian's final transpose is n²).
                         Into = ValueSome(fun argShapes _ -> ValueSome(DestinationKernel(fun args destination -> Kernels.permuteInto perm argShapes[0] args[0] destination)))

@@ -14,9 +14,25 @@ module internal LinearAlgebra =
     /// The batch `[size, m, n]` of matrices whose columns lie side by side in `m` (m × size·n).
     let private apart (size: int) (m: Node) = Layout.permute [| 1; 0; 2 |] (reshape [| m.Shape[0]; size; m.Shape[1] / size |] m)
 
+    /// The matrix a node transposes, when it is a transpose of its argument's last two axes.
+    let private transposeOf (x: Node) =
+        match x.Kind with
+        | Apply op when op.Capabilities.Algebra = Algebra.MatrixTranspose -> ValueSome(x.Arg 0)
+        | _ -> ValueNone
+
     /// op(A) · op(B) over the last two dimensions, batch dimensions broadcast; op transposes when
-    /// the flag is set, without copying.
+    /// the flag is set, without copying. An operand that is itself a transpose (`Tensor.transpose`,
+    /// a permute of the last two axes) is multiplied through the flag instead (PyTorch's `X.T @ r`
+    /// reads X's strides): a compiled plan then never copies it, and a reverse sweep pulls the
+    /// product back to the matrix without transposing its cotangent.
     let rec matmulT (transA: bool) (transB: bool) (a: Node) (b: Node) : Node =
+        match transposeOf a, transposeOf b with
+        | ValueSome matrix, _ -> matmulT (not transA) transB matrix b
+        | _, ValueSome matrix -> matmulT transA (not transB) a matrix
+        | ValueNone, ValueNone -> product transA transB a b
+
+    /// `matmulT` of operands that are not transposes.
+    and private product (transA: bool) (transB: bool) (a: Node) (b: Node) : Node =
         if a.Shape.Length < 2 || b.Shape.Length < 2 then
             Shape.fail "matmul" [| a.Shape; b.Shape |] "a" "both arguments need at least two dimensions here (vectors are reshaped by Tensor.matmul)"
         let ra, ca = a.Shape[a.Shape.Length - 2], a.Shape[a.Shape.Length - 1]

@@ -28,7 +28,7 @@ module internal FromGraph =
         | Algebra.Selection -> Simplify.select table args[0] args[1] args[2]
         | Algebra.Comparison relation -> Simplify.compare table relation args[0] args[1]
         // On one element these only change the shape, and a pass-through only changes derivatives.
-        | Algebra.Stretch | Algebra.SameElements | Algebra.Rearrangement | Algebra.PassThrough -> args[0]
+        | Algebra.Stretch | Algebra.SameElements | Algebra.Rearrangement | Algebra.MatrixTranspose | Algebra.PassThrough -> args[0]
         | Algebra.Mask | Algebra.Opaque ->
             match op.Capabilities.Formula with
             | ValueSome formula when formula.Arity = 1 ->
