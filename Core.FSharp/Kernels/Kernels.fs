@@ -640,9 +640,8 @@ module internal Kernels =
     let private parallelTransposeElements = 1 <<< 18
 
     /// dest[j, i] = src[i, j] for the source rows lo ≤ i < hi of a rows × cols source, tile by
-    /// tile, compiled optimised on its first call.
+    /// tile.
     let private transposeRows (rows: int) (cols: int) (src: 'T[]) (dest: 'T[]) (lo: int) (hi: int) =
-        Tiering.optimisedAtOnce ()
         for i0 in lo .. transposeTile .. hi - 1 do
             for j0 in 0 .. transposeTile .. cols - 1 do
                 for i in i0 .. min hi (i0 + transposeTile) - 1 do
