@@ -343,7 +343,16 @@ module internal LinAlgKernels =
     /// transposes act on the last two dimensions without materialising them. Two float32 arrays
     /// multiply in float32 (`gemmInto32` per batch slice: the library's kernels on the managed
     /// provider, sgemm on native ones), anything else in float64.
-    let matmul (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
+    let rec matmul (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
+        // An operand that is a deferred transpose of its last two axes is read through the flag:
+        // its elements are never moved (PyTorch's `X.T @ r` reads X's strides).
+        match a.TransposeOf, b.TransposeOf with
+        | null, null -> product transA transB outShape a b
+        | null, matrix -> matmul transA (not transB) outShape a matrix
+        | matrix, _ -> matmul (not transA) transB outShape matrix b
+
+    /// `matmul` of operands that are not deferred transposes.
+    and private product (transA: bool) (transB: bool) (outShape: int[]) (a: NdArray) (b: NdArray) =
         let ra, ca = a.Shape[a.Rank - 2], a.Shape[a.Rank - 1]
         let rb, cb = b.Shape[b.Rank - 2], b.Shape[b.Rank - 1]
         let batch = outShape[.. outShape.Length - 3]

@@ -32,12 +32,10 @@ module internal Layout =
         else
             let inverse = Array.zeroCreate perm.Length
             perm |> Array.iteri (fun i p -> inverse[p] <- i)
-            let rank = perm.Length
-            let swapsLastAxes = rank >= 2 && perm[rank - 2] = rank - 1 && perm[rank - 1] = rank - 2 && Array.forall2 (=) perm[.. rank - 3] (Array.init (rank - 2) id)
             Graph.apply
                 (linear "permute" [ ints "" perm ] (fun v -> Kernels.permute perm v[0]) (permute perm) (fun _ g -> permute inverse g)
                     { Param.none with
-                        Algebra = if swapsLastAxes then Algebra.MatrixTranspose else Algebra.Opaque
+                        Algebra = if Kernels.swapsLastAxes perm then Algebra.MatrixTranspose else Algebra.Opaque
                         Batch = ValueSome(fun _ args _ -> permute (Array.append [| 0 |] (shifted perm)) args[0])
                         // Compiled plans permute into their buffer (a Hessian's final transpose is n²).
                         Into = ValueSome(fun argShapes _ -> ValueSome(DestinationKernel(fun args destination -> Kernels.permuteInto perm argShapes[0] args[0] destination)))

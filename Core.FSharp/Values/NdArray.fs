@@ -35,6 +35,17 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     // one-element buffer only when a kernel asks for it: eager scalar code (the lectures'
     // chains) then costs one object per value instead of two.
     let mutable buffer = data
+    let mutable singles = single
+    // A deferred array (`NdArray.deferred`: a large eager permute) makes its buffer on its first
+    // read. A transpose that only feeds matrix products, which multiply its argument through
+    // their transpose flag, is then never copied (PyTorch's `X.T @ r` reads X's strides).
+    let mutable deferred: DeferredBuffer = null
+    // The deferred buffer in the field of its type, on the first read.
+    let made () =
+        if not (isNull deferred) && isNull buffer && isNull singles then
+            match (deferred.Buffer: Array) with
+            | :? (float32[]) as made -> singles <- made
+            | made -> buffer <- (made :?> double[])
     let mutable donated = false
     // True when another NdArray may hold the same buffer (a reshape is a view): such a buffer
     // is never reused by donation, since that would change the other array behind its back.
@@ -49,7 +60,10 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     member _.Shape = shape
     /// The element type: which buffer the array holds (no field of its own: eager scalar code
     /// makes one array per value).
-    member _.DType = if isNull single then DType.Float64 else DType.Float32
+    member _.DType =
+        if not (isNull singles) then DType.Float32
+        elif isNull deferred then DType.Float64
+        else deferred.DType
     /// True for a weakly typed array (a .NET `double` constant), which does not promote.
     member _.IsWeak = weak
     /// The row-major float64 buffer. Internal: it must never be written after construction. A
@@ -58,22 +72,28 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     /// read `Single`.
     member internal _.Data =
         refuseDonated ()
-        if isNull buffer then buffer <- (if isNull single then [| inlineScalar |] else Array.map double single)
+        made ()
+        if isNull buffer then buffer <- (if isNull singles then [| inlineScalar |] else Array.map double singles)
         buffer
     /// The row-major float32 buffer of a float32 array (internal, never written).
-    member internal _.Single =
-        if isNull single then raise (InvalidOperationException(sprintf "internal: a float64 array (shape %s) was read as float32" (Shape.format shape)))
+    member internal a.Single =
+        if a.DType = DType.Float64 then raise (InvalidOperationException(sprintf "internal: a float64 array (shape %s) was read as float32" (Shape.format shape)))
         refuseDonated ()
-        single
+        made ()
+        singles
     /// The buffer of the array's own element type (a `double[]` or a `float32[]`), for compiled
     /// plans, which keep values of either type (internal, never written).
-    member internal a.Buffer : Array = if isNull single then a.Data :> Array else a.Single :> Array
+    member internal a.Buffer : Array = if a.DType = DType.Float64 then a.Data :> Array else a.Single :> Array
     /// True when the buffer was donated to a compiled function.
     member internal _.IsDonated = donated
     /// True when another NdArray may share the buffer.
     member internal _.IsShared = shared
     /// Records that another NdArray shares the buffer.
     member internal _.MarkShared() = shared <- true
+    /// Makes this new array deferred: `source` makes its buffer on the first read.
+    member internal _.Defer(source: DeferredBuffer) = deferred <- source
+    /// The array whose last two axes this deferred one swaps (`Kernels.permute`), or null.
+    member internal _.TransposeOf = if isNull deferred then null else deferred.Transposed
     /// Gives the buffer up (donation): later reads raise.
     member internal _.Donate() =
         donated <- true
@@ -82,19 +102,19 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     member _.Rank = shape.Length
     /// Number of elements.
     member _.Size =
-        if not (isNull single) then single.Length
+        if not (isNull singles) then singles.Length
         elif isNull buffer then Shape.size shape
         else buffer.Length
     /// A copy of the elements in row-major order, as float64 whatever the element type.
-    member a.ToArray() = if isNull single then Array.copy a.Data else Array.map double a.Single
+    member a.ToArray() = if a.DType = DType.Float64 then Array.copy a.Data else Array.map double a.Single
     /// A copy of the elements in row-major order, as float32 (float64 elements rounded).
-    member a.ToArray32() = if isNull single then Array.map float32 a.Data else Array.copy a.Single
+    member a.ToArray32() = if a.DType = DType.Float64 then Array.map float32 a.Data else Array.copy a.Single
     /// The single element of a one-element array.
     member a.Scalar =
         if a.Size <> 1 then
             raise (ArgumentException(sprintf "item: a tensor of shape %s has %d elements, not one" (Shape.format shape) a.Size))
-        if not (isNull single) then double a.Single[0]
-        elif isNull buffer && not donated then inlineScalar
+        if a.DType = DType.Float32 then double a.Single[0]
+        elif isNull buffer && isNull deferred && not donated then inlineScalar
         else a.Data[0]
 
     override a.ToString() =
@@ -115,6 +135,24 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
         if donated then sprintf "NdArray %s (donated)" (Shape.format shape)
         else render a.Data 0 0
 
+/// The buffer of a deferred array (`NdArray.deferred`): the kernel that makes it, run once, on
+/// the first read from whichever thread reads first; and, for a transpose of the last two axes,
+/// the array it transposes, which matrix products read through their transpose flag instead.
+and [<Sealed; AllowNullLiteral>] internal DeferredBuffer(dtype: DType, transposed: NdArray, make: unit -> Array) =
+    let mutable kernel = make
+    let mutable buffer: Array = null
+    /// The element type of the buffer to be made.
+    member _.DType : DType = dtype
+    /// The array whose last two axes this one swaps, or null.
+    member _.Transposed : NdArray = transposed
+    /// The buffer, made on the first call (the kernel, and what it reads, are let go then).
+    member this.Buffer : Array =
+        lock this (fun () ->
+            if isNull buffer then
+                buffer <- kernel ()
+                kernel <- Unchecked.defaultof<_>
+            buffer)
+
 /// Building NdArrays and converting them to and from .NET and MathNet types.
 module NdArray =
     /// Wraps a buffer without copying; the caller hands over ownership.
@@ -131,6 +169,15 @@ module NdArray =
         source.MarkShared()
         v.MarkShared()
         v
+
+    /// An array of `shape` and `dtype` whose buffer `make` computes (a `double[]` or a
+    /// `float32[]` of that many elements) when it is first read, once: for a large result that
+    /// its users may never read (a transpose that only feeds matrix products). `transposed` is
+    /// the array whose last two axes it swaps, or null.
+    let internal deferred (shape: int[]) (dtype: DType) (transposed: NdArray) (make: unit -> Array) =
+        let a = NdArray(shape, null, 0.0, null, false)
+        a.Defer(DeferredBuffer(dtype, transposed, make))
+        a
 
     /// An array of the given shape holding a copy of `data` (row-major).
     let create (shape: int[]) (data: double[]) = wrap (Array.copy shape) (Array.copy data)
