@@ -36,7 +36,7 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     // chains) then costs one object per value instead of two.
     let mutable buffer = data
     let mutable singles = single
-    // A deferred array (`NdArray.deferred`: a large eager permute) makes its buffer on its first
+    // A deferred array (`NdArray.deferred`: a large eager transpose) makes its buffer on its first
     // read. A transpose that only feeds matrix products, which multiply its argument through
     // their transpose flag, is then never copied (PyTorch's `X.T @ r` reads X's strides).
     let mutable deferred: DeferredBuffer = null
@@ -136,14 +136,14 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
         else render a.Data 0 0
 
 /// The buffer of a deferred array (`NdArray.deferred`): the kernel that makes it, run once, on
-/// the first read from whichever thread reads first; and, for a transpose of the last two axes,
-/// the array it transposes, which matrix products read through their transpose flag instead.
+/// the first read from whichever thread reads first; and the array whose last two axes it swaps,
+/// which matrix products read through their transpose flag instead.
 and [<Sealed; AllowNullLiteral>] internal DeferredBuffer(dtype: DType, transposed: NdArray, make: unit -> Array) =
     let mutable kernel = make
     let mutable buffer: Array = null
     /// The element type of the buffer to be made.
     member _.DType : DType = dtype
-    /// The array whose last two axes this one swaps, or null.
+    /// The array whose last two axes this one swaps.
     member _.Transposed : NdArray = transposed
     /// The buffer, made on the first call (the kernel, and what it reads, are let go then).
     member this.Buffer : Array =
@@ -171,9 +171,9 @@ module NdArray =
         v
 
     /// An array of `shape` and `dtype` whose buffer `make` computes (a `double[]` or a
-    /// `float32[]` of that many elements) when it is first read, once: for a large result that
-    /// its users may never read (a transpose that only feeds matrix products). `transposed` is
-    /// the array whose last two axes it swaps, or null.
+    /// `float32[]` of that many elements) when it is first read, once: a transpose of the last
+    /// two axes of `transposed`, which matrix products read through their flag instead, so that
+    /// one which only feeds them is never made.
     let internal deferred (shape: int[]) (dtype: DType) (transposed: NdArray) (make: unit -> Array) =
         let a = NdArray(shape, null, 0.0, null, false)
         a.Defer(DeferredBuffer(dtype, transposed, make))
