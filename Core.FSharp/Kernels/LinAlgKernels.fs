@@ -39,9 +39,9 @@ module internal LinAlgKernels =
     // The matrix–vector kernels are generic in the element type (float64, float32) and in the
     // lanes they run in: `Vector512` where the machine accelerates it, else `Vector` (256 bits on
     // AVX2 and AVX-512 machines alike). They read the matrix once and are bound by that read; at
-    // 10 000 × 1 000 (the logistic gradient's data) the 256-bit loops read 26–29 GB/s on two
-    // cores of the CI's AMD EPYC, OpenBLAS's gemv 36–44 (X·w) and 29 (Xᵀr), 512-bit loops 43–45
-    // (4 December 2026, a console program alternating them).
+    // 10 000 × 1 000 (the logistic gradient's data) X·w read 35–41 GB/s in 256-bit lanes and
+    // 42–44 in 512-bit ones on two cores of the CI's AMD EPYC, OpenBLAS's gemv 50–55 (4 December
+    // 2026, fresh processes alternated; BENCHMARKS.md).
 
     /// Whether rows of `length` elements go through 512-bit lanes: where the machine accelerates
     /// them, unless they leave more of each row to the scalar tail than `Vector`'s lanes do (a

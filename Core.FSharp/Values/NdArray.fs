@@ -58,8 +58,8 @@ type NdArray internal (shape: int[], data: double[], inlineScalar: double, singl
     internal new(shape, data) = NdArray(shape, data, 0.0, null, false)
     /// The dimensions, outermost first.
     member _.Shape = shape
-    /// The element type: which buffer the array holds (no field of its own: eager scalar code
-    /// makes one array per value).
+    /// The element type: which buffer the array holds, or a deferred array's record says it will
+    /// hold (no field of its own: eager scalar code makes one array per value).
     member _.DType =
         if not (isNull singles) then DType.Float32
         elif isNull deferred then DType.Float64
